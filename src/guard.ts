@@ -1,0 +1,186 @@
+// src/guard.ts
+// The guard: parses an order, gathers facts from the store, evaluates, and stores holds. No HTTP here.
+
+import { type Evaluation, evaluate } from './evaluate';
+import type { Facts } from './facts';
+import { MemoryStore } from './memory-store';
+import { type GuardMetrics, NO_METRICS } from './metrics-types';
+import { DEFAULT_ORDER_LIMITS, type Order, type OrderLimits, OrderParser, type Problem } from './order';
+import type { Policy } from './policy';
+import type { GuardStore, HeldOrder } from './store';
+import type { Decision, Mode } from './types';
+
+/** Where the guard writes what goes wrong; pino, console and most loggers fit. */
+export interface Logger {
+  warn(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+}
+
+/** Options of the Guard; the middleware and the service resolve theirs into these. */
+export interface GuardOptions {
+  policy: Policy;
+  store?: GuardStore;
+  limits?: OrderLimits;
+  /** Overrides the policy's mode. */
+  mode?: Mode;
+  /** Milliseconds to wait for the store before deciding without it. Defaults to 200. */
+  storeTimeoutMs?: number;
+  clock?: () => number;
+  logger?: Logger;
+  metrics?: GuardMetrics;
+}
+
+/** The outcome of checking one order. */
+export type CheckResult =
+  | { kind: 'invalid'; problems: Problem[] }
+  | { kind: 'allowed'; order: Order; evaluation: Evaluation; decision: Decision }
+  | {
+      kind: 'held';
+      order: Order;
+      evaluation: Evaluation;
+      decision: Decision;
+      held: HeldOrder;
+      created: boolean;
+    }
+  /** The order must be held but the hold could not be stored: answer 503 and let the client retry. */
+  | { kind: 'unavailable'; order: Order; evaluation: Evaluation; decision: Decision; error: Error };
+
+/** Thrown when a store call takes longer than the timeout. */
+export class StoreTimeoutError extends Error {
+  readonly code = 'ERR_STORE_TIMEOUT';
+  constructor(operation: string, ms: number) {
+    super(`store ${operation} took longer than ${ms} ms`);
+    this.name = this.constructor.name;
+  }
+}
+
+/** Resolves `value` or rejects with a StoreTimeoutError after `ms`. */
+export function withTimeout<T>(value: Promise<T> | T, ms: number, operation: string): Promise<T> {
+  if (!(value instanceof Promise)) return Promise.resolve(value);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreTimeoutError(operation, ms)), ms);
+  });
+  return Promise.race([value, timeout]).finally(() => clearTimeout(timer));
+}
+
+const UNAVAILABLE_FACTS: Facts = Object.freeze({
+  history: new Map(),
+  vouchers: new Map(),
+  unavailable: new Set<'history' | 'vouchers'>(['history', 'vouchers']),
+});
+
+const SILENT_LOGGER: Logger = { warn() {}, error() {} };
+
+/** Checks orders against a policy and a store. Build one at start-up; `check` is the hot path. */
+export class Guard {
+  readonly store: GuardStore;
+  private policyValue: Policy;
+  private readonly parser: OrderParser;
+  private readonly storeTimeoutMs: number;
+  private readonly clock: () => number;
+  private readonly logger: Logger;
+  private readonly metrics: GuardMetrics;
+  private readonly modeOverride: Mode | undefined;
+
+  constructor(options: GuardOptions) {
+    this.modeOverride = options.mode;
+    this.policyValue = this.withMode(options.policy);
+    this.store = options.store ?? new MemoryStore();
+    this.parser = new OrderParser(options.limits ?? DEFAULT_ORDER_LIMITS);
+    this.storeTimeoutMs = options.storeTimeoutMs ?? 200;
+    this.clock = options.clock ?? Date.now;
+    this.logger = options.logger ?? SILENT_LOGGER;
+    this.metrics = options.metrics ?? NO_METRICS;
+  }
+
+  /** The policy in force. */
+  get policy(): Policy {
+    return this.policyValue;
+  }
+
+  /** Swaps the policy in one assignment: an evaluation sees the old policy or the new, never a mix. */
+  setPolicy(policy: Policy): void {
+    this.policyValue = this.withMode(policy);
+  }
+
+  /** Parses and validates an order without evaluating it. */
+  parse(input: unknown) {
+    return this.parser.parse(input);
+  }
+
+  /** Checks one order end to end. Never throws for bad input or a failing store. */
+  async check(input: unknown): Promise<CheckResult> {
+    const started = process.hrtime.bigint();
+    const parsed = this.parser.parse(input);
+    if (!parsed.ok) {
+      this.metrics.invalidOrder();
+      return { kind: 'invalid', problems: parsed.problems };
+    }
+    const { order } = parsed;
+    const policy = this.policyValue;
+    const now = this.clock();
+
+    let facts: Facts;
+    try {
+      facts = await withTimeout(this.store.prepare(order, policy, now), this.storeTimeoutMs, 'prepare');
+    } catch (error) {
+      this.metrics.fault('facts_unavailable');
+      this.logger.warn(
+        { err: error, orderId: order.orderId },
+        'price guard: store unavailable, judging without history and voucher counters',
+      );
+      facts = UNAVAILABLE_FACTS;
+    }
+    for (const kind of facts.unavailable) this.metrics.fault(`${kind}_unavailable`);
+
+    const evaluation = evaluate(order, policy, facts, now);
+    const { decision } = evaluation;
+    this.metrics.evaluated(order, evaluation, Number(process.hrtime.bigint() - started) / 1e9);
+
+    if (decision.decision === 'hold') {
+      try {
+        const { held, created } = await withTimeout(
+          this.store.hold(order, evaluation, policy, now),
+          this.storeTimeoutMs * 5,
+          'hold',
+        );
+        decision.reviewId = held.orderId;
+        if (created) this.metrics.held(order, evaluation);
+        return { kind: 'held', order, evaluation, decision, held, created };
+      } catch (error) {
+        this.metrics.fault('hold_unstored');
+        this.logger.error(
+          { err: error, orderId: order.orderId },
+          'price guard: could not store a hold; answering 503',
+        );
+        return { kind: 'unavailable', order, evaluation, decision, error: error as Error };
+      }
+    }
+    try {
+      const committed = this.store.commit(order, evaluation, policy, now);
+      if (committed instanceof Promise) {
+        committed.catch((error) => {
+          this.metrics.fault('commit_failed');
+          this.logger.warn(
+            { err: error, orderId: order.orderId },
+            'price guard: could not record an allowed order',
+          );
+        });
+      }
+    } catch (error) {
+      this.metrics.fault('commit_failed');
+      this.logger.warn(
+        { err: error, orderId: order.orderId },
+        'price guard: could not record an allowed order',
+      );
+    }
+    return { kind: 'allowed', order, evaluation, decision };
+  }
+
+  private withMode(policy: Policy): Policy {
+    return this.modeOverride === undefined || this.modeOverride === policy.mode
+      ? policy
+      : { ...policy, mode: this.modeOverride };
+  }
+}

@@ -1,0 +1,341 @@
+// src/memory-store.ts
+// The embedded store: the GuardStore interface in process memory, bounded, for one instance and for tests.
+
+import type { Evaluation } from './evaluate';
+import { type Facts, historyKey, median, type SkuHistory, type VoucherState } from './facts';
+import type { Order } from './order';
+import { type Policy, velocityFor } from './policy';
+import {
+  type AuditEntry,
+  type DecisionRequest,
+  type GuardStore,
+  type HeldOrder,
+  type HoldFilter,
+  type HoldPage,
+  historySamples,
+  matchesFilter,
+  type QueueStats,
+  summarizeHold,
+  type TransitionResult,
+} from './store';
+
+/** Options of the embedded store. */
+export interface MemoryStoreOptions {
+  /** Most SKUs (per currency) with history; the least recently updated is forgotten first. Defaults to 100,000. */
+  maxSkus?: number;
+  /** How long an order id is remembered for idempotent resubmission, in seconds. Defaults to 86,400. */
+  idempotencySeconds?: number;
+  /** Most audit entries kept. Defaults to 100,000. */
+  maxAuditEntries?: number;
+}
+
+interface VoucherCounters {
+  /** Attempts per minute (epoch minute -> count). */
+  minutes: Map<number, number>;
+  firstSeen: number;
+  trippedAt?: number;
+  uses: number;
+  customerUses: Map<string, number>;
+  /** Budget granted per currency, per budget window start (0 for lifetime). */
+  granted: Map<string, number>;
+}
+
+const MINUTE = 60_000;
+
+/** In-memory GuardStore. Everything is lost on restart: production runs use the RedisStore. */
+export class MemoryStore implements GuardStore {
+  private readonly maxSkus: number;
+  private readonly idempotencyMs: number;
+  private readonly maxAuditEntries: number;
+  private readonly history = new Map<string, { samples: number[]; updatedAt: number }>();
+  private readonly vouchers = new Map<string, VoucherCounters>();
+  /** Attempts of codes not yet tracked (unknown codes below `admitAfter`). */
+  private readonly candidates = new Map<string, number>();
+  private readonly seenOrders = new Map<string, { at: number; facts: Facts; reserved: string[] }>();
+  private readonly holds = new Map<string, HeldOrder>();
+  /** Held order ids, oldest first (insertion order). */
+  private readonly holdOrder: string[] = [];
+  private readonly auditLog: AuditEntry[] = [];
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.maxSkus = options.maxSkus ?? 100_000;
+    this.idempotencyMs = (options.idempotencySeconds ?? 86_400) * 1000;
+    this.maxAuditEntries = options.maxAuditEntries ?? 100_000;
+  }
+
+  prepare(order: Order, policy: Policy, now: number): Facts {
+    const seen = this.seenOrders.get(order.orderId);
+    if (seen && now - seen.at < this.idempotencyMs) return seen.facts;
+    this.pruneSeen(now);
+
+    const history = new Map<string, SkuHistory>();
+    for (const line of order.lines) {
+      const key = historyKey(line.sku, order.currency);
+      const entry = this.history.get(key);
+      if (entry && now - entry.updatedAt < policy.history.ttlSeconds * 1000) {
+        history.set(key, { samples: entry.samples.length, median: median(entry.samples) });
+      }
+    }
+
+    const vouchers = new Map<string, VoucherState>();
+    const reserved: string[] = [];
+    for (const { code } of order.vouchers) {
+      const counters = this.track(code, policy, now);
+      if (counters === undefined) continue;
+      const minute = Math.floor(now / MINUTE);
+      counters.minutes.set(minute, (counters.minutes.get(minute) ?? 0) + 1);
+      const state = this.voucherState(code, counters, policy, now);
+      const terms = policy.vouchers[code];
+      if (terms?.maxUses !== undefined || terms?.maxUsesPerCustomer !== undefined) {
+        const customerUses = counters.customerUses.get(order.customerId) ?? 0;
+        if (terms.maxUses !== undefined && counters.uses >= terms.maxUses) state.limitReached = 'maxUses';
+        else if (terms.maxUsesPerCustomer !== undefined && customerUses >= terms.maxUsesPerCustomer) {
+          state.limitReached = 'maxUsesPerCustomer';
+        } else {
+          counters.uses += 1;
+          counters.customerUses.set(order.customerId, customerUses + 1);
+          reserved.push(code);
+        }
+        state.uses = counters.uses;
+        state.customerUses = counters.customerUses.get(order.customerId) ?? 0;
+      }
+      if (terms?.budget?.[order.currency] !== undefined) {
+        state.budgetUsed =
+          counters.granted.get(this.budgetKey(order.currency, terms.budgetWindowSeconds, now)) ?? 0;
+      }
+      vouchers.set(code, state);
+    }
+    const facts: Facts = { history, vouchers, unavailable: new Set() };
+    this.seenOrders.set(order.orderId, { at: now, facts, reserved });
+    return facts;
+  }
+
+  async hold(order: Order, evaluation: Evaluation, policy: Policy, now: number) {
+    const existing = this.holds.get(order.orderId);
+    if (existing) return { held: existing, created: false };
+    this.applyEffects(evaluation, now);
+    const held = summarizeHold(order, evaluation, now);
+    this.holds.set(order.orderId, held);
+    this.holdOrder.push(order.orderId);
+    await this.audit({
+      at: now,
+      actor: 'guard',
+      action: 'held',
+      orderId: order.orderId,
+      note: held.rules.join(', '),
+    });
+    void policy;
+    return { held, created: true };
+  }
+
+  commit(order: Order, evaluation: Evaluation, policy: Policy, now: number): void {
+    this.applyEffects(evaluation, now);
+    for (const sample of historySamples(evaluation))
+      this.addSample(historyKey(sample.sku, order.currency), sample.unitPaid, policy, now);
+    if (evaluation.decision.decision === 'allow') this.grant(order, policy, now);
+  }
+
+  async getHold(orderId: string) {
+    return this.holds.get(orderId);
+  }
+
+  async listHolds(filter: HoldFilter, limit: number, cursor?: string): Promise<HoldPage> {
+    // The cursor is the position in holdOrder to continue below (newest first).
+    let index = cursor === undefined ? this.holdOrder.length - 1 : Number.parseInt(cursor, 10) - 1;
+    const items: HeldOrder[] = [];
+    for (; index >= 0 && items.length < limit; index--) {
+      const held = this.holds.get(this.holdOrder[index]!);
+      if (held && matchesFilter(held, filter)) items.push(held);
+    }
+    return { items, nextCursor: index >= 0 && items.length === limit ? String(index + 1) : undefined };
+  }
+
+  async claim(orderId: string, actor: string, now: number): Promise<TransitionResult> {
+    const held = this.holds.get(orderId);
+    if (!held) return { ok: false, reason: 'not_found' };
+    if (held.status !== 'pending') return { ok: false, reason: 'already_decided', held };
+    const next: HeldOrder = { ...held, assignee: actor, version: held.version + 1, updatedAt: now };
+    this.holds.set(orderId, next);
+    await this.audit({ at: now, actor, action: 'claimed', orderId });
+    return { ok: true, held: next };
+  }
+
+  async decide(request: DecisionRequest): Promise<TransitionResult> {
+    const held = this.holds.get(request.orderId);
+    if (!held) return { ok: false, reason: 'not_found' };
+    if (held.status !== 'pending') return { ok: false, reason: 'already_decided', held };
+    if (request.expectedVersion !== undefined && request.expectedVersion !== held.version) {
+      return { ok: false, reason: 'version_conflict', held };
+    }
+    const next: HeldOrder = {
+      ...held,
+      status: request.to,
+      version: held.version + 1,
+      updatedAt: request.now,
+      resolution: { by: request.actor, at: request.now, note: request.note },
+    };
+    this.holds.set(request.orderId, next);
+    if (request.to === 'rejected') this.release(request.orderId, held.order);
+    await this.audit({
+      at: request.now,
+      actor: request.actor,
+      action: request.to,
+      orderId: request.orderId,
+      note: request.note,
+    });
+    return { ok: true, held: next };
+  }
+
+  async audit(entry: AuditEntry): Promise<void> {
+    this.auditLog.push(entry);
+    if (this.auditLog.length > this.maxAuditEntries) this.auditLog.shift();
+  }
+
+  async auditTrail(options: { orderId?: string; limit: number }): Promise<AuditEntry[]> {
+    const out: AuditEntry[] = [];
+    for (let index = this.auditLog.length - 1; index >= 0 && out.length < options.limit; index--) {
+      const entry = this.auditLog[index]!;
+      if (options.orderId === undefined || entry.orderId === options.orderId) out.push(entry);
+    }
+    return out;
+  }
+
+  async clearVoucher(code: string, actor: string, now: number): Promise<boolean> {
+    const counters = this.vouchers.get(code);
+    if (!counters || counters.trippedAt === undefined) return false;
+    counters.trippedAt = undefined;
+    counters.minutes.clear();
+    counters.firstSeen = now;
+    await this.audit({ at: now, actor, action: 'voucher_cleared', voucher: code });
+    return true;
+  }
+
+  async resetHistory(sku: string, actor: string, now: number): Promise<void> {
+    for (const key of [...this.history.keys()]) {
+      if (key.slice(key.indexOf(':') + 1) === sku) this.history.delete(key);
+    }
+    await this.audit({ at: now, actor, action: 'history_reset', sku });
+  }
+
+  async queueStats(): Promise<QueueStats> {
+    const byStatus = { pending: 0, approved: 0, rejected: 0 };
+    let oldestPendingAt: number | undefined;
+    for (const held of this.holds.values()) {
+      byStatus[held.status] += 1;
+      if (held.status === 'pending' && (oldestPendingAt === undefined || held.heldAt < oldestPendingAt)) {
+        oldestPendingAt = held.heldAt;
+      }
+    }
+    return { byStatus, oldestPendingAt };
+  }
+
+  /** The counters of a code, or undefined for an unknown code that is not (yet) worth tracking. */
+  private track(code: string, policy: Policy, now: number): VoucherCounters | undefined {
+    const existing = this.vouchers.get(code);
+    if (existing) return existing;
+    const known =
+      policy.vouchers[code] !== undefined || policy.campaigns.some((c) => c.vouchers?.includes(code));
+    let carried = 0;
+    if (!known) {
+      const { track, admitAfter, maxTracked } = policy.unknownVouchers;
+      if (!track) return undefined;
+      const attempts = (this.candidates.get(code) ?? 0) + 1;
+      if (attempts < admitAfter || this.vouchers.size >= maxTracked) {
+        this.candidates.delete(code); // re-insert to keep the map in recency order
+        this.candidates.set(code, attempts);
+        if (this.candidates.size > maxTracked) this.candidates.delete(this.candidates.keys().next().value!);
+        return undefined;
+      }
+      this.candidates.delete(code);
+      carried = attempts - 1;
+    }
+    const counters: VoucherCounters = {
+      minutes: new Map(carried > 0 ? [[Math.floor(now / MINUTE), carried]] : []),
+      firstSeen: now,
+      uses: 0,
+      customerUses: new Map(),
+      granted: new Map(),
+    };
+    this.vouchers.set(code, counters);
+    return counters;
+  }
+
+  private voucherState(code: string, counters: VoucherCounters, policy: Policy, now: number): VoucherState {
+    const velocity = velocityFor(policy, code);
+    const minute = Math.floor(now / MINUTE);
+    const windowMinutes = Math.max(1, Math.round(velocity.windowSeconds / 60));
+    const baselineMinutes = Math.max(windowMinutes, Math.round(velocity.baselineSeconds / 60));
+    let windowCount = 0;
+    let baselineCount = 0;
+    for (const [at, count] of counters.minutes) {
+      const age = minute - at;
+      if (age < windowMinutes) windowCount += count;
+      else if (age < baselineMinutes) baselineCount += count;
+      else counters.minutes.delete(at);
+    }
+    const observedSeconds = Math.floor((now - counters.firstSeen) / 1000) - windowMinutes * 60;
+    return {
+      windowCount,
+      baselineCount,
+      baselineSeconds: Math.max(0, Math.min(observedSeconds, (baselineMinutes - windowMinutes) * 60)),
+      ...(counters.trippedAt === undefined ? {} : { trippedAt: counters.trippedAt }),
+    };
+  }
+
+  private applyEffects(evaluation: Evaluation, now: number): void {
+    for (const code of evaluation.effects.tripVouchers) {
+      const counters = this.vouchers.get(code);
+      if (counters && counters.trippedAt === undefined) counters.trippedAt = now;
+    }
+  }
+
+  private budgetKey(currency: string, windowSeconds: number | undefined, now: number): string {
+    return windowSeconds === undefined
+      ? `${currency}:0`
+      : `${currency}:${Math.floor(now / (windowSeconds * 1000))}`;
+  }
+
+  private grant(order: Order, policy: Policy, now: number): void {
+    for (const voucher of order.vouchers) {
+      const terms = policy.vouchers[voucher.code];
+      const counters = this.vouchers.get(voucher.code);
+      if (!counters || terms?.budget?.[order.currency] === undefined) continue;
+      const key = this.budgetKey(order.currency, terms.budgetWindowSeconds, now);
+      counters.granted.set(key, (counters.granted.get(key) ?? 0) + voucher.discount);
+    }
+  }
+
+  /** Gives back the uses a rejected order reserved. */
+  private release(orderId: string, order: Order): void {
+    const reserved = this.seenOrders.get(orderId)?.reserved ?? [];
+    for (const code of reserved) {
+      const counters = this.vouchers.get(code);
+      if (!counters) continue;
+      counters.uses = Math.max(0, counters.uses - 1);
+      const customerUses = counters.customerUses.get(order.customerId) ?? 0;
+      counters.customerUses.set(order.customerId, Math.max(0, customerUses - 1));
+    }
+    this.seenOrders.get(orderId)?.reserved.splice(0);
+  }
+
+  private addSample(key: string, unitPaid: number, policy: Policy, now: number): void {
+    let entry = this.history.get(key);
+    if (entry === undefined) {
+      if (this.history.size >= this.maxSkus) this.history.delete(this.history.keys().next().value!);
+      entry = { samples: [], updatedAt: now };
+    } else {
+      this.history.delete(key); // re-insert to keep the map in recency order
+    }
+    entry.samples.push(unitPaid);
+    if (entry.samples.length > policy.history.maxSamples) entry.samples.shift();
+    entry.updatedAt = now;
+    this.history.set(key, entry);
+  }
+
+  private pruneSeen(now: number): void {
+    for (const [orderId, seen] of this.seenOrders) {
+      if (now - seen.at < this.idempotencyMs && this.seenOrders.size < 1_000_000) break;
+      this.seenOrders.delete(orderId);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+// test/helpers/orders.ts
+// Order builders for tests: a valid order by default, with its total computed exactly from its parts.
+
+import type { OrderInput } from '../../src/order';
+
+/** A line: quantity 1 and no discount unless given. */
+export function line(sku: string, unitPrice: number, discount = 0, quantity = 1, category?: string) {
+  return { sku, unitPrice, discount, quantity, ...(category ? { category } : {}) };
+}
+
+/** An order whose total adds up, unless `total` is given. */
+export function order(overrides: Partial<OrderInput> & Pick<OrderInput, 'lines'>): OrderInput {
+  const base = {
+    orderId: `ord_${Math.random().toString(36).slice(2, 10)}`,
+    currency: 'IDR',
+    vouchers: [] as Array<{ code: string; discount: number }>,
+    shipping: 0,
+    shippingDiscount: 0,
+    tax: 0,
+    ...overrides,
+  };
+  const lines = base.lines.reduce((sum, l) => sum + l.unitPrice * l.quantity - (l.discount ?? 0), 0);
+  const vouchers = (base.vouchers ?? []).reduce((sum, v) => sum + (v.discount ?? 0), 0);
+  const total =
+    overrides.total ??
+    lines - vouchers + (base.shipping ?? 0) - (base.shippingDiscount ?? 0) + (base.tax ?? 0);
+  return { ...base, total };
+}
+
+/** The Marc Jacobs glitch of INCIDENTS.md: the tote discounted 100%, the rest at full price. */
+export const MARC_JACOBS_ORDER: OrderInput = {
+  orderId: 'ord_8f2c',
+  currency: 'IDR',
+  customerId: 'cus_91',
+  paymentMethod: 'card:uob-tmrw',
+  lines: [
+    { sku: 'MJ-TOTE-TIGER', quantity: 1, unitPrice: 4_700_000, discount: 4_700_000 },
+    { sku: 'MJ-CARD-CASE', quantity: 1, unitPrice: 1_250_000, discount: 0 },
+  ],
+  vouchers: [{ code: 'TMRW100PEKR6X50', discount: 100_000 }],
+  shipping: 15_000,
+  shippingDiscount: 0,
+  tax: 0,
+  total: 1_165_000,
+};
