@@ -1,0 +1,88 @@
+// src/review/bulk.ts
+// Bulk decisions by filter: decide every pending order that matches, each on the version seen; safe to retry.
+
+import type { DecisionRequest, GuardStore, HeldOrder, HoldFilter } from '../store';
+
+/** What a bulk action did. */
+export interface BulkResult {
+  /** Pending orders that matched the filter when the action started. */
+  matched: number;
+  /** Orders this action decided. */
+  changed: number;
+  /** Matched orders it left alone because someone else decided them meanwhile. */
+  skipped: number;
+  /** True when more than `maxOrders` matched: run the action again for the rest. */
+  truncated: boolean;
+  /** The orders this action decided (for webhooks and events). */
+  decided: HeldOrder[];
+}
+
+/** How a bulk action runs. */
+export interface BulkRequest {
+  /** Narrowing filter; the status is always `pending`. */
+  filter: Omit<HoldFilter, 'status'>;
+  to: DecisionRequest['to'];
+  actor: string;
+  note: string;
+  now: number;
+  /** Only count the matches. */
+  dryRun: boolean;
+  /** Most orders one action decides. */
+  maxOrders: number;
+}
+
+const PAGE = 500;
+const PARALLEL = 32;
+const RETRIES = 3;
+
+/**
+ * Lists the matching pending orders first (so deciding them cannot shift the cursor), then decides each on
+ * the version it saw. A claim in between (a version bump on a still pending order) is retried on the fresh
+ * version; an order decided by someone else is skipped, never flipped.
+ */
+export async function bulkDecide(store: GuardStore, request: BulkRequest): Promise<BulkResult> {
+  const filter: HoldFilter = { ...request.filter, status: 'pending' };
+  const seen: Array<{ orderId: string; version: number }> = [];
+  let cursor: string | undefined;
+  let truncated = false;
+  do {
+    const page = await store.listHolds(filter, PAGE, cursor);
+    for (const held of page.items) {
+      if (seen.length >= request.maxOrders) {
+        truncated = true;
+        break;
+      }
+      seen.push({ orderId: held.orderId, version: held.version });
+    }
+    cursor = page.nextCursor;
+  } while (cursor !== undefined && !truncated);
+  const result: BulkResult = { matched: seen.length, changed: 0, skipped: 0, truncated, decided: [] };
+  if (request.dryRun) return result;
+
+  for (let start = 0; start < seen.length; start += PARALLEL) {
+    await Promise.all(
+      seen.slice(start, start + PARALLEL).map(async ({ orderId, version }) => {
+        let expectedVersion = version;
+        for (let attempt = 0; attempt < RETRIES; attempt++) {
+          const outcome = await store.decide({
+            orderId,
+            to: request.to,
+            actor: request.actor,
+            note: request.note,
+            expectedVersion,
+            now: request.now,
+          });
+          if (outcome.ok) {
+            result.changed += 1;
+            result.decided.push(outcome.held);
+            return;
+          }
+          if (outcome.reason !== 'version_conflict' || outcome.held?.status !== 'pending') break;
+          expectedVersion = outcome.held.version;
+        }
+        result.skipped += 1;
+      }),
+    );
+  }
+  return result;
+}
