@@ -1,0 +1,217 @@
+// test/helpers/service-process.ts
+// Starts the real service process (`node cli.js serve`) from a fresh transpile of src/, and talks to it over HTTP.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { dirname, join, relative } from 'node:path';
+import ts from 'typescript';
+
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * Transpiles src/ (no type check: `npx tsc --noEmit` does that) into a private directory under
+ * node_modules/.cache, so tests never race other builds of dist/ and need no 20 s tsc run. Returns cli.js.
+ */
+export function buildService(): string {
+  const cache = join(ROOT, 'node_modules', '.cache');
+  mkdirSync(cache, { recursive: true });
+  const out = mkdtempSync(join(cache, 'cpg-service-'));
+  const walk = (dir: string): string[] =>
+    readdirSync(dir).flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? walk(path) : path.endsWith('.ts') ? [path] : [];
+    });
+  for (const file of walk(join(ROOT, 'src'))) {
+    const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
+      fileName: file,
+      compilerOptions: {
+        module: ts.ModuleKind.Node16,
+        moduleResolution: ts.ModuleResolutionKind.Node16,
+        target: ts.ScriptTarget.ES2022,
+        esModuleInterop: true,
+      },
+    });
+    const target = join(out, relative(join(ROOT, 'src'), file)).replace(/\.ts$/, '.js');
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, outputText);
+  }
+  return join(out, 'cli.js');
+}
+
+/** One log line of the service (pino JSON). */
+export type LogLine = Record<string, unknown> & { level: number; msg: string };
+
+/** A running service process. */
+export interface ServiceProcess {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  logs: LogLine[];
+  stderr: () => string;
+  /** Resolves with the first log line (already seen or future) matching `test`. */
+  waitForLog(test: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+  stop(): Promise<number | null>;
+}
+
+/** Starts `node cli serve` with `args` and `env` (PORT=0 unless given) and waits until it listens. */
+export async function startService(
+  cli: string,
+  options: { args?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [cli, 'serve', ...(options.args ?? [])], {
+    env: { PATH: process.env.PATH, PORT: '0', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: LogLine[] = [];
+  const waiters: Array<{ test: (line: LogLine) => boolean; resolve: (line: LogLine) => void }> = [];
+  let buffer = '';
+  let errors = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    buffer += chunk;
+    let newline = buffer.indexOf('\n');
+    while (newline >= 0) {
+      const text = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      newline = buffer.indexOf('\n');
+      let line: LogLine;
+      try {
+        line = JSON.parse(text) as LogLine;
+      } catch {
+        throw new Error(`the service wrote a line that is not JSON: ${text}`);
+      }
+      logs.push(line);
+      for (const waiter of [...waiters]) {
+        if (waiter.test(line)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(line);
+        }
+      }
+    }
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    errors += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const waitForLog = (test: (line: LogLine) => boolean, timeoutMs = 10_000) => {
+    const seen = logs.find(test);
+    if (seen) return Promise.resolve(seen);
+    return new Promise<LogLine>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${errors}`)),
+        timeoutMs,
+      );
+      waiters.push({
+        test,
+        resolve: (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        },
+      });
+      exited.then(() => {
+        clearTimeout(timer);
+        reject(new Error(`the service exited; stderr: ${errors}`));
+      });
+    });
+  };
+  const listening = await waitForLog((line) => typeof line.port === 'number' && /listening/.test(line.msg));
+  const port = listening.port as number;
+  return {
+    child,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    logs,
+    stderr: () => errors,
+    waitForLog,
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** Runs `node cli serve` expecting it to fail at start-up; resolves with the exit code and stderr. */
+export function runFailing(
+  cli: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, 'serve', ...args], {
+      env: { PATH: process.env.PATH, PORT: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let stdout = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    // A config that does not fail would listen forever; stop it so the test fails on the exit code.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr, stdout });
+    });
+  });
+}
+
+/** A complete HTTP response. */
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: test bodies are inspected field by field
+  body: any;
+}
+
+/** One request on its own connection (no keep-alive), so a failure means the connection never got an answer. */
+export function http(
+  url: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+): Promise<HttpResponse> {
+  const payload = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${url}${path}`,
+      {
+        method,
+        agent: false,
+        headers: {
+          ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...options.headers,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('error', reject);
+        res.on('end', () => {
+          if (!res.complete) {
+            reject(new Error('the response was cut off'));
+            return;
+          }
+          let body: unknown;
+          try {
+            body = text === '' ? undefined : JSON.parse(text);
+          } catch {
+            body = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
