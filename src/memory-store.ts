@@ -13,10 +13,12 @@ import {
   type HoldFilter,
   type HoldPage,
   historySamples,
+  isKnownVoucher,
   matchesFilter,
   type QueueStats,
   summarizeHold,
   type TransitionResult,
+  UntrackedVouchers,
 } from './store';
 
 /** Options of the embedded store. */
@@ -50,7 +52,7 @@ export class MemoryStore implements GuardStore {
   private readonly history = new Map<string, { samples: number[]; updatedAt: number }>();
   private readonly vouchers = new Map<string, VoucherCounters>();
   /** Attempts of codes not yet tracked (unknown codes below `admitAfter`). */
-  private readonly candidates = new Map<string, number>();
+  private readonly candidates = new UntrackedVouchers();
   private readonly seenOrders = new Map<string, { at: number; facts: Facts; reserved: string[] }>();
   private readonly holds = new Map<string, HeldOrder>();
   /** Held order ids, oldest first (insertion order). */
@@ -233,21 +235,13 @@ export class MemoryStore implements GuardStore {
   private track(code: string, policy: Policy, now: number): VoucherCounters | undefined {
     const existing = this.vouchers.get(code);
     if (existing) return existing;
-    const known =
-      policy.vouchers[code] !== undefined || policy.campaigns.some((c) => c.vouchers?.includes(code));
     let carried = 0;
-    if (!known) {
+    if (!isKnownVoucher(policy, code)) {
       const { track, admitAfter, maxTracked } = policy.unknownVouchers;
       if (!track) return undefined;
-      const attempts = (this.candidates.get(code) ?? 0) + 1;
-      if (attempts < admitAfter || this.vouchers.size >= maxTracked) {
-        this.candidates.delete(code); // re-insert to keep the map in recency order
-        this.candidates.set(code, attempts);
-        if (this.candidates.size > maxTracked) this.candidates.delete(this.candidates.keys().next().value!);
-        return undefined;
-      }
-      this.candidates.delete(code);
-      carried = attempts - 1;
+      const earlier = this.candidates.admit(code, admitAfter, maxTracked, this.vouchers.size < maxTracked);
+      if (earlier === undefined) return undefined;
+      carried = earlier;
     }
     const counters: VoucherCounters = {
       minutes: new Map(carried > 0 ? [[Math.floor(now / MINUTE), carried]] : []),

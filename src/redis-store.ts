@@ -17,10 +17,12 @@ import {
   type HoldPage,
   type HoldStatus,
   historySamples,
+  isKnownVoucher,
   matchesFilter,
   type QueueStats,
   summarizeHold,
   type TransitionResult,
+  UntrackedVouchers,
 } from './store';
 
 /** Options of the Redis store. */
@@ -162,7 +164,7 @@ export class RedisStore implements GuardStore {
   private readonly history = new Map<string, HistoryEntry>();
   private readonly vouchers = new Map<string, VoucherEntry>();
   /** Attempts of unknown codes not yet tracked. */
-  private readonly candidates = new Map<string, number>();
+  private readonly candidates = new UntrackedVouchers();
   /** Unknown codes Redis refused to track (maxTracked reached), until the epoch ms given. */
   private readonly refused = new Map<string, number>();
   private readonly seen = new Map<string, { at: number; facts: Facts }>();
@@ -685,23 +687,16 @@ export class RedisStore implements GuardStore {
       this.touchLru(this.vouchers, code, existing);
       return existing;
     }
-    const known =
-      policy.vouchers[code] !== undefined || policy.campaigns.some((c) => c.vouchers?.includes(code));
+    const known = isKnownVoucher(policy, code);
     let carried = 0;
     if (!known) {
       const { track, admitAfter, maxTracked } = policy.unknownVouchers;
       if (!track) return undefined;
       const refusedUntil = this.refused.get(code);
       if (refusedUntil !== undefined && refusedUntil > Date.now()) return undefined;
-      const attempts = (this.candidates.get(code) ?? 0) + 1;
-      if (attempts < admitAfter) {
-        this.candidates.delete(code); // re-insert to keep the map in recency order
-        this.candidates.set(code, attempts);
-        if (this.candidates.size > maxTracked) this.candidates.delete(this.candidates.keys().next().value!);
-        return undefined;
-      }
-      this.candidates.delete(code);
-      carried = attempts - 1;
+      const earlier = this.candidates.admit(code, admitAfter, maxTracked);
+      if (earlier === undefined) return undefined;
+      carried = earlier;
     }
     const minute = Math.floor(now / MINUTE);
     const entry: VoucherEntry = {
