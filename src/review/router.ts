@@ -357,6 +357,15 @@ export function presentHold(held: HeldOrder) {
   };
 }
 
+/** Answers a claim or decision the store refused, with the order as it now is when it exists. */
+function refuse(res: Response, outcome: { reason: TransitionFailure; held?: HeldOrder | undefined }): void {
+  res.status(FAILURE_STATUS[outcome.reason]).json({
+    error: outcome.reason,
+    message: FAILURE_MESSAGE[outcome.reason],
+    ...(outcome.held ? { held: presentHold(outcome.held) } : {}),
+  });
+}
+
 type Parsed<T> = { ok: true; data: T } | { ok: false };
 
 function parse<T>(schema: z.ZodType<T>, input: unknown, res: Response): Parsed<T> {
@@ -482,11 +491,7 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
   api.post('/holds/:orderId/claim', requireRole('reviewer'), async function claimHold(req, res) {
     const outcome = await store.claim(String(req.params.orderId), actor(res), clock());
     if (!outcome.ok) {
-      res.status(FAILURE_STATUS[outcome.reason]).json({
-        error: outcome.reason,
-        message: FAILURE_MESSAGE[outcome.reason],
-        ...(outcome.held ? { held: presentHold(outcome.held) } : {}),
-      });
+      refuse(res, outcome);
       return;
     }
     metrics.reviewAction('claimed');
@@ -516,11 +521,7 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
         }),
       );
       if (!outcome.ok) {
-        res.status(FAILURE_STATUS[outcome.reason]).json({
-          error: outcome.reason,
-          message: FAILURE_MESSAGE[outcome.reason],
-          ...(outcome.held ? { held: presentHold(outcome.held) } : {}),
-        });
+        refuse(res, outcome);
         return;
       }
       metrics.reviewAction(to);
