@@ -2,7 +2,7 @@
 // The embedded store: the GuardStore interface in process memory, bounded, for one instance and for tests.
 
 import type { Evaluation } from './evaluate';
-import { type Facts, historyKey, median, type SkuHistory, type VoucherState } from './facts';
+import { type Facts, historyKey, median, NO_FACTS, type SkuHistory, type VoucherState } from './facts';
 import type { Order } from './order';
 import { type Policy, velocityFor } from './policy';
 import {
@@ -107,7 +107,12 @@ export class MemoryStore implements GuardStore {
       }
       vouchers.set(code, state);
     }
-    const facts: Facts = { history, vouchers, unavailable: new Set() };
+    // Remembered for the idempotency window: share the empty collections rather than keep one per order.
+    const facts: Facts = {
+      history: history.size > 0 ? history : NO_FACTS.history,
+      vouchers: vouchers.size > 0 ? vouchers : NO_FACTS.vouchers,
+      unavailable: NO_FACTS.unavailable,
+    };
     this.seenOrders.set(order.orderId, { at: now, facts, reserved });
     return facts;
   }

@@ -3,7 +3,7 @@
 
 import type { Cluster, Redis } from 'ioredis';
 import type { Evaluation } from './evaluate';
-import { type Facts, historyKey, median, type SkuHistory, type VoucherState } from './facts';
+import { type Facts, historyKey, median, NO_FACTS, type SkuHistory, type VoucherState } from './facts';
 import type { Logger } from './guard';
 import type { Order } from './order';
 import { type Policy, velocityFor } from './policy';
@@ -115,6 +115,8 @@ interface VoucherEntry {
 interface HistoryEntry {
   /** Newest first, Redis samples plus this process's unflushed ones. */
   samples: number[];
+  /** The fact over `samples`, computed once and shared by every order until the samples change. */
+  fact: SkuHistory | undefined;
   pending: number[];
   fetchedAt: number;
   refreshing: boolean;
@@ -291,8 +293,14 @@ export class RedisStore implements GuardStore {
       }
     }
     if (waits.length > 0) await Promise.all(waits);
-    const facts: Facts = { history, vouchers, unavailable };
-    if (unavailable.size === 0) this.remember(order.orderId, now, facts);
+    if (unavailable.size > 0) return { history, vouchers, unavailable };
+    // Remembered for the idempotency window: share the empty collections rather than keep one per order.
+    const facts: Facts = {
+      history: history.size > 0 ? history : NO_FACTS.history,
+      vouchers: vouchers.size > 0 ? vouchers : NO_FACTS.vouchers,
+      unavailable: NO_FACTS.unavailable,
+    };
+    this.remember(order.orderId, now, facts);
     return facts;
   }
 
@@ -360,6 +368,7 @@ export class RedisStore implements GuardStore {
       entry.pending.push(sample.unitPaid);
       entry.samples.unshift(sample.unitPaid);
       if (entry.samples.length > policy.history.maxSamples) entry.samples.length = policy.history.maxSamples;
+      entry.fact = undefined;
       entry.maxSamples = policy.history.maxSamples;
       entry.ttlMs = policy.history.ttlSeconds * 1000;
     }
@@ -627,6 +636,7 @@ export class RedisStore implements GuardStore {
         ...samples,
       )) as string[];
       entry.samples = [...[...entry.pending].reverse(), ...remote.map(Number)].slice(0, entry.maxSamples);
+      entry.fact = undefined;
       entry.fetchedAt = Date.now();
     } catch (error) {
       entry.pending.unshift(...samples.slice(-entry.maxSamples));
@@ -651,6 +661,7 @@ export class RedisStore implements GuardStore {
         0,
         policy.history.maxSamples,
       );
+      entry.fact = undefined;
       entry.fetchedAt = Date.now();
       entry.maxSamples = policy.history.maxSamples;
       entry.ttlMs = policy.history.ttlSeconds * 1000;
@@ -664,6 +675,7 @@ export class RedisStore implements GuardStore {
   private newHistoryEntry(policy: Policy, fetchedAt: number): HistoryEntry {
     return {
       samples: [],
+      fact: undefined,
       pending: [],
       fetchedAt,
       refreshing: false,
@@ -673,7 +685,8 @@ export class RedisStore implements GuardStore {
   }
 
   private historyFact(entry: HistoryEntry): SkuHistory {
-    return { samples: entry.samples.length, median: median(entry.samples) };
+    entry.fact ??= { samples: entry.samples.length, median: median(entry.samples) };
+    return entry.fact;
   }
 
   /** The local entry of a code, or undefined for an unknown code not (yet) worth tracking (see MemoryStore). */
