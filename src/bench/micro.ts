@@ -92,6 +92,61 @@ export async function guardLatency(
   return out;
 }
 
+/** Heap one checked order leaves behind, per store. */
+export interface HeapPoint {
+  store: string;
+  orders: number;
+  bytesPerOrder: number;
+}
+
+/**
+ * Heap retained per allowed 3-line order after `orders` orders through Guard.check: mostly the idempotency
+ * cache (facts kept per orderId for retries). Needs `node --expose-gc`; returns [] without it.
+ */
+export async function heapPerOrder(orders: number, redisUrl?: string): Promise<HeapPoint[]> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return [];
+  const policy = parsePolicy({});
+  const points: HeapPoint[] = [];
+  const stores: Array<[string, () => { store: GuardStore; close: () => Promise<void> }]> = [
+    ['MemoryStore', () => ({ store: new MemoryStore(), close: async () => {} })],
+  ];
+  if (redisUrl) {
+    stores.push([
+      'RedisStore',
+      () => {
+        const client = new Redis(redisUrl);
+        const store = new RedisStore({ client, prefix: 'bench-heap', logger: SILENT });
+        return {
+          store,
+          close: async () => {
+            await store.shutdown();
+            client.disconnect();
+          },
+        };
+      },
+    ]);
+  }
+  for (const [name, make] of stores) {
+    const { store, close } = make();
+    await store.init?.();
+    const guard = new Guard({ policy, store, logger: SILENT });
+    for (let i = 0; i < 2000; i++) await guard.check(benchOrder(`heap-warm-${i}`, 3, i));
+    // Written-behind buffers are flushed before each reading, so only what stays is counted.
+    const settle = async () => (store instanceof RedisStore ? store.flush() : undefined);
+    await settle();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < orders; i++) await guard.check(benchOrder(`heap-${i}`, 3, i));
+    await settle();
+    gc();
+    const after = process.memoryUsage().heapUsed;
+    points.push({ store: name, orders, bytesPerOrder: Math.max(0, (after - before) / orders) });
+    await close();
+  }
+  return points;
+}
+
 /** One point of the evaluation-cost curve. */
 export interface ScalePoint {
   lines: number;

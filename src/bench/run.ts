@@ -8,7 +8,16 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { bodyTemplate, medianOf, type PrivateRedis, startRedis } from './fixtures';
-import { guardLatency, type ListPoint, type MemoryPoint, redisMemory, reviewList, scaleCurve } from './micro';
+import {
+  guardLatency,
+  type HeapPoint,
+  heapPerOrder,
+  type ListPoint,
+  type MemoryPoint,
+  redisMemory,
+  reviewList,
+  scaleCurve,
+} from './micro';
 import { type BenchConfig, CONFIGS } from './server';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
@@ -113,6 +122,8 @@ async function main(): Promise<void> {
     log('guard latency done');
     const scale = await scaleCurve();
     log('scale curve done');
+    const heap = await heapPerOrder(20_000, redis.url);
+    log(heap.length > 0 ? 'heap per order done' : 'heap per order skipped (run node with --expose-gc)');
     const memory: MemoryPoint[] = await redisMemory(redis.url, [10_000, 50_000, 100_000]);
     log('redis memory done');
     const list = await reviewList(redis.url, [1_000, 10_000, 100_000, 1_000_000], deadline - 20_000);
@@ -127,6 +138,7 @@ async function main(): Promise<void> {
       rate,
       latency,
       scale,
+      heap,
       memory,
       list: list.points,
       skipped: list.skipped,
@@ -152,6 +164,7 @@ interface Results {
   rate: number;
   latency: Awaited<ReturnType<typeof guardLatency>>;
   scale: Awaited<ReturnType<typeof scaleCurve>>;
+  heap: HeapPoint[];
   memory: MemoryPoint[];
   list: ListPoint[];
   skipped: number[];
@@ -231,6 +244,18 @@ function render(results: Results): string {
     out.push(
       `| ${point.lines} | ${grouped(point.evaluateNsPerOrder)} | ${fixed(point.evaluateNsPerOrder / first.evaluateNsPerOrder, 1)} | ${grouped(point.checkNsPerOrder)} | ${fixed(point.checkNsPerOrder / first.checkNsPerOrder, 1)} |`,
     );
+  }
+  if (results.heap.length > 0) {
+    out.push(
+      '',
+      `## Heap per checked order (in process, ${grouped(results.heap[0]!.orders)} allowed 3-line orders, after a forced GC)`,
+      '',
+      'What stays in the Node heap per order: mostly the idempotency cache (facts per orderId, for retries), bounded by `maxSeenOrders` (RedisStore, default 100,000) and `idempotencySeconds`.',
+      '',
+      '| store | bytes retained per order |',
+      '|---|---:|',
+    );
+    for (const point of results.heap) out.push(`| ${point.store} | ${grouped(point.bytesPerOrder)} |`);
   }
   out.push(
     '',
