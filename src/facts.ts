@@ -52,10 +52,47 @@ export const NO_FACTS: Facts = Object.freeze({
 
 /** Median of integer samples, rounded down when the count is even (minor units stay integers). */
 export function median(values: readonly number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
+  return medianOfSorted(sortAscending(values));
+}
+
+/** A sorted copy of integer samples. */
+export function sortAscending(values: readonly number[]): number[] {
+  // A typed-array sort is numeric and several times faster than a comparator sort; every safe integer is
+  // exact in a float64, so nothing is rounded.
+  return Array.from(Float64Array.from(values).sort());
+}
+
+/** Median of samples already in ascending order; 0 when there are none. */
+export function medianOfSorted(sorted: ArrayLike<number>): number {
+  if (sorted.length === 0) return 0;
   const middle = sorted.length >> 1;
   if (sorted.length % 2 === 1) return sorted[middle]!;
   const low = sorted[middle - 1]!;
   return low + Math.floor((sorted[middle]! - low) / 2);
 }
+
+/** Where `value` goes in an ascending array: the first index whose element is not below it. */
+function lowerBound(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid]! < value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/**
+ * Keeps a SKU's price window sorted as samples come and go, so reading its median costs O(1) instead of a
+ * sort per order line: `add` a new sample, `remove` the one that fell out of the window.
+ */
+export const sortedSamples = {
+  add(sorted: number[], value: number): void {
+    sorted.splice(lowerBound(sorted, value), 0, value);
+  },
+  remove(sorted: number[], value: number): void {
+    const index = lowerBound(sorted, value);
+    if (sorted[index] === value) sorted.splice(index, 1);
+  },
+};

@@ -2,7 +2,15 @@
 // The embedded store: the GuardStore interface in process memory, bounded, for one instance and for tests.
 
 import type { Evaluation } from './evaluate';
-import { type Facts, historyKey, median, NO_FACTS, type SkuHistory, type VoucherState } from './facts';
+import {
+  type Facts,
+  historyKey,
+  medianOfSorted,
+  NO_FACTS,
+  type SkuHistory,
+  sortedSamples,
+  type VoucherState,
+} from './facts';
 import type { Order } from './order';
 import { type Policy, velocityFor } from './policy';
 import {
@@ -49,7 +57,14 @@ export class MemoryStore implements GuardStore {
   private readonly maxSkus: number;
   private readonly idempotencyMs: number;
   private readonly maxAuditEntries: number;
-  private readonly history = new Map<string, { samples: number[]; updatedAt: number }>();
+  /**
+   * Price samples per SKU and currency, oldest first, with a sorted copy for the median; `fact` is computed
+   * once and shared until the samples change.
+   */
+  private readonly history = new Map<
+    string,
+    { samples: number[]; sorted: number[]; fact: SkuHistory | undefined; updatedAt: number }
+  >();
   private readonly vouchers = new Map<string, VoucherCounters>();
   /** Attempts of codes not yet tracked (unknown codes below `admitAfter`). */
   private readonly candidates = new UntrackedVouchers();
@@ -75,7 +90,8 @@ export class MemoryStore implements GuardStore {
       const key = historyKey(line.sku, order.currency);
       const entry = this.history.get(key);
       if (entry && now - entry.updatedAt < policy.history.ttlSeconds * 1000) {
-        history.set(key, { samples: entry.samples.length, median: median(entry.samples) });
+        entry.fact ??= { samples: entry.sorted.length, median: medianOfSorted(entry.sorted) };
+        history.set(key, entry.fact);
       }
     }
 
@@ -321,12 +337,16 @@ export class MemoryStore implements GuardStore {
     let entry = this.history.get(key);
     if (entry === undefined) {
       if (this.history.size >= this.maxSkus) this.history.delete(this.history.keys().next().value!);
-      entry = { samples: [], updatedAt: now };
+      entry = { samples: [], sorted: [], fact: undefined, updatedAt: now };
     } else {
       this.history.delete(key); // re-insert to keep the map in recency order
     }
     entry.samples.push(unitPaid);
-    if (entry.samples.length > policy.history.maxSamples) entry.samples.shift();
+    sortedSamples.add(entry.sorted, unitPaid);
+    while (entry.samples.length > policy.history.maxSamples) {
+      sortedSamples.remove(entry.sorted, entry.samples.shift()!);
+    }
+    entry.fact = undefined;
     entry.updatedAt = now;
     this.history.set(key, entry);
   }

@@ -3,7 +3,16 @@
 
 import type { Cluster, Redis } from 'ioredis';
 import type { Evaluation } from './evaluate';
-import { type Facts, historyKey, median, NO_FACTS, type SkuHistory, type VoucherState } from './facts';
+import {
+  type Facts,
+  historyKey,
+  medianOfSorted,
+  NO_FACTS,
+  type SkuHistory,
+  sortAscending,
+  sortedSamples,
+  type VoucherState,
+} from './facts';
 import type { Logger } from './guard';
 import type { Order } from './order';
 import { type Policy, velocityFor } from './policy';
@@ -115,6 +124,8 @@ interface VoucherEntry {
 interface HistoryEntry {
   /** Newest first, Redis samples plus this process's unflushed ones. */
   samples: number[];
+  /** `samples` in ascending order, kept up to date by commits; undefined after a reload from Redis. */
+  sorted: number[] | undefined;
   /** The fact over `samples`, computed once and shared by every order until the samples change. */
   fact: SkuHistory | undefined;
   pending: number[];
@@ -367,7 +378,11 @@ export class RedisStore implements GuardStore {
       }
       entry.pending.push(sample.unitPaid);
       entry.samples.unshift(sample.unitPaid);
-      if (entry.samples.length > policy.history.maxSamples) entry.samples.length = policy.history.maxSamples;
+      if (entry.sorted) sortedSamples.add(entry.sorted, sample.unitPaid);
+      while (entry.samples.length > policy.history.maxSamples) {
+        const dropped = entry.samples.pop()!;
+        if (entry.sorted) sortedSamples.remove(entry.sorted, dropped);
+      }
       entry.fact = undefined;
       entry.maxSamples = policy.history.maxSamples;
       entry.ttlMs = policy.history.ttlSeconds * 1000;
@@ -636,6 +651,7 @@ export class RedisStore implements GuardStore {
         ...samples,
       )) as string[];
       entry.samples = [...[...entry.pending].reverse(), ...remote.map(Number)].slice(0, entry.maxSamples);
+      entry.sorted = undefined;
       entry.fact = undefined;
       entry.fetchedAt = Date.now();
     } catch (error) {
@@ -661,6 +677,7 @@ export class RedisStore implements GuardStore {
         0,
         policy.history.maxSamples,
       );
+      entry.sorted = undefined;
       entry.fact = undefined;
       entry.fetchedAt = Date.now();
       entry.maxSamples = policy.history.maxSamples;
@@ -675,6 +692,7 @@ export class RedisStore implements GuardStore {
   private newHistoryEntry(policy: Policy, fetchedAt: number): HistoryEntry {
     return {
       samples: [],
+      sorted: [],
       fact: undefined,
       pending: [],
       fetchedAt,
@@ -685,7 +703,8 @@ export class RedisStore implements GuardStore {
   }
 
   private historyFact(entry: HistoryEntry): SkuHistory {
-    entry.fact ??= { samples: entry.samples.length, median: median(entry.samples) };
+    entry.sorted ??= sortAscending(entry.samples);
+    entry.fact ??= { samples: entry.sorted.length, median: medianOfSorted(entry.sorted) };
     return entry.fact;
   }
 
