@@ -32,22 +32,20 @@ function summarize(values: number[]): Percentiles {
   };
 }
 
-/** Guard.check (parse, facts, evaluate, commit) and evaluate() alone, per call, on a 3-line order. */
-export async function guardLatency(
-  iterations: number,
-  redisUrl?: string,
-): Promise<Record<string, Percentiles>> {
-  const policy = parsePolicy({});
-  const out: Record<string, Percentiles> = {};
+/** The stores the in-process measurements compare: MemoryStore, and RedisStore when a Redis URL is given. */
+function benchStores(
+  redisUrl: string | undefined,
+  prefix: string,
+): Array<[string, () => { store: GuardStore; close: () => Promise<void> }]> {
   const stores: Array<[string, () => { store: GuardStore; close: () => Promise<void> }]> = [
-    ['Guard.check, MemoryStore', () => ({ store: new MemoryStore(), close: async () => {} })],
+    ['MemoryStore', () => ({ store: new MemoryStore(), close: async () => {} })],
   ];
   if (redisUrl) {
     stores.push([
-      'Guard.check, RedisStore',
+      'RedisStore',
       () => {
         const client = new Redis(redisUrl);
-        const store = new RedisStore({ client, prefix: 'bench-latency' });
+        const store = new RedisStore({ client, prefix, logger: SILENT });
         return {
           store,
           close: async () => {
@@ -58,7 +56,18 @@ export async function guardLatency(
       },
     ]);
   }
-  for (const [name, make] of stores) {
+  return stores;
+}
+
+/** Guard.check (parse, facts, evaluate, commit) and evaluate() alone, per call, on a 3-line order. */
+export async function guardLatency(
+  iterations: number,
+  redisUrl?: string,
+): Promise<Record<string, Percentiles>> {
+  const policy = parsePolicy({});
+  const out: Record<string, Percentiles> = {};
+  for (const [storeName, make] of benchStores(redisUrl, 'bench-latency')) {
+    const name = `Guard.check, ${storeName}`;
     const { store, close } = make();
     await store.init?.();
     const guard = new Guard({ policy, store, logger: SILENT });
@@ -108,26 +117,7 @@ export async function heapPerOrder(orders: number, redisUrl?: string): Promise<H
   if (gc === undefined) return [];
   const policy = parsePolicy({});
   const points: HeapPoint[] = [];
-  const stores: Array<[string, () => { store: GuardStore; close: () => Promise<void> }]> = [
-    ['MemoryStore', () => ({ store: new MemoryStore(), close: async () => {} })],
-  ];
-  if (redisUrl) {
-    stores.push([
-      'RedisStore',
-      () => {
-        const client = new Redis(redisUrl);
-        const store = new RedisStore({ client, prefix: 'bench-heap', logger: SILENT });
-        return {
-          store,
-          close: async () => {
-            await store.shutdown();
-            client.disconnect();
-          },
-        };
-      },
-    ]);
-  }
-  for (const [name, make] of stores) {
+  for (const [name, make] of benchStores(redisUrl, 'bench-heap')) {
     const { store, close } = make();
     await store.init?.();
     const guard = new Guard({ policy, store, logger: SILENT });
