@@ -227,6 +227,28 @@ interface Shopper {
   paymentMethod: string;
 }
 
+/** What the lines add up to after their own discounts (before vouchers and shipping). */
+function subtotalOf(
+  lines: ReadonlyArray<{ unitPrice: number; quantity: number; discount?: number }>,
+): number {
+  let subtotal = 0;
+  for (const line of lines) subtotal += line.unitPrice * line.quantity - (line.discount ?? 0);
+  return subtotal;
+}
+
+/** The regular vouchers an order keeps once its lines change: their minimum purchase must still be met. */
+function stillEligible<V extends { code: string }>(
+  vouchers: readonly V[],
+  subtotal: number,
+  retired: readonly string[] = [],
+): V[] {
+  return vouchers.filter((voucher) => {
+    if (retired.includes(voucher.code)) return false;
+    const terms = REGULAR_VOUCHERS[voucher.code as keyof typeof REGULAR_VOUCHERS];
+    return terms === undefined || subtotal >= terms.minSubtotal;
+  });
+}
+
 /** Builds a consistent order: the total is exactly lines − discounts − vouchers + shipping − shipping discount. */
 function assemble(
   orderId: string,
@@ -239,8 +261,7 @@ function assemble(
   label: 'glitch' | 'legit',
   incident?: string,
 ): ScenarioOrder {
-  let subtotal = 0;
-  for (const line of lines) subtotal += line.unitPrice * line.quantity - line.discount;
+  const subtotal = subtotalOf(lines);
   let voucherTotal = 0;
   for (const voucher of vouchers) voucherTotal += voucher.discount;
   const total = subtotal - voucherTotal + shipping - shippingDiscount;
@@ -342,7 +363,7 @@ export class ScenarioGenerator {
     const shopper = this.shopper(random);
     if (random.chance(0.08)) shopper.paymentMethod = random.pick(BANK_X_METHODS);
     const lines = this.lines(random);
-    const subtotal = lines.reduce((sum, line) => sum + line.unitPrice * line.quantity - line.discount, 0);
+    const subtotal = subtotalOf(lines);
     const vouchers = this.regularVouchers(random, shopper, subtotal);
     const { shipping, shippingDiscount } = this.shipping(random);
     return assemble(orderId, at, shopper, lines, vouchers, shipping, shippingDiscount, 'legit');
@@ -495,14 +516,7 @@ export class ScenarioGenerator {
           ? { ...line, unitPrice: line.unitPrice / 1000, discount: Math.floor((line.discount ?? 0) / 1000) }
           : line,
       );
-      const vouchers = (order.vouchers ?? []).filter((voucher) => {
-        const terms = REGULAR_VOUCHERS[voucher.code as keyof typeof REGULAR_VOUCHERS];
-        const subtotal = lines.reduce(
-          (sum, line) => sum + line.unitPrice * line.quantity - (line.discount ?? 0),
-          0,
-        );
-        return terms === undefined || subtotal >= terms.minSubtotal;
-      });
+      const vouchers = stillEligible(order.vouchers ?? [], subtotalOf(lines));
       return assemble(
         order.orderId,
         at,
@@ -549,15 +563,8 @@ export class ScenarioGenerator {
         const percent = random.int(70, 80);
         return { ...line, discount: roundDown((line.unitPrice * line.quantity * percent) / 100, 100) };
       });
-      const subtotal = lines.reduce(
-        (sum, line) => sum + line.unitPrice * line.quantity - (line.discount ?? 0),
-        0,
-      );
-      let vouchers = (order.vouchers ?? []).filter((voucher) => {
-        if (retired.includes(voucher.code)) return false;
-        const terms = REGULAR_VOUCHERS[voucher.code as keyof typeof REGULAR_VOUCHERS];
-        return terms === undefined || subtotal >= terms.minSubtotal;
-      });
+      const subtotal = subtotalOf(lines);
+      let vouchers = stillEligible(order.vouchers ?? [], subtotal, retired);
       if (vouchers.length === 0 && subtotal >= 100_000 && random.chance(0.3)) {
         vouchers = [{ code: HARBOLNAS.voucher, discount: 20_000 }];
       }
