@@ -17,6 +17,7 @@ import { type ReviewRouter, type ReviewRouterOptions, reviewRouter } from '../sr
 import type { ReviewEvent } from '../src/review/webhooks';
 import type { GuardStore, HeldOrder } from '../src/store';
 import { line, order } from './helpers/orders';
+import { deleteKeysContaining } from './helpers/redis';
 
 const TOKENS = {
   viewer: 'tok-viewer-0123456789',
@@ -75,12 +76,7 @@ const FACTORIES: Array<[string, StoreFactory]> = [
         for (const store of redisStores) await store.shutdown();
         redisStores = [];
         if (redisClient) {
-          let cursor = '0';
-          do {
-            const [next, keys] = await redisClient.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000);
-            if (keys.length > 0) await redisClient.del(...keys);
-            cursor = next;
-          } while (cursor !== '0');
+          await deleteKeysContaining(redisClient, prefix);
           await redisClient.quit();
           redisClient = undefined;
         }

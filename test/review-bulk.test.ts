@@ -10,6 +10,7 @@ import { RedisStore } from '../src/redis-store';
 import { bulkDecide } from '../src/review/bulk';
 import type { GuardStore, HoldStatus } from '../src/store';
 import { line, order } from './helpers/orders';
+import { deleteKeysContaining } from './helpers/redis';
 
 const policy = parsePolicy({});
 const SKUS = ['SKU-A', 'SKU-B', 'SKU-C'];
@@ -35,12 +36,7 @@ const FACTORIES: Array<[string, () => Promise<GuardStore>]> = [
 afterAll(async () => {
   for (const store of redisStores) await store.shutdown();
   if (!client) return;
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000);
-    if (keys.length > 0) await client.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  await deleteKeysContaining(client, prefix);
   await client.quit();
 });
 

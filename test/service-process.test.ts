@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { createStoreFromEnv } from '../src/redis-connection';
 import type { GuardStore } from '../src/store';
 import { line, order } from './helpers/orders';
-import { startRedis, stopAll } from './helpers/redis';
+import { deleteKeysContaining, startRedis, stopAll } from './helpers/redis';
 import {
   buildService,
   type HttpResponse,
@@ -85,8 +85,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const other of [service, ...extra]) await other?.stop();
   await store?.shutdown?.();
-  const keys = await redis.keys(`*${PREFIX}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await deleteKeysContaining(redis, PREFIX);
   redis.disconnect();
   await new Promise((resolve) => hooks?.close(resolve));
   await stopAll();

@@ -21,6 +21,7 @@
  *   await cluster.stop();
  *
  *   await stopAll();                              // stops everything this worker started (call it in afterAll)
+ *   await deleteKeysContaining(client, prefix);   // a test's own keys on the shared Redis (SCAN, never KEYS/FLUSHALL)
  *
  * Needs `redis-server` and `redis-cli` on PATH (Debian: apt-get install redis-server redis-tools).
  * Every instance is also stopped when the jest worker exits, so a failing test leaves no server behind.
@@ -32,6 +33,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type Redis from 'ioredis';
 
 const execFileAsync = promisify(execFile);
 
@@ -238,3 +240,13 @@ process.once('exit', () => {
     rmSync(instance.dir, { recursive: true, force: true });
   }
 });
+
+/** Deletes every key whose name contains `fragment` (a test's own prefix), scanning so the shared Redis never blocks. */
+export async function deleteKeysContaining(client: Redis, fragment: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `*${fragment}*`, 'COUNT', 1000);
+    if (keys.length > 0) await client.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
