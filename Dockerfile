@@ -25,6 +25,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts/copy-assets.js ./scripts/copy-assets.js
 RUN npm run build
 
 # ---------------------------------------------------------------- runtime stage: production deps + dist/

@@ -35,7 +35,7 @@ import type {
   FieldConfig as TimeSeriesFieldConfig,
   Options as TimeSeriesOptions,
 } from '@grafana/schema/dist/esm/raw/composable/timeseries/panelcfg/x/TimeSeriesPanelCfg_types.gen';
-import { DEFAULT_PREFIX, METRIC_NAMES } from '../src/metrics';
+import { DEFAULT_PREFIX, METRIC_NAMES } from '../src/observability/metrics';
 
 /** Where the generated JSON lives, relative to the package root (the Grafana file provider loads it). */
 export const DASHBOARD_FILE = 'grafana/dashboards/checkout-price-guard.json';

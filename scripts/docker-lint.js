@@ -286,7 +286,7 @@ function lintCompose(file, problems) {
 // ------------------------------------------------------------------------------------------ runtime imports
 
 // Source trees never loaded by `node dist/cli.js` (dev tooling compiled along with the rest).
-const DEV_ONLY_SOURCES = ['src/bench/'];
+const DEV_ONLY_SOURCES = ['src/tools/bench/'];
 
 // Package names a TypeScript file needs at run time (type-only imports are erased by tsc).
 function runtimeImports(text) {

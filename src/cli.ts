@@ -2,7 +2,7 @@
 // src/cli.ts
 // The command line: `serve` (the default) runs the HTTP service; `replay` replays incident scenarios.
 
-import { serve } from './service/server';
+import { serve } from './http/server';
 
 const USAGE = `usage:
   checkout-price-guard [serve] [--config <file>]   run the service on PORT (default 3000)
@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'replay': {
       // Loaded on demand so `serve` does not load the replay code.
-      const { runReplayCli } = await import('./replay-cli.js');
+      const { runReplayCli } = await import('./tools/replay-cli.js');
       process.exitCode = await runReplayCli(args);
       return;
     }

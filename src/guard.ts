@@ -1,14 +1,14 @@
 // src/guard.ts
 // The guard: parses an order, gathers facts from the store, evaluates, and stores holds. No HTTP here.
 
-import { type Evaluation, evaluate } from './evaluate';
-import type { Facts } from './facts';
-import { MemoryStore } from './memory-store';
-import { type GuardMetrics, NO_METRICS } from './metrics-types';
-import { DEFAULT_ORDER_LIMITS, type Order, type OrderLimits, OrderParser, type Problem } from './order';
-import type { Policy } from './policy';
-import type { GuardStore, HeldOrder } from './store';
-import type { Decision, Mode } from './types';
+import { type Evaluation, evaluate } from './core/evaluate';
+import type { Facts } from './core/facts';
+import { DEFAULT_ORDER_LIMITS, type Order, type OrderLimits, OrderParser, type Problem } from './core/order';
+import type { Policy } from './core/policy';
+import type { Decision, Mode } from './core/types';
+import { type GuardMetrics, NO_METRICS } from './observability/sink';
+import { MemoryStore } from './state/memory/store';
+import type { GuardState, HeldOrder } from './state/types';
 
 /** Where the guard writes what goes wrong; pino, console and most loggers fit. */
 export interface Logger {
@@ -19,7 +19,7 @@ export interface Logger {
 /** Options of the Guard; the middleware and the service resolve theirs into these. */
 export interface GuardOptions {
   policy: Policy;
-  store?: GuardStore;
+  store?: GuardState;
   limits?: OrderLimits;
   /** Overrides the policy's mode. */
   mode?: Mode;
@@ -74,7 +74,7 @@ const SILENT_LOGGER: Logger = { warn() {}, error() {} };
 
 /** Checks orders against a policy and a store. Build one at start-up; `check` is the hot path. */
 export class Guard {
-  readonly store: GuardStore;
+  readonly store: GuardState;
   private policyValue: Policy;
   private readonly parser: OrderParser;
   private readonly storeTimeoutMs: number;

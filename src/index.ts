@@ -1,41 +1,44 @@
 // src/index.ts
 // The package's public surface; each export says why it is public.
 
-export type { Effects, Evaluation, LineView, OrderTotals } from './evaluate';
+export { loadPolicyFile } from './config/policy-file';
+export { ConfigError, loadConfig, parseConfig } from './config/service';
+export type { Evaluation } from './core/evaluate';
 // The pure core, for tests and tools that evaluate orders themselves.
-export { deriveTotals, evaluate, RULES } from './evaluate';
-export type { Facts, SkuHistory, VoucherState } from './facts';
+export { evaluate } from './core/evaluate';
+export type { Facts, SkuHistory, VoucherState } from './core/facts';
+export type { Language, MessageKey } from './core/messages';
+// Shopper-facing texts in Indonesian and English.
+export { MESSAGES, negotiateLanguage, shopperMessage } from './core/messages';
+// Exact money helpers used in messages and by storefront code.
+export { formatBp, formatMoney, MoneyOverflowError } from './core/money';
+export type { Order, OrderInput, OrderLimits, OrderLine, OrderVoucher, Problem } from './core/order';
+// The order contract and its parser.
+export { DEFAULT_ORDER_LIMITS, OrderParser } from './core/order';
+export type { Campaign, Policy, PolicyInput, VoucherTerms } from './core/policy';
+// The policy schema, for validating policy files in CI.
+export { DEFAULT_VELOCITY, PolicyError, parsePolicy, policySchema } from './core/policy';
+export { RULES } from './core/rules';
+export type { Effects } from './core/rules/context';
+export type { LineView, OrderTotals } from './core/totals';
+export { deriveTotals } from './core/totals';
+export type { Abstention, AppliedException, Decision, Mode, Reason, RuleId, Verdict } from './core/types';
+// Decision types and the stable rule ids.
+export { RULE_IDS } from './core/types';
 export type { CheckResult, GuardOptions, Logger } from './guard';
 // The guard without HTTP, for services, workers and replays.
 export { Guard, StoreTimeoutError } from './guard';
-export type { MemoryStoreOptions } from './memory-store';
-// Stores: the interface for custom stores, and the embedded one.
-export { MemoryStore } from './memory-store';
-export type { Language, MessageKey } from './messages';
-// Shopper-facing texts in Indonesian and English.
-export { MESSAGES, negotiateLanguage, shopperMessage } from './messages';
-export type { MetricsOptions, PriceGuardMetrics } from './metrics';
-// Prometheus metrics for the guard, its store and the review queue, with a /metrics handler (docs/observability.md).
-export { createMetrics, instrumentStore, METRIC_NAMES, MetricsOptionsError } from './metrics';
-// Metrics sink interface, for custom metrics back-ends.
-export type { FaultKind, GuardMetrics, WebhookOutcome } from './metrics-types';
-export type { HoldContext, PriceGuardMiddleware, PriceGuardOptions } from './middleware';
+export type { HoldContext, PriceGuardMiddleware, PriceGuardOptions } from './http/middleware';
 // The middleware: the main entry point, as the default export and by name.
-export { OptionsError, priceGuard as default, priceGuard } from './middleware';
-// Exact money helpers used in messages and by storefront code.
-export { formatBp, formatMoney, MoneyOverflowError } from './money';
-export type { Order, OrderInput, OrderLimits, OrderLine, OrderVoucher, Problem } from './order';
-// The order contract and its parser.
-export { DEFAULT_ORDER_LIMITS, OrderParser } from './order';
-export type { Campaign, Policy, PolicyInput, VoucherTerms } from './policy';
-// The policy schema, for validating policy files in CI.
-export { DEFAULT_VELOCITY, loadPolicyFile, PolicyError, parsePolicy, policySchema } from './policy';
-export type { RedisConnectionOptions, RedisTarget } from './redis-connection';
-// Shared state in Redis or Redis Cluster: the store picked from REDIS_URL, and the fail-fast client it uses.
-export { createRedisClient, createStoreFromEnv, parseRedisUrl, RedisConfigError } from './redis-connection';
-export type { RedisStoreOptions } from './redis-store';
-// The Redis store itself, for shops that build their own ioredis client.
-export { RedisStore } from './redis-store';
+export { OptionsError, priceGuard as default, priceGuard } from './http/middleware';
+// The standalone service, for embedding or a custom start-up.
+export { createService } from './http/service';
+// Prometheus metrics for the guard, its store and the review queue, with a /metrics handler (docs/observability.md).
+export { instrumentStore } from './observability/instrument-store';
+export type { MetricsOptions, PriceGuardMetrics } from './observability/metrics';
+export { createMetrics, METRIC_NAMES, MetricsOptionsError } from './observability/metrics';
+// Metrics sink interface, for custom metrics back-ends.
+export type { FaultKind, GuardMetrics, WebhookOutcome } from './observability/sink';
 export type { Reviewer, ReviewRole, ReviewToken } from './review/auth';
 // The on-call review queue: mount reviewRouter({ store, tokens }) at /review; hashToken makes token config.
 export { hashToken } from './review/auth';
@@ -43,12 +46,32 @@ export type { BulkResult } from './review/bulk';
 export type { ReviewRateLimitOptions } from './review/rate-limit';
 export type { ReviewRouter, ReviewRouterOptions } from './review/router';
 export { ReviewOptionsError, reviewRouter } from './review/router';
+export type { VerifyOptions, WebhookSignatureFailure } from './review/signature';
+// The webhook verification helper storefronts use on their receiving endpoint.
+export {
+  assertWebhookSignature,
+  SIGNATURE_HEADER,
+  signWebhook,
+  verifyWebhookSignature,
+  WebhookSignatureError,
+} from './review/signature';
 export type { OutboxStats, ReviewEvent, WebhookEndpoint, WebhookOptions } from './review/webhooks';
 // In-process release/cancel events for storefronts that mount the router in their own app.
 export { ReviewEvents } from './review/webhooks';
-// The standalone service, for embedding or a custom start-up.
-export { createService } from './service/app';
-export { ConfigError, loadConfig, parseConfig } from './service/config';
+export { createStoreFromEnv } from './state/from-env';
+export type { MemoryStoreOptions } from './state/memory/store';
+// Stores: the interface for custom stores, and the embedded one.
+export { MemoryStore } from './state/memory/store';
+export type { RedisConnectionOptions, RedisTarget } from './state/redis/connection';
+// Shared state in Redis or Redis Cluster: the store picked from REDIS_URL, and the fail-fast client it uses.
+export {
+  createRedisClient,
+  parseRedisUrl,
+  RedisConfigError,
+} from './state/redis/connection';
+export type { RedisStoreOptions } from './state/redis/store';
+// The Redis store itself, for shops that build their own ioredis client.
+export { RedisStore } from './state/redis/store';
 export type {
   AuditEntry,
   DecisionRequest,
@@ -59,16 +82,4 @@ export type {
   HoldStatus,
   QueueStats,
   TransitionResult,
-} from './store';
-export type { Abstention, AppliedException, Decision, Mode, Reason, RuleId, Verdict } from './types';
-// Decision types and the stable rule ids.
-export { RULE_IDS } from './types';
-export type { VerifyOptions, WebhookSignatureFailure } from './webhook-signature';
-// The webhook verification helper storefronts use on their receiving endpoint.
-export {
-  assertWebhookSignature,
-  SIGNATURE_HEADER,
-  signWebhook,
-  verifyWebhookSignature,
-  WebhookSignatureError,
-} from './webhook-signature';
+} from './state/types';

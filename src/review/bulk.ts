@@ -1,7 +1,7 @@
 // src/review/bulk.ts
 // Bulk decisions by filter: decide every pending order that matches, each on the version seen; safe to retry.
 
-import type { DecisionRequest, GuardStore, HeldOrder, HoldFilter } from '../store';
+import type { DecisionRequest, GuardStore, HeldOrder, HoldFilter } from '../state/types';
 
 /** What a bulk action did. */
 export interface BulkResult {

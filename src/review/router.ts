@@ -3,16 +3,16 @@
 
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import { z } from 'zod';
+import { formatBp, formatMoney } from '../core/money';
+import { toProblems } from '../core/order';
+import { RULE_IDS } from '../core/types';
 import type { Logger } from '../guard';
-import type { GuardMetrics, WebhookOutcome } from '../metrics-types';
-import { formatBp, formatMoney } from '../money';
-import { toProblems } from '../order';
-import type { GuardStore, HeldOrder, HoldFilter, TransitionFailure } from '../store';
-import { RULE_IDS } from '../types';
+import type { GuardMetrics, WebhookOutcome } from '../observability/sink';
+import type { GuardStore, HeldOrder, HoldFilter, TransitionFailure } from '../state/types';
+import { pageAssets } from './assets';
 import { identify, type Reviewer, type ReviewToken, requireRole, TokenRegistry } from './auth';
 import { bulkDecide } from './bulk';
 import { sameOriginJson } from './csrf';
-import { PAGE_CSS, PAGE_HTML, PAGE_JS } from './page';
 import { type ReviewRateLimitOptions, reviewRateLimit } from './rate-limit';
 import { eventFor, ReviewEvents, type WebhookOptions, WebhookOutbox } from './webhooks';
 
@@ -418,19 +418,20 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
       "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
     'Cache-Control': 'no-cache',
   };
+  const page = pageAssets();
   router.get('/', function reviewPage(req, res) {
     const path = req.originalUrl.split('?')[0] ?? '';
     if (!path.endsWith('/')) {
       res.redirect(301, `${path}/`); // relative URLs in the page need the trailing slash
       return;
     }
-    res.set(pageHeaders).type('html').send(PAGE_HTML);
+    res.set(pageHeaders).type(page.html.type).send(page.html.body);
   });
   router.get('/app.js', function reviewScript(_req, res) {
-    res.set(pageHeaders).type('application/javascript').send(PAGE_JS);
+    res.set(pageHeaders).type(page.js.type).send(page.js.body);
   });
   router.get('/app.css', function reviewStyles(_req, res) {
-    res.set(pageHeaders).type('text/css').send(PAGE_CSS);
+    res.set(pageHeaders).type(page.css.type).send(page.css.body);
   });
 
   const api = Router();

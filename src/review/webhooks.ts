@@ -3,11 +3,11 @@
 
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { MESSAGES } from '../core/messages';
 import type { Logger } from '../guard';
-import { MESSAGES } from '../messages';
-import type { WebhookOutcome } from '../metrics-types';
-import type { HeldOrder } from '../store';
-import { SIGNATURE_HEADER, signWebhook } from '../webhook-signature';
+import type { WebhookOutcome } from '../observability/sink';
+import type { HeldOrder } from '../state/types';
+import { SIGNATURE_HEADER, signWebhook } from './signature';
 
 /** What a storefront learns when a held order is decided. */
 export interface ReviewEvent {

@@ -1,7 +1,7 @@
 // test/helpers/orders.ts
 // Order builders for tests: a valid order by default, with its total computed exactly from its parts.
 
-import type { OrderInput } from '../../src/order';
+import type { OrderInput } from '../../src/core/order';
 
 /** A line: quantity 1 and no discount unless given. */
 export function line(sku: string, unitPrice: number, discount = 0, quantity = 1, category?: string) {

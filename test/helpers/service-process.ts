@@ -2,7 +2,15 @@
 // Starts the real service process (`node cli.js serve`) from a fresh transpile of src/, and talks to it over HTTP.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
@@ -20,9 +28,16 @@ export function buildService(): string {
   const walk = (dir: string): string[] =>
     readdirSync(dir).flatMap((name) => {
       const path = join(dir, name);
-      return statSync(path).isDirectory() ? walk(path) : path.endsWith('.ts') ? [path] : [];
+      return statSync(path).isDirectory() ? walk(path) : [path];
     });
   for (const file of walk(join(ROOT, 'src'))) {
+    if (!file.endsWith('.ts')) {
+      // Lua scripts and the review page travel beside the code, as scripts/copy-assets.js puts them in dist/.
+      const target = join(out, relative(join(ROOT, 'src'), file));
+      mkdirSync(dirname(target), { recursive: true });
+      copyFileSync(file, target);
+      continue;
+    }
     const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
       fileName: file,
       compilerOptions: {

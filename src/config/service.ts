@@ -1,0 +1,291 @@
+// src/config/service.ts
+// The service's configuration file (JSON or YAML): zod schema, loading, environment overrides, precise errors.
+
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { DEFAULT_ORDER_LIMITS, type OrderLimits, type Problem, toProblems } from '../core/order';
+import { type Policy, type PolicyInput, policySchema } from '../core/policy';
+import { type Mode, RULE_IDS } from '../core/types';
+import { readDocument } from './document';
+
+/** Exit code for a bad configuration (sysexits.h EX_CONFIG). */
+export const EX_CONFIG = 78;
+
+/** Thrown when the configuration file is missing or invalid; `problems` names every bad field by its path. */
+export class ConfigError extends Error {
+  readonly code = 'ERR_INVALID_CONFIG';
+  constructor(
+    readonly problems: Problem[],
+    readonly source: string,
+  ) {
+    super(
+      `invalid configuration ${source}:\n${problems.map((problem) => `  - ${problem.path || '(root)'}: ${problem.message}`).join('\n')}`,
+    );
+    this.name = this.constructor.name;
+  }
+}
+
+const positive = (what: string) =>
+  z
+    .number({ error: `must be a whole number (${what})` })
+    .int({ error: `must be a whole number (${what})` })
+    .min(1, { error: `must be at least 1 (${what})` });
+const sha256 = z
+  .string({ error: 'must be the hex SHA-256 of the token (echo -n TOKEN | sha256sum)' })
+  .regex(/^[0-9a-f]{64}$/i, {
+    error: 'must be 64 hex digits: the SHA-256 of the token (echo -n TOKEN | sha256sum)',
+  });
+const bodyLimit = z.union([
+  positive('bytes'),
+  z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, { error: 'must be a size such as "256kb" or "1mb", or a number of bytes' }),
+]);
+
+const serviceSection = z.strictObject({
+  /** Overridden by the PORT environment variable. */
+  port: z
+    .number({ error: 'must be a TCP port number (0-65535)' })
+    .int({ error: 'must be a TCP port number (0-65535)' })
+    .min(0, { error: 'must be a TCP port number (0-65535)' })
+    .max(65_535, { error: 'must be a TCP port number (0-65535)' })
+    .optional(),
+  bodyLimit: bodyLimit.default('256kb'),
+  storeTimeoutMs: positive('milliseconds').default(200),
+  mode: z.enum(['enforce', 'shadow'], { error: 'must be "enforce" or "shadow"' }).optional(),
+  limits: z
+    .strictObject({
+      maxLines: positive('lines').optional(),
+      maxQuantity: positive('units').optional(),
+      maxVouchers: positive('vouchers').optional(),
+      strict: z.boolean({ error: 'must be true or false' }).optional(),
+    })
+    .default({}),
+  retryAfterSeconds: positive('seconds').default(2),
+  shutdownTimeoutMs: positive('milliseconds').default(10_000),
+  overlayRefreshMs: positive('milliseconds').default(2_000),
+  watchConfig: z.boolean({ error: 'must be true or false' }).default(false),
+  logLevel: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+});
+
+const reviewSection = z.strictObject({
+  tokens: z
+    .array(
+      z.strictObject({
+        name: z
+          .string({ error: 'must be a string' })
+          .regex(/^[A-Za-z0-9._@-]{1,64}$/, { error: 'must be 1-64 letters, digits, ".", "_", "@" or "-"' }),
+        role: z.enum(['viewer', 'reviewer', 'admin'], { error: 'must be "viewer", "reviewer" or "admin"' }),
+        sha256,
+      }),
+    )
+    .default([]),
+  webhooks: z
+    .array(
+      z.strictObject({
+        url: z.url({ error: 'must be an http(s) URL' }),
+        /** The signing secret; prefer secretEnv so the file holds no secret. */
+        secret: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+        /** Name of the environment variable holding the signing secret. */
+        secretEnv: z
+          .string()
+          .regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'must be an environment variable name' })
+          .optional(),
+      }),
+    )
+    .default([]),
+});
+
+const metricsSection = z.strictObject({
+  defaultMetrics: z.boolean({ error: 'must be true or false' }).default(true),
+  voucherLabels: z.array(z.string().min(1).max(64)).default([]),
+});
+
+/** The configuration file's schema. The `policy` section is the policy schema of src/policy.ts, unchanged. */
+export const configSchema = z.strictObject({
+  policy: z.unknown().optional(),
+  service: serviceSection.default(() => serviceSection.parse({})),
+  review: reviewSection.default(() => reviewSection.parse({})),
+  metrics: metricsSection.default(() => metricsSection.parse({})),
+});
+
+/** A review token as configured: the name is the audit actor, the SHA-256 is compared in constant time. */
+export interface TokenConfig {
+  name: string;
+  role: 'viewer' | 'reviewer' | 'admin';
+  sha256: string;
+}
+
+/** The loaded configuration: sections validated, defaults applied, environment merged. */
+export interface ServiceConfig {
+  /** The file it came from, if any. */
+  source: string | undefined;
+  /** The policy section as written (for resolveOptions, which validates it again). */
+  policyInput: PolicyInput;
+  /** The policy section validated. */
+  policy: Policy;
+  service: {
+    port: number;
+    bodyLimit: string | number;
+    storeTimeoutMs: number;
+    mode: Mode | undefined;
+    limits: OrderLimits;
+    retryAfterSeconds: number;
+    shutdownTimeoutMs: number;
+    overlayRefreshMs: number;
+    watchConfig: boolean;
+    logLevel: string;
+  };
+  review: {
+    tokens: TokenConfig[];
+    webhooks: Array<{ url: string; secret: string | undefined }>;
+  };
+  metrics: { defaultMetrics: boolean; voucherLabels: string[] };
+  /** REDIS_URL, when given. */
+  redisUrl: string | undefined;
+  /** Key prefix of everything the service keeps in Redis (REDIS_PREFIX, as the Redis store reads it). */
+  keyPrefix: string;
+}
+
+/** Rewrites zod's messages where a config author needs a better hint. */
+function explain(problem: Problem): Problem {
+  if (/^policy\.rules\.[^.[]+$/.test(problem.path) && problem.message.startsWith('is not a known field')) {
+    return { path: problem.path, message: `is not a rule id (known: ${RULE_IDS.join(', ')})` };
+  }
+  if (problem.message.startsWith('is not a known field')) {
+    return { path: problem.path, message: 'is not a known field' };
+  }
+  return problem;
+}
+
+/** Parses the PORT variable, or undefined when it is not set. */
+function envPort(env: NodeJS.ProcessEnv, problems: Problem[]): number | undefined {
+  if (env.PORT === undefined || env.PORT === '') return undefined;
+  const port = Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    problems.push({
+      path: 'env.PORT',
+      message: `must be a TCP port (0-65535), got ${JSON.stringify(env.PORT)}`,
+    });
+    return undefined;
+  }
+  return port;
+}
+
+/**
+ * Validates a configuration object (the parsed file) and merges the environment:
+ * PORT, REDIS_URL, REDIS_PREFIX, PRICE_GUARD_ADMIN_TOKEN, PRICE_GUARD_REVIEW_TOKENS, LOG_LEVEL, webhook `secretEnv` variables.
+ * Throws a ConfigError naming every bad field.
+ */
+export function parseConfig(
+  data: unknown,
+  source: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): ServiceConfig {
+  const label = source ?? '(built-in defaults)';
+  const problems: Problem[] = [];
+  const parsed = configSchema.safeParse(data ?? {});
+  if (!parsed.success) problems.push(...toProblems(parsed.error.issues).map(explain));
+  const rawPolicy = (data as { policy?: unknown } | null)?.policy ?? {};
+  const policy = policySchema.safeParse(rawPolicy);
+  if (!policy.success) {
+    for (const problem of toProblems(policy.error.issues)) {
+      problems.push(
+        explain({ path: problem.path ? `policy.${problem.path}` : 'policy', message: problem.message }),
+      );
+    }
+  }
+  const port = envPort(env, problems);
+  const webhooks: Array<{ url: string; secret: string | undefined }> = [];
+  if (parsed.success) {
+    parsed.data.review.webhooks.forEach((hook, index) => {
+      const secret = hook.secretEnv ? env[hook.secretEnv] : hook.secret;
+      if (hook.secretEnv && !secret) {
+        problems.push({
+          path: `review.webhooks[${index}].secretEnv`,
+          message: `names the environment variable ${hook.secretEnv}, which is not set`,
+        });
+      }
+      const resolved = secret ?? env.PRICE_GUARD_WEBHOOK_SECRET;
+      if (!hook.secretEnv && !resolved) {
+        problems.push({
+          path: `review.webhooks[${index}]`,
+          message: 'needs a signing secret: set secretEnv (preferred), secret, or PRICE_GUARD_WEBHOOK_SECRET',
+        });
+      }
+      webhooks.push({ url: hook.url, secret: resolved });
+    });
+  }
+  const envTokens = parseEnvTokens(env.PRICE_GUARD_REVIEW_TOKENS, problems);
+  if (env.PRICE_GUARD_ADMIN_TOKEN) {
+    envTokens.push({ name: 'admin', role: 'admin', sha256: sha256Hex(env.PRICE_GUARD_ADMIN_TOKEN) });
+  }
+  if (problems.length > 0 || !parsed.success || !policy.success) throw new ConfigError(problems, label);
+
+  const { service, review, metrics } = parsed.data;
+  const limits: OrderLimits = { ...DEFAULT_ORDER_LIMITS };
+  for (const [key, value] of Object.entries(service.limits)) {
+    if (value !== undefined) (limits as unknown as Record<string, unknown>)[key] = value;
+  }
+  return {
+    source,
+    policyInput: rawPolicy as PolicyInput,
+    policy: policy.data,
+    service: {
+      port: port ?? service.port ?? 3000,
+      bodyLimit: service.bodyLimit,
+      storeTimeoutMs: service.storeTimeoutMs,
+      mode: service.mode,
+      limits,
+      retryAfterSeconds: service.retryAfterSeconds,
+      shutdownTimeoutMs: service.shutdownTimeoutMs,
+      overlayRefreshMs: service.overlayRefreshMs,
+      watchConfig: service.watchConfig,
+      logLevel: env.LOG_LEVEL || service.logLevel,
+    },
+    review: { tokens: [...review.tokens, ...envTokens], webhooks },
+    metrics,
+    redisUrl: env.REDIS_URL || undefined,
+    keyPrefix: env.REDIS_PREFIX || 'cpg',
+  };
+}
+
+/** `name:role:token,...` from PRICE_GUARD_REVIEW_TOKENS, hashed at once so the plain token is not kept. */
+function parseEnvTokens(value: string | undefined, problems: Problem[]): TokenConfig[] {
+  if (!value) return [];
+  const tokens: TokenConfig[] = [];
+  value.split(',').forEach((entry, index) => {
+    const [name, role, token] = entry.trim().split(':');
+    if (
+      !name ||
+      !/^[A-Za-z0-9._@-]{1,64}$/.test(name) ||
+      !token ||
+      (role !== 'viewer' && role !== 'reviewer' && role !== 'admin')
+    ) {
+      problems.push({
+        path: `env.PRICE_GUARD_REVIEW_TOKENS[${index}]`,
+        message: 'must be name:role:token (name: letters, digits, ._@-; role: viewer, reviewer or admin)',
+      });
+      return;
+    }
+    tokens.push({ name, role, sha256: sha256Hex(token) });
+  });
+  return tokens;
+}
+
+/** Hex SHA-256 of a string. */
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+/** Reads and validates the configuration file (JSON, or YAML by extension); without a path, defaults and env. */
+export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  if (path === undefined) return parseConfig({}, undefined, env);
+  const document = readDocument(path);
+  if (!document.ok) throw new ConfigError([document.problem], path);
+  return parseConfig(document.data, path, env);
+}

@@ -1,0 +1,98 @@
+// src/core/facts.ts
+// What stateful rules know about the world (price history, voucher use), handed to the pure core by a store.
+
+/** Recent prices shoppers paid for one SKU in one currency. */
+export interface SkuHistory {
+  /** How many samples the median is over. */
+  samples: number;
+  /** Median paid unit price, minor units. */
+  median: number;
+}
+
+/** What the store knows about one voucher code at the moment of this order (this order's attempt included). */
+export interface VoucherState {
+  /** Redemption attempts in the velocity window, including this order. */
+  windowCount: number;
+  /** Redemption attempts in the baseline period before the window. */
+  baselineCount: number;
+  /** Length of the baseline period the store actually has data for, in seconds (less than the policy's while young). */
+  baselineSeconds: number;
+  /** Set once velocity tripped; the code stays tripped until on-call clears it. */
+  trippedAt?: number;
+  /** Uses reserved so far, this order included, when the code has a hard `maxUses`. */
+  uses?: number;
+  /** Uses reserved by this customer so far, this order included, when the code has `maxUsesPerCustomer`. */
+  customerUses?: number;
+  /** Set when a hard cap refused this order's reservation. */
+  limitReached?: 'maxUses' | 'maxUsesPerCustomer';
+  /** Discount already granted in the budget window before this order, in the order's currency. */
+  budgetUsed?: number;
+}
+
+/** Facts for one order. A missing entry means the store has nothing (a new SKU, an untracked code). */
+export interface Facts {
+  /** Keyed by `historyKey(sku, currency)`. */
+  history: ReadonlyMap<string, SkuHistory>;
+  vouchers: ReadonlyMap<string, VoucherState>;
+  /** Kinds of facts the store could not provide (e.g. Redis down): the rules that need them abstain. */
+  unavailable: ReadonlySet<'history' | 'vouchers'>;
+}
+
+/** Key of a SKU's history: prices are only comparable within one currency. */
+export function historyKey(sku: string, currency: string): string {
+  return `${currency}:${sku}`;
+}
+
+/** Facts of a store that knows nothing yet. */
+export const NO_FACTS: Facts = Object.freeze({
+  history: new Map(),
+  vouchers: new Map(),
+  unavailable: new Set<'history' | 'vouchers'>(),
+});
+
+/** Median of integer samples, rounded down when the count is even (minor units stay integers). */
+export function median(values: readonly number[]): number {
+  return medianOfSorted(sortAscending(values));
+}
+
+/** A sorted copy of integer samples. */
+export function sortAscending(values: readonly number[]): number[] {
+  // A typed-array sort is numeric and several times faster than a comparator sort; every safe integer is
+  // exact in a float64, so nothing is rounded.
+  return Array.from(Float64Array.from(values).sort());
+}
+
+/** Median of samples already in ascending order; 0 when there are none. */
+export function medianOfSorted(sorted: ArrayLike<number>): number {
+  if (sorted.length === 0) return 0;
+  const middle = sorted.length >> 1;
+  if (sorted.length % 2 === 1) return sorted[middle]!;
+  const low = sorted[middle - 1]!;
+  return low + Math.floor((sorted[middle]! - low) / 2);
+}
+
+/** Where `value` goes in an ascending array: the first index whose element is not below it. */
+function lowerBound(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid]! < value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/**
+ * Keeps a SKU's price window sorted as samples come and go, so reading its median costs O(1) instead of a
+ * sort per order line: `add` a new sample, `remove` the one that fell out of the window.
+ */
+export const sortedSamples = {
+  add(sorted: number[], value: number): void {
+    sorted.splice(lowerBound(sorted, value), 0, value);
+  },
+  remove(sorted: number[], value: number): void {
+    const index = lowerBound(sorted, value);
+    if (sorted[index] === value) sorted.splice(index, 1);
+  },
+};

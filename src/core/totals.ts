@@ -1,0 +1,90 @@
+// src/core/totals.ts
+// An order's derived amounts (line values, discounts, subtotal, expected total) and the campaign of each line.
+
+import { add, multiply } from './money';
+import type { Order } from './order';
+import type { Campaign, Policy } from './policy';
+
+/** One order line with its derived amounts. */
+export interface LineView {
+  index: number;
+  sku: string;
+  category: string | undefined;
+  quantity: number;
+  unitPrice: number;
+  /** unitPrice × quantity. */
+  listValue: number;
+  discount: number;
+  /** listValue − discount; negative when the discount exceeds the line. */
+  paid: number;
+  /** The active campaign covering this line, if any. */
+  campaign: Campaign | undefined;
+}
+
+/** An order's derived totals, computed once per evaluation. */
+export interface OrderTotals {
+  lines: LineView[];
+  /** Sum of line list values. */
+  listValue: number;
+  lineDiscounts: number;
+  voucherDiscounts: number;
+  /** listValue − lineDiscounts: what vouchers and minimum-spend terms apply to. */
+  subtotal: number;
+  /** What the total should be: subtotal − vouchers + shipping − shippingDiscount + tax. */
+  expectedTotal: number;
+}
+
+export function isActive(
+  window: { startsAt?: number | undefined; endsAt?: number | undefined },
+  now: number,
+): boolean {
+  return (
+    (window.startsAt === undefined || now >= window.startsAt) &&
+    (window.endsAt === undefined || now < window.endsAt)
+  );
+}
+
+/** The active campaign that covers a line (by SKU or category), if any; the first listed wins. */
+export function campaignFor(
+  policy: Policy,
+  sku: string,
+  category: string | undefined,
+  now: number,
+): Campaign | undefined {
+  for (const campaign of policy.campaigns) {
+    if (!isActive(campaign, now)) continue;
+    if (campaign.skus?.includes(sku) || (category !== undefined && campaign.categories?.includes(category))) {
+      return campaign;
+    }
+  }
+  return undefined;
+}
+
+/** Derives line values and order totals exactly; throws MoneyOverflowError on amounts no order should have. */
+export function deriveTotals(order: Order, policy: Policy, now: number): OrderTotals {
+  const lines: LineView[] = [];
+  let listValue = 0;
+  let lineDiscounts = 0;
+  for (let index = 0; index < order.lines.length; index++) {
+    const line = order.lines[index]!;
+    const value = multiply(line.unitPrice, line.quantity);
+    lines.push({
+      index,
+      sku: line.sku,
+      category: line.category,
+      quantity: line.quantity,
+      unitPrice: line.unitPrice,
+      listValue: value,
+      discount: line.discount,
+      paid: value - line.discount,
+      campaign: policy.campaigns.length === 0 ? undefined : campaignFor(policy, line.sku, line.category, now),
+    });
+    listValue = add(listValue, value);
+    lineDiscounts = add(lineDiscounts, line.discount);
+  }
+  let voucherDiscounts = 0;
+  for (const voucher of order.vouchers) voucherDiscounts = add(voucherDiscounts, voucher.discount);
+  const subtotal = listValue - lineDiscounts;
+  const expectedTotal = subtotal - voucherDiscounts + order.shipping - order.shippingDiscount + order.tax;
+  return { lines, listValue, lineDiscounts, voucherDiscounts, subtotal, expectedTotal };
+}

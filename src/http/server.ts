@@ -1,0 +1,190 @@
+// src/http/server.ts
+// Runs the service as a process: loads the config, picks the stores, listens, reloads on SIGHUP, drains on SIGTERM.
+
+import { unwatchFile, watchFile } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { ConfigError, EX_CONFIG, loadConfig, type ServiceConfig } from '../config/service';
+import { createStoreFromEnv } from '../state/from-env';
+import { MemoryStore } from '../state/memory/store';
+import { MemoryOverlayStore, type OverlayStore, RedisOverlayStore } from '../state/overlay';
+import { createRedisClient } from '../state/redis/connection';
+import type { GuardStore } from '../state/types';
+import { createLogger } from './logging';
+import { createService, type Service } from './service';
+
+/** Options of `runService`, normally taken from the command line and the environment. */
+export interface RunOptions {
+  /** The configuration file. Defaults to PRICE_GUARD_CONFIG, or built-in defaults when neither is set. */
+  configPath?: string;
+  /** Defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A running service process. */
+export interface RunningService {
+  service: Service;
+  server: Server;
+  config: ServiceConfig;
+  /** Re-reads the config file; resolves true when the new policy is in force, false when it was rejected. */
+  reload(): boolean;
+  /** Stops accepting, drains evaluations, flushes the store; resolves with the exit code. */
+  shutdown(signal: string): Promise<number>;
+}
+
+/** The guard's store and the overlay store for a configuration; says loudly when it runs without Redis. */
+function createStores(
+  config: ServiceConfig,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+): { store: GuardStore; overlay: OverlayStore } {
+  if (!config.redisUrl) {
+    logger.warn(
+      { store: 'memory' },
+      'NO REDIS_URL: running on the EMBEDDED IN-MEMORY store. Holds, price history, voucher counters and runtime ' +
+        'floors are lost on restart and NOT shared between instances. Set REDIS_URL for production.',
+    );
+    return { store: new MemoryStore(), overlay: new MemoryOverlayStore() };
+  }
+  const store = createStoreFromEnv(env, logger);
+  // The overlay has its own connection with a roomier time limit: it is read on an interval, not per order.
+  const client = createRedisClient(config.redisUrl, { commandTimeoutMs: 1_000 });
+  client.on('error', (error: Error) =>
+    logger.warn({ err: error }, 'redis connection error (runtime overlay)'),
+  );
+  return { store, overlay: new RedisOverlayStore(client, config.keyPrefix) };
+}
+
+/** Sections that only take effect on restart; a reload warns when they changed. */
+function restartOnly(config: ServiceConfig): string {
+  return JSON.stringify({ service: config.service, review: config.review, metrics: config.metrics });
+}
+
+/** Loads the config and starts listening. Throws ConfigError for a bad file (the CLI turns it into exit 78). */
+export async function runService(options: RunOptions = {}): Promise<RunningService> {
+  const env = options.env ?? process.env;
+  const configPath = options.configPath ?? (env.PRICE_GUARD_CONFIG || undefined);
+  const config = loadConfig(configPath, env);
+  const logger = createLogger(config.service.logLevel);
+  const { store, overlay } = createStores(config, env, logger);
+  await store.init?.().catch((error) => logger.error({ err: error }, 'store init failed'));
+  let service: Service;
+  try {
+    service = createService(config, { store, overlay, logger });
+  } catch (error) {
+    // Option errors of the guard, the review router or the metrics (they carry an ERR_ code): a config problem.
+    const code = (error as { code?: unknown }).code;
+    if (error instanceof TypeError && typeof code === 'string' && code.startsWith('ERR_')) {
+      await store.shutdown?.().catch(() => undefined);
+      await overlay.close().catch(() => undefined);
+      throw new ConfigError([{ path: '', message: error.message }], configPath ?? '(environment)');
+    }
+    throw error;
+  }
+  let current = config;
+
+  const reload = (): boolean => {
+    try {
+      const next = loadConfig(configPath, env);
+      service.setFilePolicy(next.policy, configPath);
+      if (restartOnly(next) !== restartOnly(current)) {
+        logger.warn(
+          'config reloaded: the policy is in force; changes to service, review and metrics need a restart',
+        );
+      }
+      current = next;
+      logger.info({ config: configPath ?? null, mode: service.guard.policy.mode }, 'config reloaded');
+      return true;
+    } catch (error) {
+      const problems = error instanceof ConfigError ? error.problems : undefined;
+      logger.error(
+        { err: error instanceof ConfigError ? undefined : error, problems },
+        `config reload rejected; the previous policy stays in force: ${(error as Error).message}`,
+      );
+      return false;
+    }
+  };
+
+  // Watch before listening, so an edit made once the service is up is never missed.
+  if (configPath && config.service.watchConfig) {
+    watchFile(configPath, { interval: 1000 }, (now, before) => {
+      if (now.mtimeMs !== before.mtimeMs) reload();
+    });
+  }
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = service.app.listen(config.service.port, () => resolve(listening));
+    listening.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  logger.info(
+    { port, config: configPath ?? null, mode: service.guard.policy.mode, store: store.constructor.name },
+    `checkout-price-guard listening on http://localhost:${port} (POST /v1/evaluate, POST /checkout)`,
+  );
+
+  let stopping: Promise<number> | undefined;
+  const shutdown = (signal: string): Promise<number> => {
+    if (stopping) return stopping;
+    stopping = (async () => {
+      logger.info({ signal, inFlight: service.inFlight() }, 'shutting down: no new connections');
+      if (configPath) unwatchFile(configPath);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await service.drain();
+      logger.info('in-flight evaluations finished');
+      await closed;
+      await service.close();
+      logger.info('store flushed; bye');
+      return 0;
+    })();
+    return stopping;
+  };
+
+  return { service, server, config, reload, shutdown };
+}
+
+/** `serve`: runs until SIGTERM/SIGINT; exit 78 for a bad config, 0 after a clean drain, 1 after the hard timeout. */
+export async function serve(options: RunOptions = {}): Promise<void> {
+  let running: RunningService | undefined;
+  let pending: string | undefined;
+  const stop = (signal: string) => {
+    if (!running) {
+      pending = signal; // arrived during start-up: stop as soon as the service is up
+      return;
+    }
+    const { service, server, config } = running;
+    const timer = setTimeout(() => {
+      service.logger.error(
+        { inFlight: service.inFlight(), timeoutMs: config.service.shutdownTimeoutMs },
+        'shutdown timed out; exiting hard',
+      );
+      server.closeAllConnections();
+      process.exit(1);
+    }, config.service.shutdownTimeoutMs);
+    running
+      .shutdown(signal)
+      .then((code) => {
+        clearTimeout(timer);
+        process.exit(code);
+      })
+      .catch((error) => {
+        service.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  // Handlers first, so a signal during start-up is never the default (an abrupt kill).
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => running?.reload());
+  try {
+    running = await runService(options);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`checkout-price-guard: ${error.message}\n`);
+      process.exit(EX_CONFIG);
+    }
+    process.stderr.write(`checkout-price-guard: cannot start: ${(error as Error).stack ?? error}\n`);
+    process.exit(1);
+  }
+  if (pending) stop(pending);
+}

@@ -1,0 +1,45 @@
+// src/observability/sink.ts
+// The narrow interface through which the guard reports what it does; src/metrics.ts implements it with prom-client.
+
+import type { Evaluation } from '../core/evaluate';
+import type { Order } from '../core/order';
+
+/** Kinds of degraded operation the guard counts. */
+export type FaultKind =
+  | 'facts_unavailable'
+  | 'history_unavailable'
+  | 'vouchers_unavailable'
+  | 'hold_unstored'
+  | 'commit_failed';
+
+/** What the guard reports; every method is cheap and never throws. */
+export interface GuardMetrics {
+  /** One evaluated order, with the wall time of parse + facts + evaluate, in seconds. */
+  evaluated(order: Order, evaluation: Evaluation, seconds: number): void;
+  /** A hold newly stored (not counted again on an idempotent retry). */
+  held(order: Order, evaluation: Evaluation): void;
+  /** An order rejected as malformed. */
+  invalidOrder(): void;
+  /** Degraded operation. */
+  fault(kind: FaultKind): void;
+  /** A reviewer action on the queue (`claimed`, `approved`, `rejected`, ...), `count` times. Optional. */
+  reviewAction?(action: string, count?: number): void;
+  /** One webhook delivery attempt's outcome. Optional. */
+  webhook?(outcome: WebhookOutcome): void;
+  /** One store call: its GuardStore method name, wall time in seconds, and whether it succeeded. Optional. */
+  storeCall?(operation: string, seconds: number, ok: boolean): void;
+}
+
+/** Outcomes of a webhook delivery attempt. */
+export type WebhookOutcome = 'delivered' | 'failed' | 'retried';
+
+/** Metrics that record nothing. */
+export const NO_METRICS: GuardMetrics = Object.freeze({
+  evaluated() {},
+  held() {},
+  invalidOrder() {},
+  fault() {},
+  reviewAction() {},
+  webhook() {},
+  storeCall() {},
+});

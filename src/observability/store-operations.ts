@@ -1,0 +1,28 @@
+// src/observability/store-operations.ts
+// The store operations metrics may name (the bounded `operation` label), and the mark of an instrumented store.
+
+import type { GuardStore } from '../state/types';
+
+/** Every GuardStore method, as a mapped record so a new method fails the build until it is listed. */
+export const STORE_OPERATION_SET: { [K in keyof GuardStore]-?: true } = {
+  init: true,
+  prepare: true,
+  hold: true,
+  commit: true,
+  getHold: true,
+  listHolds: true,
+  claim: true,
+  decide: true,
+  audit: true,
+  auditTrail: true,
+  clearVoucher: true,
+  resetHistory: true,
+  queueStats: true,
+  shutdown: true,
+};
+
+/** Values of the `operation` label (GuardStore method names), besides `other`. */
+export const STORE_OPERATIONS = Object.freeze(Object.keys(STORE_OPERATION_SET) as Array<keyof GuardStore>);
+
+/** Marks a store wrapped by instrumentStore, whose calls are already timed. */
+export const INSTRUMENTED = Symbol('checkout-price-guard.instrumented');

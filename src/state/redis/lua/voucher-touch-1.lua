@@ -1,0 +1,104 @@
+-- src/state/redis/lua/voucher-touch-1.lua
+-- Counts voucher attempts, applies grants and a trip, optionally reserves a hard-capped use, returns the state.
+-- Attempts are counted per minute (field `<epoch minute>`) while in the velocity window, then folded into
+-- 15-minute baseline buckets (field `b<epoch minute / 15>`), so a code used all day keeps ~110 small fields.
+-- KEYS[1] base `{p:v:CODE}` (hash: f first seen, t tripped at); suffixes :m minutes, :o:<id> dedupe markers,
+-- :u uses, :cu uses per customer, :r reservations (orderId -> customerId), :<budget suffix> budget per currency.
+-- ARGV: now, minute, windowMinutes, baselineMinutes, ttlSeconds, dedupeSeconds, trip(0/1), budgetSuffix ('' none),
+--   budgetTtlSeconds (0 none), reserve(0/1), orderId, customerId, maxUses(-1 none), maxPerCustomer(-1 none),
+--   nAttempts, [orderId, minute] * nAttempts ('' orderId: no dedupe), nGrants, [suffix, currency, amount] * nGrants.
+-- Output: {windowCount, baselineCount, firstSeen, trippedAt|'', uses|'', customerUses|'', limit (0 none,
+--   1 maxUses, 2 maxUsesPerCustomer), counted, budget flat [currency, amount, ...]}.
+
+local base = KEYS[1]
+local now = ARGV[1]
+local minute = tonumber(ARGV[2])
+local windowMinutes = tonumber(ARGV[3])
+local baselineMinutes = tonumber(ARGV[4])
+local ttl = tonumber(ARGV[5])
+local dedupe = tonumber(ARGV[6])
+redis.call('HSETNX', base, 'f', now)
+if ARGV[7] == '1' then redis.call('HSETNX', base, 't', now) end
+local i = 15
+local attempts = tonumber(ARGV[i])
+local counted = 0
+for n = 1, attempts do
+  local id = ARGV[i + 2 * n - 1]
+  local at = ARGV[i + 2 * n]
+  local fresh = true
+  if id ~= '' then
+    fresh = redis.call('SET', base .. ':o:' .. id, '1', 'NX', 'EX', dedupe)
+  end
+  if fresh then
+    redis.call('HINCRBY', base .. ':m', at, 1)
+    counted = counted + 1
+  end
+end
+i = i + 2 * attempts + 1
+local grants = tonumber(ARGV[i])
+for n = 1, grants do
+  local key = base .. ':' .. ARGV[i + 3 * n - 2]
+  redis.call('HINCRBY', key, ARGV[i + 3 * n - 1], ARGV[i + 3 * n])
+  if tonumber(ARGV[9]) > 0 then redis.call('EXPIRE', key, tonumber(ARGV[9])) end
+end
+local uses = ''
+local customerUses = ''
+local limit = 0
+if ARGV[10] == '1' then
+  local orderId = ARGV[11]
+  local customer = ARGV[12]
+  local maxUses = tonumber(ARGV[13])
+  local maxPer = tonumber(ARGV[14])
+  local current = tonumber(redis.call('GET', base .. ':u') or '0')
+  local mine = tonumber(redis.call('HGET', base .. ':cu', customer) or '0')
+  if redis.call('HEXISTS', base .. ':r', orderId) == 0 then
+    if maxUses >= 0 and current >= maxUses then
+      limit = 1
+    elseif maxPer >= 0 and mine >= maxPer then
+      limit = 2
+    else
+      current = redis.call('INCR', base .. ':u')
+      mine = redis.call('HINCRBY', base .. ':cu', customer, 1)
+      redis.call('HSET', base .. ':r', orderId, customer)
+    end
+  end
+  uses = current
+  customerUses = mine
+end
+local windowCount = 0
+local baselineCount = 0
+local minutes = base .. ':m'
+local fields = redis.call('HGETALL', minutes)
+for n = 1, #fields, 2 do
+  local name = fields[n]
+  local count = tonumber(fields[n + 1])
+  if string.sub(name, 1, 1) == 'b' then
+    if minute - (tonumber(string.sub(name, 2)) * 15 + 14) < baselineMinutes then
+      baselineCount = baselineCount + count
+    else
+      redis.call('HDEL', minutes, name)
+    end
+  else
+    local age = minute - tonumber(name)
+    if age < windowMinutes then
+      windowCount = windowCount + count
+    elseif age < baselineMinutes then
+      redis.call('HINCRBY', minutes, 'b' .. math.floor(tonumber(name) / 15), count)
+      redis.call('HDEL', minutes, name)
+      baselineCount = baselineCount + count
+    else
+      redis.call('HDEL', minutes, name)
+    end
+  end
+end
+local tripped = redis.call('HGET', base, 't')
+if tripped then
+  redis.call('PERSIST', base)
+else
+  redis.call('EXPIRE', base, ttl)
+  tripped = ''
+end
+if #fields > 0 or counted > 0 then redis.call('EXPIRE', minutes, ttl) end
+local budget = {}
+if ARGV[8] ~= '' then budget = redis.call('HGETALL', base .. ':' .. ARGV[8]) end
+return {windowCount, baselineCount, redis.call('HGET', base, 'f'), tripped, uses, customerUses, limit, counted, budget}

@@ -1,0 +1,291 @@
+// src/state/redis/store.ts
+// The shared store: the guard's state and the review queue on Redis or Redis Cluster, over one connection.
+
+import type { Cluster, Redis } from 'ioredis';
+import type { Evaluation } from '../../core/evaluate';
+import { type Facts, historyKey, NO_FACTS, type SkuHistory, type VoucherState } from '../../core/facts';
+import type { Order } from '../../core/order';
+import type { Policy } from '../../core/policy';
+import type { Logger } from '../../guard';
+import { historySamples } from '../history';
+import type {
+  AuditEntry,
+  DecisionRequest,
+  GuardStore,
+  HeldOrder,
+  HoldFilter,
+  HoldPage,
+  QueueStats,
+  TransitionResult,
+} from '../types';
+import { registerCommands } from './commands';
+import { RedisHoldQueue } from './hold-queue';
+import { RedisKeys } from './keys';
+import { RedisPriceHistory } from './price-history';
+import { RedisVoucherCounters } from './voucher-counters';
+
+/** Options of the Redis store. */
+export interface RedisStoreOptions {
+  /** An ioredis client or Cluster; see `createRedisClient` (src/state/redis/connection.ts) for fail-fast settings. */
+  client: Redis | Cluster;
+  /** Namespace of every key. Defaults to `cpg`. */
+  prefix?: string;
+  /** How often buffered counts and samples are written (write-behind), in ms. Defaults to 200. */
+  flushIntervalMs?: number;
+  /** Age after which a cached SKU history is refreshed in the background, in ms. Defaults to 1,000. */
+  historyRefreshMs?: number;
+  /** Age after which a cached voucher state is refreshed at the next flush, in ms. Defaults to 500. */
+  voucherRefreshMs?: number;
+  /** Most SKU histories cached in this process. Defaults to 100,000. */
+  maxCachedSkus?: number;
+  /** Most voucher states cached in this process. Defaults to 10,000. */
+  maxCachedVouchers?: number;
+  /** How long this process remembers an order id's facts for idempotent resubmission, in s. Defaults to 86,400. */
+  idempotencySeconds?: number;
+  /** Most order ids remembered for idempotency in this process. Defaults to 100,000. */
+  maxSeenOrders?: number;
+  /** How long Redis remembers that an order's voucher attempt was counted (across instances), in s. Defaults to 900. */
+  dedupeSeconds?: number;
+  /** Most entries of the global audit list. Defaults to 100,000. */
+  maxAuditEntries?: number;
+  /** Most audit entries kept per held order. Defaults to 100. */
+  maxOrderAuditEntries?: number;
+  /** Most index entries examined by one `listHolds` call before it returns a partial page. Defaults to 20,000. */
+  maxScan?: number;
+  /**
+   * How long a decided (approved or rejected) hold is kept before it is deleted with its index entries and audit
+   * list, in s; 0 keeps decided holds forever. Pending holds are never deleted. Defaults to 2,592,000 (30 days).
+   */
+  decidedRetentionSeconds?: number;
+  /** Quit the client on `shutdown`. Defaults to false (the caller owns the client). */
+  closeClient?: boolean;
+  /** Where background write failures go. Defaults to silence. */
+  logger?: Logger;
+}
+
+const SILENT: Logger = { warn() {}, error() {} };
+
+/** Resolved options with defaults applied. */
+const DEFAULTS = {
+  prefix: 'cpg',
+  flushIntervalMs: 200,
+  historyRefreshMs: 1_000,
+  voucherRefreshMs: 500,
+  maxCachedSkus: 100_000,
+  maxCachedVouchers: 10_000,
+  idempotencySeconds: 86_400,
+  maxSeenOrders: 100_000,
+  dedupeSeconds: 900,
+  maxAuditEntries: 100_000,
+  maxOrderAuditEntries: 100,
+  maxScan: 20_000,
+  decidedRetentionSeconds: 30 * 86_400,
+  closeClient: false,
+};
+
+/**
+ * GuardStore on Redis, composed of three parts over one connection: the price history (`RedisPriceHistory`), the
+ * voucher counters (`RedisVoucherCounters`) and the review queue (`RedisHoldQueue`). Held orders and hard voucher
+ * caps are written synchronously (Lua, one slot each); price samples, voucher attempts and budget grants are
+ * buffered and written every `flushIntervalMs`; facts come from a local cache refreshed in the background.
+ * See docs/redis.md.
+ */
+export class RedisStore implements GuardStore {
+  private readonly client: Redis | Cluster;
+  private readonly options: typeof DEFAULTS;
+  private readonly logger: Logger;
+  private readonly history: RedisPriceHistory;
+  private readonly vouchers: RedisVoucherCounters;
+  private readonly queue: RedisHoldQueue;
+  private readonly seen = new Map<string, { at: number; facts: Facts }>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private lastSweep = 0;
+  private closed = false;
+
+  constructor(options: RedisStoreOptions) {
+    if (options?.client === undefined || typeof options.client.defineCommand !== 'function') {
+      throw new TypeError('RedisStore: option "client" must be an ioredis Redis or Cluster instance');
+    }
+    this.client = options.client;
+    const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+    this.options = { ...DEFAULTS, ...given } as typeof DEFAULTS;
+    const keys = new RedisKeys(this.options.prefix);
+    this.logger = options.logger ?? SILENT;
+    const commands = registerCommands(this.client);
+    this.history = new RedisPriceHistory(this.client, commands, keys, this.options, this.logger);
+    this.vouchers = new RedisVoucherCounters(commands, keys, this.options, this.logger);
+    this.queue = new RedisHoldQueue(this.client, commands, keys.queue, this.options);
+    this.timer = setInterval(() => void this.flush(), this.options.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Waits until the client is connected (at most `timeoutMs`); rejects otherwise. */
+  async init(timeoutMs = 5_000): Promise<void> {
+    if (this.client.status === 'ready') return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(
+          new Error(`RedisStore: Redis not ready within ${timeoutMs} ms (status ${this.client.status})`),
+        );
+      }, timeoutMs);
+      const ready = () => {
+        cleanup();
+        resolve();
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.client.off('ready', ready);
+      };
+      this.client.on('ready', ready);
+    });
+  }
+
+  async prepare(order: Order, policy: Policy, now: number): Promise<Facts> {
+    try {
+      return await this.prepareFacts(order, policy, now);
+    } catch (error) {
+      this.logger.warn({ err: error, orderId: order.orderId }, 'price guard: Redis facts unavailable');
+      return { history: new Map(), vouchers: new Map(), unavailable: new Set(['history', 'vouchers']) };
+    }
+  }
+
+  private async prepareFacts(order: Order, policy: Policy, now: number): Promise<Facts> {
+    const seen = this.seen.get(order.orderId);
+    if (seen && now - seen.at < this.options.idempotencySeconds * 1000) return seen.facts;
+    const unavailable = new Set<'history' | 'vouchers'>();
+    const history = new Map<string, SkuHistory>();
+    const vouchers = new Map<string, VoucherState>();
+    const waits: Array<Promise<void>> = [];
+    for (const line of order.lines) {
+      if (history.has(historyKey(line.sku, order.currency))) continue;
+      const wait = this.history.lookup(line.sku, order.currency, policy, history);
+      if (wait) waits.push(wait.catch(() => void unavailable.add('history')));
+    }
+    for (const { code } of order.vouchers) {
+      if (vouchers.has(code)) continue;
+      const wait = this.vouchers.count(code, order, policy, now, vouchers);
+      if (wait) waits.push(wait.catch(() => void unavailable.add('vouchers')));
+    }
+    if (waits.length > 0) await Promise.all(waits);
+    if (unavailable.size > 0) return { history, vouchers, unavailable };
+    // Remembered for the idempotency window: share the empty collections rather than keep one per order.
+    const facts: Facts = {
+      history: history.size > 0 ? history : NO_FACTS.history,
+      vouchers: vouchers.size > 0 ? vouchers : NO_FACTS.vouchers,
+      unavailable: NO_FACTS.unavailable,
+    };
+    this.remember(order.orderId, now, facts);
+    return facts;
+  }
+
+  async hold(order: Order, evaluation: Evaluation, _policy: Policy, now: number) {
+    // Trips are sticky in Redis before the hold is acknowledged; a failed trip stays buffered and is retried.
+    const trips = evaluation.effects.tripVouchers;
+    if (trips.length > 0) {
+      this.vouchers.trip(trips, now);
+      await this.vouchers.flushTrips(trips);
+    }
+    return this.queue.create(order, evaluation, now);
+  }
+
+  commit(order: Order, evaluation: Evaluation, policy: Policy, now: number): void {
+    this.vouchers.trip(evaluation.effects.tripVouchers, now);
+    for (const sample of historySamples(evaluation)) {
+      this.history.add(sample.sku, order.currency, sample.unitPaid, policy);
+    }
+    if (evaluation.decision.decision === 'allow') this.vouchers.grant(order, policy, now);
+  }
+
+  getHold(orderId: string): Promise<HeldOrder | undefined> {
+    return this.queue.getHold(orderId);
+  }
+
+  listHolds(filter: HoldFilter, limit: number, cursor?: string): Promise<HoldPage> {
+    return this.queue.listHolds(filter, limit, cursor);
+  }
+
+  claim(orderId: string, actor: string, now: number): Promise<TransitionResult> {
+    return this.queue.claim(orderId, actor, now);
+  }
+
+  async decide(request: DecisionRequest): Promise<TransitionResult> {
+    const result = await this.queue.decide(request);
+    // A rejected order gives back the hard-capped uses it reserved.
+    if (result.ok && request.to === 'rejected')
+      await this.vouchers.release(request.orderId, result.held.vouchers);
+    return result;
+  }
+
+  audit(entry: AuditEntry): Promise<void> {
+    return this.queue.audit(entry);
+  }
+
+  auditTrail(options: { orderId?: string; limit: number }): Promise<AuditEntry[]> {
+    return this.queue.auditTrail(options);
+  }
+
+  queueStats(now?: number): Promise<QueueStats> {
+    return this.queue.queueStats(now);
+  }
+
+  async clearVoucher(code: string, actor: string, now: number): Promise<boolean> {
+    if (!(await this.vouchers.clear(code, now))) return false;
+    await this.audit({ at: now, actor, action: 'voucher_cleared', voucher: code });
+    return true;
+  }
+
+  async resetHistory(sku: string, actor: string, now: number): Promise<void> {
+    await this.history.reset(sku);
+    await this.audit({ at: now, actor, action: 'history_reset', sku });
+  }
+
+  /**
+   * Writes everything buffered (voucher attempts, grants, trips, price samples) and refreshes stale voucher
+   * states: one script call per code or SKU, sent together. Never rejects; failed writes stay buffered.
+   */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    this.flushing = this.flushNow().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  /** Flushes the write-behind buffer, stops the timer and (with `closeClient`) quits the client. */
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+    await this.flush(); // anything buffered while the first flush ran
+    if (this.options.closeClient) await this.client.quit().catch(() => this.client.disconnect());
+  }
+
+  /** Deletes up to `limit` decided holds past their retention; returns how many. Runs every ~10 s from flush. */
+  sweep(now = Date.now(), limit = 200): Promise<number> {
+    return this.queue.sweep(now, limit);
+  }
+
+  private async flushNow(): Promise<void> {
+    const work: Array<Promise<unknown>> = [...this.history.flush(), ...this.vouchers.flush()];
+    const wall = Date.now();
+    if (wall - this.lastSweep > 10_000) {
+      this.lastSweep = wall;
+      work.push(this.sweep(wall).catch(() => {}));
+    }
+    await Promise.all(work);
+  }
+
+  private remember(orderId: string, now: number, facts: Facts): void {
+    this.seen.delete(orderId);
+    this.seen.set(orderId, { at: now, facts });
+    const horizon = now - this.options.idempotencySeconds * 1000;
+    for (const [id, seen] of this.seen) {
+      if (this.seen.size <= this.options.maxSeenOrders && seen.at >= horizon) break;
+      this.seen.delete(id);
+    }
+  }
+}

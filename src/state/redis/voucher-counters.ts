@@ -1,0 +1,422 @@
+// src/state/redis/voucher-counters.ts
+// Voucher state in Redis: redemption attempts per minute, trips, hard-cap reservations and budget grants.
+
+import type { VoucherState } from '../../core/facts';
+import type { Order } from '../../core/order';
+import { type Policy, velocityFor } from '../../core/policy';
+import type { Logger } from '../../guard';
+import { setLru, touchLru } from '../lru';
+import { isKnownVoucher, UntrackedVouchers } from '../vouchers';
+import type { Commands } from './commands';
+import type { RedisKeys } from './keys';
+
+const MINUTE = 60_000;
+
+interface Attempt {
+  orderId: string;
+  minute: number;
+}
+
+interface VoucherSnapshot {
+  windowCount: number;
+  baselineCount: number;
+  firstSeen: number;
+  trippedAt: number | undefined;
+  /** Budget granted per `${suffix}|${currency}`. */
+  budget: Map<string, number>;
+  budgetSuffix: string;
+  fetchedAt: number;
+}
+
+interface VoucherParams {
+  windowMinutes: number;
+  baselineMinutes: number;
+  ttlSeconds: number;
+  budgetSuffix: string;
+  budgetTtlSeconds: number;
+  maxTracked: number;
+}
+
+interface VoucherEntry {
+  code: string;
+  snapshot: VoucherSnapshot | undefined;
+  params: VoucherParams;
+  pending: Attempt[];
+  inflight: Attempt[];
+  /** Grants per `${suffix}|${currency}`, not yet written / being written. */
+  pendingGrants: Map<string, number>;
+  inflightGrants: Map<string, number>;
+  trip: boolean;
+  localTrippedAt: number | undefined;
+  unknown: boolean;
+  admitted: boolean;
+  wantRefresh: boolean;
+  usedAt: number;
+  /** The latest order time seen for the code (the guard's clock, which tests may set). */
+  now: number;
+}
+
+/** Options of the voucher counters, from the RedisStore options. */
+export interface VoucherCounterOptions {
+  voucherRefreshMs: number;
+  maxCachedVouchers: number;
+  dedupeSeconds: number;
+}
+
+type Reservation = Pick<VoucherState, 'uses' | 'customerUses' | 'limitReached'>;
+
+function addTo(map: Map<string, number>, key: string, amount: number): void {
+  map.set(key, (map.get(key) ?? 0) + amount);
+}
+
+/**
+ * The counters of every code this process has seen, one `{P:v:CODE}` hash tag each. Attempts are buffered and
+ * written at flush; a hard-capped code is reserved synchronously, in one script call that also reads its state.
+ */
+export class RedisVoucherCounters {
+  private readonly entries = new Map<string, VoucherEntry>();
+  /** Attempts of unknown codes not yet tracked. */
+  private readonly candidates = new UntrackedVouchers();
+  /** Unknown codes Redis refused to track (maxTracked reached), until the epoch ms given. */
+  private readonly refused = new Map<string, number>();
+
+  constructor(
+    private readonly commands: Commands,
+    private readonly keys: RedisKeys,
+    private readonly options: VoucherCounterOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Counts this order's attempt of `code` and sets its state in `vouchers`: at once from the cache, or (cold cache,
+   * hard cap) after one script call that also reserves a use. Returns that call's promise, if any.
+   */
+  count(
+    code: string,
+    order: Order,
+    policy: Policy,
+    now: number,
+    vouchers: Map<string, VoucherState>,
+  ): Promise<void> | undefined {
+    const entry = this.track(code, policy, now);
+    if (entry === undefined) return undefined;
+    const terms = policy.vouchers[code];
+    const capped = terms?.maxUses !== undefined || terms?.maxUsesPerCustomer !== undefined;
+    const minute = Math.floor(now / MINUTE);
+    if (capped || (entry.snapshot === undefined && !entry.unknown)) {
+      // Cold cache or a hard cap: one script call counts this attempt, reserves a use and reads the state.
+      return this.touch(
+        entry,
+        { orderId: order.orderId, minute },
+        capped ? { order, policy } : undefined,
+      ).then((reservation) => {
+        const state = this.state(entry, order, policy, now);
+        if (reservation) Object.assign(state, reservation);
+        vouchers.set(code, state);
+      });
+    }
+    entry.pending.push({ orderId: order.orderId, minute });
+    vouchers.set(code, this.state(entry, order, policy, now));
+    return undefined;
+  }
+
+  /** Buffers the discount an allowed order granted against the budget of each of its codes. */
+  grant(order: Order, policy: Policy, now: number): void {
+    for (const voucher of order.vouchers) {
+      const terms = policy.vouchers[voucher.code];
+      const entry = this.entries.get(voucher.code);
+      if (!entry || terms?.budget?.[order.currency] === undefined) continue;
+      addTo(
+        entry.pendingGrants,
+        `${budgetSuffix(terms.budgetWindowSeconds, now)}|${order.currency}`,
+        voucher.discount,
+      );
+    }
+  }
+
+  /** Marks codes as tripped; the trip is written at the next flush (or at once by `flushTrips`). */
+  trip(codes: readonly string[], now: number): void {
+    for (const code of codes) {
+      const entry = this.entries.get(code);
+      if (!entry || entry.snapshot?.trippedAt !== undefined) continue;
+      entry.trip = true;
+      entry.localTrippedAt ??= now;
+      entry.now = Math.max(entry.now, now);
+    }
+  }
+
+  /** Writes the trips of `codes` now; failures stay buffered for the next flush. */
+  async flushTrips(codes: readonly string[]): Promise<void> {
+    await Promise.all(
+      codes.map((code) => {
+        const entry = this.entries.get(code);
+        return entry ? this.flushEntry(entry).catch(() => {}) : undefined;
+      }),
+    );
+  }
+
+  /** Writes buffered attempts, grants and trips, and refreshes stale snapshots of codes in use. */
+  flush(): Array<Promise<void>> {
+    const work: Array<Promise<void>> = [];
+    const wall = Date.now();
+    for (const entry of this.entries.values()) {
+      const stale =
+        entry.snapshot !== undefined &&
+        wall - entry.snapshot.fetchedAt > this.options.voucherRefreshMs &&
+        wall - entry.usedAt < 60_000;
+      if (
+        entry.pending.length > 0 ||
+        entry.pendingGrants.size > 0 ||
+        entry.trip ||
+        entry.wantRefresh ||
+        stale
+      ) {
+        work.push(this.flushEntry(entry).catch(() => {}));
+      }
+    }
+    return work;
+  }
+
+  /** Clears a tripped code in Redis and in the cache; true when it was tripped. */
+  async clear(code: string, now: number): Promise<boolean> {
+    const entry = this.entries.get(code);
+    const ttl = entry?.params.ttlSeconds ?? 2 * 86_400;
+    const cleared = Number(await this.commands.voucherClear(this.keys.voucher(code), now, ttl)) === 1;
+    if (entry) {
+      entry.localTrippedAt = undefined;
+      entry.trip = false;
+      entry.pending = [];
+      entry.snapshot = undefined; // the next order reads the cleared state from Redis
+    }
+    return cleared;
+  }
+
+  /** Gives back the hard-capped uses a rejected order reserved (each code in its own slot). */
+  async release(orderId: string, codes: readonly string[]): Promise<void> {
+    await Promise.all(
+      codes.map((code) =>
+        this.commands.voucherRelease(this.keys.voucher(code), orderId).catch((error) => {
+          this.logger.error(
+            { err: error, orderId, voucher: code },
+            'price guard: could not release a voucher reservation',
+          );
+        }),
+      ),
+    );
+  }
+
+  /** The local entry of a code, or undefined for an unknown code not (yet) worth tracking (see MemoryStore). */
+  private track(code: string, policy: Policy, now: number): VoucherEntry | undefined {
+    const params = voucherParams(code, policy, now);
+    const existing = this.entries.get(code);
+    if (existing) {
+      existing.params = params;
+      existing.usedAt = Date.now();
+      existing.now = Math.max(existing.now, now);
+      touchLru(this.entries, code, existing);
+      return existing;
+    }
+    const known = isKnownVoucher(policy, code);
+    let carried = 0;
+    if (!known) {
+      const { track, admitAfter, maxTracked } = policy.unknownVouchers;
+      if (!track) return undefined;
+      const refusedUntil = this.refused.get(code);
+      if (refusedUntil !== undefined && refusedUntil > Date.now()) return undefined;
+      const earlier = this.candidates.admit(code, admitAfter, maxTracked);
+      if (earlier === undefined) return undefined;
+      carried = earlier;
+    }
+    const minute = Math.floor(now / MINUTE);
+    const entry: VoucherEntry = {
+      code,
+      snapshot: undefined,
+      params,
+      pending: Array.from({ length: carried }, () => ({ orderId: '', minute })),
+      inflight: [],
+      pendingGrants: new Map(),
+      inflightGrants: new Map(),
+      trip: false,
+      localTrippedAt: undefined,
+      unknown: !known,
+      admitted: known,
+      wantRefresh: false,
+      usedAt: Date.now(),
+      now,
+    };
+    setLru(this.entries, code, entry, this.options.maxCachedVouchers, busy);
+    return entry;
+  }
+
+  /** The state the rules see: the Redis snapshot plus this process's attempts not yet in it. */
+  private state(entry: VoucherEntry, order: Order, policy: Policy, now: number): VoucherState {
+    const snapshot = entry.snapshot;
+    const { windowMinutes, baselineMinutes } = entry.params;
+    const local = entry.pending.length + entry.inflight.length;
+    const firstSeen = snapshot?.firstSeen ?? now;
+    const observedSeconds = Math.floor((now - firstSeen) / 1000) - windowMinutes * 60;
+    const trippedAt = snapshot?.trippedAt ?? entry.localTrippedAt;
+    const state: VoucherState = {
+      windowCount: (snapshot?.windowCount ?? 0) + local,
+      baselineCount: snapshot?.baselineCount ?? 0,
+      baselineSeconds: Math.max(0, Math.min(observedSeconds, (baselineMinutes - windowMinutes) * 60)),
+      ...(trippedAt === undefined ? {} : { trippedAt }),
+    };
+    const terms = policy.vouchers[entry.code];
+    if (terms?.budget?.[order.currency] !== undefined) {
+      const key = `${budgetSuffix(terms.budgetWindowSeconds, now)}|${order.currency}`;
+      state.budgetUsed =
+        (snapshot?.budgetSuffix === key.slice(0, key.indexOf('|')) ? (snapshot.budget.get(key) ?? 0) : 0) +
+        (entry.pendingGrants.get(key) ?? 0) +
+        (entry.inflightGrants.get(key) ?? 0);
+    }
+    return state;
+  }
+
+  /**
+   * One script call for a code: writes its buffered attempts, grants and trip, optionally counts `attempt` and
+   * reserves a capped use for `reserve.order`, and replaces the snapshot with what Redis returned.
+   */
+  private async touch(
+    entry: VoucherEntry,
+    attempt: Attempt | undefined,
+    reserve: { order: Order; policy: Policy } | undefined,
+  ): Promise<Reservation | undefined> {
+    if (entry.unknown && !entry.admitted) {
+      const admitted = Number(
+        await this.commands.voucherAdmit(
+          this.keys.unknownVouchers,
+          entry.code,
+          Date.now(),
+          entry.params.maxTracked,
+          entry.params.ttlSeconds * 1000,
+        ),
+      );
+      if (admitted !== 1) {
+        this.entries.delete(entry.code);
+        this.refused.set(entry.code, Date.now() + 60_000);
+        if (this.refused.size > this.options.maxCachedVouchers)
+          this.refused.delete(this.refused.keys().next().value!);
+        return undefined;
+      }
+      entry.admitted = true;
+    }
+    const attempts = entry.pending.splice(0);
+    entry.inflight.push(...attempts);
+    const grants = new Map(entry.pendingGrants);
+    entry.pendingGrants.clear();
+    for (const [key, amount] of grants) addTo(entry.inflightGrants, key, amount);
+    const trip = entry.trip;
+    entry.trip = false;
+    entry.wantRefresh = false;
+    const all = attempt ? [...attempts, attempt] : attempts;
+    const terms = reserve?.policy.vouchers[entry.code];
+    const args: Array<string | number> = [
+      reserve ? reserve.order.orderId : '',
+      reserve ? reserve.order.customerId : '',
+      terms?.maxUses ?? -1,
+      terms?.maxUsesPerCustomer ?? -1,
+      all.length,
+    ];
+    for (const one of all) args.push(one.orderId, one.minute);
+    args.push(grants.size);
+    for (const [key, amount] of grants) {
+      const bar = key.indexOf('|');
+      args.push(key.slice(0, bar), key.slice(bar + 1), amount);
+    }
+    const { params } = entry;
+    let reply: unknown[];
+    try {
+      reply = (await this.commands.voucherTouch(
+        this.keys.voucher(entry.code),
+        entry.now,
+        attempt?.minute ?? Math.floor(entry.now / MINUTE),
+        params.windowMinutes,
+        params.baselineMinutes,
+        params.ttlSeconds,
+        this.options.dedupeSeconds,
+        trip ? 1 : 0,
+        params.budgetSuffix,
+        params.budgetTtlSeconds,
+        reserve ? 1 : 0,
+        ...args,
+      )) as unknown[];
+    } catch (error) {
+      // Give the buffered work back for the next flush; the attempt of the current order is not counted.
+      entry.pending.unshift(...attempts);
+      entry.inflight.splice(0, attempts.length);
+      for (const [key, amount] of grants) {
+        addTo(entry.pendingGrants, key, amount);
+        addTo(entry.inflightGrants, key, -amount);
+      }
+      entry.trip ||= trip;
+      throw error;
+    }
+    entry.inflight.splice(0, attempts.length);
+    for (const [key, amount] of grants) {
+      addTo(entry.inflightGrants, key, -amount);
+      if (entry.inflightGrants.get(key) === 0) entry.inflightGrants.delete(key);
+    }
+    const budgetFields = reply[8] as string[];
+    const budget = new Map<string, number>();
+    for (let n = 0; n < budgetFields.length; n += 2) {
+      budget.set(`${params.budgetSuffix}|${budgetFields[n]}`, Number(budgetFields[n + 1]));
+    }
+    const tripped = reply[3] === '' ? undefined : Number(reply[3]);
+    entry.snapshot = {
+      windowCount: Number(reply[0]),
+      baselineCount: Number(reply[1]),
+      firstSeen: Number(reply[2]),
+      trippedAt: tripped,
+      budget,
+      budgetSuffix: params.budgetSuffix,
+      fetchedAt: Date.now(),
+    };
+    if (tripped !== undefined) entry.localTrippedAt = undefined;
+    if (!reserve) return undefined;
+    const limit = Number(reply[6]);
+    return {
+      ...(reply[4] === '' ? {} : { uses: Number(reply[4]) }),
+      ...(reply[5] === '' ? {} : { customerUses: Number(reply[5]) }),
+      ...(limit === 1
+        ? { limitReached: 'maxUses' as const }
+        : limit === 2
+          ? { limitReached: 'maxUsesPerCustomer' as const }
+          : {}),
+    };
+  }
+
+  private async flushEntry(entry: VoucherEntry): Promise<void> {
+    try {
+      await this.touch(entry, undefined, undefined);
+    } catch (error) {
+      this.logger.warn({ err: error, voucher: entry.code }, 'price guard: could not write voucher counters');
+      throw error;
+    }
+  }
+}
+
+function budgetSuffix(windowSeconds: number | undefined, now: number): string {
+  return windowSeconds === undefined ? 'b:0' : `b:${Math.floor(now / (windowSeconds * 1000))}`;
+}
+
+function voucherParams(code: string, policy: Policy, now: number): VoucherParams {
+  const velocity = velocityFor(policy, code);
+  const windowMinutes = Math.max(1, Math.round(velocity.windowSeconds / 60));
+  const baselineMinutes = Math.max(windowMinutes, Math.round(velocity.baselineSeconds / 60));
+  const terms = policy.vouchers[code];
+  const windowSeconds = terms?.budgetWindowSeconds;
+  return {
+    windowMinutes,
+    baselineMinutes,
+    ttlSeconds: baselineMinutes * 60 + 3600,
+    budgetSuffix: terms?.budget === undefined ? '' : budgetSuffix(windowSeconds, now),
+    budgetTtlSeconds: windowSeconds === undefined ? 0 : windowSeconds * 2,
+    maxTracked: policy.unknownVouchers.maxTracked,
+  };
+}
+
+/** An entry with attempts not yet written must not be evicted. */
+function busy(entry: VoucherEntry): boolean {
+  return entry.pending.length > 0 || entry.inflight.length > 0;
+}

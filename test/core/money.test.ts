@@ -1,0 +1,115 @@
+// test/core/money.test.ts
+// Exact money: ratio comparisons agree with BigInt arithmetic everywhere, formatting never uses floats.
+
+import fc from 'fast-check';
+import {
+  add,
+  applyBp,
+  belowRatio,
+  compareProducts,
+  exceedsRatio,
+  formatBp,
+  formatMoney,
+  MoneyOverflowError,
+  multiply,
+} from '../../src/core/money';
+
+const amount = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
+const bp = fc.integer({ min: 0, max: 10_000 });
+
+describe('compareProducts', () => {
+  it('agrees with BigInt on every non-negative safe integer', () => {
+    fc.assert(
+      fc.property(amount, amount, amount, amount, (a, b, c, d) => {
+        const left = BigInt(a) * BigInt(b);
+        const right = BigInt(c) * BigInt(d);
+        expect(compareProducts(a, b, c, d)).toBe(left < right ? -1 : left > right ? 1 : 0);
+      }),
+    );
+  });
+
+  it('is exact where float multiplication is not', () => {
+    // The products differ by one, past 2^53: float64 multiplication rounds them to the same number.
+    expect(94906267 * 94906267 === 94906266 * 94906268).toBe(true);
+    expect(compareProducts(94906267, 94906267, 94906266, 94906268)).toBe(1);
+  });
+});
+
+describe('ratios', () => {
+  it('exceedsRatio(part, whole, bp) means part/whole > bp/10000 exactly', () => {
+    fc.assert(
+      fc.property(amount, amount, bp, (part, whole, cap) => {
+        const expected = whole !== 0 && BigInt(part) * 10_000n > BigInt(whole) * BigInt(cap);
+        expect(exceedsRatio(part, whole, cap)).toBe(expected);
+      }),
+    );
+  });
+
+  it('belowRatio(part, whole, bp) means part/whole < bp/10000 exactly', () => {
+    fc.assert(
+      fc.property(amount, amount, bp, (part, whole, floor) => {
+        const expected = whole !== 0 && BigInt(part) * 10_000n < BigInt(whole) * BigInt(floor);
+        expect(belowRatio(part, whole, floor)).toBe(expected);
+      }),
+    );
+  });
+
+  it('a 100% discount exceeds every cap below 100% and not 100% itself', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e12 }), fc.integer({ min: 0, max: 9_999 }), (value, cap) => {
+        expect(exceedsRatio(value, value, cap)).toBe(true);
+        expect(exceedsRatio(value, value, 10_000)).toBe(false);
+      }),
+    );
+  });
+
+  it('applyBp rounds down and never exceeds the amount', () => {
+    fc.assert(
+      fc.property(amount, bp, (value, ratio) => {
+        const result = applyBp(value, ratio);
+        expect(Number.isSafeInteger(result)).toBe(true);
+        expect(result).toBeLessThanOrEqual(value);
+        expect(BigInt(result)).toBe((BigInt(value) * BigInt(ratio)) / 10_000n);
+      }),
+    );
+  });
+});
+
+describe('add and multiply', () => {
+  it('are exact or throw MoneyOverflowError, never a rounded result', () => {
+    fc.assert(
+      fc.property(amount, amount, (a, b) => {
+        const exact = BigInt(a) + BigInt(b);
+        if (exact <= BigInt(Number.MAX_SAFE_INTEGER)) expect(BigInt(add(a, b))).toBe(exact);
+        else expect(() => add(a, b)).toThrow(MoneyOverflowError);
+      }),
+    );
+    expect(() => multiply(Number.MAX_SAFE_INTEGER, 2)).toThrow(/money overflow/);
+  });
+});
+
+describe('formatting', () => {
+  it('formats minor units by the currency exponent', () => {
+    expect(formatMoney(4_700_000, 'IDR')).toBe('IDR 4,700,000');
+    expect(formatMoney(1234, 'USD')).toBe('USD 12.34');
+    expect(formatMoney(5, 'USD')).toBe('USD 0.05');
+    expect(formatMoney(1234, 'KWD')).toBe('KWD 1.234');
+    expect(formatMoney(0, 'JPY')).toBe('JPY 0');
+  });
+
+  it('round-trips every amount through its digits', () => {
+    fc.assert(
+      fc.property(amount, (value) => {
+        const digits = formatMoney(value, 'USD').replace(/[^0-9]/g, '');
+        expect(BigInt(digits)).toBe(BigInt(value));
+      }),
+    );
+  });
+
+  it('formats basis points as percentages', () => {
+    expect(formatBp(7000)).toBe('70%');
+    expect(formatBp(125)).toBe('1.25%');
+    expect(formatBp(50)).toBe('0.5%');
+    expect(formatBp(10_000)).toBe('100%');
+  });
+});

@@ -1,0 +1,127 @@
+// test/core/order.test.ts
+// The order contract: defaults, and a precise problem (field path + message) for every kind of bad input.
+
+import fc from 'fast-check';
+import { DEFAULT_ORDER_LIMITS, OrderParser } from '../../src/core/order';
+import { MARC_JACOBS_ORDER } from '../helpers/orders';
+
+const parser = new OrderParser();
+const problems = (input: unknown, p = parser) => {
+  const result = p.parse(input);
+  return result.ok ? [] : result.problems;
+};
+const valid = {
+  orderId: 'o1',
+  currency: 'IDR',
+  lines: [{ sku: 'A', quantity: 1, unitPrice: 1000 }],
+  total: 1000,
+};
+
+describe('OrderParser', () => {
+  it('accepts the canonical example and applies defaults to optional fields', () => {
+    const result = parser.parse(valid);
+    expect(result).toEqual({
+      ok: true,
+      order: {
+        ...valid,
+        customerId: '',
+        customerSegments: [],
+        paymentMethod: '',
+        lines: [{ sku: 'A', quantity: 1, unitPrice: 1000, discount: 0 }],
+        vouchers: [],
+        shipping: 0,
+        shippingDiscount: 0,
+        tax: 0,
+      },
+    });
+    expect(parser.parse(MARC_JACOBS_ORDER).ok).toBe(true);
+  });
+
+  it.each([
+    ['a float amount', { ...valid, total: 10.5 }, 'total', 'not a fraction'],
+    ['a negative amount', { ...valid, shipping: -1 }, 'shipping', 'must not be negative'],
+    ['an amount given as a string', { ...valid, total: '1000' }, 'total', 'integer amount in minor units'],
+    ['an unknown currency', { ...valid, currency: 'XYZ' }, 'currency', 'ISO 4217'],
+    ['empty lines', { ...valid, lines: [] }, 'lines', 'at least one line'],
+    ['a missing orderId', { ...valid, orderId: undefined }, 'orderId', 'is required'],
+    [
+      'a missing unitPrice',
+      { ...valid, lines: [{ sku: 'A', quantity: 1 }] },
+      'lines[0].unitPrice',
+      'is required',
+    ],
+    [
+      'a zero quantity',
+      { ...valid, lines: [{ sku: 'A', quantity: 0, unitPrice: 1 }] },
+      'lines[0].quantity',
+      'at least 1',
+    ],
+    [
+      'an absurd quantity',
+      { ...valid, lines: [{ sku: 'A', quantity: 1e6, unitPrice: 1 }] },
+      'lines[0].quantity',
+      'maxQuantity',
+    ],
+    ['an unsafe integer', { ...valid, total: 2 ** 53 }, 'total', 'at most 9007199254740991'],
+    ['a voucher without code', { ...valid, vouchers: [{ discount: 1 }] }, 'vouchers[0].code', 'is required'],
+    [
+      'an empty sku',
+      { ...valid, lines: [{ sku: '', quantity: 1, unitPrice: 1 }] },
+      'lines[0].sku',
+      'must not be empty',
+    ],
+  ])('rejects %s with a problem at its path', (_name, input, path, message) => {
+    expect(problems(input)).toEqual(
+      expect.arrayContaining([{ path, message: expect.stringContaining(message) }]),
+    );
+  });
+
+  it('rejects a body that is not an object', () => {
+    for (const input of [null, [], 'order', 42]) {
+      expect(problems(input)).toEqual([{ path: '', message: 'the order must be a JSON object' }]);
+    }
+  });
+
+  it('rejects more lines than the configured maximum', () => {
+    const small = new OrderParser({ ...DEFAULT_ORDER_LIMITS, maxLines: 2 });
+    const lines = Array.from({ length: 3 }, () => ({ sku: 'A', quantity: 1, unitPrice: 1 }));
+    expect(problems({ ...valid, lines, total: 3 }, small)).toEqual([
+      { path: 'lines', message: expect.stringContaining('at most 2 lines') },
+    ]);
+  });
+
+  it('ignores unknown fields by default and names each one in strict mode', () => {
+    const input = {
+      ...valid,
+      coupon: 'X',
+      lines: [{ sku: 'A', quantity: 1, unitPrice: 1000, colour: 'red' }],
+    };
+    expect(parser.parse(input).ok).toBe(true);
+    const strict = new OrderParser({ ...DEFAULT_ORDER_LIMITS, strict: true });
+    expect(problems(input, strict)).toEqual(
+      expect.arrayContaining([
+        { path: 'coupon', message: 'is not a known field (strict mode)' },
+        { path: 'lines[0].colour', message: 'is not a known field (strict mode)' },
+      ]),
+    );
+  });
+
+  it('rejects a line whose value cannot be represented exactly', () => {
+    const input = { ...valid, lines: [{ sku: 'A', quantity: 10_000, unitPrice: 2 ** 50 }] };
+    expect(problems(input)).toEqual([
+      { path: 'lines[0]', message: 'unitPrice × quantity is too large to be exact' },
+    ]);
+  });
+
+  it('reports every problem at once, never throws (property)', () => {
+    fc.assert(
+      fc.property(fc.anything(), (input) => {
+        const result = parser.parse(input);
+        if (!result.ok) {
+          expect(result.problems.length).toBeGreaterThan(0);
+          for (const problem of result.problems) expect(typeof problem.message).toBe('string');
+        }
+      }),
+    );
+  });
+});

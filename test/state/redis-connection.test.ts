@@ -1,0 +1,148 @@
+// test/state/redis-connection.test.ts
+// REDIS_URL parsing, the store chosen from the environment, and the hot path's Redis round trips.
+
+import fc from 'fast-check';
+import { parsePolicy } from '../../src/core/policy';
+import { Guard } from '../../src/guard';
+import { createStoreFromEnv } from '../../src/state/from-env';
+import { MemoryStore } from '../../src/state/memory/store';
+import { createRedisClient, parseRedisUrl, RedisConfigError } from '../../src/state/redis/connection';
+import { RedisStore } from '../../src/state/redis/store';
+import { line, order } from '../helpers/orders';
+import { type RedisInstance, startRedis } from '../helpers/redis';
+
+describe('parseRedisUrl', () => {
+  test('redis:// and rediss:// name one node', () => {
+    expect(parseRedisUrl('redis://localhost:6379/2')).toEqual({
+      kind: 'single',
+      url: 'redis://localhost:6379/2',
+    });
+    expect(parseRedisUrl(' rediss://user:pw@cache:6380 ')).toEqual({
+      kind: 'single',
+      url: 'rediss://user:pw@cache:6380',
+    });
+  });
+
+  test('redis+cluster:// and seed lists select a cluster, with credentials and TLS', () => {
+    expect(parseRedisUrl('redis+cluster://:s3cret@10.0.0.1:7000,10.0.0.2:7001')).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+      ],
+      password: 's3cret',
+      tls: false,
+    });
+    expect(parseRedisUrl('rediss+cluster://a:7000')).toMatchObject({
+      kind: 'cluster',
+      tls: true,
+      nodes: [{ host: 'a', port: 7000 }],
+    });
+    expect(parseRedisUrl('redis://a:7000,redis://b')).toMatchObject({
+      kind: 'cluster',
+      nodes: [
+        { host: 'a', port: 7000 },
+        { host: 'b', port: 6379 },
+      ],
+    });
+    expect(parseRedisUrl('a:1,b:2')).toMatchObject({ kind: 'cluster', tls: false });
+  });
+
+  test('bad URLs are refused with a message that names the problem', () => {
+    expect(() => parseRedisUrl('')).toThrow(/empty/);
+    expect(() => parseRedisUrl('http://x')).toThrow(/must start with redis:\/\//);
+    expect(() => parseRedisUrl('redis+cluster://a:99999')).toThrow(/"a:99999" is not host:port/);
+    expect(() => parseRedisUrl('redis+cluster://')).toThrow(RedisConfigError);
+  });
+
+  test('any list of host:port seeds round-trips', () => {
+    const host = fc.stringMatching(/^[a-z][a-z0-9.-]{0,20}$/);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(host, fc.integer({ min: 1, max: 65_535 })), { minLength: 2, maxLength: 6 }),
+        (nodes) => {
+          const parsed = parseRedisUrl(`redis+cluster://${nodes.map(([h, p]) => `${h}:${p}`).join(',')}`);
+          expect(parsed).toEqual({
+            kind: 'cluster',
+            nodes: nodes.map(([h, p]) => ({ host: h, port: p })),
+            tls: false,
+          });
+        },
+      ),
+    );
+  });
+});
+
+describe('createStoreFromEnv', () => {
+  test('no REDIS_URL: the embedded store', () => {
+    expect(createStoreFromEnv({})).toBeInstanceOf(MemoryStore);
+    expect(createStoreFromEnv({ REDIS_URL: '  ' })).toBeInstanceOf(MemoryStore);
+  });
+
+  test('bad numbers name the variable', () => {
+    expect(() =>
+      createStoreFromEnv({ REDIS_URL: 'redis://127.0.0.1:1', REDIS_COMMAND_TIMEOUT_MS: 'soon' }),
+    ).toThrow(/REDIS_COMMAND_TIMEOUT_MS must be a positive whole number of milliseconds; got "soon"/);
+  });
+});
+
+describe('hot path round trips (private redis-server)', () => {
+  let server: RedisInstance;
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  test('an allowed order makes no Redis call in steady state, and one for a hard-capped voucher', async () => {
+    const client = createRedisClient(server.url, { commandTimeoutMs: 2000 });
+    // Count what the store sends: every command, script call and pipeline goes through sendCommand.
+    let sent = 0;
+    const target = client as unknown as { sendCommand: (...args: unknown[]) => unknown };
+    const send = target.sendCommand.bind(client);
+    target.sendCommand = (...args: unknown[]) => {
+      sent += 1;
+      return send(...args);
+    };
+    const commandsDuring = async (action: () => Promise<unknown>) => {
+      const before = sent;
+      await action();
+      return sent - before;
+    };
+    const store = new RedisStore({ client, flushIntervalMs: 60_000, closeClient: true });
+    try {
+      await store.init();
+      const guard = new Guard({
+        policy: parsePolicy({ vouchers: { OPEN: {}, CAPPED: { maxUses: 100 } } }),
+        store,
+        storeTimeoutMs: 2000,
+      });
+      const withCode = (orderId: string, code: string) =>
+        order({
+          orderId,
+          lines: [line('SKU-1', 100_000), line('SKU-2', 50_000)],
+          vouchers: [{ code, discount: 1000 }],
+        });
+      // Cold: reads the two SKUs' history and the voucher state.
+      expect(await commandsDuring(() => guard.check(withCode('warm-1', 'OPEN')))).toBe(3);
+      await guard.check(withCode('warm-2', 'CAPPED'));
+      expect(await commandsDuring(() => guard.check(withCode('steady', 'OPEN')))).toBe(0);
+      expect(await commandsDuring(() => guard.check(withCode('capped', 'CAPPED')))).toBe(1);
+      // The write-behind batch: one script call per SKU (2) and per code with buffered attempts (OPEN), plus a
+      // revalidation of CAPPED if its cached state has gone stale meanwhile.
+      const flushed = await commandsDuring(() => store.flush());
+      expect(flushed).toBeGreaterThanOrEqual(3);
+      expect(flushed).toBeLessThanOrEqual(4);
+    } finally {
+      await store.shutdown();
+    }
+  });
+
+  test('createRedisClient fails fast while disconnected instead of queueing', async () => {
+    const client = createRedisClient('redis://127.0.0.1:1', { connectTimeoutMs: 200 });
+    client.on('error', () => {});
+    await expect(client.get('x')).rejects.toThrow(/writeable|offline|Connection/i);
+    client.disconnect();
+  });
+});
