@@ -98,11 +98,24 @@ export type TransitionResult =
   | { ok: true; held: HeldOrder }
   | { ok: false; reason: TransitionFailure; held?: HeldOrder };
 
+/** Money carried by a set of held orders in one currency, in minor units. */
+export interface MoneyAtStake {
+  orders: number;
+  /** Sum of the orders' line list values. */
+  listValue: number;
+  /** Line and voucher discounts: what the orders would give away. */
+  discount: number;
+  /** What the orders would collect (their totals). */
+  total: number;
+}
+
 /** Counts for the queue gauges. */
 export interface QueueStats {
   byStatus: Record<HoldStatus, number>;
   /** heldAt of the oldest pending hold, epoch ms. */
   oldestPendingAt: number | undefined;
+  /** Money in pending holds, per currency (absent when the store does not keep it). */
+  pendingValue?: Record<string, MoneyAtStake>;
 }
 
 /**

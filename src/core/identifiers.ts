@@ -1,0 +1,57 @@
+// src/core/identifiers.ts
+// One canonical form for every identifier the guard compares, decided once: in the order and policy parsers.
+
+/**
+ * Characters no identifier may contain: controls (NUL, ESC, newlines), format characters (bidi overrides and
+ * isolates, zero-width spaces and joiners, the BOM), line and paragraph separators, and the private-use and
+ * unassigned code points a display cannot show. They let two different strings look the same on the review
+ * page, or one string look like another.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u;
+
+/** The kinds of identifier, each with its canonical form. */
+export type IdentifierKind = 'code' | 'name' | 'opaque';
+
+/**
+ * Why `value` cannot be an identifier, or undefined when it can: a message for a `Problem` naming the field.
+ * The value is checked as given, before canonicalisation, so nothing is silently dropped.
+ */
+export function identifierProblem(value: string): string | undefined {
+  const match = INVISIBLE.exec(value);
+  if (match === null) return undefined;
+  const code = match[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+  return `must not contain control, bidirectional-override or invisible characters (found U+${code} at position ${match.index})`;
+}
+
+/**
+ * The canonical form of an identifier:
+ * - `code` (voucher codes): Unicode NFKC, every white space removed, upper case. `" tmrw100pekr6x50"`,
+ *   `"TMRW100 PEKR6X50"` and the full-width `"ＴＭＲＷ１００ＰＥＫＲ６Ｘ５０"` are all `TMRW100PEKR6X50`.
+ * - `name` (SKUs, categories, payment methods, customer segments): NFKC, trimmed, upper case, so a SKU or a
+ *   payment method written in another case by an integration still meets its floors and terms.
+ * - `opaque` (order and customer ids, which shops may make case-sensitive): NFKC and trimmed only.
+ */
+export function canonicalIdentifier(value: string, kind: IdentifierKind): string {
+  // ASCII without surrounding or (for codes) inner spaces and (but for opaque ids) lower-case letters is
+  // already canonical: the common case costs one regular expression test.
+  if (kind === 'opaque' ? ASCII_TRIMMED.test(value) : ASCII_UPPER.test(value)) return value;
+  const normal = value.normalize('NFKC');
+  if (kind === 'code') return normal.replace(/\s+/gu, '').toUpperCase();
+  const trimmed = normal.trim();
+  return kind === 'name' ? trimmed.toUpperCase() : trimmed;
+}
+
+/** Printable ASCII without lower-case letters or spaces: canonical for every kind. */
+const ASCII_UPPER = /^[\x21-\x60\x7b-\x7e]*$/;
+/** Printable ASCII that starts and ends with a non-space: canonical for opaque ids. */
+const ASCII_TRIMMED = /^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/;
+
+/** The canonical voucher code, for review filters, bulk actions, admin paths and metric labels. */
+export function canonicalCode(value: string): string {
+  return canonicalIdentifier(value, 'code');
+}
+
+/** The canonical SKU, category, payment method or segment. */
+export function canonicalName(value: string): string {
+  return canonicalIdentifier(value, 'name');
+}
