@@ -3,10 +3,10 @@
 
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { loadPolicyFile } from '../config/policy-file';
-import { closest } from '../config/suggest';
 import { LANGUAGES, type Language, negotiateLanguage, shopperMessage } from '../core/messages';
 import { DEFAULT_ORDER_LIMITS, type OrderLimits } from '../core/order';
 import { type Policy, type PolicyInput, parsePolicy } from '../core/policy';
+import { closest } from '../core/suggest';
 import type { Decision, Mode } from '../core/types';
 import { type CheckResult, Guard, type Logger } from '../guard';
 import type { GuardMetrics } from '../observability/sink';

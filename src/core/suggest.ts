@@ -1,4 +1,4 @@
-// src/config/suggest.ts
+// src/core/suggest.ts
 // "Did you mean": the known name closest to a typo, for option, config and policy keys alike.
 
 /** Edit distance between two short strings (Levenshtein). */
