@@ -9,18 +9,32 @@
  */
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u;
 
+/** Longest identifiers, in characters (before canonicalisation). */
+export const IDENTIFIER_LIMITS = Object.freeze({
+  orderId: 128,
+  sku: 128,
+  category: 128,
+  code: 64,
+  customerId: 128,
+  segment: 64,
+  paymentMethod: 128,
+});
+
 /** The kinds of identifier, each with its canonical form. */
 export type IdentifierKind = 'code' | 'name' | 'opaque';
 
 /**
- * Why `value` cannot be an identifier, or undefined when it can: a message for a `Problem` naming the field.
- * The value is checked as given, before canonicalisation, so nothing is silently dropped.
+ * Why `value` cannot be an identifier of `kind`, or undefined when it can: a message for a `Problem` naming the
+ * field. White space a paste brings along (tabs, newlines) is allowed where the canonical form drops it: around
+ * any identifier, and anywhere in a voucher code. Anything else invisible is refused, so nothing is silently
+ * dropped and nothing displays as something it is not.
  */
-export function identifierProblem(value: string): string | undefined {
-  const match = INVISIBLE.exec(value);
+export function identifierProblem(value: string, kind: IdentifierKind = 'name'): string | undefined {
+  const checked = kind === 'code' ? value.replace(/\s+/gu, '') : value.trim();
+  const match = INVISIBLE.exec(checked);
   if (match === null) return undefined;
   const code = match[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-  return `must not contain control, bidirectional-override or invisible characters (found U+${code} at position ${match.index})`;
+  return `must not contain control, bidirectional-override or invisible characters (found U+${code})`;
 }
 
 /**
@@ -45,6 +59,16 @@ export function canonicalIdentifier(value: string, kind: IdentifierKind): string
 const ASCII_UPPER = /^[\x21-\x60\x7b-\x7e]*$/;
 /** Printable ASCII that starts and ends with a non-space: canonical for opaque ids. */
 const ASCII_TRIMMED = /^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/;
+
+/**
+ * The canonical form of `value`, or undefined when it contains characters no identifier may contain: the order
+ * parser's fast path, which leaves the precise message to the schema.
+ */
+export function canonicalOrUndefined(value: string, kind: IdentifierKind): string | undefined {
+  if (kind === 'opaque' ? ASCII_TRIMMED.test(value) : ASCII_UPPER.test(value)) return value;
+  if (identifierProblem(value, kind) !== undefined) return undefined;
+  return canonicalIdentifier(value, kind);
+}
 
 /** The canonical voucher code, for review filters, bulk actions, admin paths and metric labels. */
 export function canonicalCode(value: string): string {

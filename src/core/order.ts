@@ -1,8 +1,16 @@
 // src/core/order.ts
-// The canonical order contract: zod schemas, the inferred types, and parsing into a list of precise problems.
+// The canonical order contract: the zod schema, the inferred types, and parsing into canonical orders or problems.
 
 import { z } from 'zod';
 import { isKnownCurrency } from './currencies';
+import {
+  canonicalIdentifier,
+  IDENTIFIER_LIMITS,
+  type IdentifierKind,
+  identifierProblem,
+} from './identifiers';
+import { fastParseOrder } from './order-fast';
+import { type Problem, toProblems } from './problems';
 
 /** Defaults for the order limits; each can be changed through the `limits` option. */
 export const DEFAULT_ORDER_LIMITS: OrderLimits = Object.freeze({
@@ -24,25 +32,29 @@ export interface OrderLimits {
   strict: boolean;
 }
 
-/** One problem with an input: the dotted path of the field and what is wrong with it. */
-export interface Problem {
-  /** Where the problem is, e.g. `lines[0].unitPrice`; empty for the whole document. */
-  path: string;
-  /** What is wrong, in words that name the expected value. */
-  message: string;
-}
-
 /** A zod error callback that says "is required" for a missing field and `message` otherwise. */
 const typeError = (message: string) => (issue: { input?: unknown }) =>
   issue.input === undefined ? 'is required' : message;
 
-const identifier = (what: string, max: number) =>
+/**
+ * An identifier: a string without invisible characters, put in its canonical form (src/core/identifiers.ts),
+ * then checked not to be empty. `allowEmpty` keeps the empty string (customerId and paymentMethod default to it).
+ */
+const identifier = (what: string, max: number, kind: IdentifierKind, allowEmpty = false) =>
   z
     .string({ error: typeError(`must be a string (${what})`) })
-    .min(1, { error: `must not be empty (${what})` })
-    .max(max, { error: `must be at most ${max} characters (${what})` });
+    .max(max, { error: `must be at most ${max} characters (${what})` })
+    .superRefine((value, context) => {
+      const problem = identifierProblem(value, kind);
+      if (problem !== undefined) context.addIssue({ code: 'custom', message: problem, input: value });
+    })
+    .transform((value) => canonicalIdentifier(value, kind))
+    .refine((value) => allowEmpty || value !== '', {
+      error: `must not be empty (${what})`,
+      abort: true,
+    });
 
-/** A non-negative integer amount in the currency's minor units. */
+/** A non-negative integer amount in the currency's minor units (-0 is read as 0). */
 const amount = () =>
   z
     .number({
@@ -56,12 +68,13 @@ const amount = () =>
           ? `must be at most ${Number.MAX_SAFE_INTEGER} minor units`
           : 'must be an integer amount in minor units, not a fraction (USD 12.34 is 1234)',
     })
-    .min(0, { error: 'must not be negative' });
+    .min(0, { error: 'must not be negative' })
+    .transform((value) => value + 0);
 
 function buildSchemas(limits: OrderLimits) {
   const object = limits.strict ? z.strictObject : z.object;
   const line = object({
-    sku: identifier('the SKU', 128),
+    sku: identifier('the SKU', IDENTIFIER_LIMITS.sku, 'name'),
     quantity: z
       .number({ error: typeError('must be a whole number of units') })
       .int({ error: 'must be a whole number of units' })
@@ -69,29 +82,38 @@ function buildSchemas(limits: OrderLimits) {
       .max(limits.maxQuantity, { error: `must be at most ${limits.maxQuantity} (the maxQuantity limit)` }),
     unitPrice: amount(),
     discount: amount().default(0),
-    category: identifier('the category', 128).optional(),
+    category: identifier('the category', IDENTIFIER_LIMITS.category, 'name').optional(),
   });
   const voucher = object({
-    code: identifier('the voucher code', 64),
+    code: z.string({ error: typeError('must be a string (the voucher code)') }),
     discount: amount().default(0),
+  }).transform((value, context) => {
+    const code = identifier('the voucher code', IDENTIFIER_LIMITS.code, 'code').safeParse(value.code);
+    if (!code.success) {
+      for (const issue of code.error.issues) {
+        context.addIssue({ code: 'custom', message: issue.message, path: ['code'], input: value.code });
+      }
+      return z.NEVER;
+    }
+    return code.data === value.code
+      ? { code: code.data, discount: value.discount }
+      : { code: code.data, discount: value.discount, entered: value.code };
   });
   const order = object({
-    orderId: identifier('the order id', 128),
+    orderId: identifier('the order id', IDENTIFIER_LIMITS.orderId, 'opaque'),
     currency: z
       .string({ error: typeError('must be an ISO 4217 currency code such as "IDR" or "USD"') })
       .refine(isKnownCurrency, { error: 'must be a known ISO 4217 currency code such as "IDR" or "USD"' }),
-    customerId: z
-      .string({ error: 'must be a string' })
-      .max(128, { error: 'must be at most 128 characters' })
-      .default(''),
+    customerId: identifier('the customer id', IDENTIFIER_LIMITS.customerId, 'opaque', true).default(''),
     customerSegments: z
-      .array(identifier('a segment', 64), { error: 'must be a list of segment names' })
+      .array(identifier('a segment', IDENTIFIER_LIMITS.segment, 'name'), {
+        error: 'must be a list of segment names',
+      })
       .max(32, { error: 'must have at most 32 segments' })
       .default([]),
-    paymentMethod: z
-      .string({ error: 'must be a string' })
-      .max(128, { error: 'must be at most 128 characters' })
-      .default(''),
+    paymentMethod: identifier('the payment method', IDENTIFIER_LIMITS.paymentMethod, 'name', true).default(
+      '',
+    ),
     lines: z
       .array(line, { error: typeError('must be a list of order lines') })
       .min(1, { error: 'must have at least one line' })
@@ -112,45 +134,20 @@ function buildSchemas(limits: OrderLimits) {
 
 const referenceSchemas = buildSchemas(DEFAULT_ORDER_LIMITS);
 
-/** An order after validation, with every default applied. */
+/**
+ * An order after validation, with every default applied and every identifier in its canonical form: voucher
+ * codes, SKUs, categories, payment methods and segments compared case-insensitively (see identifiers.ts).
+ */
 export type Order = z.output<typeof referenceSchemas.order>;
 /** One line of an order. */
 export type OrderLine = z.output<typeof referenceSchemas.line>;
-/** One voucher applied to an order. */
+/** One voucher applied to an order: `code` canonical, `entered` the spelling the shopper used when it differs. */
 export type OrderVoucher = z.output<typeof referenceSchemas.voucher>;
 /** What a storefront may send: optional fields may be left out. */
 export type OrderInput = z.input<typeof referenceSchemas.order>;
 
 /** The result of parsing: the order, or every problem found. */
 export type ParseResult = { ok: true; order: Order } | { ok: false; problems: Problem[] };
-
-/** Formats a zod path as `lines[0].unitPrice`. */
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out;
-}
-
-/** Turns zod issues into problems, naming unknown keys one by one. */
-export function toProblems(issues: ReadonlyArray<z.core.$ZodIssue>): Problem[] {
-  const problems: Problem[] = [];
-  for (const issue of issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        problems.push({
-          path: formatPath([...issue.path, key]),
-          message: 'is not a known field (strict mode)',
-        });
-      }
-    } else {
-      problems.push({ path: formatPath(issue.path), message: issue.message });
-    }
-  }
-  return problems;
-}
 
 /** Sums that must stay exact: a line's list value and the order's totals. */
 function overflowProblems(order: Order): Problem[] {
@@ -171,7 +168,11 @@ function overflowProblems(order: Order): Problem[] {
   return problems;
 }
 
-/** Parses and validates orders against one set of limits; build one at start-up and reuse it. */
+/**
+ * Parses and validates orders against one set of limits; build one at start-up and reuse it. A hand-written fast
+ * path accepts a valid order without zod (it is the hot path of every checkout); anything it does not accept goes
+ * through the zod schema, which names every problem. A property test holds the two to the same answers.
+ */
 export class OrderParser {
   private readonly schema: ReturnType<typeof buildSchemas>['order'];
 
@@ -181,6 +182,13 @@ export class OrderParser {
 
   /** Validates `input`; never throws. */
   parse(input: unknown): ParseResult {
+    const fast = fastParseOrder(input, this.limits);
+    if (fast !== undefined) return { ok: true, order: fast };
+    return this.parseWithSchema(input);
+  }
+
+  /** The zod path alone: precise problems for a bad order. Exposed for the property test of the fast path. */
+  parseWithSchema(input: unknown): ParseResult {
     if (input === null || typeof input !== 'object' || Array.isArray(input)) {
       return { ok: false, problems: [{ path: '', message: 'the order must be a JSON object' }] };
     }

@@ -4,7 +4,13 @@
 
 import { z } from 'zod';
 import { isKnownCurrency } from './currencies';
-import { type Problem, toProblems } from './order';
+import {
+  canonicalIdentifier,
+  IDENTIFIER_LIMITS,
+  type IdentifierKind,
+  identifierProblem,
+} from './identifiers';
+import { type Problem, toProblems } from './problems';
 import { type Mode, RULE_IDS, type RuleId } from './types';
 
 /** Thrown when a policy (file or options) is invalid; `problems` names every bad field. */
@@ -38,12 +44,78 @@ const seconds = z
   .number()
   .int({ error: 'must be a whole number of seconds' })
   .min(1, { error: 'must be at least 1' });
-const name = z.string().min(1, { error: 'must not be empty' }).max(128);
-const names = z.array(name).min(1, { error: 'must list at least one value' });
+/** An identifier of `kind`, checked and put in its canonical form exactly as the order parser does. */
+const identifier = (kind: IdentifierKind, max = 128) =>
+  z
+    .string({ error: 'must be a string' })
+    .max(max, { error: `must be at most ${max} characters` })
+    .superRefine((value, context) => {
+      const problem = identifierProblem(value, kind);
+      if (problem !== undefined) context.addIssue({ code: 'custom', message: problem, input: value });
+    })
+    .transform((value) => canonicalIdentifier(value, kind))
+    .refine((value) => value !== '', { error: 'must not be empty', abort: true });
+/** SKUs, categories, payment methods, segments: compared case-insensitively. */
+const name = identifier('name');
+/** Voucher codes: compared case-insensitively and without spaces. */
+const code = identifier('code', IDENTIFIER_LIMITS.code);
+/** Customer ids: compared as given (trimmed). */
+const opaque = identifier('opaque');
+const list = <T extends z.ZodType>(item: T) =>
+  z.array(item).min(1, { error: 'must list at least one value' });
+const names = list(name);
+const codes = list(code);
+
 /**
- * A record keyed by shopper-controlled strings (SKUs, voucher codes, categories). Built without a prototype, so a
- * SKU named "toString" or "__proto__" finds nothing instead of Object.prototype's members.
+ * A record keyed by identifiers of one kind (SKUs, categories, voucher codes), with keys in canonical form, built
+ * without a prototype: a SKU named "constructor" or "__proto__" is an ordinary key (zod's own record would drop
+ * "__proto__"), and a lookup of an absent name finds nothing instead of Object.prototype's members. Two keys that
+ * are the same identifier once canonical (`tote` and `TOTE`) are refused rather than one silently winning.
  */
+const keyedBy = <V extends z.ZodType>(kind: IdentifierKind, value: V, max = 128) =>
+  z
+    .custom<Record<string, z.input<V>>>(
+      (input) => input !== null && typeof input === 'object' && !Array.isArray(input),
+      {
+        error: 'must be an object keyed by name',
+      },
+    )
+    .transform((input, context) => {
+      const out: Record<string, z.output<V>> = Object.create(null);
+      const seen: Record<string, string> = Object.create(null);
+      for (const key of Object.keys(input)) {
+        const problem =
+          key.length > max ? `must be at most ${max} characters` : identifierProblem(key, kind);
+        const canonical = problem === undefined ? canonicalIdentifier(key, kind) : '';
+        if (problem !== undefined || canonical === '') {
+          context.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `is not a valid key: ${problem ?? 'must not be empty'}`,
+          });
+          continue;
+        }
+        if (seen[canonical] !== undefined) {
+          context.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `names the same ${kind === 'code' ? 'code' : 'name'} as "${seen[canonical]}" (${canonical}; names are compared case-insensitively)`,
+          });
+          continue;
+        }
+        seen[canonical] = key;
+        const parsed = value.safeParse((input as Record<string, unknown>)[key]);
+        if (!parsed.success) {
+          for (const issue of parsed.error.issues) {
+            context.addIssue({ code: 'custom', path: [key, ...issue.path], message: issue.message });
+          }
+          continue;
+        }
+        out[canonical] = parsed.data;
+      }
+      return out;
+    });
+/** A record keyed by currency codes, without a prototype. */
 const record = <K extends z.core.$ZodRecordKey, V extends z.ZodType>(key: K, value: V) =>
   z.record(key, value).transform((entries) => Object.assign(Object.create(null), entries) as typeof entries);
 const perCurrency = record(currency, amount);
@@ -68,7 +140,7 @@ const velocity = z.strictObject({
 const voucher = z.strictObject({
   paymentMethods: names.optional(),
   customerSegments: names.optional(),
-  customerIds: names.optional(),
+  customerIds: list(opaque).optional(),
   minSubtotal: perCurrency.optional(),
   maxUses: count.optional(),
   maxUsesPerCustomer: count.optional(),
@@ -93,24 +165,24 @@ export const policySchema = z
       .strictObject({
         lineBp: basisPoints.default(9000),
         orderBp: basisPoints.default(9000),
-        skus: record(name, basisPoints).prefault({}),
-        categories: record(name, basisPoints).prefault({}),
+        skus: keyedBy('name', basisPoints).prefault({}),
+        categories: keyedBy('name', basisPoints).prefault({}),
       })
       .prefault({}),
-    floors: record(name, perCurrency).prefault({}),
+    floors: keyedBy('name', perCurrency).prefault({}),
     campaigns: z
       .array(
         z
           .strictObject({
-            id: name,
+            id: opaque,
             note: z.string().max(500).default(''),
             startsAt: timestamp,
             endsAt: timestamp,
             skus: names.optional(),
             categories: names.optional(),
-            vouchers: names.optional(),
+            vouchers: codes.optional(),
             lineDiscountCapBp: basisPoints.optional(),
-            floors: record(name, perCurrency).optional(),
+            floors: keyedBy('name', perCurrency).optional(),
           })
           .refine((value) => value.endsAt > value.startsAt, {
             error: 'endsAt must be after startsAt',
@@ -126,11 +198,11 @@ export const policySchema = z
       .array(
         z
           .strictObject({
-            id: name,
+            id: opaque,
             note: z.string().min(1, { error: 'must say why the exception exists' }).max(500),
             rules: z.array(ruleId).min(1, { error: 'must name the rules the exception lets orders through' }),
-            vouchers: names.optional(),
-            customerIds: names.optional(),
+            vouchers: codes.optional(),
+            customerIds: list(opaque).optional(),
             paymentMethods: names.optional(),
             skus: names.optional(),
             startsAt: timestamp.optional(),
@@ -155,7 +227,7 @@ export const policySchema = z
       })
       .prefault({}),
     velocity: velocity.default({}),
-    vouchers: record(name, voucher).prefault({}),
+    vouchers: keyedBy('code', voucher, IDENTIFIER_LIMITS.code).prefault({}),
     unknownVouchers: z
       .strictObject({
         track: z.boolean().default(true),

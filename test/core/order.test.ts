@@ -125,3 +125,91 @@ describe('OrderParser', () => {
     );
   });
 });
+
+describe('canonical identifiers', () => {
+  const withVoucher = (code: string) => ({ ...valid, vouchers: [{ code, discount: 100 }] });
+
+  it('reads a voucher code in any case, spacing or width as one code, and keeps the spelling used', () => {
+    const spellings = [
+      'TMRW100PEKR6X50',
+      'tmrw100pekr6x50',
+      ' TMRW100PEKR6X50',
+      'TMRW100PEKR6X50 ',
+      '\tTmRw100PeKr6X50\n',
+      'TMRW100 PEKR6X50',
+      'tmrw 100 pekr 6x50',
+      'ＴＭＲＷ１００ＰＥＫＲ６Ｘ５０',
+      'ｔｍｒｗ１００ｐｅｋｒ６ｘ５０',
+      'TMRW100PEKR6X50\u00a0',
+      '\u3000TMRW100PEKR6X50',
+      'Tmrw100pekr6x50',
+      'tMRW100PEKR6X50',
+      'TMRW100pekr6x50',
+      'tmrw100PEKR6X50',
+      'TMRW１００PEKR6X50',
+      'ＴＭＲＷ100PEKR6X50',
+      'tmrw100pekr6ｘ50',
+      ' t m r w 1 0 0 p e k r 6 x 5 0 ',
+      'TMRW100PEKR6X５０',
+    ];
+    expect(new Set(spellings).size).toBe(20);
+    for (const spelling of spellings) {
+      const result = parser.parse(withVoucher(spelling));
+      if (!result.ok) throw new Error(`${JSON.stringify(spelling)}: ${JSON.stringify(result.problems)}`);
+      expect(result.order.vouchers[0]!.code).toBe('TMRW100PEKR6X50');
+      expect(result.order.vouchers[0]!.entered).toBe(spelling === 'TMRW100PEKR6X50' ? undefined : spelling);
+    }
+  });
+
+  it('compares SKUs, categories, payment methods and segments case-insensitively, ids as given', () => {
+    const result = parser.parse({
+      ...valid,
+      orderId: ' Ord-9 ',
+      customerId: 'Cus_Ab',
+      customerSegments: ['Gold'],
+      paymentMethod: 'Card:UOB-TMRW',
+      lines: [{ sku: ' mj-tote-tiger ', quantity: 1, unitPrice: 1000, category: 'Bags' }],
+    });
+    expect(result).toMatchObject({
+      ok: true,
+      order: {
+        orderId: 'Ord-9',
+        customerId: 'Cus_Ab',
+        customerSegments: ['GOLD'],
+        paymentMethod: 'CARD:UOB-TMRW',
+        lines: [{ sku: 'MJ-TOTE-TIGER', category: 'BAGS' }],
+      },
+    });
+  });
+
+  it.each([
+    [
+      'a right-to-left override in a SKU',
+      { lines: [{ sku: 'TOTE\u202eGIB', quantity: 1, unitPrice: 1 }] },
+      'lines[0].sku',
+    ],
+    ['a NUL in the order id', { orderId: 'o\u00001' }, 'orderId'],
+    ['an ESC in the customer id', { customerId: '\u001b[31mcus' }, 'customerId'],
+    ['a zero-width space in a voucher code', { vouchers: [{ code: 'TMRW\u200b100' }] }, 'vouchers[0].code'],
+    ['a BOM inside a payment method', { paymentMethod: 'card:\ufeffx' }, 'paymentMethod'],
+    [
+      'a bidi isolate in a category',
+      { lines: [{ sku: 'A', quantity: 1, unitPrice: 1, category: 'a\u2066b' }] },
+      'lines[0].category',
+    ],
+    ['a line separator inside a segment', { customerSegments: ['go\u2028ld'] }, 'customerSegments[0]'],
+  ])('refuses %s with a 400-style problem naming the field', (_name, patch, path) => {
+    expect(problems({ ...valid, ...patch })).toEqual(
+      expect.arrayContaining([{ path, message: expect.stringContaining('invisible characters') }]),
+    );
+  });
+
+  it('refuses a voucher code or SKU that is only white space', () => {
+    expect(problems(withVoucher('  '))).toEqual([
+      { path: 'vouchers[0].code', message: expect.stringContaining('must not be empty') },
+    ]);
+    expect(problems({ ...valid, lines: [{ sku: ' \u3000 ', quantity: 1, unitPrice: 1 }] })).toEqual([
+      { path: 'lines[0].sku', message: expect.stringContaining('must not be empty') },
+    ]);
+  });
+});

@@ -109,3 +109,62 @@ describe('loadPolicyFile', () => {
     expect(() => loadPolicyFile(join(dir, 'broken.json'))).toThrow(/is not valid JSON/);
   });
 });
+
+describe('identifiers in the policy', () => {
+  it('keys SKUs, categories and voucher codes by their canonical form, as orders are', () => {
+    const policy = parsePolicy({
+      floors: { 'mj-tote-tiger': { IDR: 2_000_000 } },
+      discountCaps: { skus: { ' Sku-1 ': 3000 }, categories: { bags: 5000 } },
+      vouchers: { tmrw100pekr6x50: { paymentMethods: ['card:uob-tmrw*'], customerIds: [' Cus_Ab '] } },
+      campaigns: [
+        {
+          id: 'flash',
+          startsAt: '2026-11-11T00:00:00+07:00',
+          endsAt: '2026-11-12T00:00:00+07:00',
+          skus: ['sku-1'],
+          vouchers: ['harbolnas 50'],
+        },
+      ],
+    });
+    expect(Object.keys(policy.floors)).toEqual(['MJ-TOTE-TIGER']);
+    expect(policy.discountCaps.skus['SKU-1']).toBe(3000);
+    expect(policy.discountCaps.categories.BAGS).toBe(5000);
+    expect(policy.vouchers.TMRW100PEKR6X50?.paymentMethods).toEqual(['CARD:UOB-TMRW*']);
+    expect(policy.vouchers.TMRW100PEKR6X50?.customerIds).toEqual(['Cus_Ab']);
+    expect(policy.campaigns[0]).toMatchObject({ skus: ['SKU-1'], vouchers: ['HARBOLNAS50'] });
+  });
+
+  it('refuses two keys that are one identifier once canonical, naming both', () => {
+    expect(() => parsePolicy({ floors: { tote: { IDR: 1 }, TOTE: { IDR: 2 } } })).toThrow(
+      /floors\.TOTE: names the same name as "tote"/,
+    );
+    expect(() => parsePolicy({ vouchers: { 'ab 12': {}, AB12: {} } })).toThrow(
+      /vouchers\.AB12: names the same code/,
+    );
+  });
+
+  it('keeps prototype names as ordinary keys and finds nothing for absent ones', () => {
+    const policy = parsePolicy(
+      JSON.parse(
+        '{"floors":{"__proto__":{"IDR":5},"constructor":{"IDR":7}},"discountCaps":{"skus":{"valueOf":100}}}',
+      ),
+    );
+    expect(policy.floors.__PROTO__?.IDR).toBe(5);
+    expect(policy.floors.CONSTRUCTOR?.IDR).toBe(7);
+    expect(policy.discountCaps.skus.VALUEOF).toBe(100);
+    for (const name of ['toString', 'valueOf', 'hasOwnProperty', '__proto__', 'constructor']) {
+      expect(parsePolicy({}).floors[name]).toBeUndefined();
+      expect(parsePolicy({}).discountCaps.skus[name]).toBeUndefined();
+      expect(parsePolicy({}).vouchers[name]).toBeUndefined();
+    }
+  });
+
+  it('refuses invisible characters in a key or a list, naming the field', () => {
+    expect(() => parsePolicy({ floors: { 'TO\u202eTE': { IDR: 1 } } })).toThrow(
+      /floors\.TO.TE: is not a valid key/,
+    );
+    expect(() => parsePolicy({ vouchers: { A: { paymentMethods: ['card:\u200bx'] } } })).toThrow(
+      /vouchers\.A\.paymentMethods\[0\]: must not contain control/,
+    );
+  });
+});

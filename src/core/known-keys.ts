@@ -1,0 +1,80 @@
+// src/core/known-keys.ts
+// The field names a zod schema accepts at a path, so an unknown key can be answered with "did you mean".
+
+import type { z } from 'zod';
+
+/** A zod schema's definition, read only through the fields this walker needs. */
+type Def = Record<string, unknown> & { type?: string };
+
+function defOf(schema: unknown): Def | undefined {
+  return (schema as { _zod?: { def?: Def } } | undefined)?._zod?.def;
+}
+
+/** The schemas `schema` may be once wrappers (optional, default, pipe, lazy, ...) are looked through. */
+function unwrap(schema: unknown, depth = 0): unknown[] {
+  const def = defOf(schema);
+  if (!def || depth > 20) return [];
+  switch (def.type) {
+    case 'optional':
+    case 'nullable':
+    case 'nonoptional':
+    case 'default':
+    case 'prefault':
+    case 'readonly':
+    case 'catch':
+    case 'success':
+      return unwrap(def.innerType, depth + 1);
+    case 'pipe':
+      return unwrap(def.in, depth + 1);
+    case 'lazy':
+      return unwrap((def.getter as () => unknown)(), depth + 1);
+    case 'union':
+      return (def.options as unknown[]).flatMap((option) => unwrap(option, depth + 1));
+    case 'intersection':
+      return [...unwrap(def.left, depth + 1), ...unwrap(def.right, depth + 1)];
+    default:
+      return [schema];
+  }
+}
+
+/** The schemas found one step down `segment` from `schema`. */
+function child(schema: unknown, segment: PropertyKey): unknown[] {
+  const def = defOf(schema);
+  switch (def?.type) {
+    case 'object': {
+      const shape = def.shape as Record<string, unknown>;
+      const field = typeof segment === 'string' && Object.hasOwn(shape, segment) ? shape[segment] : undefined;
+      return field === undefined ? [] : [field];
+    }
+    case 'array':
+      return [def.element];
+    case 'record':
+      return [def.valueType];
+    case 'tuple':
+      return typeof segment === 'number' ? [(def.items as unknown[])[segment]] : [];
+    default:
+      return [];
+  }
+}
+
+/** The keys an object (its shape) or an enum-keyed record (its enum) accepts; none for anything else. */
+function keysOf(schema: unknown): string[] {
+  const def = defOf(schema);
+  if (def?.type === 'object') return Object.keys(def.shape as object);
+  if (def?.type === 'record') {
+    const key = defOf(def.keyType);
+    if (key?.type === 'enum') return Object.values(key.entries as Record<string, string>);
+  }
+  return [];
+}
+
+/**
+ * The field names `schema` accepts at `path` (a zod issue path), for "did you mean" on an unknown key.
+ * Empty when the path leads nowhere the walker understands.
+ */
+export function knownKeysAt(schema: z.core.$ZodType, path: ReadonlyArray<PropertyKey>): string[] {
+  let current = unwrap(schema);
+  for (const segment of path)
+    current = current.flatMap((node) => child(node, segment).flatMap((s) => unwrap(s)));
+  return [...new Set(current.flatMap(keysOf))];
+}
