@@ -136,7 +136,7 @@ export class Guard {
 
     const evaluation = evaluate(order, policy, facts, now);
     const { decision } = evaluation;
-    this.metrics.evaluated(order, evaluation, Number(process.hrtime.bigint() - started) / 1e9);
+    this.metrics.evaluated(order, evaluation, Number(process.hrtime.bigint() - started) / 1e9, policy);
 
     if (decision.decision === 'hold') {
       try {

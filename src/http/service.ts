@@ -112,6 +112,17 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
   // Both routes are built through resolveOptions, so options are validated exactly as for a Node shop.
   const { guard } = resolveOptions(guardOptions);
   const checkout = priceGuard({ ...guardOptions, style: 'respond' });
+  // Per-voucher series for the codes the policy declares, at 0 before the first order (issue 14).
+  const declareVouchers = (policy: Policy) => {
+    const { unlabelled } = metrics.usePolicy(policy);
+    if (unlabelled.length > 0) {
+      logger.warn(
+        { unlabelled: unlabelled.length, first: unlabelled.slice(0, 5) },
+        'metrics: more declared voucher codes than maxVoucherLabels; the rest count as voucher="other"',
+      );
+    }
+  };
+  declareVouchers(guard.policy);
 
   let filePolicy: Policy = guard.policy;
   let source = config.source;
@@ -125,6 +136,7 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
     const merged = applyOverlay(filePolicy, currentOverlay);
     guard.setPolicy(merged);
     checkout.guard.setPolicy(merged);
+    declareVouchers(merged);
   };
   const refreshOverlay = async () => {
     const next = await overlay.read();
@@ -192,6 +204,8 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
           ...(deps.clock ? { clock: deps.clock } : {}),
         })
       : undefined;
+  // The outbox size gauge: absent while no webhook endpoint is configured.
+  metrics.watchOutbox(() => review?.webhooks?.stats().pending);
   if (review) {
     app.use('/review', review);
   } else {

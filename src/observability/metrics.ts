@@ -5,10 +5,12 @@ import type { Request, RequestHandler, Response } from 'express';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { CURRENCY_EXPONENTS, isKnownCurrency } from '../core/currencies';
 import type { Evaluation } from '../core/evaluate';
+import { canonicalCode, identifierProblem } from '../core/identifiers';
 import type { Order } from '../core/order';
-import { RULE_IDS, type RuleId } from '../core/types';
+import type { Policy } from '../core/policy';
+import { type Decision, RULE_IDS, type RuleId } from '../core/types';
 import { withTimeout } from '../guard';
-import type { AuditEntry, GuardStore, HoldStatus } from '../state/types';
+import type { AuditEntry, GuardStore, HoldStatus, MoneyAtStake } from '../state/types';
 import type { FaultKind, GuardMetrics, WebhookOutcome } from './sink';
 import { INSTRUMENTED, STORE_OPERATION_SET, STORE_OPERATIONS } from './store-operations';
 
@@ -50,9 +52,25 @@ export const METRIC_NAMES = Object.freeze({
   heldDiscount: 'held_discount_minor_total',
   /** Counter: orders seen with a zero total while their lines list above zero (held or not). */
   zeroTotalOrders: 'zero_total_orders_total',
-  /** Counter {voucher}: voucher velocity trips; `voucher` is a configured code or `other`. */
+  /** Counter {voucher}: voucher velocity trips; `voucher` is a declared code or `other`. */
   voucherVelocityTrips: 'voucher_velocity_trips_total',
+  /** Counter {voucher}: evaluated orders carrying a voucher code (redemption attempts), whatever the decision. */
+  voucherRedemptions: 'voucher_redemption_attempts_total',
+  /** Counter {voucher, currency}: voucher discounts claimed by evaluated orders, in minor units. */
+  voucherDiscount: 'voucher_discount_minor_total',
+  /** Counter {rule}: orders on which a configured exception set a rule's reason aside (never paging). */
+  exceptedOrders: 'excepted_orders_total',
+  /** Gauge {currency, amount}: money in pending holds (list_value, discount, total), in minor units. */
+  pendingValue: 'review_queue_pending_value_minor',
+  /** Gauge: webhook deliveries waiting in the outbox (one per event and endpoint). */
+  webhookOutbox: 'webhook_outbox_pending',
 });
+
+/** Values of the `amount` label of the pending-value gauge, in the order of `MoneyAtStake`. */
+export const PENDING_AMOUNTS = Object.freeze(['list_value', 'discount', 'total'] as const);
+
+/** How many voucher codes get their own `voucher` series unless `maxVoucherLabels` says otherwise. */
+export const DEFAULT_MAX_VOUCHER_LABELS = 200;
 
 /** Buckets of the evaluation histogram: 25 µs to 250 ms (the store timeout is 200 ms by default). */
 export const EVALUATION_BUCKETS: readonly number[] = Object.freeze([
@@ -112,10 +130,16 @@ export interface MetricsOptions {
   /** Also collect prom-client's default Node process metrics on the registry (once per registry). Defaults to false. */
   defaultMetrics?: boolean;
   /**
-   * Voucher codes that may appear as the `voucher` label value (the configured codes worth a series each); any
-   * other code is counted as `other`, so a leaked or guessed code never creates a series. Defaults to none.
+   * Voucher codes that always get their own `voucher` series, besides the codes the policy in force declares (its
+   * `vouchers` terms and its campaigns' `vouchers`); any other code is counted as `other`, so a leaked or guessed
+   * code never creates a series. Codes are compared in their canonical form (`canonicalCode`). Defaults to none.
    */
   voucherLabels?: readonly string[];
+  /**
+   * The most voucher codes with their own `voucher` series: `voucherLabels` first, then the policy's codes in the
+   * order it lists them; codes past the cap count as `other`. Defaults to 200.
+   */
+  maxVoucherLabels?: number;
   /**
    * Currencies whose money counters start at zero, so the first hold in a currency shows in `increase()`; other
    * known currencies get a series on first use. Defaults to every currency the guard knows (src/currencies.ts).
@@ -139,10 +163,46 @@ export interface PriceGuardMetrics extends Required<GuardMetrics> {
   webhook(outcome: WebhookOutcome): void;
   /** One store call; `operation` is a GuardStore method name (anything else is counted as `other`). */
   storeCall(operation: string, seconds: number, ok: boolean): void;
-  /** Reports the review queue of `store` (depth by status, oldest pending age) at every scrape. Replaces any earlier store. */
+  /**
+   * Reports the review queue of `store` (depth by status, oldest pending age, money in pending holds when the store
+   * reports `pendingValue`) at every scrape. Replaces any earlier store.
+   */
   watchQueue(store: GuardStore): void;
+  /**
+   * Reports the webhook outbox size at every scrape: `read` returns the deliveries waiting (or a promise of them,
+   * bounded by `queueStatsTimeoutMs`), or undefined when there is no outbox. Replaces any earlier callback.
+   */
+  watchOutbox(read: () => number | undefined | Promise<number | undefined>): void;
+  /**
+   * Tells the metrics the policy in force, so the voucher codes it declares get their own `voucher` series (at 0
+   * at once) and codes it no longer declares lose theirs. The guard passes its policy with every evaluation, so
+   * this is only needed to create the series before the first order after a start or reload. Cheap when the
+   * policy's `vouchers` and `campaigns` did not change.
+   */
+  usePolicy(policy: Pick<Policy, 'vouchers' | 'campaigns'>): VoucherLabelling;
   /** An Express handler serving the registry in Prometheus text format: `app.get('/metrics', metrics.handler())`. */
   handler(): RequestHandler;
+}
+
+/** Which voucher codes have their own `voucher` series, after `usePolicy`. */
+export interface VoucherLabelling {
+  /** Codes with their own series: `voucherLabels`, then the policy's declared codes, up to `maxVoucherLabels`. */
+  labelled: readonly string[];
+  /** Declared codes past `maxVoucherLabels`, counted as `other` (log them: raise the cap or trim the policy). */
+  unlabelled: readonly string[];
+}
+
+/**
+ * The voucher codes a policy declares, canonical and without duplicates, in the order it lists them: the keys of
+ * `vouchers` (the codes with terms), then every campaign's `vouchers`.
+ */
+export function declaredVoucherCodes(policy: Pick<Policy, 'vouchers' | 'campaigns'>): string[] {
+  const codes = new Set<string>();
+  for (const code of Object.keys(policy.vouchers)) codes.add(canonicalCode(code));
+  for (const campaign of policy.campaigns) {
+    for (const code of campaign.vouchers ?? []) codes.add(canonicalCode(code));
+  }
+  return [...codes];
 }
 
 /** Thrown by createMetrics for a bad option; names the option and the fix. */
@@ -160,6 +220,7 @@ const KNOWN_OPTIONS: { [K in keyof Required<MetricsOptions>]: true } = {
   labels: true,
   defaultMetrics: true,
   voucherLabels: true,
+  maxVoucherLabels: true,
   currencies: true,
   queueStatsTimeoutMs: true,
   clock: true,
@@ -179,6 +240,7 @@ const OWN_LABELS = [
   'outcome',
   'currency',
   'voucher',
+  'amount',
 ];
 /** The longest voucher code accepted as a label value. */
 const MAX_VOUCHER_LABEL = 64;
@@ -188,7 +250,8 @@ interface Resolved {
   prefix: string;
   labels: Record<string, string>;
   defaultMetrics: boolean;
-  voucherLabels: ReadonlySet<string>;
+  voucherLabels: readonly string[];
+  maxVoucherLabels: number;
   currencies: readonly string[];
   queueStatsTimeoutMs: number;
   clock: () => number;
@@ -261,8 +324,23 @@ function resolveMetricsOptions(options: MetricsOptions): Resolved {
           `option "voucherLabels[${index}]" is "${OTHER}", the value every unlisted code is counted under; remove it`,
         );
       }
-      voucherLabels.add(code);
+      const problem = identifierProblem(code);
+      if (problem !== undefined) {
+        throw new MetricsOptionsError(`option "voucherLabels[${index}]" ${problem}`);
+      }
+      voucherLabels.add(canonicalCode(code));
     }
+  }
+  const maxVoucherLabels = options.maxVoucherLabels ?? DEFAULT_MAX_VOUCHER_LABELS;
+  if (!Number.isInteger(maxVoucherLabels) || maxVoucherLabels < 0) {
+    throw new MetricsOptionsError(
+      `option "maxVoucherLabels" must be a whole number of codes, 0 or more, got ${JSON.stringify(maxVoucherLabels)}`,
+    );
+  }
+  if (voucherLabels.size > maxVoucherLabels) {
+    throw new MetricsOptionsError(
+      `option "voucherLabels" lists ${voucherLabels.size} codes, more than "maxVoucherLabels" (${maxVoucherLabels}); raise maxVoucherLabels or list fewer codes`,
+    );
   }
   const currencies = options.currencies ?? Object.keys(CURRENCY_EXPONENTS);
   if (!Array.isArray(currencies)) {
@@ -291,11 +369,20 @@ function resolveMetricsOptions(options: MetricsOptions): Resolved {
     prefix,
     labels: { ...labels },
     defaultMetrics: options.defaultMetrics ?? false,
-    voucherLabels,
+    voucherLabels: [...voucherLabels],
+    maxVoucherLabels,
     currencies,
     queueStatsTimeoutMs: timeout,
     clock: options.clock ?? Date.now,
   };
+}
+
+/** Whether a configured exception set aside the order's reason from `rule`. */
+function setAside(decision: Decision, rule: RuleId): boolean {
+  for (const applied of decision.exceptions) {
+    for (const reason of applied.suppressed) if (reason.rule === rule) return true;
+  }
+  return false;
 }
 
 /** A non-negative finite number, or 0: a metric call must never throw on the hot path. */
@@ -309,7 +396,7 @@ function amount(value: number): number {
  */
 export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
   const config = resolveMetricsOptions(options);
-  const { registry, prefix, clock, voucherLabels } = config;
+  const { registry, prefix, clock } = config;
   const constantNames = Object.keys(config.labels);
   const hasConstants = constantNames.length > 0;
   const withConstants = (labels: Record<string, string>) =>
@@ -410,13 +497,31 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
   );
   const voucherVelocityTrips = counter(
     METRIC_NAMES.voucherVelocityTrips,
-    'Voucher codes suspended by the velocity rule; voucher is a configured code, or "other".',
+    'Voucher codes suspended by the velocity rule; voucher is a declared code, or "other".',
     ['voucher'],
   );
+  const voucherRedemptions = counter(
+    METRIC_NAMES.voucherRedemptions,
+    'Evaluated orders carrying a voucher code (redemption attempts, whatever the decision); voucher is a declared code, or "other".',
+    ['voucher'],
+  );
+  const voucherDiscount = counter(
+    METRIC_NAMES.voucherDiscount,
+    'Voucher discounts claimed by evaluated orders, in minor units of the currency; voucher is a declared code, or "other".',
+    ['voucher', 'currency'],
+  );
+  const exceptedOrders = counter(
+    METRIC_NAMES.exceptedOrders,
+    "Orders on which a configured policy exception set a rule's reason aside, by rule (once per order and rule).",
+    ['rule'],
+  );
 
+  const currencyLabel = (code: string) => (isKnownCurrency(code) ? code : OTHER);
   let watched: GuardStore | undefined;
   let inflight: Promise<void> | undefined;
-  let queueValues: { byStatus: Record<HoldStatus, number>; age: number } | undefined;
+  let queueValues:
+    | { byStatus: Record<HoldStatus, number>; age: number; pendingValue?: Record<string, MoneyAtStake> }
+    | undefined;
   const storeCall = (operation: string, seconds: number, ok: boolean) => {
     const label = withConstants({
       operation: Object.hasOwn(STORE_OPERATION_SET, operation) ? operation : OTHER,
@@ -437,6 +542,7 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
         queueValues = {
           byStatus: { ...stats.byStatus },
           age: stats.oldestPendingAt === undefined ? 0 : Math.max(0, now - stats.oldestPendingAt) / 1000,
+          ...(stats.pendingValue !== undefined ? { pendingValue: stats.pendingValue } : {}),
         };
       } catch {
         ok = false; // keep the last values; the store error counter and its alert tell on-call
@@ -481,6 +587,65 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
       }),
   );
 
+  register(
+    METRIC_NAMES.pendingValue,
+    (fullName) =>
+      new Gauge({
+        name: fullName,
+        help: 'Money in pending holds per currency, in minor units: list_value, discount (given away) and total (to collect). Absent when the store does not report it.',
+        labelNames: ['currency', 'amount', ...constantNames],
+        registers,
+        async collect() {
+          await refreshQueue();
+          this.reset();
+          const pending = queueValues?.pendingValue;
+          if (pending === undefined) return;
+          const sums = new Map<string, [number, number, number]>();
+          for (const [code, money] of Object.entries(pending)) {
+            const currency = currencyLabel(code);
+            const sum = sums.get(currency) ?? [0, 0, 0];
+            sum[0] += amount(money.listValue);
+            sum[1] += amount(money.discount);
+            sum[2] += amount(money.total);
+            sums.set(currency, sum);
+          }
+          for (const [currency, sum] of sums) {
+            PENDING_AMOUNTS.forEach((name, index) => {
+              this.set(withConstants({ currency, amount: name }), sum[index]!);
+            });
+          }
+        },
+      }),
+  );
+
+  let readOutbox: (() => number | undefined | Promise<number | undefined>) | undefined;
+  let outboxValue: number | undefined;
+  register(
+    METRIC_NAMES.webhookOutbox,
+    (fullName) =>
+      new Gauge({
+        name: fullName,
+        help: 'Webhook deliveries waiting in the outbox (one per event and endpoint). Absent when no outbox is watched.',
+        labelNames: constantNames,
+        registers,
+        async collect() {
+          const read = readOutbox;
+          if (read !== undefined) {
+            try {
+              const size = await withTimeout(read(), config.queueStatsTimeoutMs, 'webhook outbox size');
+              outboxValue = typeof size === 'number' && Number.isFinite(size) ? amount(size) : undefined;
+            } catch {
+              // keep the last value: a slow outbox store must not fail or hang the scrape
+            }
+          }
+          this.reset();
+          // reset() leaves an unlabelled gauge at 0: remove that series, so "no outbox" shows nothing.
+          if (outboxValue === undefined) this.remove(withConstants({}));
+          else this.set(withConstants({}), outboxValue);
+        },
+      }),
+  );
+
   // Series of bounded label sets start at zero, so increase() and the alerts see the first event.
   for (const decision of ['allow', 'hold']) {
     for (const mode of ['enforce', 'shadow']) ordersEvaluated.inc(withConstants({ decision, mode }), 0);
@@ -488,6 +653,7 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
   for (const rule of RULE_IDS) {
     holds.inc(withConstants({ rule }), 0);
     wouldHold.inc(withConstants({ rule }), 0);
+    exceptedOrders.inc(withConstants({ rule }), 0);
   }
   for (const kind of FAULT_KINDS) faults.inc(withConstants({ kind }), 0);
   for (const operation of STORE_OPERATIONS) storeErrors.inc(withConstants({ operation }), 0);
@@ -497,7 +663,50 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
     heldListValue.inc(withConstants({ currency }), 0);
     heldDiscount.inc(withConstants({ currency }), 0);
   }
-  for (const voucher of [...voucherLabels, OTHER]) voucherVelocityTrips.inc(withConstants({ voucher }), 0);
+
+  // Voucher labels: voucherLabels, then the declared codes of the policy in force, up to maxVoucherLabels.
+  let labelled = new Set<string>();
+  /** Currencies each labelled code has a discount series in, so a retired code's series can be removed. */
+  const discountCurrencies = new Map<string, Set<string>>();
+  const seriesOf = (voucher: string) => {
+    voucherRedemptions.inc(withConstants({ voucher }), 0);
+    voucherVelocityTrips.inc(withConstants({ voucher }), 0);
+  };
+  const retire = (voucher: string) => {
+    voucherRedemptions.remove(withConstants({ voucher }));
+    voucherVelocityTrips.remove(withConstants({ voucher }));
+    for (const currency of discountCurrencies.get(voucher) ?? []) {
+      voucherDiscount.remove(withConstants({ voucher, currency }));
+    }
+    discountCurrencies.delete(voucher);
+  };
+  let lastVouchers: unknown;
+  let lastCampaigns: unknown;
+  let lastLabelling: VoucherLabelling = { labelled: [], unlabelled: [] };
+  const usePolicy = (policy: Pick<Policy, 'vouchers' | 'campaigns'>): VoucherLabelling => {
+    if (policy.vouchers === lastVouchers && policy.campaigns === lastCampaigns) return lastLabelling;
+    lastVouchers = policy.vouchers;
+    lastCampaigns = policy.campaigns;
+    const next = new Set(config.voucherLabels);
+    const unlabelled: string[] = [];
+    for (const code of declaredVoucherCodes(policy)) {
+      if (next.has(code)) continue;
+      if (next.size < config.maxVoucherLabels) next.add(code);
+      else unlabelled.push(code);
+    }
+    for (const code of labelled) if (!next.has(code)) retire(code);
+    for (const code of next) if (!labelled.has(code)) seriesOf(code);
+    labelled = next;
+    lastLabelling = Object.freeze({
+      labelled: Object.freeze([...next]),
+      unlabelled: Object.freeze(unlabelled),
+    });
+    return lastLabelling;
+  };
+  for (const voucher of config.voucherLabels) seriesOf(voucher);
+  labelled = new Set(config.voucherLabels);
+  lastLabelling = Object.freeze({ labelled: Object.freeze([...labelled]), unlabelled: Object.freeze([]) });
+  seriesOf(OTHER);
   invalidOrders.inc(withConstants({}), 0);
   zeroTotalOrders.inc(withConstants({}), 0);
 
@@ -511,17 +720,45 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
     }
   }
 
-  const voucherLabel = (code: string) => (voucherLabels.has(code) ? code : OTHER);
-  const currencyLabel = (code: string) => (isKnownCurrency(code) ? code : OTHER);
+  const voucherLabel = (code: string) => {
+    const canonical = canonicalCode(code);
+    return labelled.has(canonical) ? canonical : OTHER;
+  };
 
   return {
     registry,
     prefix,
-    evaluated(order: Order, evaluation: Evaluation, seconds: number) {
+    evaluated(order: Order, evaluation: Evaluation, seconds: number, policy?: Policy) {
       const { decision, totals, effects } = evaluation;
+      if (policy !== undefined) usePolicy(policy);
       ordersEvaluated.inc(withConstants({ decision: decision.decision, mode: decision.mode }));
       evaluationDuration.observe(withConstants({}), amount(seconds));
-      if (order.total === 0 && totals.listValue > 0) zeroTotalOrders.inc(withConstants({}));
+      // An intended free order let through by a configured exception (a staff order) must not page anyone.
+      if (order.total === 0 && totals.listValue > 0 && !setAside(decision, 'zero_total')) {
+        zeroTotalOrders.inc(withConstants({}));
+      }
+      if (decision.exceptions.length > 0) {
+        const rules = new Set<RuleId>();
+        for (const applied of decision.exceptions)
+          for (const reason of applied.suppressed) rules.add(reason.rule);
+        for (const rule of rules) exceptedOrders.inc(withConstants({ rule }));
+      }
+      const { vouchers } = order;
+      for (let index = 0; index < vouchers.length; index++) {
+        const voucher = vouchers[index]!;
+        const label = voucherLabel(voucher.code);
+        // An order carrying one code twice is one redemption attempt, with both discounts.
+        if (!vouchers.some((other, before) => before < index && other.code === voucher.code)) {
+          voucherRedemptions.inc(withConstants({ voucher: label }));
+        }
+        const currency = currencyLabel(order.currency);
+        voucherDiscount.inc(withConstants({ voucher: label, currency }), amount(voucher.discount));
+        if (label !== OTHER) {
+          const currencies = discountCurrencies.get(label);
+          if (currencies === undefined) discountCurrencies.set(label, new Set([currency]));
+          else currencies.add(currency);
+        }
+      }
       if (decision.reasons.length > 0) {
         const shadowRules = new Set<RuleId>();
         for (const reason of decision.reasons) if (reason.mode === 'shadow') shadowRules.add(reason.rule);
@@ -554,6 +791,16 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
       webhookDeliveries.inc(withConstants({ outcome: label }));
     },
     storeCall,
+    usePolicy,
+    watchOutbox(read) {
+      if (typeof read !== 'function') {
+        throw new MetricsOptionsError(
+          'watchOutbox(read) needs a function returning the number of deliveries waiting (or a promise of it)',
+        );
+      }
+      readOutbox = read;
+      outboxValue = undefined;
+    },
     watchQueue(store: GuardStore) {
       if (store === null || typeof store !== 'object' || typeof store.queueStats !== 'function') {
         throw new MetricsOptionsError('watchQueue(store) needs a GuardStore with a queueStats(now) method');

@@ -1,8 +1,9 @@
 // src/observability/sink.ts
-// The narrow interface through which the guard reports what it does; src/metrics.ts implements it with prom-client.
+// The narrow interface through which the guard reports what it does; metrics.ts implements it with prom-client.
 
 import type { Evaluation } from '../core/evaluate';
 import type { Order } from '../core/order';
+import type { Policy } from '../core/policy';
 
 /** Kinds of degraded operation the guard counts. */
 export type FaultKind =
@@ -14,8 +15,11 @@ export type FaultKind =
 
 /** What the guard reports; every method is cheap and never throws. */
 export interface GuardMetrics {
-  /** One evaluated order, with the wall time of parse + facts + evaluate, in seconds. */
-  evaluated(order: Order, evaluation: Evaluation, seconds: number): void;
+  /**
+   * One evaluated order, with the wall time of parse + facts + evaluate, in seconds, and the policy it was judged
+   * by (so per-voucher metrics follow the codes the policy in force declares, across reloads).
+   */
+  evaluated(order: Order, evaluation: Evaluation, seconds: number, policy?: Policy): void;
   /** A hold newly stored (not counted again on an idempotent retry). */
   held(order: Order, evaluation: Evaluation): void;
   /** An order rejected as malformed. */

@@ -13,6 +13,7 @@ import { instrumentStore } from '../../src/observability/instrument-store';
 import {
   createMetrics,
   DEFAULT_PREFIX,
+  declaredVoucherCodes,
   METRIC_NAMES,
   type MetricsOptions,
   MetricsOptionsError,
@@ -192,23 +193,147 @@ describe('metrics a real Guard emits on each decision path', () => {
     expect(store).toBeInstanceOf(MemoryStore); // the proxy passes the store through
   });
 
-  it('counts a voucher velocity trip under its configured code, any other code under "other"', async () => {
-    const velocity = { velocity: { maxPerWindow: 2 } };
-    const { registry, guard } = setup(
-      { vouchers: { LEAK50: velocity, QUIET10: velocity } },
-      { voucherLabels: ['LEAK50'] },
-    );
+  it('counts a voucher velocity trip under its declared code, an undeclared code under "other"', async () => {
+    const { registry, guard } = setup({ velocity: { maxPerWindow: 2 }, vouchers: { LEAK50: {} } });
     const withVoucher = (code: string) =>
       order({ lines: [line('TEE-01', 150_000)], vouchers: [{ code, discount: 15_000 }] });
     const kinds: string[] = [];
     for (let i = 0; i < 3; i++) kinds.push((await guard.check(withVoucher('LEAK50'))).kind);
-    for (let i = 0; i < 3; i++) kinds.push((await guard.check(withVoucher('QUIET10'))).kind);
-    expect(kinds).toEqual(['allowed', 'allowed', 'held', 'allowed', 'allowed', 'held']);
+    for (let i = 0; i < 6; i++) kinds.push((await guard.check(withVoucher('POSTED2FORUM'))).kind);
+    expect(kinds.slice(0, 3)).toEqual(['allowed', 'allowed', 'held']);
+    expect(kinds.slice(3)).toContain('held');
     expect(await value(registry, 'voucherVelocityTrips', { voucher: 'LEAK50' })).toBe(1);
     expect(await value(registry, 'voucherVelocityTrips', { voucher: OTHER })).toBe(1);
-    expect(await value(registry, 'holds', { rule: 'voucher_velocity' })).toBe(2);
     const labels = (await samples(registry, 'voucherVelocityTrips')).map((sample) => sample.labels.voucher);
     expect(labels.sort()).toEqual(['LEAK50', OTHER]);
+  });
+});
+
+describe('per-voucher metrics follow the codes the policy in force declares', () => {
+  const withVoucher = (code: string, discount = 15_000, currency = 'IDR') =>
+    order({ currency, lines: [line('TEE-01', 150_000)], vouchers: [{ code, discount }] });
+  const campaign = {
+    id: 'harbolnas',
+    note: '11.11',
+    startsAt: '2026-11-10T17:00:00Z',
+    endsAt: '2026-11-11T17:00:00Z',
+    vouchers: ['HARBOLNAS11'],
+  };
+
+  it('count redemption attempts and discount per declared code and currency, any other code as "other"', async () => {
+    const { registry, guard } = setup(
+      { vouchers: { BANKONLY100: { paymentMethods: ['CARD:BANK-X'] } }, campaigns: [campaign] },
+      { voucherLabels: [' tmrw100pekr6x50'] },
+    );
+    await guard.check(withVoucher('BANKONLY100', 100_000));
+    await guard.check(withVoucher('BANKONLY100', 100_000, 'USD'));
+    await guard.check(withVoucher('HARBOLNAS11', 20_000));
+    await guard.check(withVoucher('TMRW100PEKR6X50', 50_000));
+    await guard.check(withVoucher('GUESSED123', 7_000));
+    await guard.check(withVoucher('ANOTHERGUESS', 3_000));
+    await guard.check(allowedOrder());
+
+    expect(await value(registry, 'voucherRedemptions', { voucher: 'BANKONLY100' })).toBe(2);
+    expect(await value(registry, 'voucherRedemptions', { voucher: 'HARBOLNAS11' })).toBe(1);
+    expect(await value(registry, 'voucherRedemptions', { voucher: 'TMRW100PEKR6X50' })).toBe(1);
+    expect(await value(registry, 'voucherRedemptions', { voucher: OTHER })).toBe(2);
+    expect(await value(registry, 'voucherDiscount', { voucher: 'BANKONLY100', currency: 'IDR' })).toBe(
+      100_000,
+    );
+    expect(await value(registry, 'voucherDiscount', { voucher: 'BANKONLY100', currency: 'USD' })).toBe(
+      100_000,
+    );
+    expect(await value(registry, 'voucherDiscount', { voucher: OTHER, currency: 'IDR' })).toBe(10_000);
+    const labels = new Set((await samples(registry, 'voucherRedemptions')).map((s) => s.labels.voucher));
+    expect([...labels].sort()).toEqual(['BANKONLY100', 'HARBOLNAS11', 'TMRW100PEKR6X50', OTHER]);
+  });
+
+  it('create the series of declared codes at 0 before the first order, and retire codes a reload drops', async () => {
+    const { registry, metrics, guard } = setup();
+    const first = parsePolicy({ vouchers: { LEAK50: {}, QUIET10: {} }, campaigns: [campaign] });
+    expect(metrics.usePolicy(first)).toEqual({
+      labelled: ['LEAK50', 'QUIET10', 'HARBOLNAS11'],
+      unlabelled: [],
+    });
+    const trips = async () =>
+      (await samples(registry, 'voucherVelocityTrips')).map((s) => `${s.labels.voucher}=${s.value}`).sort();
+    expect(await trips()).toEqual(['HARBOLNAS11=0', 'LEAK50=0', 'QUIET10=0', `${OTHER}=0`]);
+    expect(await value(registry, 'voucherRedemptions', { voucher: 'LEAK50' })).toBe(0);
+
+    // A reload (the guard reports the policy it judged by): QUIET10 and the campaign go, NEW20 comes.
+    guard.setPolicy(parsePolicy({ vouchers: { LEAK50: {}, NEW20: {} } }));
+    await guard.check(withVoucher('QUIET10'));
+    expect(await trips()).toEqual(['LEAK50=0', 'NEW20=0', `${OTHER}=0`]);
+    expect(await value(registry, 'voucherRedemptions', { voucher: OTHER })).toBe(1);
+    const discounts = (await samples(registry, 'voucherDiscount')).map((s) => s.labels.voucher);
+    expect(discounts).toEqual([OTHER]);
+  });
+
+  it('label at most maxVoucherLabels codes, voucherLabels first, and report the rest', async () => {
+    const { registry, metrics, guard } = setup(
+      { vouchers: { BBB: {}, AAA: {}, CCC: {} } },
+      { voucherLabels: ['ZZZ'], maxVoucherLabels: 3 },
+    );
+    expect(metrics.usePolicy(guard.policy)).toEqual({ labelled: ['ZZZ', 'BBB', 'AAA'], unlabelled: ['CCC'] });
+    await guard.check(withVoucher('CCC'));
+    expect(await value(registry, 'voucherRedemptions', { voucher: OTHER })).toBe(1);
+    expect(await value(registry, 'voucherRedemptions', { voucher: 'CCC' })).toBe(0);
+    // The same policy again costs nothing and answers the same.
+    expect(metrics.usePolicy(guard.policy)).toBe(metrics.usePolicy(guard.policy));
+  });
+
+  it('reads the declared codes of a policy in canonical form, terms first, without duplicates', () => {
+    const policy = parsePolicy({
+      vouchers: { LEAK50: {}, HARBOLNAS11: {} },
+      campaigns: [campaign, { ...campaign, id: 'again', vouchers: ['harbolnas11', 'Ｎｅｗ２０'] }],
+    });
+    expect(declaredVoucherCodes(policy)).toEqual(['LEAK50', 'HARBOLNAS11', 'NEW20']);
+  });
+
+  it('count a velocity trip under its declared code even when it is not in voucherLabels', async () => {
+    const { registry, guard } = setup({ vouchers: { LEAK50: { velocity: { maxPerWindow: 1 } } } });
+    for (let i = 0; i < 2; i++) await guard.check(withVoucher('LEAK50'));
+    expect(await value(registry, 'voucherVelocityTrips', { voucher: 'LEAK50' })).toBe(1);
+    expect(await value(registry, 'voucherVelocityTrips', { voucher: OTHER })).toBe(0);
+  });
+});
+
+describe('excepted orders never count toward paging metrics', () => {
+  const policy: PolicyInput = {
+    exceptions: [
+      {
+        id: 'staff-meals',
+        note: 'free staff meals are intended',
+        rules: ['zero_total', 'near_zero_total', 'discount_cap'],
+        customerIds: ['STAFF-7'],
+      },
+    ],
+  };
+
+  it('an intended free staff order is counted as excepted, not as a zero-total order', async () => {
+    const { registry, guard } = setup(policy);
+    const staff = await guard.check({ ...zeroTotalOrder(), customerId: 'STAFF-7' });
+    expect(staff.kind).toBe('allowed');
+    expect(await value(registry, 'zeroTotalOrders')).toBe(0);
+    expect(await value(registry, 'ordersEvaluated', { decision: 'hold', mode: 'enforce' })).toBe(0);
+    expect(await value(registry, 'exceptedOrders', { rule: 'zero_total' })).toBe(1);
+    expect(await value(registry, 'exceptedOrders', { rule: 'discount_cap' })).toBe(1);
+    expect(await value(registry, 'exceptedOrders', { rule: 'voucher_velocity' })).toBe(0);
+
+    // The same glitch for a shopper still pages.
+    const shopper = await guard.check({ ...zeroTotalOrder(), customerId: 'cus_1' });
+    expect(shopper.kind).toBe('held');
+    expect(await value(registry, 'zeroTotalOrders')).toBe(1);
+    expect(await value(registry, 'exceptedOrders', { rule: 'zero_total' })).toBe(1);
+  });
+
+  it('an exception for other rules does not hide a zero total', async () => {
+    const { registry, guard } = setup({
+      exceptions: [{ id: 'cap-only', note: 'clearance', rules: ['discount_cap'], customerIds: ['STAFF-7'] }],
+    });
+    await guard.check({ ...zeroTotalOrder(), customerId: 'STAFF-7' });
+    expect(await value(registry, 'zeroTotalOrders')).toBe(1);
+    expect(await value(registry, 'exceptedOrders', { rule: 'discount_cap' })).toBe(1);
   });
 });
 
@@ -268,6 +393,38 @@ describe('review queue gauges', () => {
     expect(await value(registry, 'storeErrors', { operation: 'queueStats' })).toBe(1);
   });
 
+  it('report the money in pending holds per currency when the store gives it, and nothing when it does not', async () => {
+    const registry = new Registry();
+    const metrics = createMetrics({ registry, clock: () => NOW });
+    let stats: QueueStats = { byStatus: { pending: 3, approved: 0, rejected: 0 }, oldestPendingAt: NOW };
+    const store = new MemoryStore();
+    store.queueStats = async () => stats;
+    metrics.watchQueue(store);
+    expect(await samples(registry, 'pendingValue')).toEqual([]);
+
+    const money = (listValue: number, discount: number, total: number) => ({
+      orders: 1,
+      listValue,
+      discount,
+      total,
+    });
+    stats = {
+      ...stats,
+      pendingValue: { IDR: money(4_800_000, 4_700_000, 100_000), USD: money(5000, 5000, 0) },
+    };
+    expect(await value(registry, 'pendingValue', { currency: 'IDR', amount: 'discount' })).toBe(4_700_000);
+    expect(await value(registry, 'pendingValue', { currency: 'IDR', amount: 'list_value' })).toBe(4_800_000);
+    expect(await value(registry, 'pendingValue', { currency: 'IDR', amount: 'total' })).toBe(100_000);
+    expect(await value(registry, 'pendingValue', { currency: 'USD', amount: 'total' })).toBe(0);
+
+    // A currency whose holds were all decided disappears; a code the guard does not know is "other".
+    stats = { ...stats, pendingValue: { XYZ: money(10, 5, 5), 'NOT A CODE': money(1, 1, 0) } };
+    const series = (await samples(registry, 'pendingValue')).map(
+      (s) => `${s.labels.currency}/${s.labels.amount}=${s.value}`,
+    );
+    expect(series.sort()).toEqual([`${OTHER}/discount=6`, `${OTHER}/list_value=11`, `${OTHER}/total=5`]);
+  });
+
   it('give up on a hung queueStats after the timeout, so a scrape never hangs', async () => {
     const registry = new Registry();
     const metrics = createMetrics({ registry, queueStatsTimeoutMs: 20 });
@@ -278,6 +435,44 @@ describe('review queue gauges', () => {
     expect(text).toContain(`${DEFAULT_PREFIX}review_queue_oldest_pending_age_seconds 0`);
     // The error is counted once the gauges have given up; the next scrape shows it.
     expect(await value(registry, 'storeErrors', { operation: 'queueStats' })).toBe(1);
+  });
+});
+
+describe('webhook outbox gauge', () => {
+  it('reads the callback at each scrape: a number, a promise, or nothing when there is no outbox', async () => {
+    const registry = new Registry();
+    const metrics = createMetrics({ registry, queueStatsTimeoutMs: 50 });
+    expect(await samples(registry, 'webhookOutbox')).toEqual([]); // nothing watched: no series
+    let size: number | undefined = 4;
+    metrics.watchOutbox(() => size);
+    expect(await value(registry, 'webhookOutbox')).toBe(4);
+    size = undefined;
+    expect(await samples(registry, 'webhookOutbox')).toEqual([]);
+    metrics.watchOutbox(async () => 7);
+    expect(await value(registry, 'webhookOutbox')).toBe(7);
+  });
+
+  it('keeps the last value when the callback fails or hangs, so a scrape never fails', async () => {
+    const registry = new Registry();
+    const metrics = createMetrics({ registry, queueStatsTimeoutMs: 20 });
+    let mode: 'ok' | 'throw' | 'hang' = 'ok';
+    metrics.watchOutbox(() => {
+      if (mode === 'throw') throw new Error('READONLY');
+      if (mode === 'hang') return new Promise<number>(() => {});
+      return 12;
+    });
+    expect(await value(registry, 'webhookOutbox')).toBe(12);
+    mode = 'throw';
+    expect(await value(registry, 'webhookOutbox')).toBe(12);
+    mode = 'hang';
+    expect(await value(registry, 'webhookOutbox')).toBe(12);
+  });
+
+  it('refuses something that is not a callback', () => {
+    const metrics = createMetrics();
+    expect(() => metrics.watchOutbox(3 as unknown as () => number)).toThrow(
+      /watchOutbox\(read\) needs a function/,
+    );
   });
 });
 
@@ -306,14 +501,18 @@ describe('reviewer actions, webhooks and store calls', () => {
     const voucherLabels = ['LEAK50', 'TMRW100'];
     const registry = new Registry();
     const metrics = createMetrics({ registry, voucherLabels });
-    const policy = parsePolicy({});
+    const policy = parsePolicy({ vouchers: { DECLARED1: {} } });
     const guard = new Guard({ policy, metrics });
+    const code = fc.constantFrom('LEAK50', 'DECLARED1', 'declared1', 'Leak50');
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.string({ minLength: 1, maxLength: 20 }), { maxLength: 5 }),
         fc.string(),
         fc.string(),
-        async (codes, operation, action) => {
+        fc.oneof(code, fc.string({ minLength: 1, maxLength: 20 })),
+        async (codes, operation, action, onOrder) => {
+          const shopper = order({ lines: [line('A', 100_000)], vouchers: [{ code: onOrder, discount: 1 }] });
+          await guard.check(shopper); // any code a shopper types, valid or not
           const result = await guard.check(order({ lines: [line('A', 100_000)] }));
           if (result.kind !== 'allowed') throw new Error('expected allowed');
           metrics.evaluated(result.order, { ...result.evaluation, effects: { tripVouchers: codes } }, 0.0001);
@@ -326,7 +525,12 @@ describe('reviewer actions, webhooks and store calls', () => {
     const voucherValues = new Set(
       (await samples(registry, 'voucherVelocityTrips')).map((s) => s.labels.voucher),
     );
-    expect([...voucherValues].every((code) => [...voucherLabels, OTHER].includes(String(code)))).toBe(true);
+    const bounded = [...voucherLabels, 'DECLARED1', OTHER];
+    expect([...voucherValues].every((code) => bounded.includes(String(code)))).toBe(true);
+    const redeemed = new Set((await samples(registry, 'voucherRedemptions')).map((s) => s.labels.voucher));
+    expect([...redeemed].every((code) => bounded.includes(String(code)))).toBe(true);
+    const spent = new Set((await samples(registry, 'voucherDiscount')).map((s) => s.labels.voucher));
+    expect([...spent].every((code) => bounded.includes(String(code)))).toBe(true);
     const operations = new Set((await samples(registry, 'storeErrors')).map((s) => s.labels.operation));
     expect([...operations].every((op) => [...STORE_OPERATIONS, OTHER].includes(String(op)))).toBe(true);
     expect(operations.size).toBeLessThanOrEqual(STORE_OPERATIONS.length + 1);
@@ -373,6 +577,17 @@ describe('registry, prefix, labels and the /metrics handler', () => {
     ['a label clashing with its own', { labels: { rule: 'x' } }, /"labels.rule" clashes/],
     ['a bad label name', { labels: { __name: 'x' } }, /invalid label name "__name"/],
     ['"other" as a voucher label', { voucherLabels: ['other'] }, /voucherLabels\[0\]" is "other"/],
+    [
+      'an invisible character in a voucher label',
+      { voucherLabels: ['LEAK\u200b50'] },
+      /voucherLabels\[0\]" must not contain control.*U\+200B/,
+    ],
+    ['a negative label cap', { maxVoucherLabels: -1 }, /"maxVoucherLabels" must be a whole number/],
+    [
+      'more voucher labels than the cap',
+      { voucherLabels: ['A', 'B'], maxVoucherLabels: 1 },
+      /lists 2 codes, more than "maxVoucherLabels" \(1\)/,
+    ],
     ['an unknown currency', { currencies: ['IDR', 'XXX'] }, /"currencies\[1\]" must be a currency/],
     ['a bad timeout', { queueStatsTimeoutMs: 0 }, /"queueStatsTimeoutMs" must be a positive/],
     ['a registry of another kind', { registry: {} as Registry }, /"registry" must be a prom-client Registry/],
