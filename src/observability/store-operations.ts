@@ -11,6 +11,7 @@ export const STORE_OPERATION_SET: { [K in keyof GuardStore]-?: true } = {
   commit: true,
   getHold: true,
   listHolds: true,
+  listGroups: true,
   claim: true,
   decide: true,
   audit: true,

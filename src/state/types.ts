@@ -73,10 +73,61 @@ export interface HoldFilter {
   to?: number;
 }
 
-/** A page of held orders, newest first, and the cursor of the next page. */
+/**
+ * The order of a list of held orders: `newest` first (by heldAt, the default), `oldest` first (the SLA runbook
+ * works oldest first), or by `money`: the discount an order would give away, largest first.
+ */
+export type HoldOrder = 'newest' | 'oldest' | 'money';
+
+/** Every `HoldOrder`, for validation. */
+export const HOLD_ORDERS: readonly HoldOrder[] = Object.freeze(['newest', 'oldest', 'money']);
+
+/** A page of held orders in the requested order, and the cursor of the next page. */
 export interface HoldPage {
   items: HeldOrder[];
+  /** Pass it back with the same filter and order for the next page; undefined on the last page. */
   nextCursor: string | undefined;
+}
+
+/** What a group of pending holds shares: one voucher code, one SKU or one rule. */
+export type GroupKind = 'voucher' | 'sku' | 'rule';
+
+/** Every `GroupKind`, for validation. */
+export const GROUP_KINDS: readonly GroupKind[] = Object.freeze(['voucher', 'sku', 'rule']);
+
+/**
+ * The pending holds that share one cause: an incident as on-call sees it. An order with two SKUs is in both SKU
+ * groups, and its whole amounts count in each.
+ */
+export interface HoldGroup {
+  kind: GroupKind;
+  /** The voucher code, SKU or rule id (canonical, as the holds store it). */
+  key: string;
+  /** Pending holds in the group (at least 1: a group whose last hold is decided is gone). */
+  count: number;
+  /** heldAt of its oldest and newest pending hold, epoch ms. */
+  firstHeldAt: number;
+  lastHeldAt: number;
+  /** Money in its pending holds, per currency. */
+  money: Record<string, MoneyAtStake>;
+}
+
+/** Which groups `listGroups` returns. */
+export interface GroupQuery {
+  /** Only groups of this kind. Defaults to every kind. */
+  kind?: GroupKind;
+  /** Rank by pending `count` or by the `discount` given away in `currency`. Defaults to count. */
+  by?: 'count' | 'discount';
+  /** The currency whose discount ranks the groups; required when `by` is `discount`. */
+  currency?: string;
+  /** Most groups returned (the top ones). */
+  limit: number;
+}
+
+/** The top groups, and how many groups there are in all (of the kind, or with pending holds in the currency). */
+export interface GroupList {
+  groups: HoldGroup[];
+  total: number;
 }
 
 /** A reviewer's decision on one order. */
@@ -114,7 +165,10 @@ export interface QueueStats {
   byStatus: Record<HoldStatus, number>;
   /** heldAt of the oldest pending hold, epoch ms. */
   oldestPendingAt: number | undefined;
-  /** Money in pending holds, per currency (absent when the store does not keep it). */
+  /**
+   * Money in pending holds, per currency; a currency with no pending hold is absent. Both shipped stores always
+   * report it (kept exact as holds are stored and decided); a custom store may leave it out.
+   */
   pendingValue?: Record<string, MoneyAtStake>;
 }
 
@@ -154,8 +208,13 @@ export interface GuardState {
 export interface ReviewQueue {
   /** One held order. */
   getHold(orderId: string): Promise<HeldOrder | undefined>;
-  /** Held orders matching a filter, newest first. */
-  listHolds(filter: HoldFilter, limit: number, cursor?: string): Promise<HoldPage>;
+  /**
+   * Held orders matching a filter, in `order` (newest first by default). A cursor belongs to the order it was made
+   * for; a malformed one (see `cursorProblem`) is a TypeError.
+   */
+  listHolds(filter: HoldFilter, limit: number, cursor?: string, order?: HoldOrder): Promise<HoldPage>;
+  /** The top groups of pending holds by cause (voucher, SKU, rule), with their counts, times and money. */
+  listGroups(query: GroupQuery): Promise<GroupList>;
   /** Assigns a pending hold to a reviewer. */
   claim(orderId: string, actor: string, now: number): Promise<TransitionResult>;
   /** Approves or rejects a pending hold, once: exactly one of several concurrent decisions wins. */

@@ -1,25 +1,107 @@
 // src/state/memory/hold-queue.ts
-// The review queue in process memory: held orders in arrival order, and a bounded audit trail.
+// The review queue in process memory: held orders with sorted indexes, pending aggregates and a bounded audit trail.
 
 import type { Evaluation } from '../../core/evaluate';
 import type { Order } from '../../core/order';
-import { matchesFilter, summarizeHold } from '../holds';
+import {
+  addMoney,
+  type CursorPosition,
+  decodeCursor,
+  encodeCursor,
+  groupsOf,
+  matchesFilter,
+  moneyOf,
+  sortScore,
+  summarizeHold,
+} from '../holds';
 import type {
   AuditEntry,
   DecisionRequest,
+  GroupKind,
+  GroupList,
+  GroupQuery,
   HeldOrder,
   HoldFilter,
+  HoldOrder,
   HoldPage,
+  MoneyAtStake,
   QueueStats,
   ReviewQueue,
   TransitionResult,
 } from '../types';
 
+/** (score, orderId) ascending: heldAt or discount, ties broken by order id. */
+function compare(a: CursorPosition, b: CursorPosition): number {
+  if (a.score !== b.score) return a.score < b.score ? -1 : 1;
+  return a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0;
+}
+
+/** A sorted array of positions with binary-search insert, remove and seek. */
+class SortedPositions {
+  readonly items: CursorPosition[] = [];
+
+  /** The index of the first item not before `position`. */
+  lowerBound(position: CursorPosition): number {
+    let low = 0;
+    let high = this.items.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (compare(this.items[middle]!, position) < 0) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  insert(position: CursorPosition): void {
+    // Holds mostly arrive in heldAt order: appending is the common case.
+    const last = this.items[this.items.length - 1];
+    if (last === undefined || compare(last, position) < 0) this.items.push(position);
+    else this.items.splice(this.lowerBound(position), 0, position);
+  }
+
+  remove(position: CursorPosition): void {
+    const index = this.lowerBound(position);
+    if (index < this.items.length && compare(this.items[index]!, position) === 0) this.items.splice(index, 1);
+  }
+}
+
+/** The pending holds of one cause, with their money per currency. */
+interface Group {
+  kind: GroupKind;
+  key: string;
+  /** Pending holds by heldAt: the first and last give the group's time span. */
+  pending: SortedPositions;
+  money: Map<string, MoneyAtStake>;
+}
+
+const ZERO = (): MoneyAtStake => ({ orders: 0, listValue: 0, discount: 0, total: 0 });
+
+/** Adds or removes one hold's money in a per-currency map, dropping a currency with no orders left. */
+function account(map: Map<string, MoneyAtStake>, held: HeldOrder, sign: 1 | -1): void {
+  let money = map.get(held.currency);
+  if (money === undefined) {
+    money = ZERO();
+    map.set(held.currency, money);
+  }
+  addMoney(money, moneyOf(held), sign);
+  if (money.orders <= 0) map.delete(held.currency);
+}
+
+function record(map: Map<string, MoneyAtStake>): Record<string, MoneyAtStake> {
+  const out: Record<string, MoneyAtStake> = {};
+  for (const [currency, money] of map) out[currency] = { ...money };
+  return out;
+}
+
 /** Held orders and the audit trail of one process. */
 export class MemoryHoldQueue implements ReviewQueue {
   private readonly holds = new Map<string, HeldOrder>();
-  /** Held order ids, oldest first (insertion order). */
-  private readonly order: string[] = [];
+  /** Every hold by (heldAt, orderId) and by (discount, orderId), for the list orders. */
+  private readonly byTime = new SortedPositions();
+  private readonly byMoney = new SortedPositions();
+  /** Pending holds: their money per currency, and their groups by `kind:key`. */
+  private readonly pendingValue = new Map<string, MoneyAtStake>();
+  private readonly groups = new Map<string, Group>();
   private readonly log: AuditEntry[] = [];
 
   constructor(private readonly maxAuditEntries: number) {}
@@ -30,7 +112,9 @@ export class MemoryHoldQueue implements ReviewQueue {
     if (existing) return { held: existing, created: false };
     const held = summarizeHold(order, evaluation, now);
     this.holds.set(order.orderId, held);
-    this.order.push(order.orderId);
+    this.byTime.insert({ score: sortScore(held, 'newest'), orderId: held.orderId });
+    this.byMoney.insert({ score: sortScore(held, 'money'), orderId: held.orderId });
+    this.accountPending(held, 1);
     await this.audit({
       at: now,
       actor: 'guard',
@@ -45,15 +129,76 @@ export class MemoryHoldQueue implements ReviewQueue {
     return this.holds.get(orderId);
   }
 
-  async listHolds(filter: HoldFilter, limit: number, cursor?: string): Promise<HoldPage> {
-    // The cursor is the position in `order` to continue below (newest first).
-    let index = cursor === undefined ? this.order.length - 1 : Number.parseInt(cursor, 10) - 1;
-    const items: HeldOrder[] = [];
-    for (; index >= 0 && items.length < limit; index--) {
-      const held = this.holds.get(this.order[index]!);
-      if (held && matchesFilter(held, filter)) items.push(held);
+  async listHolds(
+    filter: HoldFilter,
+    limit: number,
+    cursor?: string,
+    order: HoldOrder = 'newest',
+  ): Promise<HoldPage> {
+    const after = cursor === undefined ? undefined : decodeCursor(cursor, order);
+    if (limit <= 0) return { items: [], nextCursor: undefined };
+    const index = order === 'money' ? this.byMoney.items : this.byTime.items;
+    const sorted = order === 'money' ? this.byMoney : this.byTime;
+    const descending = order !== 'oldest';
+    // Start just past the cursor, or at the time bound the filter names (heldAt is the score of time orders).
+    let position: number;
+    if (descending) {
+      position = index.length - 1;
+      if (after) position = sorted.lowerBound(after) - 1;
+      else if (order === 'newest' && filter.to !== undefined) {
+        position = sorted.lowerBound({ score: filter.to, orderId: '' }) - 1;
+      }
+    } else {
+      position = 0;
+      if (after) {
+        position = sorted.lowerBound(after);
+        if (position < index.length && compare(index[position]!, after) === 0) position += 1;
+      } else if (filter.from !== undefined) {
+        position = sorted.lowerBound({ score: filter.from, orderId: '' });
+      }
     }
-    return { items, nextCursor: index >= 0 && items.length === limit ? String(index + 1) : undefined };
+    const step = descending ? -1 : 1;
+    const items: HeldOrder[] = [];
+    let last: CursorPosition | undefined;
+    for (; position >= 0 && position < index.length; position += step) {
+      const entry = index[position]!;
+      if (order === 'newest' && filter.from !== undefined && entry.score < filter.from) break;
+      if (order === 'oldest' && filter.to !== undefined && entry.score >= filter.to) break;
+      if (items.length === limit) return { items, nextCursor: encodeCursor(order, last!) };
+      const held = this.holds.get(entry.orderId)!;
+      if (matchesFilter(held, filter)) {
+        items.push(held);
+        last = entry;
+      }
+    }
+    return { items, nextCursor: undefined };
+  }
+
+  async listGroups(query: GroupQuery): Promise<GroupList> {
+    const by = query.by ?? 'count';
+    if (by === 'discount' && query.currency === undefined) {
+      throw new TypeError('listGroups: "currency" is required to rank groups by discount');
+    }
+    const candidates: Group[] = [];
+    for (const group of this.groups.values()) {
+      if (query.kind !== undefined && group.kind !== query.kind) continue;
+      if (by === 'discount' && !group.money.has(query.currency!)) continue;
+      candidates.push(group);
+    }
+    const rank = (group: Group) =>
+      by === 'count' ? group.pending.items.length : group.money.get(query.currency!)!.discount;
+    candidates.sort((a, b) => rank(b) - rank(a) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return {
+      groups: candidates.slice(0, Math.max(0, query.limit)).map((group) => ({
+        kind: group.kind,
+        key: group.key,
+        count: group.pending.items.length,
+        firstHeldAt: group.pending.items[0]!.score,
+        lastHeldAt: group.pending.items[group.pending.items.length - 1]!.score,
+        money: record(group.money),
+      })),
+      total: candidates.length,
+    };
   }
 
   async claim(orderId: string, actor: string, now: number): Promise<TransitionResult> {
@@ -81,6 +226,7 @@ export class MemoryHoldQueue implements ReviewQueue {
       resolution: { by: request.actor, at: request.now, note: request.note },
     };
     this.holds.set(request.orderId, next);
+    this.accountPending(held, -1);
     await this.audit({
       at: request.now,
       actor: request.actor,
@@ -114,6 +260,25 @@ export class MemoryHoldQueue implements ReviewQueue {
         oldestPendingAt = held.heldAt;
       }
     }
-    return { byStatus, oldestPendingAt };
+    return { byStatus, oldestPendingAt, pendingValue: record(this.pendingValue) };
+  }
+
+  /** Adds a new pending hold to the aggregates (`sign` 1), or takes a decided one out (-1). */
+  private accountPending(held: HeldOrder, sign: 1 | -1): void {
+    account(this.pendingValue, held, sign);
+    const position = { score: held.heldAt, orderId: held.orderId };
+    for (const { kind, key } of groupsOf(held)) {
+      const id = `${kind}:${key}`;
+      let group = this.groups.get(id);
+      if (group === undefined) {
+        if (sign < 0) continue;
+        group = { kind, key, pending: new SortedPositions(), money: new Map() };
+        this.groups.set(id, group);
+      }
+      if (sign > 0) group.pending.insert(position);
+      else group.pending.remove(position);
+      account(group.money, held, sign);
+      if (group.pending.items.length === 0) this.groups.delete(id);
+    }
   }
 }

@@ -4,19 +4,49 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Evaluation } from '../../core/evaluate';
 import type { Order } from '../../core/order';
-import { matchesFilter, summarizeHold } from '../holds';
-import type {
-  AuditEntry,
-  DecisionRequest,
-  HeldOrder,
-  HoldFilter,
-  HoldPage,
-  HoldStatus,
-  QueueStats,
-  ReviewQueue,
-  TransitionResult,
+import {
+  type CursorPosition,
+  decodeCursor,
+  encodeCursor,
+  GROUP_PREFIX,
+  matchesFilter,
+  summarizeHold,
+} from '../holds';
+import {
+  type AuditEntry,
+  type DecisionRequest,
+  GROUP_KINDS,
+  type GroupKind,
+  type GroupList,
+  type GroupQuery,
+  type HeldOrder,
+  type HoldFilter,
+  type HoldGroup,
+  type HoldOrder,
+  type HoldPage,
+  type HoldStatus,
+  type MoneyAtStake,
+  type QueueStats,
+  type ReviewQueue,
+  type TransitionResult,
 } from '../types';
 import type { Commands } from './commands';
+
+/** Money per currency from an aggregate hash (fields `<CUR>:n`, `:l`, `:d`, `:t`, see hold-create-1.lua). */
+function moneyFromHash(fields: Record<string, string>): Record<string, MoneyAtStake> {
+  const out: Record<string, MoneyAtStake> = {};
+  const names = { n: 'orders', l: 'listValue', d: 'discount', t: 'total' } as const;
+  for (const [field, value] of Object.entries(fields)) {
+    const colon = field.lastIndexOf(':');
+    const name = names[field.slice(colon + 1) as keyof typeof names];
+    if (name === undefined) continue;
+    const currency = field.slice(0, colon);
+    out[currency] ??= { orders: 0, listValue: 0, discount: 0, total: 0 };
+    out[currency][name] = Number(value);
+  }
+  for (const [currency, money] of Object.entries(out)) if (money.orders <= 0) delete out[currency];
+  return out;
+}
 
 /** Limits of the queue, from the RedisStore options. */
 export interface HoldQueueLimits {
@@ -88,7 +118,13 @@ export class RedisHoldQueue implements ReviewQueue {
     return this.holdFromRecord(fields);
   }
 
-  async listHolds(filter: HoldFilter, limit: number, cursor?: string): Promise<HoldPage> {
+  async listHolds(
+    filter: HoldFilter,
+    limit: number,
+    cursor?: string,
+    order: HoldOrder = 'newest',
+  ): Promise<HoldPage> {
+    let position = cursor === undefined ? undefined : decodeCursor(cursor, order);
     if (limit <= 0) return { items: [], nextCursor: undefined };
     // The most selective index the filter names; the other conditions are checked on the loaded holds.
     const index =
@@ -101,64 +137,128 @@ export class RedisHoldQueue implements ReviewQueue {
             : filter.status !== undefined
               ? `s:${filter.status}`
               : 'all';
-    const key = `${this.base}:${index}`;
-    // Cursor `heldAt:orderId`: continue strictly after that entry in (heldAt desc, orderId desc) order.
-    let maxScore = filter.to === undefined ? '+inf' : `(${filter.to}`;
-    let after: { score: number; member: string } | undefined;
-    if (cursor !== undefined) {
-      const colon = cursor.indexOf(':');
-      const score = Number(cursor.slice(0, colon));
-      if (colon < 1 || !Number.isFinite(score)) throw new TypeError(`listHolds: invalid cursor "${cursor}"`);
-      after = { score, member: cursor.slice(colon + 1) };
-      if (filter.to === undefined || score < filter.to) maxScore = String(score);
-    }
-    const minScore = filter.from === undefined ? '-inf' : String(filter.from);
-    const items: HeldOrder[] = [];
-    let last: { score: number; member: string } | undefined;
-    let offset = 0;
-    let scanned = 0;
+    // Money order reads the index's money-scored twin; the time orders read it by heldAt, so time bounds are scores.
+    const key = order === 'money' ? `m:${index}` : index;
+    const direction = order === 'oldest' ? 'asc' : 'desc';
+    let start: [string, string] | undefined;
+    if (position === undefined && order === 'newest' && filter.to !== undefined)
+      start = [String(filter.to), '+inf'];
+    if (position === undefined && order === 'oldest' && filter.from !== undefined)
+      start = ['-inf', `(${filter.from}`];
+    const beyond = (score: number) =>
+      order === 'newest'
+        ? filter.from !== undefined && score < filter.from
+        : order === 'oldest' && filter.to !== undefined && score >= filter.to;
     // When the index alone answers the filter (time bounds are its scores), every loaded hold is a match.
     const criteria = [filter.sku, filter.voucher, filter.rule, filter.status].filter(
       (value) => value !== undefined,
     );
-    const batch = criteria.length <= 1 ? Math.max(limit, 1) : Math.max(limit * 2, 100);
+    const timeChecks =
+      order === 'money' ? [filter.from, filter.to].filter((value) => value !== undefined) : [];
+    const batch = criteria.length + timeChecks.length <= 1 ? Math.max(limit, 1) : Math.max(limit * 2, 100);
+    const items: HeldOrder[] = [];
+    let scanned = 0;
     for (;;) {
-      const raw = await this.client.zrevrangebyscore(
+      const raw = (await this.commands.holdPage(
+        this.base,
         key,
-        maxScore,
-        minScore,
-        'WITHSCORES',
-        'LIMIT',
-        offset,
+        direction,
         batch,
-      );
-      if (raw.length === 0) return { items, nextCursor: undefined };
-      offset += raw.length / 2;
-      const entries: Array<{ member: string; score: number }> = [];
+        position === undefined ? '' : position.score,
+        position === undefined ? '' : position.orderId,
+        start?.[0] ?? '',
+        start?.[1] ?? '',
+      )) as string[];
+      start = undefined;
+      const entries: CursorPosition[] = [];
+      let ended = raw.length / 2 < batch;
       for (let n = 0; n < raw.length; n += 2) {
-        const member = raw[n]!;
         const score = Number(raw[n + 1]);
-        if (after && score === after.score && member >= after.member) continue;
-        entries.push({ member, score });
+        if (beyond(score)) {
+          ended = true;
+          break;
+        }
+        entries.push({ orderId: raw[n]!, score });
       }
       const pipeline = this.client.pipeline();
-      for (const entry of entries) pipeline.hgetall(`${this.base}:h:${entry.member}`);
+      for (const entry of entries) pipeline.hgetall(`${this.base}:h:${entry.orderId}`);
       const loaded = entries.length === 0 ? [] : ((await pipeline.exec()) ?? []);
       for (let n = 0; n < entries.length; n++) {
         const [error, fields] = loaded[n]!;
         if (error) throw error;
-        last = entries[n];
+        position = entries[n]!;
         scanned += 1;
         const record = fields as Record<string, string>;
-        if (record.b === undefined) continue;
+        if (record.b === undefined) continue; // swept since the index was read
         const held = this.holdFromRecord(record);
         if (matchesFilter(held, filter)) items.push(held);
+        const more = n < entries.length - 1 || !ended;
         if (items.length === limit || scanned >= this.limits.maxScan) {
-          return { items, nextCursor: `${last!.score}:${last!.member}` };
+          return { items, nextCursor: more ? encodeCursor(order, position) : undefined };
         }
       }
-      if (raw.length / 2 < batch) return { items, nextCursor: undefined };
+      if (ended) return { items, nextCursor: undefined };
     }
+  }
+
+  async listGroups(query: GroupQuery): Promise<GroupList> {
+    const by = query.by ?? 'count';
+    if (by === 'discount' && query.currency === undefined) {
+      throw new TypeError('listGroups: "currency" is required to rank groups by discount');
+    }
+    const kinds = query.kind === undefined ? GROUP_KINDS : [query.kind];
+    const limit = Math.max(0, Math.floor(query.limit));
+    const ranking = (kind: GroupKind) =>
+      by === 'count'
+        ? `${this.base}:gc:${GROUP_PREFIX[kind]}`
+        : `${this.base}:gd:${GROUP_PREFIX[kind]}:${query.currency}`;
+    // The top `limit` of each kind, merged: the top `limit` overall is among them.
+    const ranked = this.client.pipeline();
+    for (const kind of kinds) {
+      ranked.zcard(ranking(kind));
+      if (limit > 0) ranked.zrevrange(ranking(kind), 0, limit - 1, 'WITHSCORES');
+    }
+    const replies = (await ranked.exec()) ?? [];
+    for (const [error] of replies) if (error) throw error;
+    let total = 0;
+    const top: Array<{ kind: GroupKind; member: string; score: number }> = [];
+    let reply = 0;
+    for (const kind of kinds) {
+      total += Number(replies[reply++]![1]);
+      if (limit === 0) continue;
+      const flat = replies[reply++]![1] as string[];
+      for (let n = 0; n < flat.length; n += 2)
+        top.push({ kind, member: flat[n]!, score: Number(flat[n + 1]) });
+    }
+    top.sort((a, b) => b.score - a.score || (a.member < b.member ? -1 : a.member > b.member ? 1 : 0));
+    const chosen = top.slice(0, limit);
+    if (chosen.length === 0) return { groups: [], total };
+    const details = this.client.pipeline();
+    for (const { kind, member } of chosen) {
+      details.zscore(`${this.base}:gc:${GROUP_PREFIX[kind]}`, member);
+      details.zrange(`${this.base}:pg:${member}`, 0, 0, 'WITHSCORES');
+      details.zrange(`${this.base}:pg:${member}`, -1, -1, 'WITHSCORES');
+      details.hgetall(`${this.base}:g:${member}`);
+    }
+    const results = (await details.exec()) ?? [];
+    for (const [error] of results) if (error) throw error;
+    const groups: HoldGroup[] = [];
+    chosen.forEach(({ kind, member }, index) => {
+      const [count, first, last, money] = results.slice(index * 4, index * 4 + 4).map((result) => result[1]);
+      const firstEntry = first as string[];
+      const lastEntry = last as string[];
+      // Decided between the two reads: the group is gone.
+      if (count === null || firstEntry.length < 2 || lastEntry.length < 2) return;
+      groups.push({
+        kind,
+        key: member.slice(GROUP_PREFIX[kind].length + 1),
+        count: Number(count),
+        firstHeldAt: Number(firstEntry[1]),
+        lastHeldAt: Number(lastEntry[1]),
+        money: moneyFromHash(money as Record<string, string>),
+      });
+    });
+    return { groups, total };
   }
 
   async claim(orderId: string, actor: string, now: number): Promise<TransitionResult> {
@@ -212,6 +312,7 @@ export class RedisHoldQueue implements ReviewQueue {
       .zcard(`${this.base}:s:approved`)
       .zcard(`${this.base}:s:rejected`);
     pipeline.zrange(`${this.base}:s:pending`, 0, 0, 'WITHSCORES');
+    pipeline.hgetall(`${this.base}:pv`);
     const results = (await pipeline.exec()) ?? [];
     for (const [error] of results) if (error) throw error;
     const oldest = results[3]![1] as string[];
@@ -222,6 +323,7 @@ export class RedisHoldQueue implements ReviewQueue {
         rejected: Number(results[2]![1]),
       },
       oldestPendingAt: oldest.length === 2 ? Number(oldest[1]) : undefined,
+      pendingValue: moneyFromHash(results[4]![1] as Record<string, string>),
     };
   }
 

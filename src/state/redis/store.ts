@@ -11,9 +11,12 @@ import { historySamples } from '../history';
 import type {
   AuditEntry,
   DecisionRequest,
+  GroupList,
+  GroupQuery,
   GuardStore,
   HeldOrder,
   HoldFilter,
+  HoldOrder,
   HoldPage,
   QueueStats,
   TransitionResult,
@@ -202,8 +205,12 @@ export class RedisStore implements GuardStore {
     return this.queue.getHold(orderId);
   }
 
-  listHolds(filter: HoldFilter, limit: number, cursor?: string): Promise<HoldPage> {
-    return this.queue.listHolds(filter, limit, cursor);
+  listHolds(filter: HoldFilter, limit: number, cursor?: string, order?: HoldOrder): Promise<HoldPage> {
+    return this.queue.listHolds(filter, limit, cursor, order);
+  }
+
+  listGroups(query: GroupQuery): Promise<GroupList> {
+    return this.queue.listGroups(query);
   }
 
   claim(orderId: string, actor: string, now: number): Promise<TransitionResult> {

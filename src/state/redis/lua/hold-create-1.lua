@@ -24,4 +24,45 @@ redis.call('LPUSH', base .. ':audit', ARGV[4])
 redis.call('LTRIM', base .. ':audit', 0, tonumber(ARGV[5]) - 1)
 redis.call('LPUSH', base .. ':a:' .. id, ARGV[4])
 redis.call('LTRIM', base .. ':a:' .. id, 0, tonumber(ARGV[6]) - 1)
+
+-- [aggregates] Queue aggregates of pending holds (kept exact here and in hold-transition, never by scanning). This block reads the
+-- hold back from its hash, so it does not depend on the ARGV layout above.
+-- :m:<suffix> money indexes (every index suffix again, scored by discount); :pv money of pending holds per currency
+-- (hash fields <CUR>:n orders, :l list value, :d discount, :t total); per group <kind>:<key> (vch:, sku:, rule:):
+-- :g:<group> its money (same fields), :pg:<group> its pending ids scored by heldAt, :gc:<kind> groups scored by
+-- pending count, :gd:<kind>:<CUR> groups scored by pending discount in CUR. The hold's field g=1 marks it counted.
+do
+  local summary = cjson.decode(redis.call('HGET', hold, 'b'))
+  local heldAt = redis.call('HGET', hold, 'h')
+  local currency = summary.currency
+  local discount = string.format('%d', summary.discount)
+  local amounts = {
+    n = '1',
+    l = string.format('%d', summary.listValue),
+    d = discount,
+    t = string.format('%d', summary.order.total),
+  }
+  local function count(key)
+    for field, amount in pairs(amounts) do redis.call('HINCRBY', key, currency .. ':' .. field, amount) end
+  end
+  for _, suffix in ipairs(cjson.decode(redis.call('HGET', hold, 'x'))) do
+    redis.call('ZADD', base .. ':m:' .. suffix, discount, id)
+  end
+  count(base .. ':pv')
+  local function join(kind, keys)
+    for _, key in ipairs(keys) do
+      local group = kind .. ':' .. key
+      count(base .. ':g:' .. group)
+      redis.call('ZADD', base .. ':pg:' .. group, heldAt, id)
+      redis.call('ZINCRBY', base .. ':gc:' .. kind, 1, group)
+      redis.call('ZINCRBY', base .. ':gd:' .. kind .. ':' .. currency, discount, group)
+    end
+  end
+  join('vch', summary.vouchers)
+  join('sku', summary.skus)
+  join('rule', summary.rules)
+  redis.call('HSET', hold, 'g', 1)
+end
+-- [/aggregates]
+
 return {1}

@@ -33,4 +33,55 @@ redis.call('LPUSH', base .. ':audit', ARGV[8])
 redis.call('LTRIM', base .. ':audit', 0, tonumber(ARGV[9]) - 1)
 redis.call('LPUSH', base .. ':a:' .. id, ARGV[8])
 redis.call('LTRIM', base .. ':a:' .. id, 0, tonumber(ARGV[10]) - 1)
+
+-- [aggregates] Queue aggregates of pending holds (see hold-create): a decided hold leaves them, once (the g mark is removed), and
+-- moves from the pending money index to its status's. A group whose last pending hold is decided is deleted. This
+-- block reads the hold back from its hash, so it does not depend on the ARGV layout above.
+local decided = redis.call('HGET', hold, 's')
+if decided ~= 'pending' and redis.call('HGET', hold, 'g') then
+  local summary = cjson.decode(redis.call('HGET', hold, 'b'))
+  local currency = summary.currency
+  local discount = string.format('%d', summary.discount)
+  -- Negated as numbers: a '-' before '0' would make '-0', which HINCRBY refuses.
+  local minus = {
+    l = string.format('%d', -summary.listValue),
+    d = string.format('%d', -summary.discount),
+    t = string.format('%d', -summary.order.total),
+  }
+  -- Takes the hold's money out of a hash; returns how many orders of the currency are left there.
+  local function uncount(key)
+    local left = redis.call('HINCRBY', key, currency .. ':n', -1)
+    if left <= 0 then
+      redis.call('HDEL', key, currency .. ':n', currency .. ':l', currency .. ':d', currency .. ':t')
+    else
+      for field, amount in pairs(minus) do redis.call('HINCRBY', key, currency .. ':' .. field, amount) end
+    end
+    return left
+  end
+  redis.call('ZREM', base .. ':m:s:pending', id)
+  redis.call('ZADD', base .. ':m:s:' .. decided, discount, id)
+  uncount(base .. ':pv')
+  local function leave(kind, keys)
+    for _, key in ipairs(keys) do
+      local group = kind .. ':' .. key
+      local byDiscount = base .. ':gd:' .. kind .. ':' .. currency
+      redis.call('ZREM', base .. ':pg:' .. group, id)
+      if uncount(base .. ':g:' .. group) <= 0 then
+        redis.call('ZREM', byDiscount, group)
+      else
+        redis.call('ZINCRBY', byDiscount, minus.d, group)
+      end
+      if tonumber(redis.call('ZINCRBY', base .. ':gc:' .. kind, -1, group)) <= 0 then
+        redis.call('ZREM', base .. ':gc:' .. kind, group)
+        redis.call('DEL', base .. ':g:' .. group, base .. ':pg:' .. group)
+      end
+    end
+  end
+  leave('vch', summary.vouchers)
+  leave('sku', summary.skus)
+  leave('rule', summary.rules)
+  redis.call('HDEL', hold, 'g')
+end
+-- [/aggregates]
+
 return reply('ok')
