@@ -1,6 +1,10 @@
 // scripts/docker-lint.js
 // Static checks of the Docker files: Dockerfile diagnostics (dockerfile-utils) + policy, compose host paths exist.
 //
+// Also reads the Prometheus and Alertmanager configs compose mounts: every host a Prometheus static target
+// names (scrape targets, alertmanagers) must be a compose service, and every Alertmanager route must name a
+// defined receiver.
+//
 // Also checks that the code shipped in the image imports only production dependencies: the runtime stage
 // installs `npm ci --omit=dev`, so a value import of a devDependency from src/ crashes the container at start.
 //
@@ -280,7 +284,92 @@ function lintCompose(file, problems) {
         expectPath(`${kind}.${name}.file`, def.file, kind);
     }
   }
-  return { services: Object.keys(services).length, paths };
+  const configs = lintMountedConfigs(services, base, problems);
+  return { services: Object.keys(services).length, paths, configs };
+}
+
+// ------------------------------------------------------------------------------------------ mounted configs
+
+// Host files bind-mounted into services, with the mount's name for messages: a mounted directory gives its files.
+function mountedFiles(services, base) {
+  const files = [];
+  for (const [name, svc] of Object.entries(services)) {
+    for (const v of svc?.volumes || []) {
+      const src = typeof v === 'string' ? bindSource(v) : v?.type === 'bind' ? v.source : null;
+      if (!src) continue;
+      const abs = path.resolve(base, src);
+      if (!fs.existsSync(abs)) continue; // reported above
+      const found = fs.statSync(abs).isDirectory()
+        ? fs.readdirSync(abs).map((entry) => path.join(abs, entry))
+        : [abs];
+      for (const file of found)
+        files.push({ service: name, file, direct: found.length === 1 && file === abs });
+    }
+  }
+  // A file mounted by itself names the service it is for better than a mounted folder does.
+  return files.sort((a, b) => Number(b.direct) - Number(a.direct));
+}
+
+// Prometheus (prometheus.yml) and Alertmanager (alertmanager.yml) configs mounted into the stack must fit it.
+function lintMountedConfigs(services, base, problems) {
+  const YAML = require('yaml');
+  const names = new Set(Object.keys(services));
+  let checked = 0;
+  const seen = new Set();
+  for (const { service, file } of mountedFiles(services, base)) {
+    const kind = /^prometheus\.ya?ml$/.test(path.basename(file))
+      ? 'prometheus'
+      : /^alertmanager\.ya?ml$/.test(path.basename(file))
+        ? 'alertmanager'
+        : null;
+    if (!kind || seen.has(file)) continue;
+    seen.add(file);
+    checked += 1;
+    const where = `${rel(file)} (mounted into ${service})`;
+    let config;
+    try {
+      config = YAML.parse(fs.readFileSync(file, 'utf8')) || {};
+    } catch (err) {
+      problems.push(`${where}: YAML: ${err.message.split('\n')[0]}`);
+      continue;
+    }
+    if (kind === 'prometheus') {
+      const targets = [];
+      for (const job of config.scrape_configs || []) {
+        for (const sc of job.static_configs || []) {
+          for (const t of sc.targets || []) targets.push([`scrape job ${job.job_name}`, t]);
+        }
+      }
+      for (const am of config.alerting?.alertmanagers || []) {
+        for (const sc of am.static_configs || []) {
+          for (const t of sc.targets || []) targets.push(['alertmanagers', t]);
+        }
+      }
+      for (const [what, target] of targets) {
+        const host = String(target).replace(/:\d+$/, '');
+        if (host !== 'localhost' && host !== '127.0.0.1' && !names.has(host)) {
+          problems.push(
+            `${where}: ${what} target ${target}: ${host} is not a service of the compose file (${[...names].join(', ')})`,
+          );
+        }
+      }
+    } else {
+      const receivers = new Set((config.receivers || []).map((r) => r?.name));
+      if (!config.route) problems.push(`${where}: no route`);
+      const walk = (route, at) => {
+        if (!route || typeof route !== 'object') return;
+        if (route.receiver !== undefined && !receivers.has(route.receiver)) {
+          problems.push(`${where}: ${at}.receiver ${route.receiver} is not defined under receivers`);
+        }
+        for (const [index, child] of (route.routes || []).entries()) walk(child, `${at}.routes[${index}]`);
+      };
+      if (config.route && config.route.receiver === undefined) {
+        problems.push(`${where}: route has no receiver (the top-level route needs one)`);
+      }
+      walk(config.route, 'route');
+    }
+  }
+  return checked;
 }
 
 // ------------------------------------------------------------------------------------------ runtime imports
@@ -357,7 +446,7 @@ function main() {
   const opts = parseArgs(process.argv.slice(2));
   const problems = [];
   const count = lintDockerfile(opts.dockerfile, problems);
-  const { services, paths } = lintCompose(opts.compose, problems);
+  const { services, paths, configs = 0 } = lintCompose(opts.compose, problems);
   const sources = lintRuntimeImports(problems);
   if (problems.length) {
     for (const p of problems) console.error(`docker-lint: ${p}`);
@@ -367,7 +456,8 @@ function main() {
   }
   console.log(
     `docker-lint: OK (${rel(opts.dockerfile)}: ${count} instructions; ${rel(opts.compose)}: ` +
-      `${services} services, ${paths} host paths exist; ${sources} source files import production deps only) ` +
+      `${services} services, ${paths} host paths exist, ${configs} mounted Prometheus/Alertmanager configs fit; ` +
+      `${sources} source files import production deps only) ` +
       `in ${Date.now() - started} ms`,
   );
 }
