@@ -2,13 +2,16 @@
 // The guard: parses an order, gathers facts from the store, evaluates, and stores holds. No HTTP here.
 
 import { type Evaluation, evaluate } from './core/evaluate';
+import { orderDigest } from './core/order-digest';
+import { deriveTotals } from './core/totals';
 import type { Facts } from './core/facts';
-import { DEFAULT_ORDER_LIMITS, type Order, type OrderLimits, OrderParser, type Problem } from './core/order';
+import { DEFAULT_ORDER_LIMITS, type Order, type OrderLimits, OrderParser } from './core/order';
+import type { Problem } from './core/problems';
 import type { Policy } from './core/policy';
 import type { Decision, Mode } from './core/types';
 import { type GuardMetrics, NO_METRICS } from './observability/sink';
 import { MemoryStore } from './state/memory/store';
-import type { GuardState, HeldOrder } from './state/types';
+import type { GuardState, HeldOrder, OrderBinding } from './state/types';
 
 /** Where the guard writes what goes wrong; pino, console and most loggers fit. */
 export interface Logger {
@@ -43,7 +46,12 @@ export type CheckResult =
       created: boolean;
     }
   /** The order must be held but the hold could not be stored: answer 503 and let the client retry. */
-  | { kind: 'unavailable'; order: Order; evaluation: Evaluation; decision: Decision; error: Error };
+  | { kind: 'unavailable'; order: Order; evaluation: Evaluation; decision: Decision; error: Error }
+  /**
+   * The order id was already used for an order with other content: refused (409 `order_id_reused`), never
+   * decided afresh. A storefront that changes a cart sends a new order id.
+   */
+  | { kind: 'conflict'; order: Order; boundAt: number | undefined };
 
 /** Thrown when a store call takes longer than the timeout. */
 export class StoreTimeoutError extends Error {
@@ -69,6 +77,9 @@ const UNAVAILABLE_FACTS: Facts = Object.freeze({
   vouchers: new Map(),
   unavailable: new Set<'history' | 'vouchers'>(['history', 'vouchers']),
 });
+
+/** The effects of a decision that is only repeated. */
+const NO_EFFECTS = Object.freeze({ tripVouchers: Object.freeze([]) as unknown as string[] });
 
 const SILENT_LOGGER: Logger = { warn() {}, error() {} };
 
@@ -120,21 +131,33 @@ export class Guard {
     const { order } = parsed;
     const policy = this.policyValue;
     const now = this.clock();
+    const digest = orderDigest(order);
 
-    let facts: Facts;
-    try {
-      facts = await withTimeout(this.store.prepare(order, policy, now), this.storeTimeoutMs, 'prepare');
-    } catch (error) {
-      this.metrics.fault('facts_unavailable');
-      this.logger.warn(
-        { err: error, orderId: order.orderId },
-        'price guard: store unavailable, judging without history and voucher counters',
-      );
-      facts = UNAVAILABLE_FACTS;
+    const [binding, facts] = await Promise.all([this.bind(order, digest, now), this.prepare(order, policy, now)]);
+    if (binding.status === 'conflict') {
+      this.metrics.orderIdReused?.();
+      return { kind: 'conflict', order, boundAt: binding.boundAt };
     }
-    for (const kind of facts.unavailable) this.metrics.fault(`${kind}_unavailable`);
+    if (binding.status === 'same' && binding.verdict?.decision === 'allow') {
+      // A retry of an allowed order: the first answer again, and nothing counted twice.
+      const { verdict } = binding;
+      const decision: Decision = {
+        decision: 'allow',
+        wouldDecide: verdict.wouldDecide,
+        orderId: order.orderId,
+        mode: policy.mode,
+        reasons: [],
+        abstentions: [],
+        exceptions: [],
+        evaluatedAt: now,
+        repeatOf: { decidedAt: verdict.at },
+      };
+      const evaluation: Evaluation = { decision, totals: deriveTotals(order, policy, now), effects: NO_EFFECTS, digest };
+      return { kind: 'allowed', order, evaluation, decision };
+    }
 
     const evaluation = evaluate(order, policy, facts, now);
+    evaluation.digest = digest;
     const { decision } = evaluation;
     this.metrics.evaluated(order, evaluation, Number(process.hrtime.bigint() - started) / 1e9, policy);
 
@@ -145,9 +168,14 @@ export class Guard {
           this.storeTimeoutMs * 5,
           'hold',
         );
-        decision.reviewId = held.orderId;
-        if (created) this.metrics.held(order, evaluation);
-        return { kind: 'held', order, evaluation, decision, held, created };
+        if (created) {
+          decision.reviewId = held.orderId;
+          this.metrics.held(order, evaluation);
+          return { kind: 'held', order, evaluation, decision, held, created };
+        }
+        // A retry of a held order: the first decision, as the queue keeps it.
+        const first: Decision = { ...held.decision, reviewId: held.orderId, repeatOf: { decidedAt: held.heldAt } };
+        return { kind: 'held', order, evaluation, decision: first, held, created };
       } catch (error) {
         this.metrics.fault('hold_unstored');
         this.logger.error(
@@ -176,6 +204,37 @@ export class Guard {
       );
     }
     return { kind: 'allowed', order, evaluation, decision };
+  }
+
+  /** The order id's binding; a store that cannot answer is treated as `new`, and counted. */
+  private async bind(order: Order, digest: string, now: number): Promise<OrderBinding> {
+    try {
+      return await withTimeout(this.store.bind(order.orderId, digest, now), this.storeTimeoutMs, 'bind');
+    } catch (error) {
+      this.metrics.fault('binding_unavailable');
+      this.logger.warn(
+        { err: error, orderId: order.orderId },
+        'price guard: order id binding unavailable; judging the order as new',
+      );
+      return { status: 'new' };
+    }
+  }
+
+  /** The facts of the stateful rules; what the store cannot give is marked unavailable, and counted. */
+  private async prepare(order: Order, policy: Policy, now: number): Promise<Facts> {
+    let facts: Facts;
+    try {
+      facts = await withTimeout(this.store.prepare(order, policy, now), this.storeTimeoutMs, 'prepare');
+    } catch (error) {
+      this.metrics.fault('facts_unavailable');
+      this.logger.warn(
+        { err: error, orderId: order.orderId },
+        'price guard: store unavailable, judging without history and voucher counters',
+      );
+      facts = UNAVAILABLE_FACTS;
+    }
+    for (const kind of facts.unavailable) this.metrics.fault(`${kind}_unavailable`);
+    return facts;
   }
 
   private withMode(policy: Policy): Policy {

@@ -15,6 +15,8 @@ export interface Evaluation {
   decision: Decision;
   totals: OrderTotals;
   effects: Effects;
+  /** The digest of the canonical order (`orderDigest`), set by the guard: the content its id is bound to. */
+  digest?: string;
 }
 
 /** Removes the reasons that configured, active exceptions cover, and records what each set aside. */

@@ -7,7 +7,7 @@ export const LANGUAGES = ['en', 'id'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
 /** The situations a shopper hears about. */
-export type MessageKey = 'held' | 'released' | 'cancelled' | 'unavailable';
+export type MessageKey = 'held' | 'released' | 'cancelled' | 'unavailable' | 'reused';
 
 /**
  * Shopper-facing texts. They never name the rule or the thresholds (that would teach an abuser the limits),
@@ -22,6 +22,8 @@ export const MESSAGES: Readonly<Record<Language, Readonly<Record<MessageKey, str
       'We are sorry: we could not confirm this order because of a pricing error on our side, so we have cancelled it and any payment will be refunded in full. Your account and payment details are safe.',
     unavailable:
       'We could not place your order just now. Nothing has been charged. Please try again in a moment.',
+    reused:
+      'This order was changed after it was sent. Nothing has been charged. Please check your cart and place the order again.',
   }),
   id: Object.freeze({
     held: 'Terima kasih, pesanan Anda sudah kami terima. Kami sedang memeriksa ulang harganya sebelum mengonfirmasi; kami akan segera mengabari Anda, dan Anda tidak akan ditagih untuk apa pun yang tidak dapat kami konfirmasi.',
@@ -31,6 +33,8 @@ export const MESSAGES: Readonly<Record<Language, Readonly<Record<MessageKey, str
       'Mohon maaf: pesanan ini tidak dapat kami konfirmasi karena kesalahan harga di sistem kami, sehingga kami membatalkannya dan setiap pembayaran akan dikembalikan penuh. Akun dan data pembayaran Anda tetap aman.',
     unavailable:
       'Pesanan Anda belum dapat kami proses saat ini. Tidak ada biaya yang ditagihkan. Silakan coba lagi sebentar lagi.',
+    reused:
+      'Pesanan ini berubah setelah dikirim. Tidak ada biaya yang ditagihkan. Silakan periksa keranjang Anda dan buat pesanan lagi.',
   }),
 });
 

@@ -78,4 +78,9 @@ export interface Decision {
   evaluatedAt: number;
   /** The review-queue id of a held order (set once it is stored). */
   reviewId?: string;
+  /**
+   * Set when the order id was decided before with the same content: this is the first decision, returned again
+   * (a retry), not a new one. The reasons of an allowed retry are with the first answer.
+   */
+  repeatOf?: { decidedAt: number };
 }

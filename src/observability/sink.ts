@@ -11,7 +11,8 @@ export type FaultKind =
   | 'history_unavailable'
   | 'vouchers_unavailable'
   | 'hold_unstored'
-  | 'commit_failed';
+  | 'commit_failed'
+  | 'binding_unavailable';
 
 /** What the guard reports; every method is cheap and never throws. */
 export interface GuardMetrics {
@@ -24,6 +25,8 @@ export interface GuardMetrics {
   held(order: Order, evaluation: Evaluation): void;
   /** An order rejected as malformed. */
   invalidOrder(): void;
+  /** An order refused because its id was already used for an order with other content (409). Optional. */
+  orderIdReused?(): void;
   /** Degraded operation. */
   fault(kind: FaultKind): void;
   /** A reviewer action on the queue (`claimed`, `approved`, `rejected`, ...), `count` times. Optional. */

@@ -6,6 +6,7 @@ import type { GuardStore } from '../state/types';
 /** Every GuardStore method, as a mapped record so a new method fails the build until it is listed. */
 export const STORE_OPERATION_SET: { [K in keyof GuardStore]-?: true } = {
   init: true,
+  bind: true,
   prepare: true,
   hold: true,
   commit: true,

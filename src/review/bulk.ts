@@ -1,7 +1,8 @@
 // src/review/bulk.ts
 // Bulk decisions by filter: decide every pending order that matches, each on the version seen; safe to retry.
 
-import type { DecisionRequest, GuardStore, HeldOrder, HoldFilter } from '../state/types';
+import { addMoney, moneyOf } from '../state/holds';
+import type { DecisionRequest, GuardStore, HeldOrder, HoldFilter, MoneyAtStake } from '../state/types';
 
 /** What a bulk action did. */
 export interface BulkResult {
@@ -13,6 +14,8 @@ export interface BulkResult {
   skipped: number;
   /** True when more than `maxOrders` matched: run the action again for the rest. */
   truncated: boolean;
+  /** The money at stake in the matched orders, per currency (what a preview states before anything changes). */
+  money: Record<string, MoneyAtStake>;
   /** The orders this action decided (for webhooks and events). */
   decided: HeldOrder[];
 }
@@ -43,6 +46,7 @@ const RETRIES = 3;
 export async function bulkDecide(store: GuardStore, request: BulkRequest): Promise<BulkResult> {
   const filter: HoldFilter = { ...request.filter, status: 'pending' };
   const seen: Array<{ orderId: string; version: number }> = [];
+  const money: Record<string, MoneyAtStake> = {};
   let cursor: string | undefined;
   let truncated = false;
   do {
@@ -53,10 +57,19 @@ export async function bulkDecide(store: GuardStore, request: BulkRequest): Promi
         break;
       }
       seen.push({ orderId: held.orderId, version: held.version });
+      money[held.currency] ??= { orders: 0, listValue: 0, discount: 0, total: 0 };
+      addMoney(money[held.currency]!, moneyOf(held), 1);
     }
     cursor = page.nextCursor;
   } while (cursor !== undefined && !truncated);
-  const result: BulkResult = { matched: seen.length, changed: 0, skipped: 0, truncated, decided: [] };
+  const result: BulkResult = {
+    matched: seen.length,
+    changed: 0,
+    skipped: 0,
+    truncated,
+    money,
+    decided: [],
+  };
   if (request.dryRun) return result;
 
   for (let start = 0; start < seen.length; start += PARALLEL) {

@@ -23,7 +23,8 @@ function ownHost(req: Request): string {
 /**
  * Refuses a state-changing request that a foreign page could have sent. The bearer token travels in a header
  * a browser never adds by itself, which already defeats CSRF; these checks are defence in depth:
- * - the body must be `application/json` (an HTML form cannot send that without a CORS preflight);
+ * - a body must be `application/json` (an HTML form cannot send that without a CORS preflight); a request with
+ *   no body and no content type (a bare `POST .../claim`) is accepted;
  * - an `Origin` header, when present, must name this server's own host or be one of `allowedOrigins`;
  * - `Sec-Fetch-Site: cross-site` is refused.
  */
@@ -46,7 +47,13 @@ export function sameOriginJson(allowedOrigins: readonly string[]) {
       res.status(403).json({ error: 'cross_origin', message: 'Cross-site requests are refused.' });
       return;
     }
-    if (!req.is('application/json')) {
+    // A POST with no body at all (no Content-Type, no Content-Length or 0, no Transfer-Encoding) is accepted:
+    // claim, approve and clear need none. An HTML form always names its content type, so it is still refused.
+    const bodyless =
+      req.get('content-type') === undefined &&
+      req.get('transfer-encoding') === undefined &&
+      (req.get('content-length') ?? '0') === '0';
+    if (!bodyless && !req.is('application/json')) {
       res.status(415).json({
         error: 'unsupported_media_type',
         message: 'State-changing requests must send Content-Type: application/json.',

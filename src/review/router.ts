@@ -4,8 +4,7 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { formatBp, formatMoney } from '../core/money';
-import { toProblems } from '../core/order';
-import { RULE_IDS } from '../core/types';
+import { toProblems } from '../core/problems';
 import type { Logger } from '../guard';
 import type { GuardMetrics, WebhookOutcome } from '../observability/sink';
 import type { GuardStore, HeldOrder, HoldFilter, TransitionFailure } from '../state/types';
@@ -13,6 +12,15 @@ import { pageAssets } from './assets';
 import { identify, type Reviewer, type ReviewToken, requireRole, TokenRegistry } from './auth';
 import { bulkDecide } from './bulk';
 import { sameOriginJson } from './csrf';
+import {
+  bulkFilter,
+  displayMoney,
+  groupQuery,
+  listQuery as listQuerySchema,
+  mainCurrency,
+  pathIdentifier,
+  presentGroup,
+} from './queue-api';
 import { type ReviewRateLimitOptions, reviewRateLimit } from './rate-limit';
 import { eventFor, ReviewEvents, type WebhookOptions, WebhookOutbox } from './webhooks';
 
@@ -81,6 +89,7 @@ const KNOWN_OPTIONS: { [K in keyof Required<ReviewRouterOptions>]: true } = {
 const STORE_METHODS = [
   'getHold',
   'listHolds',
+  'listGroups',
   'claim',
   'decide',
   'audit',
@@ -273,24 +282,6 @@ function resolveOptions(options: ReviewRouterOptions): Resolved {
   };
 }
 
-/** An instant: epoch milliseconds (number or digits) or an ISO 8601 date-time. */
-const instant = z.union([z.number(), z.string()]).transform((value, context) => {
-  const ms = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isSafeInteger(ms) || ms < 0) {
-    context.addIssue({ code: 'custom', message: 'must be epoch milliseconds or an ISO 8601 date-time' });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const narrowing = {
-  rule: z.enum(RULE_IDS, { error: `must be one of ${RULE_IDS.join(', ')}` }).optional(),
-  sku: z.string().min(1).max(128).optional(),
-  voucher: z.string().min(1).max(64).optional(),
-  from: instant.optional(),
-  to: instant.optional(),
-};
-
 const noteSchema = z
   .string({ error: 'must be a string' })
   .max(2_000, { error: 'must be at most 2000 characters' });
@@ -302,12 +293,7 @@ const decisionBody = z.strictObject({
 
 const bulkBody = z.strictObject({
   action: z.enum(['approve', 'reject'], { error: 'must be "approve" or "reject"' }),
-  filter: z
-    .strictObject(narrowing)
-    .refine((filter) => Object.values(filter).some((value) => value !== undefined), {
-      error:
-        'must name at least one of rule, sku, voucher, from, to (a bulk action never takes the whole queue)',
-    }),
+  filter: bulkFilter,
   note: noteSchema.optional(),
   dryRun: z.boolean().optional(),
 });
@@ -451,32 +437,43 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
   });
 
   api.get('/stats', requireRole('viewer'), async function stats(_req, res) {
-    res.json(await store.queueStats(clock()));
+    const queue = await store.queueStats(clock());
+    const pendingValue = queue.pendingValue ?? {};
+    res.json({ ...queue, pendingValue, display: { pendingValue: displayMoney(pendingValue) } });
   });
 
-  const listQuery = z.strictObject({
-    status: z
-      .enum(['pending', 'approved', 'rejected', 'any'], {
-        error: 'must be pending, approved, rejected or any',
-      })
-      .optional(),
-    ...narrowing,
-    limit: z
-      .string()
-      .regex(/^\d+$/, { error: 'must be a whole number' })
-      .transform(Number)
-      .refine((n) => n >= 1 && n <= resolved.maxPageSize, { error: `must be 1 to ${resolved.maxPageSize}` })
-      .optional(),
-    cursor: z.string().max(256).optional(),
-  });
+  const listQuery = listQuerySchema(resolved.maxPageSize);
 
   api.get('/holds', requireRole('viewer'), async function listHolds(req, res) {
     const parsed = parse(listQuery, req.query, res);
     if (!parsed.ok) return;
-    const { status, limit, cursor, ...rest } = parsed.data;
+    const { status, limit, cursor, order, ...rest } = parsed.data;
     const filter: HoldFilter = withoutUndefined({ ...rest, status: status === 'any' ? undefined : status });
-    const page = await store.listHolds(filter, limit ?? resolved.pageSize, cursor);
+    const page = await store.listHolds(filter, limit ?? resolved.pageSize, cursor, order ?? 'newest');
     res.json({ items: page.items.map(presentHold), nextCursor: page.nextCursor ?? null });
+  });
+
+  // Pending holds grouped by cause (voucher code, SKU, rule): the incident view.
+  api.get('/groups', requireRole('viewer'), async function listGroups(req, res) {
+    const parsed = parse(groupQuery, req.query, res);
+    if (!parsed.ok) return;
+    const by = parsed.data.by ?? 'count';
+    const currency =
+      parsed.data.currency ??
+      (by === 'money' ? mainCurrency((await store.queueStats(clock())).pendingValue) : undefined);
+    if (by === 'money' && currency === undefined) {
+      res.json({ groups: [], total: 0, by, currency: null });
+      return;
+    }
+    const list = await store.listGroups(
+      withoutUndefined({
+        kind: parsed.data.kind,
+        by: by === 'money' ? ('discount' as const) : ('count' as const),
+        currency: by === 'money' ? currency : undefined,
+        limit: parsed.data.limit ?? 20,
+      }),
+    );
+    res.json({ groups: list.groups.map(presentGroup), total: list.total, by, currency: currency ?? null });
   });
 
   api.get('/holds/:orderId', requireRole('viewer'), async function getHold(req, res) {
@@ -557,7 +554,7 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
     if (result.decided.length > 0) metrics.reviewAction(to, result.decided.length);
     for (const held of result.decided) announce(held);
     const { decided, ...counts } = result;
-    res.json({ action, dryRun: dryRun ?? false, ...counts });
+    res.json({ action, dryRun: dryRun ?? false, ...counts, display: { money: displayMoney(result.money) } });
   });
 
   const auditQuery = z.strictObject({
@@ -579,8 +576,17 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
     });
   });
 
+  /** Answers 400 naming `field` when a path parameter is not a usable identifier; else its canonical form. */
+  const pathParameter = (value: string, kind: 'code' | 'sku', field: string, res: Response) => {
+    const checked = pathIdentifier(value, kind);
+    if (checked.ok) return checked.value;
+    res.status(400).json({ error: 'invalid_request', problems: [{ path: field, message: checked.message }] });
+    return undefined;
+  };
+
   api.post('/vouchers/:code/clear', requireRole('admin'), async function clearVoucher(req, res) {
-    const code = String(req.params.code);
+    const code = pathParameter(String(req.params.code), 'code', 'code', res);
+    if (code === undefined) return;
     const cleared = await store.clearVoucher(code, actor(res), clock());
     if (cleared) metrics.reviewAction('voucher_cleared');
     res.status(cleared ? 200 : 404).json({
@@ -591,7 +597,8 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
   });
 
   api.post('/skus/:sku/reset-history', requireRole('admin'), async function resetHistory(req, res) {
-    const sku = String(req.params.sku);
+    const sku = pathParameter(String(req.params.sku), 'sku', 'sku', res);
+    if (sku === undefined) return;
     await store.resetHistory(sku, actor(res), clock());
     metrics.reviewAction('history_reset');
     res.json({ sku, reset: true });
@@ -617,6 +624,18 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
     }
     if (error.type === 'entity.too.large') {
       res.status(413).json({ error: 'too_large', message: 'The body is larger than 64 kB.' });
+      return;
+    }
+    // Any other error Express or the body parser marks as the client's (a path that is not valid percent-encoding,
+    // a body in an unsupported charset) is a 4xx: never answered or logged as a store failure.
+    const status = error.status ?? (error as { statusCode?: number }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).json({
+        error: 'bad_request',
+        message: /decode/i.test(error.message)
+          ? 'The path is not valid percent-encoding (a % must be followed by two hex digits of UTF-8).'
+          : 'The request is malformed.',
+      });
       return;
     }
     logger.error({ err: error, path: req.path }, 'review API: request failed');

@@ -5,7 +5,7 @@ import type { Evaluation } from '../core/evaluate';
 import type { Facts } from '../core/facts';
 import type { Order } from '../core/order';
 import type { Policy } from '../core/policy';
-import type { Decision, RuleId } from '../core/types';
+import type { Decision, RuleId, Verdict } from '../core/types';
 
 /** Where a held order is in review. `pending` until a reviewer approves (releases) or rejects (cancels) it. */
 export type HoldStatus = 'pending' | 'approved' | 'rejected';
@@ -172,6 +172,24 @@ export interface QueueStats {
   pendingValue?: Record<string, MoneyAtStake>;
 }
 
+/** What the guard decided for an order id before, as its binding remembers it. */
+export interface BoundVerdict {
+  decision: Verdict;
+  wouldDecide: Verdict;
+  /** Epoch ms of that decision. */
+  at: number;
+}
+
+/**
+ * What the store knows of an order id when an order arrives under it: nothing (`new`, and the id is now bound to
+ * this content), the same content (`same`: a retry, with the first verdict once it is recorded), or other content
+ * (`conflict`: the id was used for another order, which must be refused, never decided afresh).
+ */
+export type OrderBinding =
+  | { status: 'new' }
+  | { status: 'same'; verdict: BoundVerdict | undefined }
+  | { status: 'conflict'; boundAt: number | undefined };
+
 /**
  * The state the guard reads and writes for every order: the hot path. `Guard.check` calls `prepare`, then
  * `hold` (a held order) or `commit` (an allowed one). Methods may return values or promises.
@@ -179,6 +197,12 @@ export interface QueueStats {
 export interface GuardState {
   /** Optional start-up work (connect, load scripts). Rejections are logged, never thrown at requests. */
   init?(): Promise<void>;
+  /**
+   * Binds an order id to the digest of its content for the idempotency window (atomically across instances), or
+   * reports what it was bound to. The verdict is recorded by `hold` and `commit` (from `evaluation.digest`).
+   * Rejects when the store cannot answer.
+   */
+  bind(orderId: string, digest: string, now: number): Promise<OrderBinding> | OrderBinding;
   /**
    * Facts the stateful rules need for this order. Counts this order's voucher redemption attempts (idempotent
    * per orderId) and reserves uses of hard-capped codes. Must not throw: report what it could not get in

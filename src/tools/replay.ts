@@ -1,7 +1,8 @@
 // src/tools/replay.ts
 // Incident replay and backtest: runs a time-ordered NDJSON stream through the guard in shadow mode and reports.
 
-import { DEFAULT_ORDER_LIMITS, type OrderLimits, type Problem } from '../core/order';
+import { DEFAULT_ORDER_LIMITS, type OrderLimits } from '../core/order';
+import type { Problem } from '../core/problems';
 import type { Policy } from '../core/policy';
 import type { RuleId } from '../core/types';
 import { Guard } from '../guard';
@@ -233,6 +234,11 @@ export async function replay(
     now = split.at;
     const result = await guard.check(split.order);
     if (result.kind === 'invalid') throw new ReplayLineError(lineNumber, result.problems);
+    if (result.kind === 'conflict') {
+      throw new ReplayLineError(lineNumber, [
+        { path: 'orderId', message: `was already used earlier in the file for an order with other content` },
+      ]);
+    }
 
     const { order, evaluation } = result;
     const at = new Date(split.at).toISOString();

@@ -19,13 +19,23 @@ const redis = (): StoreFactory => {
   let server: RedisInstance | undefined;
   const clients: Redis[] = [];
   let count = 0;
+  const prefixes = new WeakMap<object, string>();
   return {
     async make() {
       server ??= await startRedis();
       const client = new Redis(server.url, { commandTimeout: 2000, maxRetriesPerRequest: 1 });
       clients.push(client);
       count += 1;
-      const store = new RedisStore({ client, prefix: `contract${count}`, flushIntervalMs: 60_000 });
+      const prefix = `contract${count}`;
+      const store = new RedisStore({ client, prefix, flushIntervalMs: 60_000 });
+      await store.init();
+      prefixes.set(store, prefix);
+      return { store, flush: () => store.flush() };
+    },
+    async twin(of) {
+      const client = new Redis(server!.url, { commandTimeout: 2000, maxRetriesPerRequest: 1 });
+      clients.push(client);
+      const store = new RedisStore({ client, prefix: prefixes.get(of.store)!, flushIntervalMs: 60_000 });
       await store.init();
       return { store, flush: () => store.flush() };
     },
