@@ -216,6 +216,24 @@ export function invalidOrderBody(result: Extract<CheckResult, { kind: 'invalid' 
   };
 }
 
+/** The 409 body for an order id reused with other content: for the integrator, with a text for the shopper. */
+export function conflictBody(result: Extract<CheckResult, { kind: 'conflict' }>, language: Language) {
+  return {
+    error: 'order_id_reused',
+    orderId: result.order.orderId,
+    message: `Order id ${result.order.orderId} was already used for an order with other content${result.boundAt === undefined ? '' : ` (decided at ${new Date(result.boundAt).toISOString()})`}; a changed cart needs a new order id.`,
+    shopperMessage: shopperMessage('reused', language),
+  };
+}
+
+/** The 415 body for an order that is not sent as JSON. */
+export function unsupportedMediaTypeBody() {
+  return {
+    error: 'unsupported_media_type',
+    message: 'Send the order as JSON, with Content-Type: application/json.',
+  };
+}
+
 /** A guard middleware; `guard` gives access to the store and the policy (for reloads and the review router). */
 export type PriceGuardMiddleware = RequestHandler & { guard: Guard };
 
@@ -236,6 +254,10 @@ export function priceGuard(options: PriceGuardOptions = {}): PriceGuardMiddlewar
       return;
     }
     if (input === undefined && req.body === undefined) {
+      if (!req.is('application/json')) {
+        res.status(415).json(unsupportedMediaTypeBody());
+        return;
+      }
       next(
         new Error('checkout-price-guard: req.body is undefined; mount express.json() before priceGuard()'),
       );
@@ -256,6 +278,9 @@ export function priceGuard(options: PriceGuardOptions = {}): PriceGuardMiddlewar
       case 'allowed':
         res.locals.priceGuard = result.decision;
         next();
+        return;
+      case 'conflict':
+        res.status(409).json(conflictBody(result, language));
         return;
       case 'unavailable':
         res.set('Retry-After', String(retryAfterSeconds));

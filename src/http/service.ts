@@ -23,11 +23,13 @@ import type { GuardStore } from '../state/types';
 import { adminRouter } from './admin';
 import { createLogger, requestLogger } from './logging';
 import {
+  conflictBody,
   invalidOrderBody,
   type PriceGuardMiddleware,
   type PriceGuardOptions,
   priceGuard,
   resolveOptions,
+  unsupportedMediaTypeBody,
 } from './middleware';
 
 /** How long shutdown waits for queued review webhooks before logging them as undelivered. */
@@ -222,19 +224,8 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
     try {
       let result: CheckResult;
       try {
-        result = await guard.check(req.body);
-      } catch (error) {
-        logger.error({ err: error, reqId: res.locals.requestId }, 'guard.check threw; answering 503');
-        res.set('Retry-After', String(config.service.retryAfterSeconds));
-        res
-          .status(503)
-          .json({ error: 'guard_unavailable', message: 'the guard cannot decide right now; retry' });
-        return;
-      }
-      const language = negotiateLanguage(req.get('accept-language'), 'en');
-      switch (result.kind) {
-        case 'invalid':
-          res.status(400).json(invalidOrderBody(result));
+        if (req.body === undefined && !req.is('application/json')) {
+          res.status(415).json(unsupportedMediaTypeBody());
           return;
         case 'unavailable':
           res.locals.decision = 'unavailable';
@@ -257,6 +248,45 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
             ),
           );
           return;
+        }
+        const language = negotiateLanguage(req.get('accept-language'), 'en');
+        switch (result.kind) {
+          case 'invalid':
+            res.status(400).json(invalidOrderBody(result));
+            return;
+          case 'conflict':
+            res.locals.decision = 'conflict';
+            res.locals.orderId = result.order.orderId;
+            res.status(409).json(conflictBody(result, language));
+            return;
+          case 'unavailable':
+            res.locals.decision = 'unavailable';
+            res.locals.orderId = result.order.orderId;
+            res.set('Retry-After', String(config.service.retryAfterSeconds));
+            res.status(503).json({
+              error: 'guard_unavailable',
+              orderId: result.order.orderId,
+              message: shopperMessage('unavailable', language),
+            });
+            return;
+          case 'allowed':
+          case 'held':
+            res.locals.decision = result.decision.decision;
+            res.locals.orderId = result.order.orderId;
+            res.json(
+              decisionBody(
+                result.decision,
+                result.kind === 'held' ? shopperMessage('held', language) : undefined,
+              ),
+            );
+            return;
+        }
+      } finally {
+        active -= 1;
+        if (active === 0) {
+          for (const resolve of idle) resolve();
+          idle = [];
+        }
       }
     } finally {
       active -= 1;

@@ -26,6 +26,8 @@ export const METRIC_NAMES = Object.freeze({
   ordersEvaluated: 'orders_evaluated_total',
   /** Counter: orders rejected as malformed (400). */
   invalidOrders: 'invalid_orders_total',
+  /** Counter: orders refused because their id was already used for other content (409 order_id_reused). */
+  orderIdReused: 'order_id_reused_total',
   /** Counter {rule}: newly stored holds, once per enforcing rule that fired on the order. */
   holds: 'holds_total',
   /** Counter {rule}: orders a rule in shadow mode would have held. */
@@ -92,6 +94,7 @@ const FAULT_KIND_SET: { [K in FaultKind]: true } = {
   vouchers_unavailable: true,
   hold_unstored: true,
   commit_failed: true,
+  binding_unavailable: true,
 };
 const REVIEW_ACTION_SET: { [K in Exclude<AuditEntry['action'], 'held'>]: true } = {
   claimed: true,
@@ -438,6 +441,11 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
     ['decision', 'mode'],
   );
   const invalidOrders = counter(METRIC_NAMES.invalidOrders, 'Orders rejected as malformed (HTTP 400).', []);
+  const orderIdReused = counter(
+    METRIC_NAMES.orderIdReused,
+    'Orders refused because their order id was already used for an order with other content (HTTP 409).',
+    [],
+  );
   const holds = counter(
     METRIC_NAMES.holds,
     'Newly stored holds, counted once per enforcing rule that fired on the order (an order can count under several rules).',
@@ -708,6 +716,7 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
   lastLabelling = Object.freeze({ labelled: Object.freeze([...labelled]), unlabelled: Object.freeze([]) });
   seriesOf(OTHER);
   invalidOrders.inc(withConstants({}), 0);
+  orderIdReused.inc(withConstants({}), 0);
   zeroTotalOrders.inc(withConstants({}), 0);
 
   if (config.defaultMetrics) {
@@ -778,6 +787,9 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
     },
     invalidOrder() {
       invalidOrders.inc(withConstants({}));
+    },
+    orderIdReused() {
+      orderIdReused.inc(withConstants({}));
     },
     fault(kind: FaultKind) {
       faults.inc(withConstants({ kind: Object.hasOwn(FAULT_KIND_SET, kind) ? kind : OTHER }));

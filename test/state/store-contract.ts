@@ -4,6 +4,7 @@
 import { evaluate } from '../../src/core/evaluate';
 import { NO_FACTS } from '../../src/core/facts';
 import { type Order, OrderParser } from '../../src/core/order';
+import { orderDigest } from '../../src/core/order-digest';
 import { type Policy, type PolicyInput, parsePolicy } from '../../src/core/policy';
 import type { GuardStore, HeldOrder } from '../../src/state/types';
 import { line, order } from '../helpers/orders';
@@ -601,5 +602,39 @@ export function storeContract(factory: () => StoreFactory): void {
     const first = await store.listHolds({}, 2, undefined, 'money');
     await expect(store.listHolds({}, 2, first.nextCursor, 'oldest')).rejects.toThrow(TypeError);
     await expect(store.listHolds({}, 2, 'abc')).rejects.toThrow(TypeError);
+  });
+
+  test('an order id is bound to its content: a retry is recognised with its verdict, other content refused', async () => {
+    const policy = policyOf();
+    const first = parsed({ orderId: 'bind-1', lines: [line('SKU-B', 1000)] });
+    const digest = orderDigest(first);
+    expect(await store.bind('bind-1', digest, T0)).toEqual({ status: 'new' });
+    expect(await store.bind('bind-1', digest, T0 + 1)).toEqual({ status: 'same', verdict: undefined });
+    const facts = await store.prepare(first, policy, T0);
+    const evaluation = { ...evaluate(first, policy, facts, T0), digest };
+    await store.commit(first, evaluation, policy, T0);
+    await subject.flush();
+    expect(await store.bind('bind-1', digest, T0 + 2)).toEqual({
+      status: 'same',
+      verdict: { decision: 'allow', wouldDecide: 'allow', at: T0 },
+    });
+    const changed = orderDigest(parsed({ orderId: 'bind-1', lines: [line('SKU-B', 1000, 1000)], total: 0 }));
+    expect(await store.bind('bind-1', changed, T0 + 3)).toMatchObject({ status: 'conflict' });
+    // Another id is unaffected.
+    expect(await store.bind('bind-2', changed, T0 + 3)).toEqual({ status: 'new' });
+  });
+
+  test('a binding is shared by every instance on the same state', async () => {
+    const twin = await context.twin?.(subject);
+    if (twin === undefined) return; // one process, one binding table
+    const input = parsed({ orderId: 'bind-shared', lines: [line('SKU-B', 1000)] });
+    expect(await store.bind('bind-shared', orderDigest(input), T0)).toEqual({ status: 'new' });
+    expect(await twin.store.bind('bind-shared', 'some-other-digest', T0 + 1)).toMatchObject({
+      status: 'conflict',
+    });
+    expect(await twin.store.bind('bind-shared', orderDigest(input), T0 + 1)).toMatchObject({
+      status: 'same',
+    });
+    await twin.store.shutdown?.();
   });
 }

@@ -16,6 +16,7 @@ import { type Policy, velocityFor } from '../../core/policy';
 import { historySamples } from '../history';
 import type {
   AuditEntry,
+  BoundVerdict,
   DecisionRequest,
   GroupList,
   GroupQuery,
@@ -24,18 +25,31 @@ import type {
   HoldFilter,
   HoldOrder,
   HoldPage,
+  OrderBinding,
+  OutboxStore,
   QueueStats,
   TransitionResult,
 } from '../types';
 import { isKnownVoucher, UntrackedVouchers } from '../vouchers';
 import { MemoryHoldQueue } from './hold-queue';
+import { MemoryOutbox } from './outbox';
+
+interface SeenOrder {
+  at: number;
+  digest: string | undefined;
+  verdict: BoundVerdict | undefined;
+  facts: Facts | undefined;
+  reserved: string[];
+}
 
 /** Options of the embedded store. */
 export interface MemoryStoreOptions {
   /** Most SKUs (per currency) with history; the least recently updated is forgotten first. Defaults to 100,000. */
   maxSkus?: number;
-  /** How long an order id is remembered for idempotent resubmission, in seconds. Defaults to 86,400. */
+  /** How long an order id stays bound to its content (retries answered, reuse refused), in s. Defaults to 86,400. */
   idempotencySeconds?: number;
+  /** Most order ids remembered; the oldest is forgotten first. Defaults to 1,000,000. */
+  maxSeenOrders?: number;
   /** Most audit entries kept. Defaults to 100,000. */
   maxAuditEntries?: number;
 }
@@ -57,6 +71,7 @@ const MINUTE = 60_000;
 export class MemoryStore implements GuardStore {
   private readonly maxSkus: number;
   private readonly idempotencyMs: number;
+  private readonly maxSeenOrders: number;
   /**
    * Price samples per SKU and currency, oldest first, with a sorted copy for the median; `fact` is computed
    * once and shared until the samples change.
@@ -68,19 +83,35 @@ export class MemoryStore implements GuardStore {
   private readonly vouchers = new Map<string, VoucherCounters>();
   /** Attempts of codes not yet tracked (unknown codes below `admitAfter`). */
   private readonly candidates = new UntrackedVouchers();
-  private readonly seenOrders = new Map<string, { at: number; facts: Facts; reserved: string[] }>();
+  /** Orders by id, oldest first, for the idempotency window: the content bound, the verdict, facts, reservations. */
+  private readonly seenOrders = new Map<string, SeenOrder>();
   private readonly queue: MemoryHoldQueue;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.maxSkus = options.maxSkus ?? 100_000;
     this.idempotencyMs = (options.idempotencySeconds ?? 86_400) * 1000;
+    this.maxSeenOrders = options.maxSeenOrders ?? 1_000_000;
     this.queue = new MemoryHoldQueue(options.maxAuditEntries ?? 100_000);
   }
 
+  bind(orderId: string, digest: string, now: number): OrderBinding {
+    const seen = this.seen(orderId, now);
+    if (seen === undefined) {
+      this.remember(orderId, { at: now, digest, verdict: undefined, facts: undefined, reserved: [] });
+      return { status: 'new' };
+    }
+    if (seen.digest === undefined) {
+      seen.digest = digest;
+      return { status: 'new' };
+    }
+    return seen.digest === digest
+      ? { status: 'same', verdict: seen.verdict }
+      : { status: 'conflict', boundAt: seen.at };
+  }
+
   prepare(order: Order, policy: Policy, now: number): Facts {
-    const seen = this.seenOrders.get(order.orderId);
-    if (seen && now - seen.at < this.idempotencyMs) return seen.facts;
-    this.pruneSeen(now);
+    const seen = this.seen(order.orderId, now);
+    if (seen?.facts) return seen.facts;
 
     const history = new Map<string, SkuHistory>();
     for (const line of order.lines) {
@@ -126,7 +157,12 @@ export class MemoryStore implements GuardStore {
       vouchers: vouchers.size > 0 ? vouchers : NO_FACTS.vouchers,
       unavailable: NO_FACTS.unavailable,
     };
-    this.seenOrders.set(order.orderId, { at: now, facts, reserved });
+    if (seen) {
+      seen.facts = facts;
+      seen.reserved = reserved;
+    } else {
+      this.remember(order.orderId, { at: now, digest: undefined, verdict: undefined, facts, reserved });
+    }
     return facts;
   }
 
@@ -137,6 +173,7 @@ export class MemoryStore implements GuardStore {
   }
 
   commit(order: Order, evaluation: Evaluation, policy: Policy, now: number): void {
+    this.settle(order.orderId, evaluation, now);
     this.applyEffects(evaluation, now);
     for (const sample of historySamples(evaluation))
       this.addSample(historyKey(sample.sku, order.currency), sample.unitPaid, policy, now);
@@ -293,10 +330,26 @@ export class MemoryStore implements GuardStore {
     this.history.set(key, entry);
   }
 
-  private pruneSeen(now: number): void {
-    for (const [orderId, seen] of this.seenOrders) {
-      if (now - seen.at < this.idempotencyMs && this.seenOrders.size < 1_000_000) break;
-      this.seenOrders.delete(orderId);
+  /** Records the verdict an order id was given, for its retries. */
+  private settle(orderId: string, evaluation: Evaluation, now: number): void {
+    const seen = this.seen(orderId, now);
+    if (seen === undefined || evaluation.digest === undefined || seen.digest !== evaluation.digest) return;
+    const { decision, wouldDecide } = evaluation.decision;
+    seen.verdict ??= { decision, wouldDecide, at: now };
+  }
+
+  /** The order remembered under `orderId`, unless its idempotency window has passed. */
+  private seen(orderId: string, now: number): SeenOrder | undefined {
+    const seen = this.seenOrders.get(orderId);
+    return seen !== undefined && now - seen.at < this.idempotencyMs ? seen : undefined;
+  }
+
+  private remember(orderId: string, seen: SeenOrder): void {
+    this.seenOrders.delete(orderId);
+    this.seenOrders.set(orderId, seen);
+    for (const [id, old] of this.seenOrders) {
+      if (seen.at - old.at < this.idempotencyMs && this.seenOrders.size <= this.maxSeenOrders) break;
+      this.seenOrders.delete(id);
     }
   }
 }

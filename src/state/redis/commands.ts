@@ -20,6 +20,7 @@ const SCRIPT_FILES = {
   holdCreate: 'hold-create-1.lua',
   holdTransition: 'hold-transition-1.lua',
   holdSweep: 'hold-sweep-1.lua',
+  orderBind: 'order-bind-1.lua',
   holdPage: 'hold-page-1.lua',
 } as const;
 

@@ -22,6 +22,10 @@ export class RedisKeys {
   get queue(): string {
     return `{${this.prefix}:q}`;
   }
+  /** The content an order id is bound to (a plain key: order ids spread over the cluster). */
+  order(orderId: string): string {
+    return `${this.prefix}:o:${orderId}`;
+  }
   /** The sorted set of unknown voucher codes admitted to tracking. */
   get unknownVouchers(): string {
     return `{${this.prefix}:unknown}`;

@@ -18,12 +18,16 @@ import type {
   HoldFilter,
   HoldOrder,
   HoldPage,
+  OrderBinding,
+  OutboxStore,
   QueueStats,
   TransitionResult,
 } from '../types';
 import { registerCommands } from './commands';
 import { RedisHoldQueue } from './hold-queue';
 import { RedisKeys } from './keys';
+import { RedisOrderBindings } from './order-bindings';
+import { RedisOutbox } from './outbox';
 import { RedisPriceHistory } from './price-history';
 import { RedisVoucherCounters } from './voucher-counters';
 
@@ -100,6 +104,9 @@ export class RedisStore implements GuardStore {
   private readonly history: RedisPriceHistory;
   private readonly vouchers: RedisVoucherCounters;
   private readonly queue: RedisHoldQueue;
+  private readonly bindings: RedisOrderBindings;
+  /** The webhook outbox, under the queue's hash tag: events are recorded with holds and decisions. */
+  readonly outbox: RedisOutbox;
   private readonly seen = new Map<string, { at: number; facts: Facts }>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
@@ -119,6 +126,13 @@ export class RedisStore implements GuardStore {
     this.history = new RedisPriceHistory(this.client, commands, keys, this.options, this.logger);
     this.vouchers = new RedisVoucherCounters(commands, keys, this.options, this.logger);
     this.queue = new RedisHoldQueue(this.client, commands, keys.queue, this.options);
+    this.bindings = new RedisOrderBindings(
+      this.client,
+      commands,
+      keys,
+      this.options.idempotencySeconds * 1000,
+      this.logger,
+    );
     this.timer = setInterval(() => void this.flush(), this.options.flushIntervalMs);
     this.timer.unref();
   }
@@ -143,6 +157,10 @@ export class RedisStore implements GuardStore {
       };
       this.client.on('ready', ready);
     });
+  }
+
+  bind(orderId: string, digest: string, _now: number): Promise<OrderBinding> {
+    return this.bindings.bind(orderId, digest);
   }
 
   async prepare(order: Order, policy: Policy, now: number): Promise<Facts> {
@@ -194,6 +212,7 @@ export class RedisStore implements GuardStore {
   }
 
   commit(order: Order, evaluation: Evaluation, policy: Policy, now: number): void {
+    this.bindings.settle(order.orderId, evaluation, now);
     this.vouchers.trip(evaluation.effects.tripVouchers, now);
     for (const sample of historySamples(evaluation)) {
       this.history.add(sample.sku, order.currency, sample.unitPaid, policy);
@@ -277,7 +296,11 @@ export class RedisStore implements GuardStore {
   }
 
   private async flushNow(): Promise<void> {
-    const work: Array<Promise<unknown>> = [...this.history.flush(), ...this.vouchers.flush()];
+    const work: Array<Promise<unknown>> = [
+      ...this.history.flush(),
+      ...this.vouchers.flush(),
+      this.bindings.flush(),
+    ];
     const wall = Date.now();
     if (wall - this.lastSweep > 10_000) {
       this.lastSweep = wall;
