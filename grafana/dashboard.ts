@@ -2,6 +2,7 @@
 // The "Checkout price guard" Grafana dashboard as code, typed against @grafana/schema; scripts/build-dashboard.ts writes its JSON.
 
 import {
+  type AnnotationQuery,
   AxisPlacement,
   BigValueColorMode,
   BigValueGraphMode,
@@ -9,6 +10,7 @@ import {
   BigValueTextMode,
   type Dashboard,
   DashboardCursorSync,
+  type DashboardLink,
   type DataSourceRef,
   FieldColorModeId,
   type FieldConfigSource,
@@ -27,6 +29,7 @@ import {
   TooltipDisplayMode,
   VariableHide,
   VariableRefresh,
+  VariableSort,
   VisibilityMode,
   VizOrientation,
 } from '@grafana/schema';
@@ -45,6 +48,15 @@ export const DASHBOARD_UID = 'checkout-price-guard';
 
 /** Minutes a hold may wait for review before the queue SLA alert fires (prometheus/alerts.yml uses the same). */
 export const REVIEW_SLA_SECONDS = 15 * 60;
+
+/**
+ * The default of the `review_url` variable: where the service serving /review runs (the compose demo's guard).
+ * Viewers change it in the variable's box or with `?var-review_url=`; change it here for your own deployment.
+ */
+export const REVIEW_BASE_URL = 'http://localhost:3000';
+
+/** How many voucher codes the top-codes panels show at each point in time. */
+export const TOP_CODES = 10;
 
 /** One PromQL query of a panel. A type alias, not an interface, so it fits Panel's `targets` record type. */
 export type PromQuery = {
@@ -85,12 +97,34 @@ export type StatPanel = Omit<Panel, 'type' | 'options' | 'fieldConfig' | 'target
 /** Every panel of this dashboard. */
 export type GuardPanel = TimeSeriesPanel | StatPanel;
 
+/**
+ * A Prometheus annotation query: Grafana's annotation fields plus the data source's own (the query, its step, and
+ * how a result becomes an event's title, text and tags).
+ */
+export type PromAnnotation = AnnotationQuery & {
+  expr: string;
+  step: string;
+  titleFormat: string;
+  textFormat: string;
+  tagKeys: string;
+  useValueForTime: boolean;
+};
+
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax; panels follow the data source picker.
 const DATASOURCE: DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
 
 /** A metric's full name with the default prefix (the dashboard assumes the default `prefix`). */
 const m = (name: keyof typeof METRIC_NAMES) => `${DEFAULT_PREFIX}${METRIC_NAMES[name]}`;
 const RATE = '$__rate_interval';
+/** The matcher every query carries: the instances picked in the `instance` variable (all by default). */
+export const INSTANCE_MATCHER = 'instance=~"$instance"';
+/** A series selector of `metric` (a full name) on the picked instances, with more matchers if given. */
+const on = (metric: string, matchers = '') =>
+  `${metric}{${INSTANCE_MATCHER}${matchers === '' ? '' : `,${matchers}`}}`;
+/** The same for a metric of METRIC_NAMES. */
+const s = (name: keyof typeof METRIC_NAMES, matchers = '') => on(m(name), matchers);
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, resolved in the browser.
+const REVIEW_PAGE = '${review_url}/review/';
 
 const ORDERS_PER_SECOND = 'suffix: orders/s';
 
@@ -116,12 +150,31 @@ function queries(list: Array<[expr: string, legend: string]>): PromQuery[] {
   }));
 }
 
+/** A link from each series of a panel to the review page, for the series' voucher code. */
+interface DataLink {
+  title: string;
+  url: string;
+  targetBlank: boolean;
+}
+
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, resolved in the browser.
+const SERIES_VOUCHER = '${__field.labels.voucher}';
+
+/** The review page for the voucher of the series under the cursor. */
+const REVIEW_VOUCHER_LINK: DataLink = {
+  title: `Open the review page for voucher ${SERIES_VOUCHER}`,
+  url: `${REVIEW_PAGE}?voucher=${SERIES_VOUCHER}`,
+  targetBlank: true,
+};
+
 interface TimeSeriesSpec {
   title: string;
   description: string;
   gridPos: GridPos;
   unit: string;
   queries: Array<[expr: string, legend: string]>;
+  /** Data links on every series (e.g. to the review page for the series' voucher). */
+  links?: DataLink[];
   /** Threshold steps; drawn as dashed lines when more than the base step is given. */
   thresholds?: Step[];
   min?: number;
@@ -145,6 +198,7 @@ function timeseries(spec: TimeSeriesSpec): TimeSeriesPanel {
       defaults: {
         unit: spec.unit,
         ...(spec.min !== undefined ? { min: spec.min } : {}),
+        ...(spec.links !== undefined ? { links: spec.links } : {}),
         color: { mode: FieldColorModeId.PaletteClassic },
         thresholds: thresholds(steps),
         custom: {
@@ -221,11 +275,11 @@ function stat(spec: StatSpec): StatPanel {
 
 const at = (x: number, y: number, w: number, h: number): GridPos => ({ x, y, w, h });
 
-const evaluated = m('ordersEvaluated');
+const evaluated = s('ordersEvaluated');
 const holdRatio = (window: string) =>
-  `sum(rate(${evaluated}{decision="hold"}[${window}])) / sum(rate(${evaluated}[${window}]))`;
+  `sum(rate(${s('ordersEvaluated', 'decision="hold"')}[${window}])) / sum(rate(${evaluated}[${window}]))`;
 const quantile = (q: number, metric: string, by = 'le') =>
-  `histogram_quantile(${q}, sum by (${by}) (rate(${metric}_bucket[${RATE}])))`;
+  `histogram_quantile(${q}, sum by (${by}) (rate(${on(`${metric}_bucket`)}[${RATE}])))`;
 
 /** The panels, top to bottom: the 3 a.m. summary first, then decisions, money, speed, store, queue, vouchers. */
 export const panels: GuardPanel[] = [
@@ -259,7 +313,7 @@ export const panels: GuardPanel[] = [
       'Held orders waiting for a reviewer right now. Each is a customer whose order is not being packed.',
     gridPos: at(8, 0, 4, 4),
     unit: 'none',
-    expr: `sum(${m('queueHolds')}{status="pending"})`,
+    expr: `sum(${s('queueHolds', 'status="pending"')})`,
     thresholds: [
       [null, 'green'],
       [10, 'yellow'],
@@ -271,7 +325,7 @@ export const panels: GuardPanel[] = [
     description: `How long the oldest held order has waited for review. Red at the ${REVIEW_SLA_SECONDS / 60} min review SLA (PriceGuardReviewQueueSLA).`,
     gridPos: at(12, 0, 4, 4),
     unit: 's',
-    expr: `max(${m('queueOldestPendingAge')})`,
+    expr: `max(${s('queueOldestPendingAge')})`,
     thresholds: [
       [null, 'green'],
       [REVIEW_SLA_SECONDS * (2 / 3), 'yellow'],
@@ -284,7 +338,7 @@ export const panels: GuardPanel[] = [
       'Orders with a total of 0 while their lines list above 0, last hour, held or not. Anything above 0 is the pricing-glitch incident pattern: page.',
     gridPos: at(16, 0, 4, 4),
     unit: 'none',
-    expr: `sum(increase(${m('zeroTotalOrders')}[1h]))`,
+    expr: `sum(increase(${s('zeroTotalOrders')}[1h]))`,
     thresholds: [
       [null, 'green'],
       [0.5, 'red'],
@@ -297,7 +351,7 @@ export const panels: GuardPanel[] = [
       'Voucher codes suspended by the velocity rule in the last hour: a code redeemed far faster than normal, the leaked-voucher pattern.',
     gridPos: at(20, 0, 4, 4),
     unit: 'none',
-    expr: `sum(increase(${m('voucherVelocityTrips')}[1h]))`,
+    expr: `sum(increase(${s('voucherVelocityTrips')}[1h]))`,
     thresholds: [
       [null, 'green'],
       [0.5, 'red'],
@@ -314,7 +368,7 @@ export const panels: GuardPanel[] = [
     stacked: true,
     queries: [
       [`sum by (decision, mode) (rate(${evaluated}[${RATE}]))`, '{{decision}} ({{mode}})'],
-      [`sum(rate(${m('invalidOrders')}[${RATE}]))`, 'invalid (400)'],
+      [`sum(rate(${s('invalidOrders')}[${RATE}]))`, 'invalid (400)'],
     ],
   }),
   timeseries({
@@ -330,9 +384,9 @@ export const panels: GuardPanel[] = [
       [0.05, 'red'],
     ],
     queries: [
-      [`sum by (rule) (rate(${m('holds')}[${RATE}])) / scalar(sum(rate(${evaluated}[${RATE}])))`, '{{rule}}'],
+      [`sum by (rule) (rate(${s('holds')}[${RATE}])) / scalar(sum(rate(${evaluated}[${RATE}])))`, '{{rule}}'],
       [
-        `sum by (rule) (rate(${m('wouldHold')}[${RATE}])) / scalar(sum(rate(${evaluated}[${RATE}])))`,
+        `sum by (rule) (rate(${s('wouldHold')}[${RATE}])) / scalar(sum(rate(${evaluated}[${RATE}])))`,
         '{{rule}} (shadow: would hold)',
       ],
     ],
@@ -345,8 +399,8 @@ export const panels: GuardPanel[] = [
     unit: 'short',
     min: 0,
     queries: [
-      [`sum by (currency) (increase(${m('heldListValue')}[1h])) > 0`, '{{currency}} list value'],
-      [`sum by (currency) (increase(${m('heldDiscount')}[1h])) > 0`, '{{currency}} discount'],
+      [`sum by (currency) (increase(${s('heldListValue')}[1h])) > 0`, '{{currency}} list value'],
+      [`sum by (currency) (increase(${s('heldDiscount')}[1h])) > 0`, '{{currency}} discount'],
     ],
   }),
   timeseries({
@@ -392,8 +446,8 @@ export const panels: GuardPanel[] = [
       [0.001, 'red'],
     ],
     queries: [
-      [`sum(rate(${m('storeErrors')}[${RATE}]))`, 'all operations'],
-      [`sum by (operation) (rate(${m('storeErrors')}[${RATE}])) > 0`, '{{operation}}'],
+      [`sum(rate(${s('storeErrors')}[${RATE}]))`, 'all operations'],
+      [`sum by (operation) (rate(${s('storeErrors')}[${RATE}])) > 0`, '{{operation}}'],
     ],
   }),
   timeseries({
@@ -408,8 +462,8 @@ export const panels: GuardPanel[] = [
       [0.001, 'red'],
     ],
     queries: [
-      [`sum(rate(${m('faults')}[${RATE}]))`, 'all kinds'],
-      [`sum by (kind) (rate(${m('faults')}[${RATE}])) > 0`, '{{kind}}'],
+      [`sum(rate(${s('faults')}[${RATE}]))`, 'all kinds'],
+      [`sum by (kind) (rate(${s('faults')}[${RATE}])) > 0`, '{{kind}}'],
     ],
   }),
   timeseries({
@@ -424,7 +478,7 @@ export const panels: GuardPanel[] = [
       [10, 'yellow'],
       [50, 'red'],
     ],
-    queries: [[`sum by (status) (${m('queueHolds')})`, '{{status}}']],
+    queries: [[`sum by (status) (${s('queueHolds')})`, '{{status}}']],
   }),
   timeseries({
     title: 'Oldest pending hold age',
@@ -437,7 +491,7 @@ export const panels: GuardPanel[] = [
       [REVIEW_SLA_SECONDS * (2 / 3), 'yellow'],
       [REVIEW_SLA_SECONDS, 'red'],
     ],
-    queries: [[`max(${m('queueOldestPendingAge')})`, 'oldest pending']],
+    queries: [[`max(${s('queueOldestPendingAge')})`, 'oldest pending']],
   }),
   timeseries({
     title: 'Reviewer actions and webhooks per minute',
@@ -447,14 +501,14 @@ export const panels: GuardPanel[] = [
     unit: 'suffix: /min',
     min: 0,
     queries: [
-      [`sum by (action) (rate(${m('reviewerActions')}[${RATE}])) * 60 > 0`, '{{action}}'],
-      [`sum by (outcome) (rate(${m('webhookDeliveries')}[${RATE}])) * 60`, 'webhook {{outcome}}'],
+      [`sum by (action) (rate(${s('reviewerActions')}[${RATE}])) * 60 > 0`, '{{action}}'],
+      [`sum by (outcome) (rate(${s('webhookDeliveries')}[${RATE}])) * 60`, 'webhook {{outcome}}'],
     ],
   }),
   timeseries({
     title: 'Voucher velocity trips by code (rolling 1 h)',
     description:
-      'Voucher codes suspended for a redemption surge in the last hour. Configured codes are named; any other code shows as "other": find it in the review queue (filter by rule voucher_velocity).',
+      'Voucher codes suspended for a redemption surge in the last hour. Codes the policy declares are named; any other code shows as "other": find it in the review queue (filter by rule voucher_velocity). Click a bar for the review page.',
     gridPos: at(0, 36, 12, 8),
     unit: 'none',
     min: 0,
@@ -463,7 +517,8 @@ export const panels: GuardPanel[] = [
       [null, 'green'],
       [0.5, 'red'],
     ],
-    queries: [[`sum by (voucher) (increase(${m('voucherVelocityTrips')}[1h])) > 0`, '{{voucher}}']],
+    links: [REVIEW_VOUCHER_LINK],
+    queries: [[`sum by (voucher) (increase(${s('voucherVelocityTrips')}[1h])) > 0`, '{{voucher}}']],
   }),
   timeseries({
     title: 'Voucher holds per second by rule',
@@ -473,8 +528,99 @@ export const panels: GuardPanel[] = [
     unit: ORDERS_PER_SECOND,
     min: 0,
     stacked: true,
-    queries: [[`sum by (rule) (rate(${m('holds')}{rule=~"voucher_.*"}[${RATE}]))`, '{{rule}}']],
+    queries: [[`sum by (rule) (rate(${s('holds', 'rule=~"voucher_.*"')}[${RATE}]))`, '{{rule}}']],
   }),
+  timeseries({
+    title: `Top ${TOP_CODES} voucher codes by redemptions per minute`,
+    description: `Orders carrying each voucher code per minute, the ${TOP_CODES} busiest codes at each moment: a leak shows as one code climbing long before it trips. Codes the policy declares are named (at most 200), all others add up in "other". Click a line for the review page.`,
+    gridPos: at(0, 44, 12, 8),
+    unit: 'suffix: /min',
+    min: 0,
+    links: [REVIEW_VOUCHER_LINK],
+    queries: [
+      [
+        `topk(${TOP_CODES}, sum by (voucher) (rate(${s('voucherRedemptions')}[${RATE}])) * 60)`,
+        '{{voucher}}',
+      ],
+    ],
+  }),
+  timeseries({
+    title: `Top ${TOP_CODES} voucher codes by discount given (rolling 1 h)`,
+    description: `Voucher discount claimed by evaluated orders in the last hour, per code and currency, in MINOR units (whole rupiah for IDR): what a code is costing, held or not. The ${TOP_CODES} costliest at each moment; undeclared codes add up in "other".`,
+    gridPos: at(12, 44, 12, 8),
+    unit: 'short',
+    min: 0,
+    links: [REVIEW_VOUCHER_LINK],
+    queries: [
+      [
+        `topk(${TOP_CODES}, sum by (voucher, currency) (increase(${s('voucherDiscount')}[1h])))`,
+        '{{voucher}} {{currency}}',
+      ],
+    ],
+  }),
+  timeseries({
+    title: 'Money at stake in pending holds',
+    description:
+      'Pending holds per currency, in MINOR units: their list value, the discount they would give away, and what they would collect. This is what an incident puts at risk until someone decides; empty when the store does not report it.',
+    gridPos: at(0, 52, 12, 8),
+    unit: 'short',
+    min: 0,
+    queries: [[`sum by (currency, amount) (${s('pendingValue')})`, '{{currency}} {{amount}}']],
+  }),
+  timeseries({
+    title: 'Orders let through by exceptions',
+    description:
+      'Orders per minute on which a configured policy exception set a rule aside (intended free staff orders, partner prices), by rule. They never count toward the zero-total page; a sudden rise means an exception is wider than meant.',
+    gridPos: at(12, 52, 6, 8),
+    unit: 'suffix: /min',
+    min: 0,
+    queries: [[`sum by (rule) (rate(${s('exceptedOrders')}[${RATE}])) * 60 > 0`, '{{rule}}']],
+  }),
+  timeseries({
+    title: 'Webhook outbox',
+    description:
+      'Webhook deliveries waiting per instance. Normally 0 between decisions; a line that never returns to 0 and keeps rising means the storefront endpoint is failing (PriceGuardWebhookOutboxGrowing).',
+    gridPos: at(18, 52, 6, 8),
+    unit: 'none',
+    min: 0,
+    thresholds: [
+      [null, 'green'],
+      [100, 'yellow'],
+      [1000, 'red'],
+    ],
+    queries: [[`max by (instance) (${s('webhookOutbox')})`, '{{instance}}']],
+  }),
+];
+
+/** Marks every voucher velocity trip on the time series panels, titled with the code. */
+export const voucherTripAnnotation: PromAnnotation = {
+  name: 'Voucher trips',
+  datasource: DATASOURCE,
+  enable: true,
+  hide: false,
+  iconColor: 'red',
+  expr: `sum by (voucher) (increase(${s('voucherVelocityTrips')}[1m])) > 0`,
+  step: '1m',
+  titleFormat: 'Voucher {{voucher}} tripped',
+  textFormat: 'Orders using it are held until on-call clears it (runbook: PriceGuardVoucherVelocityTripped).',
+  tagKeys: 'voucher',
+  useValueForTime: false,
+};
+
+/** The links at the top of the dashboard. */
+export const links: DashboardLink[] = [
+  {
+    title: 'Review queue',
+    type: 'link',
+    url: REVIEW_PAGE,
+    icon: 'external link',
+    tooltip: 'The review page: held orders, decide them one by one or in bulk (set the review_url variable)',
+    targetBlank: true,
+    asDropdown: false,
+    includeVars: false,
+    keepTime: false,
+    tags: [],
+  },
 ];
 
 /** The dashboard, checked against Grafana's Dashboard type. */
@@ -493,8 +639,8 @@ export const dashboard = {
   time: { from: 'now-3h', to: 'now' },
   fiscalYearStartMonth: 0,
   liveNow: false,
-  links: [],
-  annotations: { list: [] },
+  links,
+  annotations: { list: [voucherTripAnnotation] },
   templating: {
     list: [
       {
@@ -507,6 +653,33 @@ export const dashboard = {
         refresh: VariableRefresh.onDashboardLoad,
         regex: '',
         options: [],
+      },
+      {
+        name: 'instance',
+        label: 'Instance',
+        description: 'Guard instances to show; every panel and annotation filters on it.',
+        type: 'query',
+        datasource: DATASOURCE,
+        query: { query: `label_values(${m('ordersEvaluated')}, instance)`, refId: 'instance' },
+        current: { text: ['All'], value: ['$__all'] },
+        includeAll: true,
+        allValue: '.*',
+        multi: true,
+        hide: VariableHide.dontHide,
+        refresh: VariableRefresh.onTimeRangeChanged,
+        sort: VariableSort.alphabeticalAsc,
+        regex: '',
+        options: [],
+      },
+      {
+        name: 'review_url',
+        label: 'Review page',
+        description: 'Base URL of the service that serves /review; the links to the review page use it.',
+        type: 'textbox',
+        query: REVIEW_BASE_URL,
+        current: { text: REVIEW_BASE_URL, value: REVIEW_BASE_URL },
+        hide: VariableHide.dontHide,
+        options: [{ selected: true, text: REVIEW_BASE_URL, value: REVIEW_BASE_URL }],
       },
     ],
   },

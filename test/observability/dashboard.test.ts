@@ -9,10 +9,14 @@ import {
   dashboard,
   dashboardJson,
   type GuardPanel,
+  INSTANCE_MATCHER,
+  links,
   metricsIn,
   panels,
+  REVIEW_BASE_URL,
   type StatPanel,
   type TimeSeriesPanel,
+  voucherTripAnnotation,
 } from '../../grafana/dashboard';
 import { buildDashboard } from '../../scripts/build-dashboard';
 import { DEFAULT_PREFIX, METRIC_NAMES } from '../../src/observability/metrics';
@@ -20,6 +24,12 @@ import { DEFAULT_PREFIX, METRIC_NAMES } from '../../src/observability/metrics';
 const ROOT = join(__dirname, '..', '..');
 
 const known = new Set(Object.values(METRIC_NAMES).map((name) => `${DEFAULT_PREFIX}${name}`));
+
+/** Every metric selector of an expression that does not filter on the picked instances. */
+function unfiltered(expr: string): string[] {
+  const selectors = expr.match(new RegExp(`\\b${DEFAULT_PREFIX}[a-z_]+(\\{[^}]*\\})?`, 'g')) ?? [];
+  return selectors.filter((selector) => !selector.includes(`{${INSTANCE_MATCHER}`));
+}
 
 describe('grafana/dashboards/checkout-price-guard.json', () => {
   it('is exactly what grafana/dashboard.ts generates (run `npm run dashboard` after editing it)', () => {
@@ -55,6 +65,10 @@ describe.each(panels.map((panel) => [panel.title, panel] as [string, GuardPanel]
       for (const target of panel.targets) expect(target.datasource).toEqual(panel.datasource);
     });
 
+    it('filters every metric it reads on the instance variable', () => {
+      for (const target of panel.targets) expect(unfiltered(target.expr)).toEqual([]);
+    });
+
     it('queries only metrics src/metrics.ts defines, with unique refIds', () => {
       expect(panel.targets.length).toBeGreaterThan(0);
       expect(new Set(panel.targets.map((target) => target.refId)).size).toBe(panel.targets.length);
@@ -66,6 +80,55 @@ describe.each(panels.map((panel) => [panel.title, panel] as [string, GuardPanel]
     });
   },
 );
+
+describe('variables, links and annotations', () => {
+  const variables = dashboard.templating.list;
+
+  it('offers an instance picker (all by default) that every query and annotation uses', () => {
+    expect(variables.find((variable) => variable.name === 'instance')).toMatchObject({
+      type: 'query',
+      multi: true,
+      includeAll: true,
+      allValue: '.*',
+      datasource: { type: 'prometheus' },
+      query: { query: `label_values(${DEFAULT_PREFIX}orders_evaluated_total, instance)` },
+    });
+    expect(unfiltered(voucherTripAnnotation.expr)).toEqual([]);
+    expect(unfiltered('checkout_price_guard_holds_total{rule="x"}')).toHaveLength(1); // the check bites
+  });
+
+  it('links to the review page through a review_url variable viewers can set', () => {
+    expect(variables.find((variable) => variable.name === 'review_url')).toMatchObject({
+      type: 'textbox',
+      query: REVIEW_BASE_URL,
+    });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax
+    expect(links).toEqual([expect.objectContaining({ type: 'link', url: '${review_url}/review/' })]);
+    const voucherPanels = panels.filter((panel) => panel.targets.some((t) => /by \(voucher/.test(t.expr)));
+    expect(voucherPanels.length).toBeGreaterThanOrEqual(3);
+    for (const panel of voucherPanels) {
+      expect(panel.fieldConfig.defaults.links).toEqual([
+        expect.objectContaining({
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax
+          url: '${review_url}/review/?voucher=${__field.labels.voucher}',
+        }),
+      ]);
+    }
+  });
+
+  it('marks voucher trips as annotations titled with the code', () => {
+    expect(dashboard.annotations.list).toEqual([voucherTripAnnotation]);
+    expect(metricsIn(voucherTripAnnotation.expr)).toEqual([`${DEFAULT_PREFIX}voucher_velocity_trips_total`]);
+    expect(voucherTripAnnotation).toMatchObject({ enable: true, tagKeys: 'voucher' });
+    expect(voucherTripAnnotation.titleFormat).toContain('{{voucher}}');
+  });
+
+  it('bounds the top-codes panels with topk', () => {
+    const top = panels.filter((panel) => /^Top \d+ voucher codes/.test(panel.title));
+    expect(top).toHaveLength(2);
+    for (const panel of top) expect(panel.targets[0]!.expr).toMatch(/^topk\(10, /);
+  });
+});
 
 describe('layout', () => {
   it('gives every panel a unique id and a place inside 24 columns, with no two panels overlapping', () => {
@@ -101,6 +164,11 @@ describe('layout', () => {
       /Review queue depth/,
       /Oldest pending hold/,
       /Voucher/,
+      /Top \d+ voucher codes by redemptions/,
+      /Top \d+ voucher codes by discount/,
+      /Money at stake in pending holds/,
+      /let through by exceptions/,
+      /Webhook outbox/,
     ]) {
       expect(titles).toMatch(topic);
     }
