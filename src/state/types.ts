@@ -259,8 +259,80 @@ export interface StateControls {
   resetHistory(sku: string, actor: string, now: number): Promise<void>;
 }
 
+/** One webhook endpoint as the outbox routes events to it: a stable id and the event types it takes. */
+export interface OutboxRoute {
+  /** Stable across restarts and instances (derived from the endpoint's URL); letters, digits, `_` and `-`. */
+  id: string;
+  /** Event types (`order.held`, `order.released`, `order.cancelled`, `voucher.tripped`) it subscribes to. */
+  events: readonly string[];
+}
+
+/** What a delivery worker asks the outbox for. */
+export interface OutboxClaimRequest {
+  /** The endpoints this worker delivers to; events are routed to every endpoint subscribed to their type. */
+  routes: readonly OutboxRoute[];
+  /** Most deliveries to claim. */
+  limit: number;
+  /** How long a claimed delivery is this worker's, in ms; after that another worker may attempt it again. */
+  leaseMs: number;
+  /** Most deliveries waiting per endpoint; an event beyond that is dropped (and counted). */
+  maxPending: number;
+}
+
+/** One claimed delivery: an event for one endpoint, leased to the worker that claimed it. */
+export interface OutboxDelivery {
+  endpointId: string;
+  eventId: string;
+  /** 1 for the first attempt; counts every claim, including one whose worker died. */
+  attempt: number;
+  /** The event's JSON, exactly as it is sent and signed. */
+  body: string;
+}
+
+/** The answer to a claim. */
+export interface OutboxClaim {
+  deliveries: OutboxDelivery[];
+  /** Deliveries waiting or in flight for the routes, plus events not yet routed. */
+  pending: number;
+  /** Events dropped because an endpoint's deliveries had reached `maxPending` (a running total). */
+  dropped: number;
+  /** Milliseconds until the next delivery is due, or undefined when none is waiting. */
+  nextDueInMs: number | undefined;
+}
+
+/**
+ * Where webhook events wait until an endpoint has taken them: part of the store, so in Redis they survive a
+ * crash and every instance sharing the store shares them. The store records `order.held` and the decision
+ * events atomically with the hold and the decision, once a worker has claimed at least once (before that, no
+ * endpoint is configured and nothing is recorded). Delivery is at least once: a claimed delivery is leased,
+ * and one whose worker dies is claimed again when its lease runs out.
+ */
+export interface EventOutbox {
+  /** True when the outbox outlives the process (Redis); false for the embedded store. */
+  readonly durable: boolean;
+  /** Records an event not tied to a hold (a voucher trip). Resolves false if it was already recorded. */
+  publish(event: { id: string; type: string }): Promise<boolean>;
+  /** Routes newly recorded events to the endpoints and leases up to `limit` due deliveries to the caller. */
+  claim(request: OutboxClaimRequest): Promise<OutboxClaim>;
+  /**
+   * Ends a claimed attempt: without `retryInMs` the delivery is done (delivered, or given up); with it the
+   * delivery is due again after that many ms. Resolves false when the lease was lost (another worker claimed it).
+   */
+  settle(delivery: OutboxDelivery, outcome: { retryInMs?: number }): Promise<boolean>;
+  /** Deliveries waiting or in flight for these routes, plus events not yet routed. */
+  size(routes: readonly OutboxRoute[]): Promise<number>;
+}
+
 /**
  * A whole store: the guard's state, the review queue and the controls over them. The embedded `MemoryStore` and
  * the `RedisStore` implement it; pass the same instance to `priceGuard({ store })` and `reviewRouter({ store })`.
  */
 export interface GuardStore extends GuardState, ReviewQueue, StateControls {}
+
+/**
+ * A store that keeps the webhook outbox (both shipped stores do). The review router delivers from it; with a store
+ * without one, the router keeps decision events in process memory instead.
+ */
+export interface OutboxStore {
+  readonly outbox: EventOutbox;
+}

@@ -13,6 +13,7 @@ import {
 } from '../../core/facts';
 import type { Order } from '../../core/order';
 import { type Policy, velocityFor } from '../../core/policy';
+import { eventFor, heldEvent, trippedEvent } from '../events';
 import { historySamples } from '../history';
 import type {
   AuditEntry,
@@ -68,7 +69,7 @@ interface VoucherCounters {
 const MINUTE = 60_000;
 
 /** In-memory GuardStore. Everything is lost on restart: production runs use the RedisStore. */
-export class MemoryStore implements GuardStore {
+export class MemoryStore implements GuardStore, OutboxStore {
   private readonly maxSkus: number;
   private readonly idempotencyMs: number;
   private readonly maxSeenOrders: number;
@@ -86,6 +87,8 @@ export class MemoryStore implements GuardStore {
   /** Orders by id, oldest first, for the idempotency window: the content bound, the verdict, facts, reservations. */
   private readonly seenOrders = new Map<string, SeenOrder>();
   private readonly queue: MemoryHoldQueue;
+  /** The webhook outbox: held, decision and trip events, recorded once a webhook worker has claimed. */
+  readonly outbox = new MemoryOutbox();
 
   constructor(options: MemoryStoreOptions = {}) {
     this.maxSkus = options.maxSkus ?? 100_000;
@@ -168,7 +171,10 @@ export class MemoryStore implements GuardStore {
 
   async hold(order: Order, evaluation: Evaluation, _policy: Policy, now: number) {
     const created = await this.queue.create(order, evaluation, now);
-    if (created.created) this.applyEffects(evaluation, now);
+    if (created.created) {
+      this.outbox.record(heldEvent(created.held));
+      this.applyEffects(evaluation, now);
+    }
     return created;
   }
 
@@ -198,6 +204,7 @@ export class MemoryStore implements GuardStore {
 
   async decide(request: DecisionRequest): Promise<TransitionResult> {
     const result = await this.queue.decide(request);
+    if (result.ok) this.outbox.record(eventFor(result.held));
     if (result.ok && request.to === 'rejected') this.release(request.orderId, result.held.order);
     return result;
   }
@@ -279,7 +286,10 @@ export class MemoryStore implements GuardStore {
   private applyEffects(evaluation: Evaluation, now: number): void {
     for (const code of evaluation.effects.tripVouchers) {
       const counters = this.vouchers.get(code);
-      if (counters && counters.trippedAt === undefined) counters.trippedAt = now;
+      if (counters && counters.trippedAt === undefined) {
+        counters.trippedAt = now;
+        this.outbox.record(trippedEvent(code, now));
+      }
     }
   }
 

@@ -22,6 +22,9 @@ const SCRIPT_FILES = {
   holdSweep: 'hold-sweep-1.lua',
   orderBind: 'order-bind-1.lua',
   holdPage: 'hold-page-1.lua',
+  outboxClaim: 'outbox-claim-1.lua',
+  outboxSettle: 'outbox-settle-1.lua',
+  outboxPublish: 'outbox-publish-1.lua',
 } as const;
 
 /** The name of one script. */

@@ -4,6 +4,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Evaluation } from '../../core/evaluate';
 import type { Order } from '../../core/order';
+import { decisionEvent, heldEvent } from '../events';
 import {
   type CursorPosition,
   decodeCursor,
@@ -106,6 +107,8 @@ export class RedisHoldQueue implements ReviewQueue {
       JSON.stringify(audit),
       this.limits.maxAuditEntries,
       this.limits.maxOrderAuditEntries,
+      // The script records it in the webhook outbox only while a webhook worker runs.
+      JSON.stringify(heldEvent(held)),
       ...indexes,
     )) as Array<number | string>;
     if (Number(reply[0]) === 1) return { held, created: true };
@@ -263,7 +266,7 @@ export class RedisHoldQueue implements ReviewQueue {
 
   async claim(orderId: string, actor: string, now: number): Promise<TransitionResult> {
     const audit: AuditEntry = { at: now, actor, action: 'claimed', orderId };
-    return this.transition(['claim', orderId, now, actor, -1, '', '', JSON.stringify(audit)]);
+    return this.transition(['claim', orderId, now, actor, -1, '', '', JSON.stringify(audit)], '');
   }
 
   async decide(request: DecisionRequest): Promise<TransitionResult> {
@@ -275,16 +278,30 @@ export class RedisHoldQueue implements ReviewQueue {
       note: request.note,
     };
     const resolution = { by: request.actor, at: request.now, note: request.note };
-    return this.transition([
-      'decide',
-      request.orderId,
-      request.now,
-      request.actor,
-      request.expectedVersion ?? -1,
-      request.to,
-      JSON.stringify(resolution),
-      JSON.stringify(audit),
-    ]);
+    // Recorded with the decision in the same script (while a webhook worker runs); the router's eventFor(held)
+    // builds the same event, with the same id, for in-process listeners.
+    const event = JSON.stringify(
+      decisionEvent({
+        orderId: request.orderId,
+        to: request.to,
+        at: request.now,
+        actor: request.actor,
+        note: request.note,
+      }),
+    );
+    return this.transition(
+      [
+        'decide',
+        request.orderId,
+        request.now,
+        request.actor,
+        request.expectedVersion ?? -1,
+        request.to,
+        JSON.stringify(resolution),
+        JSON.stringify(audit),
+      ],
+      event,
+    );
   }
 
   async audit(entry: AuditEntry): Promise<void> {
@@ -332,13 +349,15 @@ export class RedisHoldQueue implements ReviewQueue {
     return Number(await this.commands.holdSweep(this.base, now, limit));
   }
 
-  private async transition(args: Array<string | number>): Promise<TransitionResult> {
+  /** `event`: the decision's webhook event JSON, recorded with the decision in the same script ('' for none). */
+  private async transition(args: Array<string | number>, event: string): Promise<TransitionResult> {
     const reply = (await this.commands.holdTransition(
       this.base,
       ...args,
       this.limits.maxAuditEntries,
       this.limits.maxOrderAuditEntries,
       this.limits.decidedRetentionSeconds * 1000,
+      event,
     )) as string[];
     const status = reply[0] as 'ok' | 'not_found' | 'already_decided' | 'version_conflict';
     if (status === 'not_found') return { ok: false, reason: 'not_found' };

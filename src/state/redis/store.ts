@@ -7,6 +7,7 @@ import { type Facts, historyKey, NO_FACTS, type SkuHistory, type VoucherState } 
 import type { Order } from '../../core/order';
 import type { Policy } from '../../core/policy';
 import type { Logger } from '../../guard';
+import { trippedEvent } from '../events';
 import { historySamples } from '../history';
 import type {
   AuditEntry,
@@ -97,7 +98,7 @@ const DEFAULTS = {
  * buffered and written every `flushIntervalMs`; facts come from a local cache refreshed in the background.
  * See docs/redis.md.
  */
-export class RedisStore implements GuardStore {
+export class RedisStore implements GuardStore, OutboxStore {
   private readonly client: Redis | Cluster;
   private readonly options: typeof DEFAULTS;
   private readonly logger: Logger;
@@ -124,7 +125,14 @@ export class RedisStore implements GuardStore {
     this.logger = options.logger ?? SILENT;
     const commands = registerCommands(this.client);
     this.history = new RedisPriceHistory(this.client, commands, keys, this.options, this.logger);
-    this.vouchers = new RedisVoucherCounters(commands, keys, this.options, this.logger);
+    this.outbox = new RedisOutbox(this.client, commands, keys.queue);
+    // voucher.tripped (issue 14): published by the instance that wrote the trip, once per trip (its id is derived
+    // from the code and the trip time Redis keeps, and the outbox records each id once).
+    this.vouchers = new RedisVoucherCounters(commands, keys, this.options, this.logger, (code, trippedAt) => {
+      this.outbox.publish(trippedEvent(code, trippedAt)).catch((error) => {
+        this.logger.warn({ err: error, voucher: code }, 'price guard: could not record voucher.tripped');
+      });
+    });
     this.queue = new RedisHoldQueue(this.client, commands, keys.queue, this.options);
     this.bindings = new RedisOrderBindings(
       this.client,

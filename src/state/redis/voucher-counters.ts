@@ -85,6 +85,8 @@ export class RedisVoucherCounters {
     private readonly keys: RedisKeys,
     private readonly options: VoucherCounterOptions,
     private readonly logger: Logger,
+    /** Called after this process wrote a trip, with the trip time Redis keeps (the first instance's). */
+    private readonly onTripped: (code: string, trippedAt: number) => void = () => {},
   ) {}
 
   /**
@@ -373,6 +375,7 @@ export class RedisVoucherCounters {
       fetchedAt: Date.now(),
     };
     if (tripped !== undefined) entry.localTrippedAt = undefined;
+    if (trip && tripped !== undefined) this.onTripped(entry.code, tripped);
     if (!reserve) return undefined;
     const limit = Number(reply[6]);
     return {

@@ -3,7 +3,8 @@
 -- KEYS[1] base `{p:q}`; suffixes :h:<id> hold hash (b base JSON, s status, v version, u updatedAt, h heldAt,
 -- a assignee, r resolution JSON, x JSON list of its index suffixes), :a:<id> the order's audit list, :audit the
 -- global audit list, index sorted sets (all, s:<status>, rule:<id>, sku:<sku>, vch:<code>) scored by heldAt.
--- ARGV: orderId, heldAt, base JSON, audit JSON, maxAudit, maxOrderAudit, index suffixes...
+-- ARGV: orderId, heldAt, base JSON, audit JSON, maxAudit, maxOrderAudit, order.held event JSON (webhook outbox;
+--   '' for none), index suffixes...
 -- Output: {1} when created, {0, hold fields...} when the order was already held.
 
 local base = KEYS[1]
@@ -15,7 +16,7 @@ if redis.call('EXISTS', hold) == 1 then
   return out
 end
 local indexes = {}
-for n = 7, #ARGV do
+for n = 8, #ARGV do
   redis.call('ZADD', base .. ':' .. ARGV[n], ARGV[2], id)
   indexes[#indexes + 1] = ARGV[n]
 end
@@ -24,6 +25,18 @@ redis.call('LPUSH', base .. ':audit', ARGV[4])
 redis.call('LTRIM', base .. ':audit', 0, tonumber(ARGV[5]) - 1)
 redis.call('LPUSH', base .. ':a:' .. id, ARGV[4])
 redis.call('LTRIM', base .. ':a:' .. id, 0, tonumber(ARGV[6]) - 1)
+
+-- [outbox] Webhook outbox (issue 14): the order.held event is recorded in this same script, atomically with the
+-- hold. Recorded only while a webhook worker runs (:ob:cfg exists); outbox-claim-1.lua routes it.
+local outboxMax = tonumber(redis.call('HGET', base .. ':ob:cfg', 'max') or '0')
+if ARGV[7] ~= '' and outboxMax > 0 then
+  if redis.call('LLEN', base .. ':ob:in') < outboxMax then
+    redis.call('RPUSH', base .. ':ob:in', ARGV[7])
+  else
+    redis.call('HINCRBY', base .. ':ob:cfg', 'dropped', 1)
+  end
+end
+-- [/outbox]
 
 -- [aggregates] Queue aggregates of pending holds (kept exact here and in hold-transition, never by scanning). This block reads the
 -- hold back from its hash, so it does not depend on the ARGV layout above.

@@ -1,7 +1,8 @@
 -- src/state/redis/lua/hold-transition-1.lua
 -- Claims or decides a pending hold, checking status (and version for decisions) atomically.
 -- KEYS[1] base `{p:q}`. ARGV: kind ('claim' | 'decide'), orderId, now, actor, expectedVersion (-1 any),
---   to ('approved' | 'rejected'), resolution JSON, audit JSON, maxAudit, maxOrderAudit.
+--   to ('approved' | 'rejected'), resolution JSON, audit JSON, maxAudit, maxOrderAudit, decidedRetentionMs,
+--   decision event JSON (webhook outbox; '' for none).
 -- Output: {status ('ok' | 'not_found' | 'already_decided' | 'version_conflict'), hold fields...}.
 
 local base = KEYS[1]
@@ -28,6 +29,18 @@ else
   redis.call('ZREM', base .. ':s:pending', id)
   redis.call('ZADD', base .. ':s:' .. ARGV[6], heldAt, id)
   if tonumber(ARGV[11]) > 0 then redis.call('ZADD', base .. ':expiry', tonumber(ARGV[3]) + tonumber(ARGV[11]), id) end
+  -- [outbox] Webhook outbox (issue 14): the decision's event is recorded in this same script, so no crash can
+  -- separate the decision from its order.released / order.cancelled event. Recorded only while a webhook worker
+  -- runs (:ob:cfg exists); outbox-claim-1.lua routes it to the endpoints.
+  local outboxMax = tonumber(redis.call('HGET', base .. ':ob:cfg', 'max') or '0')
+  if (ARGV[12] or '') ~= '' and outboxMax > 0 then
+    if redis.call('LLEN', base .. ':ob:in') < outboxMax then
+      redis.call('RPUSH', base .. ':ob:in', ARGV[12])
+    else
+      redis.call('HINCRBY', base .. ':ob:cfg', 'dropped', 1)
+    end
+  end
+  -- [/outbox]
 end
 redis.call('LPUSH', base .. ':audit', ARGV[8])
 redis.call('LTRIM', base .. ':audit', 0, tonumber(ARGV[9]) - 1)

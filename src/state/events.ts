@@ -1,0 +1,126 @@
+// src/state/events.ts
+// The events the store records for webhooks (held, released, cancelled, voucher tripped), with stable ids.
+
+import { createHash } from 'node:crypto';
+import { MESSAGES } from '../core/messages';
+import type { EventType } from '../core/webhook-contract';
+import type { HeldOrder } from './types';
+
+export { DEFAULT_EVENT_TYPES, EVENT_TYPES, type EventType } from '../core/webhook-contract';
+
+/** Fields every event has. The body is what the Standard Webhooks payload recommends, with the data at the top level. */
+interface EventBase {
+  /**
+   * The event's id, also sent as the `webhook-id` header. The same event always has the same id (it is derived
+   * from what happened, not drawn at random), so a receiver deduplicates by it across retries and restarts.
+   */
+  id: string;
+  /** When it happened, ISO 8601 in UTC (the Standard Webhooks `timestamp`). */
+  timestamp: string;
+  /** When it happened, epoch milliseconds. */
+  at: number;
+}
+
+/** `order.held`: the guard held an order for review; do not ship it yet. */
+export interface HeldEvent extends EventBase {
+  type: 'order.held';
+  orderId: string;
+  /** The rules that held it. */
+  rules: string[];
+  skus: string[];
+  vouchers: string[];
+  currency: string;
+  /** The order's total, list value and discounts, in minor units of `currency`. */
+  total: number;
+  listValue: number;
+  discount: number;
+  /** What to tell the shopper while the order is checked, in English and Indonesian. */
+  shopperMessage: { en: string; id: string };
+}
+
+/** `order.released` (fulfil the order) or `order.cancelled` (cancel and refund it): a reviewer decided. */
+export interface ReviewEvent extends EventBase {
+  type: 'order.released' | 'order.cancelled';
+  orderId: string;
+  /** Token name of the reviewer who decided. */
+  actor: string;
+  /** The reviewer's note (internal; not for the shopper). */
+  note: string;
+  /** What to tell the shopper, in English and Indonesian (from MESSAGES). */
+  shopperMessage: { en: string; id: string };
+}
+
+/** `voucher.tripped`: a code's redemptions outran its velocity limit; its orders are held until it is cleared. */
+export interface VoucherTrippedEvent extends EventBase {
+  type: 'voucher.tripped';
+  voucher: string;
+}
+
+/** Any event the store records. */
+export type GuardEvent = HeldEvent | ReviewEvent | VoucherTrippedEvent;
+
+/**
+ * The id of an event: `evt_` and 32 hex digits of the SHA-256 of its type, subject and time. Deterministic, so
+ * the store, a retried script call and the router's in-process event all name one event alike.
+ */
+export function eventId(type: EventType, subject: string, at: number): string {
+  return `evt_${createHash('sha256').update(`${type}\n${subject}\n${at}`).digest('hex').slice(0, 32)}`;
+}
+
+function base(type: EventType, subject: string, at: number): EventBase {
+  return { id: eventId(type, subject, at), timestamp: new Date(at).toISOString(), at };
+}
+
+/** The `order.held` event of a newly stored hold. */
+export function heldEvent(held: HeldOrder): HeldEvent {
+  return {
+    ...base('order.held', held.orderId, held.heldAt),
+    type: 'order.held',
+    orderId: held.orderId,
+    rules: held.rules,
+    skus: held.skus,
+    vouchers: held.vouchers,
+    currency: held.currency,
+    total: held.order.total,
+    listValue: held.listValue,
+    discount: held.discount,
+    shopperMessage: { en: MESSAGES.en.held, id: MESSAGES.id.held },
+  };
+}
+
+/** The event of a decision: released for `approved`, cancelled for `rejected`. */
+export function decisionEvent(decision: {
+  orderId: string;
+  to: 'approved' | 'rejected';
+  at: number;
+  actor: string;
+  note: string;
+}): ReviewEvent {
+  const released = decision.to === 'approved';
+  const type = released ? 'order.released' : 'order.cancelled';
+  const key = released ? 'released' : 'cancelled';
+  return {
+    ...base(type, decision.orderId, decision.at),
+    type,
+    orderId: decision.orderId,
+    actor: decision.actor,
+    note: decision.note,
+    shopperMessage: { en: MESSAGES.en[key], id: MESSAGES.id[key] },
+  };
+}
+
+/** The event of a decided hold (the same event, with the same id, that the store recorded with the decision). */
+export function eventFor(held: HeldOrder): ReviewEvent {
+  return decisionEvent({
+    orderId: held.orderId,
+    to: held.status === 'approved' ? 'approved' : 'rejected',
+    at: held.resolution?.at ?? held.updatedAt,
+    actor: held.resolution?.by ?? '',
+    note: held.resolution?.note ?? '',
+  });
+}
+
+/** The `voucher.tripped` event of a code tripped at `at` (the trip time the store keeps). */
+export function trippedEvent(code: string, at: number): VoucherTrippedEvent {
+  return { ...base('voucher.tripped', code, at), type: 'voucher.tripped', voucher: code };
+}
