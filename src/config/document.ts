@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import type { Problem } from '../core/order';
+import type { Problem } from '../core/problems';
 
 /** The document in a file, or the one problem that stopped it being read. */
 export type DocumentResult = { ok: true; data: unknown; text: string } | { ok: false; problem: Problem };
@@ -20,6 +20,10 @@ export function readDocument(path: string): DocumentResult {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     return { ok: false, problem: { path: '', message: `cannot read the file: ${(error as Error).message}` } };
+  }
+  if (text.trim() === '') {
+    // An empty file is a mistake (a truncated write, a bad mount), not a request for the defaults.
+    return { ok: false, problem: { path: '', message: 'the file is empty' } };
   }
   const yaml = isYamlPath(path);
   try {

@@ -3,7 +3,8 @@
 
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { DEFAULT_ORDER_LIMITS, type OrderLimits, type Problem, toProblems } from '../core/order';
+import { DEFAULT_ORDER_LIMITS, type OrderLimits } from '../core/order';
+import { type Problem, toProblems } from '../core/problems';
 import { type Policy, type PolicyInput, policySchema } from '../core/policy';
 import { type Mode, RULE_IDS } from '../core/types';
 import { readDocument } from './document';
@@ -108,6 +109,11 @@ const metricsSection = z.strictObject({
 /** The configuration file's schema. The `policy` section is the policy schema of src/policy.ts, unchanged. */
 export const configSchema = z.strictObject({
   policy: z.unknown().optional(),
+  /**
+   * Say `true` to apply a file whose policy is empty while the running one is not (a reload that would drop every
+   * floor, cap, campaign and voucher term is refused otherwise).
+   */
+  confirmEmpty: z.boolean({ error: 'must be true or false' }).optional(),
   service: serviceSection.default(() => serviceSection.parse({})),
   review: reviewSection.default(() => reviewSection.parse({})),
   metrics: metricsSection.default(() => metricsSection.parse({})),
@@ -126,6 +132,10 @@ export interface ServiceConfig {
   source: string | undefined;
   /** The policy section as written (for resolveOptions, which validates it again). */
   policyInput: PolicyInput;
+  /** True when the file has no policy, or an empty one: the defaults alone. */
+  policyEmpty: boolean;
+  /** The file says an empty policy is meant (`confirmEmpty: true`). */
+  confirmEmpty: boolean;
   /** The policy section validated. */
   policy: Policy;
   service: {
@@ -222,7 +232,9 @@ export function parseConfig(
   }
   const envTokens = parseEnvTokens(env.PRICE_GUARD_REVIEW_TOKENS, problems);
   if (env.PRICE_GUARD_ADMIN_TOKEN) {
-    envTokens.push({ name: 'admin', role: 'admin', sha256: sha256Hex(env.PRICE_GUARD_ADMIN_TOKEN) });
+    const weak = tokenProblem(env.PRICE_GUARD_ADMIN_TOKEN);
+    if (weak !== undefined) problems.push({ path: 'env.PRICE_GUARD_ADMIN_TOKEN', message: weak });
+    else envTokens.push({ name: 'admin', role: 'admin', sha256: sha256Hex(env.PRICE_GUARD_ADMIN_TOKEN) });
   }
   if (problems.length > 0 || !parsed.success || !policy.success) throw new ConfigError(problems, label);
 
@@ -234,6 +246,9 @@ export function parseConfig(
   return {
     source,
     policyInput: rawPolicy as PolicyInput,
+    policyEmpty:
+      rawPolicy === null || typeof rawPolicy !== 'object' || Object.keys(rawPolicy as object).length === 0,
+    confirmEmpty: parsed.data.confirmEmpty === true,
     policy: policy.data,
     service: {
       port: port ?? service.port ?? 3000,
@@ -258,23 +273,45 @@ export function parseConfig(
 function parseEnvTokens(value: string | undefined, problems: Problem[]): TokenConfig[] {
   if (!value) return [];
   const tokens: TokenConfig[] = [];
-  value.split(',').forEach((entry, index) => {
-    const [name, role, token] = entry.trim().split(':');
-    if (
-      !name ||
-      !/^[A-Za-z0-9._@-]{1,64}$/.test(name) ||
-      !token ||
-      (role !== 'viewer' && role !== 'reviewer' && role !== 'admin')
-    ) {
-      problems.push({
-        path: `env.PRICE_GUARD_REVIEW_TOKENS[${index}]`,
-        message: 'must be name:role:token (name: letters, digits, ._@-; role: viewer, reviewer or admin)',
-      });
-      return;
-    }
-    tokens.push({ name, role, sha256: sha256Hex(token) });
-  });
+  value
+    .split(/[,\n]/)
+    .map((entry) => entry.trim())
+    .forEach((entry, index) => {
+      if (entry === '') return;
+      const path = `env.PRICE_GUARD_REVIEW_TOKENS[${index}]`;
+      // name and role end at the first two colons; the token is everything after them, colons included.
+      const first = entry.indexOf(':');
+      const second = first < 0 ? -1 : entry.indexOf(':', first + 1);
+      const name = first < 0 ? entry : entry.slice(0, first);
+      const role = second < 0 ? '' : entry.slice(first + 1, second);
+      const token = second < 0 ? '' : entry.slice(second + 1);
+      if (!/^[A-Za-z0-9._@-]{1,64}$/.test(name) || (role !== 'viewer' && role !== 'reviewer' && role !== 'admin')) {
+        problems.push({
+          path,
+          message: 'must be name:role:token (name: letters, digits, ._@-; role: viewer, reviewer or admin)',
+        });
+        return;
+      }
+      const weak = tokenProblem(token);
+      if (weak !== undefined) {
+        problems.push({ path, message: `the token of "${name}" ${weak}` });
+        return;
+      }
+      tokens.push({ name, role, sha256: sha256Hex(token) });
+    });
   return tokens;
+}
+
+/** Shortest token accepted from the environment: 32 characters (`openssl rand -hex 32` gives 64). */
+export const MIN_TOKEN_LENGTH = 32;
+
+/** Why a token given in plain text is refused, or undefined. */
+function tokenProblem(token: string): string | undefined {
+  if (token.length < MIN_TOKEN_LENGTH) {
+    return `must be at least ${MIN_TOKEN_LENGTH} characters (it has ${token.length}); make one with: openssl rand -hex 32`;
+  }
+  if (/\s/.test(token)) return 'must not contain white space';
+  return undefined;
 }
 
 /** Hex SHA-256 of a string. */

@@ -170,6 +170,11 @@ export const policySchema = z
       })
       .prefault({}),
     floors: keyedBy('name', perCurrency).prefault({}),
+    /**
+     * A line whose SKU has floors only in other currencies: `abstain` (the decision says it was not checked) or
+     * `hold` it.
+     */
+    floorCoverage: z.enum(['abstain', 'hold'], { error: 'must be "abstain" or "hold"' }).default('abstain'),
     campaigns: z
       .array(
         z

@@ -1,13 +1,16 @@
 // src/http/admin.ts
 // The admin API: runtime catalog floors and SKU caps behind a bearer token, each change logged and audited.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
-import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import express, { type Response, Router } from 'express';
 import type { Logger } from 'pino';
 import type { TokenConfig } from '../config/service';
 import { PolicyError } from '../core/policy';
-import { type Overlay, type OverlayStore, validateCap, validateFloor } from '../state/overlay';
+import { identify, requireRole, TokenRegistry } from '../review/auth';
+import { type ReviewRateLimitOptions, reviewRateLimit } from '../review/rate-limit';
+import { type Overlay, type OverlayStore, validateCap, validateFloor, validateSku } from '../state/overlay';
 import type { GuardStore } from '../state/types';
+import { asyncRoute } from './async-route';
+import { securityHeaders } from './security-headers';
 
 /** What the admin router needs from the service. */
 export interface AdminOptions {
@@ -20,20 +23,9 @@ export interface AdminOptions {
   refresh(): Promise<void>;
   /** The overlay and the effective floors and caps, for GET /v1/admin/policy. */
   describe(): { overlay: Overlay; floors: unknown; skuCaps: unknown; source: string | undefined };
+  /** Requests per token (per IP before authentication) per window, or false. Defaults to 600 a minute. */
+  rateLimit?: Required<ReviewRateLimitOptions> | false;
   clock?: () => number;
-}
-
-/** The name of the admin token that matches the Authorization header, comparing SHA-256 digests in constant time. */
-export function authenticate(header: string | undefined, tokens: TokenConfig[]): TokenConfig | undefined {
-  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-  if (!match) return undefined;
-  const presented = createHash('sha256').update(match[1]!).digest();
-  let found: TokenConfig | undefined;
-  for (const token of tokens) {
-    // Every token is compared, so the time taken does not reveal which one matched.
-    if (timingSafeEqual(presented, Buffer.from(token.sha256, 'hex')) && found === undefined) found = token;
-  }
-  return found;
 }
 
 function problemResponse(res: Response, error: unknown): void {
@@ -51,17 +43,18 @@ export function adminRouter(options: AdminOptions): Router {
   const admins = options.tokens.filter((token) => token.role === 'admin');
   const router = Router();
 
-  router.use(function requireAdmin(req: Request, res: Response, next: NextFunction) {
-    const token = authenticate(req.get('authorization'), admins);
-    if (!token) {
-      res.set('WWW-Authenticate', 'Bearer realm="checkout-price-guard admin"');
-      res.status(401).json({
-        error: 'unauthorized',
-        message: 'an admin bearer token is required (Authorization: Bearer …)',
-      });
-      return;
-    }
-    res.locals.actor = token.name;
+  router.use(securityHeaders);
+  router.use(function noStore(_req, res, next) {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  // The same gate as the review API: tokens compared in constant time, wrong guesses rate-limited per address.
+  if (admins.length > 0) router.use(identify(new TokenRegistry(admins)));
+  const rateLimit = options.rateLimit ?? { windowMs: 60_000, limit: 600 };
+  if (rateLimit) router.use(reviewRateLimit(rateLimit));
+  router.use(requireRole('admin'));
+  router.use(function actor(_req, res, next) {
+    res.locals.actor = (res.locals.reviewer as { name: string }).name;
     next();
   });
   router.use(express.json({ limit: '16kb' }));
@@ -82,64 +75,83 @@ export function adminRouter(options: AdminOptions): Router {
     res.json(options.describe());
   });
 
-  router.put('/floors/:sku', async (req, res) => {
-    const sku = req.params.sku as string;
-    const body = (req.body ?? {}) as { currency?: unknown; floor?: unknown };
-    if (typeof body.currency !== 'string') {
-      res.status(400).json({
-        error: 'invalid_value',
-        message: 'currency is required',
-        problems: [{ path: 'currency', message: 'must be an ISO 4217 currency code such as "IDR"' }],
-      });
-      return;
-    }
-    let floor: number;
-    try {
-      floor = validateFloor(sku, body.currency, body.floor);
-    } catch (error) {
-      problemResponse(res, error);
-      return;
-    }
-    await overlay.setFloor(sku, body.currency, floor);
-    await record(res, 'floor_set', sku, `${body.currency} ${floor}`);
-    res.json({ sku, currency: body.currency, floor });
-  });
+  router.put(
+    '/floors/:sku',
+    asyncRoute(async function setFloor(req, res) {
+      const body = (req.body ?? {}) as { currency?: unknown; floor?: unknown };
+      let valid: ReturnType<typeof validateFloor>;
+      try {
+        valid = validateFloor(String(req.params.sku), body.currency, body.floor);
+      } catch (error) {
+        problemResponse(res, error);
+        return;
+      }
+      const { sku, currency, floor } = valid;
+      await overlay.setFloor(sku, currency, floor);
+      await record(res, 'floor_set', sku, `${currency} ${floor}`);
+      res.json({ sku, currency, floor });
+    }),
+  );
 
-  router.delete('/floors/:sku', async (req, res) => {
-    const sku = req.params.sku as string;
-    const currency = typeof req.query.currency === 'string' ? req.query.currency : undefined;
-    const removed = await overlay.deleteFloor(sku, currency);
-    if (!removed) {
-      res.status(404).json({ error: 'not_found', message: `no runtime floor for ${sku}` });
-      return;
-    }
-    await record(res, 'floor_removed', sku, currency ?? 'all currencies');
-    res.status(204).end();
-  });
+  router.delete(
+    '/floors/:sku',
+    asyncRoute(async function removeFloor(req, res) {
+      let sku: string;
+      try {
+        sku = validateSku(String(req.params.sku));
+      } catch (error) {
+        problemResponse(res, error);
+        return;
+      }
+      const currency = typeof req.query.currency === 'string' ? req.query.currency : undefined;
+      const removed = await overlay.deleteFloor(sku, currency);
+      if (!removed) {
+        res.status(404).json({ error: 'not_found', message: `no runtime floor for ${sku}` });
+        return;
+      }
+      await record(res, 'floor_removed', sku, currency ?? 'all currencies');
+      res.status(204).end();
+    }),
+  );
 
-  router.put('/caps/:sku', async (req, res) => {
-    const sku = req.params.sku as string;
-    let capBp: number;
-    try {
-      capBp = validateCap(sku, (req.body as { capBp?: unknown } | undefined)?.capBp);
-    } catch (error) {
-      problemResponse(res, error);
-      return;
-    }
-    await overlay.setCap(sku, capBp);
-    await record(res, 'cap_set', sku, `${capBp} bp`);
-    res.json({ sku, capBp });
-  });
+  router.put(
+    '/caps/:sku',
+    asyncRoute(async function setCap(req, res) {
+      let sku: string;
+      let capBp: number;
+      try {
+        ({ sku, capBp } = validateCap(
+          String(req.params.sku),
+          (req.body as { capBp?: unknown } | undefined)?.capBp,
+        ));
+      } catch (error) {
+        problemResponse(res, error);
+        return;
+      }
+      await overlay.setCap(sku, capBp);
+      await record(res, 'cap_set', sku, `${capBp} bp`);
+      res.json({ sku, capBp });
+    }),
+  );
 
-  router.delete('/caps/:sku', async (req, res) => {
-    const sku = req.params.sku as string;
-    if (!(await overlay.deleteCap(sku))) {
-      res.status(404).json({ error: 'not_found', message: `no runtime cap for ${sku}` });
-      return;
-    }
-    await record(res, 'cap_removed', sku, 'removed');
-    res.status(204).end();
-  });
+  router.delete(
+    '/caps/:sku',
+    asyncRoute(async function removeCap(req, res) {
+      let sku: string;
+      try {
+        sku = validateSku(String(req.params.sku));
+      } catch (error) {
+        problemResponse(res, error);
+        return;
+      }
+      if (!(await overlay.deleteCap(sku))) {
+        res.status(404).json({ error: 'not_found', message: `no runtime cap for ${sku}` });
+        return;
+      }
+      await record(res, 'cap_removed', sku, 'removed');
+      res.status(204).end();
+    }),
+  );
 
   return router;
 }

@@ -87,6 +87,15 @@ export async function runService(options: RunOptions = {}): Promise<RunningServi
   const reload = (): boolean => {
     try {
       const next = loadConfig(configPath, env);
+      if (next.policyEmpty && !current.policyEmpty && !next.confirmEmpty) {
+        logger.error(
+          { config: configPath ?? null },
+          'config reload refused: the file has no policy (or an empty one) while the running policy has floors, caps, ' +
+            'campaigns or voucher terms; the previous policy stays in force. To apply an empty policy on purpose, add ' +
+            '"confirmEmpty: true" to the file.',
+        );
+        return false;
+      }
       service.setFilePolicy(next.policy, configPath);
       if (restartOnly(next) !== restartOnly(current)) {
         logger.warn(
@@ -121,6 +130,7 @@ export async function runService(options: RunOptions = {}): Promise<RunningServi
     { port, config: configPath ?? null, mode: service.guard.policy.mode, store: store.constructor.name },
     `checkout-price-guard listening on http://localhost:${port} (POST /v1/evaluate, POST /checkout)`,
   );
+  void service.whenReady().then(() => logger.info('runtime floors and caps loaded: ready to judge orders'));
 
   let stopping: Promise<number> | undefined;
   const shutdown = (signal: string): Promise<number> => {
@@ -133,7 +143,15 @@ export async function runService(options: RunOptions = {}): Promise<RunningServi
       await service.drain();
       logger.info('in-flight evaluations finished');
       await closed;
-      await service.close();
+      const report = await service.close();
+      const lost = Object.entries(report?.unflushed ?? {}).filter(([, count]) => count > 0);
+      if (lost.length > 0) {
+        logger.error(
+          { unflushed: Object.fromEntries(lost) },
+          'stopped with writes the store could not take (Redis unreachable?); they are lost',
+        );
+        return 1;
+      }
       logger.info('store flushed; bye');
       return 0;
     })();

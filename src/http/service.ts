@@ -19,7 +19,7 @@ import {
   type Overlay,
   type OverlayStore,
 } from '../state/overlay';
-import type { GuardStore } from '../state/types';
+import type { GuardStore, ShutdownReport } from '../state/types';
 import { adminRouter } from './admin';
 import { createLogger, requestLogger } from './logging';
 import {
@@ -67,12 +67,17 @@ export interface Service {
   setFilePolicy(policy: Policy, source?: string): void;
   /** Re-reads the runtime overlay and applies it if it changed. */
   refreshOverlay(): Promise<void>;
+  /**
+   * Resolves once the runtime overlay has been read (from a connected Redis, when it lives there): until then the
+   * order routes answer 503 and /readyz is not ready, so no order is judged without an emergency floor.
+   */
+  whenReady(): Promise<void>;
   /** Evaluations under way. */
   inFlight(): number;
   /** Marks the service as stopping (readyz answers 503) and resolves once no evaluation is under way. */
   drain(): Promise<void>;
   /** Stops the overlay poll, then flushes and releases the store and the overlay. */
-  close(): Promise<void>;
+  close(): Promise<ShutdownReport | undefined>;
 }
 
 /** The body of POST /v1/evaluate for a decided order. */
@@ -140,8 +145,17 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
     checkout.guard.setPolicy(merged);
     declareVouchers(merged);
   };
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  let overlayLoaded = false;
   const refreshOverlay = async () => {
     const next = await overlay.read();
+    if (!overlayLoaded) {
+      overlayLoaded = true;
+      markReady();
+    }
     const key = JSON.stringify(next);
     if (key === overlayKey) return;
     currentOverlay = next;
@@ -165,31 +179,52 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
     next();
   });
 
+  // Until the overlay is loaded, orders are not judged: a retryable 503 (never an allow under a missing floor).
+  const requireReady = (_req: Request, res: Response, next: NextFunction) => {
+    if (overlayLoaded) {
+      next();
+      return;
+    }
+    res.set('Retry-After', String(config.service.retryAfterSeconds));
+    res.status(503).json({
+      error: 'guard_starting',
+      message: 'the guard is loading its runtime floors and caps; retry shortly',
+    });
+  };
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
 
-  app.get('/readyz', async (_req, res) => {
-    if (stopping) {
-      res.status(503).json({ status: 'stopping' });
-      return;
-    }
-    try {
-      // A single-key read: the cheapest call every store has.
-      await withTimeout(
-        store.getHold('__readyz__'),
-        Math.max(config.service.storeTimeoutMs, 1000),
-        'readiness probe',
-      );
-      res.json({
-        status: 'ready',
-        store: config.redisUrl ? 'redis' : 'memory',
-        config: source ?? 'defaults',
-      });
-    } catch (error) {
-      res.status(503).json({ status: 'store_unreachable', message: (error as Error).message });
-    }
-  });
+  app.get(
+    '/readyz',
+    asyncRoute(async function readiness(_req, res) {
+      if (stopping) {
+        res.status(503).json({ status: 'stopping' });
+        return;
+      }
+      if (!overlayLoaded) {
+        res.status(503).json({ status: 'starting', message: 'the runtime overlay has not been read yet' });
+        return;
+      }
+      try {
+        // A short-lived write where the store can probe (so an out-of-memory or read-only Redis is not ready),
+        // else a single-key read: the cheapest call every store has.
+        await withTimeout(
+          store.probe ? store.probe() : store.getHold('__readyz__').then(() => undefined),
+          Math.max(config.service.storeTimeoutMs, 1000),
+          'readiness probe',
+        );
+        res.json({
+          status: 'ready',
+          store: config.redisUrl ? 'redis' : 'memory',
+          config: source ?? 'defaults',
+        });
+      } catch (error) {
+        res.status(503).json({ status: 'store_unavailable', message: (error as Error).message });
+      }
+    }),
+  );
 
   app.get('/metrics', metrics.handler());
   // The review API and page. It needs at least one token; without one it stays off rather than open.
@@ -219,10 +254,12 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
 
   const json = express.json({ limit: config.service.bodyLimit });
 
-  app.post('/v1/evaluate', json, async function evaluateOrder(req: Request, res: Response) {
-    active += 1;
-    try {
-      let result: CheckResult;
+  app.post(
+    '/v1/evaluate',
+    requireReady,
+    json,
+    asyncRoute(async function evaluateOrder(req: Request, res: Response) {
+      active += 1;
       try {
         if (req.body === undefined && !req.is('application/json')) {
           res.status(415).json(unsupportedMediaTypeBody());
@@ -298,7 +335,7 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
   });
 
   // The demo storefront: the middleware mounted exactly as a Node shop mounts it.
-  app.post('/checkout', json, checkout, function placeOrder(req: Request, res: Response) {
+  app.post('/checkout', requireReady, json, checkout, function placeOrder(req: Request, res: Response) {
     const decision = res.locals.priceGuard as Decision;
     res.locals.decision = decision.decision;
     res
@@ -370,6 +407,7 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
       apply();
     },
     refreshOverlay,
+    whenReady: () => ready,
     inFlight: () => active,
     drain() {
       stopping = true;
@@ -385,7 +423,7 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
       }
       review?.close();
       await overlay.close().catch((error) => logger.warn({ err: error }, 'could not close the overlay'));
-      await store.shutdown?.();
+      return store.shutdown?.();
     },
   };
 }

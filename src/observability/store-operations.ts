@@ -10,6 +10,7 @@ export const STORE_OPERATION_SET: { [K in keyof GuardStore]-?: true } = {
   prepare: true,
   hold: true,
   commit: true,
+  probe: true,
   getHold: true,
   listHolds: true,
   listGroups: true,

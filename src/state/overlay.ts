@@ -1,10 +1,15 @@
 // src/state/overlay.ts
-// Runtime catalog floors and caps set through the admin API: kept in process or in a Redis hash, merged over the file policy.
+// Runtime catalog floors and caps set through the admin API: kept in process or in Redis, merged over the file policy.
 
 import type { Cluster, Redis } from 'ioredis';
-import { type Policy, PolicyError, parsePolicy } from '../core/policy';
+import { isKnownCurrency } from '../core/currencies';
+import { canonicalName, IDENTIFIER_LIMITS, identifierProblem } from '../core/identifiers';
+import { type Policy, PolicyError } from '../core/policy';
 
-/** Floors and SKU discount caps set at run time; they win over the file policy's entries for the same SKU. */
+/**
+ * Floors and SKU discount caps set at run time; they win over the file policy's entries for the same SKU. Keys are
+ * canonical SKUs; the records have no prototype, so any SKU the order contract accepts is an ordinary key.
+ */
 export interface Overlay {
   /** sku → currency → floor in minor units. */
   floors: Record<string, Record<string, number>>;
@@ -25,108 +30,141 @@ export interface OverlayStore {
   close(): Promise<void>;
 }
 
+/** A record without a prototype. */
+function record<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** An empty overlay. */
 export function emptyOverlay(): Overlay {
-  return { floors: {}, caps: {} };
+  return { floors: record(), caps: record() };
 }
 
-/** Runs the policy schema on a one-entry policy and renames the problem paths to the request's fields. */
-function validateWith<T>(
-  source: string,
-  build: () => T,
-  rename: (path: string, message: string) => string,
-): T {
-  try {
-    return build();
-  } catch (error) {
-    if (!(error instanceof PolicyError)) throw error;
-    throw new PolicyError(
-      error.problems.map((problem) => ({
-        path: rename(problem.path, problem.message),
-        message:
-          problem.message === 'Invalid key in record'
-            ? 'must be a known ISO 4217 currency code'
-            : problem.message,
-      })),
-      source,
+function refuse(source: string, path: string, message: string): never {
+  throw new PolicyError([{ path, message }], source);
+}
+
+/**
+ * The canonical SKU of an admin path, or a PolicyError naming `sku`: the admin API accepts exactly the SKUs the
+ * order contract accepts, in the same canonical form.
+ */
+export function validateSku(sku: string): string {
+  if (sku.length > IDENTIFIER_LIMITS.sku)
+    refuse('sku', 'sku', `must be at most ${IDENTIFIER_LIMITS.sku} characters`);
+  const problem = identifierProblem(sku, 'name');
+  if (problem !== undefined) refuse('sku', 'sku', problem);
+  const canonical = canonicalName(sku);
+  if (canonical === '') refuse('sku', 'sku', 'must not be empty');
+  return canonical;
+}
+
+/** Validates one floor; returns it with the canonical SKU, or throws a PolicyError naming `sku`, `currency` or `floor`. */
+export function validateFloor(sku: string, currency: unknown, floor: unknown) {
+  const canonical = validateSku(sku);
+  const source = `floor of ${canonical}`;
+  if (typeof currency !== 'string' || !isKnownCurrency(currency)) {
+    refuse(source, 'currency', 'must be a known ISO 4217 currency code such as "IDR"');
+  }
+  if (typeof floor !== 'number' || !Number.isSafeInteger(floor) || floor < 0) {
+    refuse(source, 'floor', 'must be a non-negative integer amount in minor units');
+  }
+  return { sku: canonical, currency, floor: floor + 0 };
+}
+
+/** Validates one SKU cap; returns it with the canonical SKU, or throws a PolicyError naming `sku` or `capBp`. */
+export function validateCap(sku: string, capBp: unknown) {
+  const canonical = validateSku(sku);
+  if (typeof capBp !== 'number' || !Number.isInteger(capBp) || capBp < 0 || capBp > 10_000) {
+    refuse(
+      `cap of ${canonical}`,
+      'capBp',
+      'must be a whole number of basis points from 0 to 10000 (7000 = 70%)',
     );
   }
+  return { sku: canonical, capBp };
 }
 
-/** Validates one floor with the policy schema; throws a PolicyError naming the field (`currency` or `floor`). */
-export function validateFloor(sku: string, currency: string, floor: unknown): number {
-  return validateWith(
-    `floor of ${sku}`,
-    () => parsePolicy({ floors: { [sku]: { [currency]: floor } } }).floors[sku]![currency]!,
-    (path, message) =>
-      message === 'Invalid key in record' ? 'currency' : path.startsWith('floors.') ? 'floor' : 'sku',
-  );
-}
-
-/** Validates one SKU cap with the policy schema; throws a PolicyError naming the field (`capBp`). */
-export function validateCap(sku: string, capBp: unknown): number {
-  return validateWith(
-    `cap of ${sku}`,
-    () => parsePolicy({ discountCaps: { skus: { [sku]: capBp } } }).discountCaps.skus[sku]!,
-    (path) =>
-      path.startsWith('discountCaps.skus.') && path.length > 'discountCaps.skus.'.length ? 'capBp' : 'sku',
-  );
-}
-
-/** The file policy with the overlay merged over it: a new object; the inputs are not changed. */
+/** The file policy with the overlay merged over it: a new policy; the inputs are not changed. */
 export function applyOverlay(policy: Policy, overlay: Overlay): Policy {
-  const floors: Policy['floors'] = { ...policy.floors };
-  for (const [sku, byCurrency] of Object.entries(overlay.floors)) {
-    floors[sku] = { ...(policy.floors[sku] ?? {}), ...byCurrency };
+  const floors: Policy['floors'] = Object.assign(record<Record<string, number>>(), policy.floors);
+  for (const sku of Object.keys(overlay.floors)) {
+    floors[sku] = Object.assign(record<number>(), policy.floors[sku], overlay.floors[sku]);
   }
-  return {
-    ...policy,
-    floors,
-    discountCaps: { ...policy.discountCaps, skus: { ...policy.discountCaps.skus, ...overlay.caps } },
-  };
+  const skus: Policy['discountCaps']['skus'] = Object.assign(
+    record<number>(),
+    policy.discountCaps.skus,
+    overlay.caps,
+  );
+  return { ...policy, floors, discountCaps: { ...policy.discountCaps, skus } };
 }
 
-/** The overlay of a single process, for the embedded store. */
+/** Builds an overlay from entries, validating each; entries that do not validate are returned in `rejected`. */
+function fromEntries(entries: Iterable<[string, number]>): { overlay: Overlay; rejected: string[] } {
+  const overlay = emptyOverlay();
+  const rejected: string[] = [];
+  for (const [field, value] of entries) {
+    try {
+      const key = JSON.parse(field) as unknown;
+      if (!Array.isArray(key) || typeof key[1] !== 'string') throw new TypeError(field);
+      if (key[0] === 'floor') {
+        const floor = validateFloor(key[1], key[2], value);
+        overlay.floors[floor.sku] ??= record();
+        overlay.floors[floor.sku]![floor.currency] = floor.floor;
+      } else if (key[0] === 'cap') {
+        const cap = validateCap(key[1], value);
+        overlay.caps[cap.sku] = cap.capBp;
+      } else {
+        rejected.push(field);
+      }
+    } catch {
+      rejected.push(field);
+    }
+  }
+  return { overlay, rejected };
+}
+
+const floorField = (sku: string, currency: string) => JSON.stringify(['floor', sku, currency]);
+const capField = (sku: string) => JSON.stringify(['cap', sku]);
+
+/** The overlay of a single process, for the embedded store. Entries keyed as in Redis, in a Map. */
 export class MemoryOverlayStore implements OverlayStore {
   readonly kind = 'memory';
-  private overlay = emptyOverlay();
+  private readonly entries = new Map<string, number>();
 
   async read(): Promise<Overlay> {
-    return structuredClone(this.overlay);
+    return fromEntries(this.entries).overlay;
   }
   async setFloor(sku: string, currency: string, floor: number): Promise<void> {
-    this.overlay.floors[sku] = { ...(this.overlay.floors[sku] ?? {}), [currency]: floor };
+    this.entries.set(floorField(sku, currency), floor);
   }
   async deleteFloor(sku: string, currency?: string): Promise<boolean> {
-    const current = this.overlay.floors[sku];
-    if (!current) return false;
-    if (currency === undefined) {
-      delete this.overlay.floors[sku];
-      return true;
+    if (currency !== undefined) return this.entries.delete(floorField(sku, currency));
+    let removed = false;
+    for (const field of [...this.entries.keys()]) {
+      const key = JSON.parse(field) as unknown[];
+      if (key[0] === 'floor' && key[1] === sku) removed = this.entries.delete(field) || removed;
     }
-    if (!(currency in current)) return false;
-    delete current[currency];
-    if (Object.keys(current).length === 0) delete this.overlay.floors[sku];
-    return true;
+    return removed;
   }
   async setCap(sku: string, capBp: number): Promise<void> {
-    this.overlay.caps[sku] = capBp;
+    this.entries.set(capField(sku), capBp);
   }
   async deleteCap(sku: string): Promise<boolean> {
-    if (!(sku in this.overlay.caps)) return false;
-    delete this.overlay.caps[sku];
-    return true;
+    return this.entries.delete(capField(sku));
   }
   async close(): Promise<void> {}
 }
 
 /**
- * The overlay in one Redis hash, `<prefix>:policy-overlay`, shared by every instance. Fields are JSON arrays
- * (`["floor", sku, currency]`, `["cap", sku]`) so SKUs may contain any character; values are integers.
+ * The overlay in one Redis hash, `<prefix>:policy-overlay`, shared by every instance, with a version counter
+ * beside it: every write increments it, and a reader re-reads the hash only when it changed. Fields are JSON
+ * arrays (`["floor", sku, currency]`, `["cap", sku]`) so SKUs may contain any character; values are integers.
  */
 export class RedisOverlayStore implements OverlayStore {
   readonly kind = 'redis';
   readonly key: string;
+  private readonly versionKey: string;
+  private cached: { version: string | null; overlay: Overlay } | undefined;
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -134,57 +172,57 @@ export class RedisOverlayStore implements OverlayStore {
     /** Whether close() should quit the connection (it does when the overlay opened it). */
     private readonly ownsConnection = true,
   ) {
-    this.key = `${prefix}:policy-overlay`;
+    // One hash tag: the hash and its version live in one slot, so a write updates both in one transaction.
+    this.key = `{${prefix}:policy-overlay}`;
+    this.versionKey = `${this.key}:version`;
   }
 
-  /** Reads the hash; entries that do not validate are skipped and returned in `rejected` for logging. */
+  /** Reads the hash (unless its version is unchanged); entries that do not validate are returned in `rejected`. */
   async readChecked(): Promise<{ overlay: Overlay; rejected: string[] }> {
+    const version = await this.redis.get(this.versionKey);
+    if (this.cached !== undefined && this.cached.version === version)
+      return { overlay: this.cached.overlay, rejected: [] };
     const fields = await this.redis.hgetall(this.key);
-    const overlay = emptyOverlay();
-    const rejected: string[] = [];
-    for (const [field, raw] of Object.entries(fields)) {
-      try {
-        const key = JSON.parse(field) as unknown[];
-        const value = Number(raw);
-        if (key[0] === 'floor' && typeof key[1] === 'string' && typeof key[2] === 'string') {
-          const floor = validateFloor(key[1], key[2], value);
-          overlay.floors[key[1]] = { ...(overlay.floors[key[1]] ?? {}), [key[2]]: floor };
-        } else if (key[0] === 'cap' && typeof key[1] === 'string') {
-          overlay.caps[key[1]] = validateCap(key[1], value);
-        } else {
-          rejected.push(field);
-        }
-      } catch {
-        rejected.push(field);
-      }
-    }
-    return { overlay, rejected };
+    const read = fromEntries(Object.entries(fields).map(([field, raw]) => [field, Number(raw)]));
+    this.cached = { version, overlay: read.overlay };
+    return read;
   }
   async read(): Promise<Overlay> {
     return (await this.readChecked()).overlay;
   }
   async setFloor(sku: string, currency: string, floor: number): Promise<void> {
-    await this.redis.hset(this.key, JSON.stringify(['floor', sku, currency]), String(floor));
+    await this.write((multi) => multi.hset(this.key, floorField(sku, currency), String(floor)));
   }
   async deleteFloor(sku: string, currency?: string): Promise<boolean> {
-    if (currency !== undefined) {
-      return (await this.redis.hdel(this.key, JSON.stringify(['floor', sku, currency]))) > 0;
-    }
-    const fields = Object.keys(await this.redis.hgetall(this.key)).filter((field) => {
-      const key = safeParse(field);
-      return key?.[0] === 'floor' && key[1] === sku;
-    });
+    const fields =
+      currency !== undefined
+        ? [floorField(sku, currency)]
+        : Object.keys(await this.redis.hgetall(this.key)).filter((field) => {
+            const key = safeParse(field);
+            return key?.[0] === 'floor' && key[1] === sku;
+          });
     if (fields.length === 0) return false;
-    return (await this.redis.hdel(this.key, ...fields)) > 0;
+    const removed = await this.write((multi) => multi.hdel(this.key, ...fields));
+    return removed > 0;
   }
   async setCap(sku: string, capBp: number): Promise<void> {
-    await this.redis.hset(this.key, JSON.stringify(['cap', sku]), String(capBp));
+    await this.write((multi) => multi.hset(this.key, capField(sku), String(capBp)));
   }
   async deleteCap(sku: string): Promise<boolean> {
-    return (await this.redis.hdel(this.key, JSON.stringify(['cap', sku]))) > 0;
+    return (await this.write((multi) => multi.hdel(this.key, capField(sku)))) > 0;
   }
   async close(): Promise<void> {
     if (this.ownsConnection) await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  /** One change and the version increment, in one transaction; resolves with the change's reply. */
+  private async write(change: (multi: ReturnType<Redis['multi']>) => unknown): Promise<number> {
+    const multi = this.redis.multi();
+    change(multi as ReturnType<Redis['multi']>);
+    multi.incr(this.versionKey);
+    const results = (await multi.exec()) ?? [];
+    for (const [error] of results) if (error) throw error;
+    return Number(results[0]?.[1] ?? 0);
   }
 }
 

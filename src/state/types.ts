@@ -172,6 +172,12 @@ export interface QueueStats {
   pendingValue?: Record<string, MoneyAtStake>;
 }
 
+/** What a store could not write before it stopped. */
+export interface ShutdownReport {
+  /** Writes still buffered after the last flush, by kind; all zero after a clean stop. */
+  unflushed: Record<string, number>;
+}
+
 /** What the guard decided for an order id before, as its binding remembers it. */
 export interface BoundVerdict {
   decision: Verdict;
@@ -224,8 +230,17 @@ export interface GuardState {
    * write-behind; must not throw.
    */
   commit(order: Order, evaluation: Evaluation, policy: Policy, now: number): Promise<void> | void;
-  /** Flushes anything written behind and releases connections. */
-  shutdown?(): Promise<void>;
+  /**
+   * Checks that the store can read and write now (a short-lived write), for readiness probes: a store out of
+   * memory or a read-only replica must not report ready. Rejects when it cannot. Optional: a store without it is
+   * always writable (the embedded one).
+   */
+  probe?(): Promise<void>;
+  /**
+   * Flushes anything written behind and releases connections; resolves with what could not be written (price
+   * samples, voucher attempts and grants, trips, verdicts), so the process can report a lossy stop.
+   */
+  shutdown?(): Promise<ShutdownReport | undefined>;
 }
 
 /** The review queue: held orders, reviewers' decisions on them and the audit trail. */

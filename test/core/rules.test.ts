@@ -540,3 +540,30 @@ describe('properties of the core', () => {
     );
   });
 });
+
+describe('floors in another currency', () => {
+  const policy: PolicyInput = { floors: { TOTE: { IDR: 2_000_000 } } };
+  const usd = { currency: 'USD', lines: [line('TOTE', 100)], total: 100 };
+
+  it('records that a SKU with floors only in other currencies was not checked', () => {
+    const { decision } = run(order(usd), policy);
+    expect(decision.decision).toBe('allow');
+    expect(decision.abstentions.filter((abstention) => abstention.rule === 'below_floor')).toEqual([
+      expect.objectContaining({
+        rule: 'below_floor',
+        sku: 'TOTE',
+        message: expect.stringContaining('none in USD'),
+      }),
+    ]);
+  });
+
+  it('holds such a line when the policy asks to', () => {
+    const strict: PolicyInput = { floors: { TOTE: { IDR: 2_000_000 } }, floorCoverage: 'hold' };
+    expect(rulesOf(order(usd), strict)).toEqual(['below_floor']);
+  });
+
+  it('says nothing for a SKU without any floor', () => {
+    const { abstentions } = run(order({ ...usd, lines: [line('BAG', 100)] }), policy).decision;
+    expect(abstentions.filter((abstention) => abstention.rule === 'below_floor')).toEqual([]);
+  });
+});

@@ -149,21 +149,61 @@ describe('a good configuration', () => {
     }
   });
 
+  const T1 = 't1'.padEnd(32, '-');
+  const T2 = 't2'.padEnd(32, '-');
+  const ROOT = 'root-token'.padEnd(40, '0');
+
   test('defaults, PORT and the token variables', () => {
     const config = parseConfig({}, undefined, {
       PORT: '8080',
-      PRICE_GUARD_ADMIN_TOKEN: 'root-token',
-      PRICE_GUARD_REVIEW_TOKENS: 'ana:reviewer:t1, budi:viewer:t2',
+      PRICE_GUARD_ADMIN_TOKEN: ROOT,
+      PRICE_GUARD_REVIEW_TOKENS: `ana:reviewer:${T1}, budi:viewer:${T2}`,
       REDIS_PREFIX: 'shop1',
     });
     expect(config.service.port).toBe(8080);
     expect(config.service.bodyLimit).toBe('256kb');
     expect(config.keyPrefix).toBe('shop1');
     expect(config.review.tokens).toEqual([
-      { name: 'ana', role: 'reviewer', sha256: sha256Hex('t1') },
-      { name: 'budi', role: 'viewer', sha256: sha256Hex('t2') },
-      { name: 'admin', role: 'admin', sha256: sha256Hex('root-token') },
+      { name: 'ana', role: 'reviewer', sha256: sha256Hex(T1) },
+      { name: 'budi', role: 'viewer', sha256: sha256Hex(T2) },
+      { name: 'admin', role: 'admin', sha256: sha256Hex(ROOT) },
     ]);
-    expect(() => parseConfig({}, 'env', { PRICE_GUARD_REVIEW_TOKENS: 'ana:boss:t1' })).toThrow(ConfigError);
+    expect(() => parseConfig({}, 'env', { PRICE_GUARD_REVIEW_TOKENS: `ana:boss:${T1}` })).toThrow(
+      ConfigError,
+    );
+  });
+
+  test('a token keeps every character after the second colon, and short tokens are refused', () => {
+    // Before: "ana:admin:abc:def-long" made "abc" the token.
+    const token = 'abc:def-long:with:colons-0123456789abcdef';
+    const config = parseConfig({}, 'env', { PRICE_GUARD_REVIEW_TOKENS: `ana:admin:${token}` });
+    expect(config.review.tokens).toEqual([{ name: 'ana', role: 'admin', sha256: sha256Hex(token) }]);
+    expect(config.review.tokens[0]!.sha256).not.toBe(sha256Hex('abc'));
+    for (const [variable, value] of [
+      ['PRICE_GUARD_REVIEW_TOKENS', 'ana:admin:x'],
+      ['PRICE_GUARD_REVIEW_TOKENS', `ana:admin:${'a'.repeat(31)}`],
+      ['PRICE_GUARD_ADMIN_TOKEN', 'x'],
+    ] as const) {
+      expect(() => parseConfig({}, 'env', { [variable]: value })).toThrow(/at least 32 characters/);
+    }
+    expect(() => parseConfig({}, 'env', { PRICE_GUARD_ADMIN_TOKEN: 'a'.repeat(32) })).not.toThrow();
+  });
+
+  test('an empty file is refused, whatever its format', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cpg-empty-'));
+    for (const name of ['empty.yaml', 'empty.json', 'blank.yml']) {
+      const file = join(dir, name);
+      writeFileSync(file, name === 'blank.yml' ? '\n  \n' : '');
+      expect(() => loadConfig(file, {})).toThrow(/the file is empty/);
+    }
+  });
+
+  test('a file without a policy says so, and can confirm it means it', () => {
+    expect(parseConfig({}, 'x', {})).toMatchObject({ policyEmpty: true, confirmEmpty: false });
+    expect(parseConfig({ policy: {} }, 'x', {})).toMatchObject({ policyEmpty: true });
+    expect(parseConfig({ policy: {}, confirmEmpty: true }, 'x', {})).toMatchObject({ confirmEmpty: true });
+    expect(parseConfig({ policy: { floors: { A: { IDR: 1 } } } }, 'x', {})).toMatchObject({
+      policyEmpty: false,
+    });
   });
 });

@@ -23,8 +23,9 @@ import {
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `cpgsvc${process.pid}${randomUUID().slice(0, 8)}`;
-const ADMIN = 'admin-token-for-tests';
-const PRICING = 'pricing-team-token';
+const ADMIN = 'admin-token-for-tests-0123456789abcdef';
+const PRICING = 'pricing-team-token-0123456789abcdef';
+const ANA = 'ana-reviewer-token-0123456789abcdef';
 
 let cli: string;
 let dir: string;
@@ -44,7 +45,7 @@ const env = () => ({
   LOG_LEVEL: 'debug',
   PRICE_GUARD_CONFIG: configPath,
   PRICE_GUARD_ADMIN_TOKEN: ADMIN,
-  PRICE_GUARD_REVIEW_TOKENS: `pricing:admin:${PRICING},ana:reviewer:ana-token`,
+  PRICE_GUARD_REVIEW_TOKENS: `pricing:admin:${PRICING},ana:reviewer:${ANA}`,
   HOOK_SECRET,
 });
 
@@ -196,7 +197,7 @@ describe('review API at /review', () => {
   test('a reviewer lists and releases a hold; the storefront gets a signed webhook', async () => {
     const glitch = order({ lines: [line('TOTE', 4_700_000, 4_600_000)] });
     expect((await evaluate(glitch)).body.decision).toBe('hold');
-    const auth = { authorization: 'Bearer ana-token' };
+    const auth = { authorization: `Bearer ${ANA}` };
     const page = await http(service.url, 'GET', '/review/', { headers: auth });
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
@@ -238,7 +239,7 @@ describe('admin: runtime floors and caps', () => {
     const none = await http(service.url, 'GET', '/v1/admin/policy');
     expect(none.status).toBe(401);
     expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
-    expect((await admin('GET', '/policy', undefined, 'ana-token')).status).toBe(401); // a reviewer, not an admin
+    expect((await admin('GET', '/policy', undefined, ANA)).status).toBe(401); // a reviewer, not an admin
     expect((await admin('GET', '/policy', undefined, 'wrong')).status).toBe(401);
   });
 

@@ -4,16 +4,20 @@
 import { applyBp, compareProducts, exceedsRatio, formatBp, ratioBp } from '../money';
 import type { Policy } from '../policy';
 import type { LineView } from '../totals';
-import { money, type Rule, reason } from './context';
+import { money, type Rule, type RuleContext, reason } from './context';
 
 export const belowFloor: Rule = {
   id: 'below_floor',
   check(context) {
     const { order, totals, policy } = context;
     for (const line of totals.lines) {
-      const floor =
-        line.campaign?.floors?.[line.sku]?.[order.currency] ?? policy.floors[line.sku]?.[order.currency];
-      if (floor === undefined || line.paid < 0) continue;
+      const floors = line.campaign?.floors?.[line.sku] ?? policy.floors[line.sku];
+      const floor = floors?.[order.currency];
+      if (floor === undefined) {
+        if (floors !== undefined) uncoveredCurrency(context, line, Object.keys(floors));
+        continue;
+      }
+      if (line.paid < 0) continue;
       if (compareProducts(line.paid, 1, floor, line.quantity) < 0) {
         const unitPaid = Math.floor(line.paid / line.quantity);
         reason(context, 'below_floor', {
@@ -28,6 +32,19 @@ export const belowFloor: Rule = {
     }
   },
 };
+
+/**
+ * A SKU with floors in other currencies but none in the order's: never silently unchecked. The decision records
+ * an abstention, or (policy `floorCoverage: hold`) the line is held.
+ */
+function uncoveredCurrency(context: RuleContext, line: LineView, currencies: string[]): void {
+  const message = `${line.sku} has a floor in ${currencies.join(', ')} but none in ${context.order.currency}, so line ${line.index + 1} is not checked against a floor.`;
+  if (context.policy.floorCoverage === 'hold') {
+    reason(context, 'below_floor', { message, line: line.index, sku: line.sku });
+  } else {
+    context.abstentions.push({ rule: 'below_floor', sku: line.sku, message });
+  }
+}
 
 /** The line discount cap that applies: campaign, then SKU, then category, then the global default. */
 export function lineCapBp(policy: Policy, line: Pick<LineView, 'sku' | 'category' | 'campaign'>): number {

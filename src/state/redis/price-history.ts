@@ -100,6 +100,13 @@ export class RedisPriceHistory {
     return work;
   }
 
+  /** Samples buffered and not yet written. */
+  get unflushed(): number {
+    let count = 0;
+    for (const entry of this.entries.values()) count += entry.pending.length;
+    return count;
+  }
+
   /** Forgets a SKU's history in every currency, in Redis and in the cache. */
   async reset(sku: string): Promise<void> {
     await this.commands.historyReset(this.keys.sku(sku));

@@ -1,6 +1,7 @@
 // src/state/redis/store.ts
 // The shared store: the guard's state and the review queue on Redis or Redis Cluster, over one connection.
 
+import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Evaluation } from '../../core/evaluate';
 import { type Facts, historyKey, NO_FACTS, type SkuHistory, type VoucherState } from '../../core/facts';
@@ -20,6 +21,7 @@ import type {
   HoldOrder,
   HoldPage,
   OrderBinding,
+  ShutdownReport,
   OutboxStore,
   QueueStats,
   TransitionResult,
@@ -113,6 +115,8 @@ export class RedisStore implements GuardStore, OutboxStore {
   private flushing: Promise<void> | undefined;
   private lastSweep = 0;
   private closed = false;
+  /** Distinguishes this process's probe key from other instances'. */
+  private readonly instanceId = randomUUID();
 
   constructor(options: RedisStoreOptions) {
     if (options?.client === undefined || typeof options.client.defineCommand !== 'function') {
@@ -288,14 +292,28 @@ export class RedisStore implements GuardStore, OutboxStore {
   }
 
   /** Flushes the write-behind buffer, stops the timer and (with `closeClient`) quits the client. */
-  async shutdown(): Promise<void> {
-    if (this.closed) return;
+  async shutdown(): Promise<ShutdownReport | undefined> {
+    if (this.closed) return undefined;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.flush();
     await this.flush(); // anything buffered while the first flush ran
+    const report: ShutdownReport = {
+      unflushed: {
+        priceSamples: this.history.unflushed,
+        ...this.vouchers.unflushed(),
+        verdicts: this.bindings.unflushed,
+      },
+    };
     if (this.options.closeClient) await this.client.quit().catch(() => this.client.disconnect());
+    return report;
+  }
+
+  /** Writes a short-lived key and reads it back: fails on an out-of-memory Redis or a read-only replica. */
+  async probe(): Promise<void> {
+    const key = `${this.options.prefix}:probe:${this.instanceId}`;
+    await this.client.set(key, String(Date.now()), 'PX', 10_000);
   }
 
   /** Deletes up to `limit` decided holds past their retention; returns how many. Runs every ~10 s from flush. */

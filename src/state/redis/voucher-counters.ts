@@ -179,6 +179,19 @@ export class RedisVoucherCounters {
     return work;
   }
 
+  /** Work buffered and not yet written: attempts, grants and trips. */
+  unflushed(): { voucherAttempts: number; voucherGrants: number; voucherTrips: number } {
+    let voucherAttempts = 0;
+    let voucherGrants = 0;
+    let voucherTrips = 0;
+    for (const entry of this.entries.values()) {
+      voucherAttempts += entry.pending.length + entry.inflight.length;
+      voucherGrants += entry.pendingGrants.size;
+      if (entry.trip) voucherTrips += 1;
+    }
+    return { voucherAttempts, voucherGrants, voucherTrips };
+  }
+
   /** Clears a tripped code in Redis and in the cache; true when it was tripped. */
   async clear(code: string, now: number): Promise<boolean> {
     const entry = this.entries.get(code);
