@@ -1,5 +1,12 @@
 // jest.config.js
 // Jest runs the TypeScript tests through ts-jest; slow suites that need real services live in test/ too.
+// CPG_EXPRESS=4 runs the suites against Express 4 (the `express4` alias devDependency) instead of Express 5.
+
+const express = process.env.CPG_EXPRESS ?? '5';
+if (express !== '4' && express !== '5') {
+  throw new Error(`CPG_EXPRESS must be 4 or 5, got ${JSON.stringify(express)}`);
+}
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -9,4 +16,6 @@ module.exports = {
   setupFilesAfterEnv: ['<rootDir>/test/helpers/setup.ts'],
   collectCoverageFrom: ['src/**/*.ts'],
   testTimeout: 30000,
+  // Every `require('express')`, ours and the tests', resolves to Express 4 (the library supports ^4.21 || ^5).
+  moduleNameMapper: express === '4' ? { '^express$': 'express4' } : {},
 };

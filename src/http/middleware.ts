@@ -11,6 +11,7 @@ import type { Decision, Mode } from '../core/types';
 import { type CheckResult, Guard, type Logger } from '../guard';
 import type { GuardMetrics } from '../observability/sink';
 import type { GuardState } from '../state/types';
+import { asyncRoute } from './async-route';
 
 /** What a held order's handler receives. */
 export interface HoldContext {
@@ -102,9 +103,21 @@ function positiveInteger(name: string, value: unknown): number {
   return value;
 }
 
+/** True for an HTTP request object: what `options` is when priceGuard itself is mounted as the middleware. */
+function isRequest(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'socket' in value &&
+    'headers' in value &&
+    typeof (value as { method?: unknown }).method === 'string'
+  );
+}
+
 /** Validates the options once and builds the guard they describe. Exported for the service. */
 export function resolveOptions(options: PriceGuardOptions): Resolved {
-  if (typeof options === 'function') {
+  // `app.use(priceGuard)` makes Express call priceGuard(req, res, next) on every request: `options` is the request.
+  if (typeof options === 'function' || isRequest(options)) {
     throw new OptionsError(
       'it was passed to app.use() without being called: write app.use(priceGuard({ ... }))',
     );
@@ -245,7 +258,7 @@ export function priceGuard(options: PriceGuardOptions = {}): PriceGuardMiddlewar
   const resolved = resolveOptions(options);
   const { guard, style, toOrder, onHold, defaultLanguage, retryAfterSeconds } = resolved;
 
-  const middleware = async function priceGuardMiddleware(req: Request, res: Response, next: NextFunction) {
+  const middleware = asyncRoute(async function priceGuardMiddleware(req, res, next) {
     let input: unknown;
     try {
       input = toOrder(req);
@@ -311,7 +324,7 @@ export function priceGuard(options: PriceGuardOptions = {}): PriceGuardMiddlewar
         return;
       }
     }
-  } as PriceGuardMiddleware;
+  }) as PriceGuardMiddleware;
   middleware.guard = guard;
   return middleware;
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { formatBp, formatMoney } from '../core/money';
 import { toProblems } from '../core/problems';
 import type { Logger } from '../guard';
+import { asyncRoute } from '../http/async-route';
 import type { GuardMetrics, WebhookOutcome } from '../observability/sink';
 import type { GuardStore, HeldOrder, HoldFilter, TransitionFailure } from '../state/types';
 import { pageAssets } from './assets';
@@ -436,68 +437,88 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
     res.json(res.locals.reviewer);
   });
 
-  api.get('/stats', requireRole('viewer'), async function stats(_req, res) {
-    const queue = await store.queueStats(clock());
-    const pendingValue = queue.pendingValue ?? {};
-    res.json({ ...queue, pendingValue, display: { pendingValue: displayMoney(pendingValue) } });
-  });
+  api.get(
+    '/stats',
+    requireRole('viewer'),
+    asyncRoute(async function stats(_req, res) {
+      const queue = await store.queueStats(clock());
+      const pendingValue = queue.pendingValue ?? {};
+      res.json({ ...queue, pendingValue, display: { pendingValue: displayMoney(pendingValue) } });
+    }),
+  );
 
   const listQuery = listQuerySchema(resolved.maxPageSize);
 
-  api.get('/holds', requireRole('viewer'), async function listHolds(req, res) {
-    const parsed = parse(listQuery, req.query, res);
-    if (!parsed.ok) return;
-    const { status, limit, cursor, order, ...rest } = parsed.data;
-    const filter: HoldFilter = withoutUndefined({ ...rest, status: status === 'any' ? undefined : status });
-    const page = await store.listHolds(filter, limit ?? resolved.pageSize, cursor, order ?? 'newest');
-    res.json({ items: page.items.map(presentHold), nextCursor: page.nextCursor ?? null });
-  });
+  api.get(
+    '/holds',
+    requireRole('viewer'),
+    asyncRoute(async function listHolds(req, res) {
+      const parsed = parse(listQuery, req.query, res);
+      if (!parsed.ok) return;
+      const { status, limit, cursor, order, ...rest } = parsed.data;
+      const filter: HoldFilter = withoutUndefined({ ...rest, status: status === 'any' ? undefined : status });
+      const page = await store.listHolds(filter, limit ?? resolved.pageSize, cursor, order ?? 'newest');
+      res.json({ items: page.items.map(presentHold), nextCursor: page.nextCursor ?? null });
+    }),
+  );
 
   // Pending holds grouped by cause (voucher code, SKU, rule): the incident view.
-  api.get('/groups', requireRole('viewer'), async function listGroups(req, res) {
-    const parsed = parse(groupQuery, req.query, res);
-    if (!parsed.ok) return;
-    const by = parsed.data.by ?? 'count';
-    const currency =
-      parsed.data.currency ??
-      (by === 'money' ? mainCurrency((await store.queueStats(clock())).pendingValue) : undefined);
-    if (by === 'money' && currency === undefined) {
-      res.json({ groups: [], total: 0, by, currency: null });
-      return;
-    }
-    const list = await store.listGroups(
-      withoutUndefined({
-        kind: parsed.data.kind,
-        by: by === 'money' ? ('discount' as const) : ('count' as const),
-        currency: by === 'money' ? currency : undefined,
-        limit: parsed.data.limit ?? 20,
-      }),
-    );
-    res.json({ groups: list.groups.map(presentGroup), total: list.total, by, currency: currency ?? null });
-  });
+  api.get(
+    '/groups',
+    requireRole('viewer'),
+    asyncRoute(async function listGroups(req, res) {
+      const parsed = parse(groupQuery, req.query, res);
+      if (!parsed.ok) return;
+      const by = parsed.data.by ?? 'count';
+      const currency =
+        parsed.data.currency ??
+        (by === 'money' ? mainCurrency((await store.queueStats(clock())).pendingValue) : undefined);
+      if (by === 'money' && currency === undefined) {
+        res.json({ groups: [], total: 0, by, currency: null });
+        return;
+      }
+      const list = await store.listGroups(
+        withoutUndefined({
+          kind: parsed.data.kind,
+          by: by === 'money' ? ('discount' as const) : ('count' as const),
+          currency: by === 'money' ? currency : undefined,
+          limit: parsed.data.limit ?? 20,
+        }),
+      );
+      res.json({ groups: list.groups.map(presentGroup), total: list.total, by, currency: currency ?? null });
+    }),
+  );
 
-  api.get('/holds/:orderId', requireRole('viewer'), async function getHold(req, res) {
-    const orderId = String(req.params.orderId);
-    const held = await store.getHold(orderId);
-    if (!held) {
-      res.status(404).json({ error: 'not_found', message: FAILURE_MESSAGE.not_found });
-      return;
-    }
-    res.json({ held: presentHold(held), audit: await store.auditTrail({ orderId, limit: 100 }) });
-  });
+  api.get(
+    '/holds/:orderId',
+    requireRole('viewer'),
+    asyncRoute(async function getHold(req, res) {
+      const orderId = String(req.params.orderId);
+      const held = await store.getHold(orderId);
+      if (!held) {
+        res.status(404).json({ error: 'not_found', message: FAILURE_MESSAGE.not_found });
+        return;
+      }
+      res.json({ held: presentHold(held), audit: await store.auditTrail({ orderId, limit: 100 }) });
+    }),
+  );
 
-  api.post('/holds/:orderId/claim', requireRole('reviewer'), async function claimHold(req, res) {
-    const outcome = await store.claim(String(req.params.orderId), actor(res), clock());
-    if (!outcome.ok) {
-      refuse(res, outcome);
-      return;
-    }
-    metrics.reviewAction('claimed');
-    res.json({ held: presentHold(outcome.held) });
-  });
+  api.post(
+    '/holds/:orderId/claim',
+    requireRole('reviewer'),
+    asyncRoute(async function claimHold(req, res) {
+      const outcome = await store.claim(String(req.params.orderId), actor(res), clock());
+      if (!outcome.ok) {
+        refuse(res, outcome);
+        return;
+      }
+      metrics.reviewAction('claimed');
+      res.json({ held: presentHold(outcome.held) });
+    }),
+  );
 
   const decideRoute = (to: 'approved' | 'rejected') =>
-    async function decideHold(req: Request, res: Response) {
+    asyncRoute(async function decideHold(req: Request, res: Response) {
       const parsed = parse(decisionBody, req.body, res);
       if (!parsed.ok) return;
       const note = (parsed.data.note ?? '').trim();
@@ -525,37 +546,46 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
       metrics.reviewAction(to);
       announce(outcome.held);
       res.json({ held: presentHold(outcome.held) });
-    };
+    });
   api.post('/holds/:orderId/approve', requireRole('reviewer'), decideRoute('approved'));
   api.post('/holds/:orderId/reject', requireRole('reviewer'), decideRoute('rejected'));
 
-  api.post('/bulk', requireRole('reviewer'), async function bulk(req, res) {
-    const parsed = parse(bulkBody, req.body, res);
-    if (!parsed.ok) return;
-    const { action, filter, dryRun } = parsed.data;
-    const note = (parsed.data.note ?? '').trim();
-    if (action === 'reject' && note === '' && !dryRun) {
-      res.status(400).json({
-        error: 'invalid_request',
-        problems: [{ path: 'note', message: 'is required to reject: say why, for the audit trail' }],
+  api.post(
+    '/bulk',
+    requireRole('reviewer'),
+    asyncRoute(async function bulk(req, res) {
+      const parsed = parse(bulkBody, req.body, res);
+      if (!parsed.ok) return;
+      const { action, filter, dryRun } = parsed.data;
+      const note = (parsed.data.note ?? '').trim();
+      if (action === 'reject' && note === '' && !dryRun) {
+        res.status(400).json({
+          error: 'invalid_request',
+          problems: [{ path: 'note', message: 'is required to reject: say why, for the audit trail' }],
+        });
+        return;
+      }
+      const to = action === 'approve' ? 'approved' : 'rejected';
+      const result = await bulkDecide(store, {
+        filter: withoutUndefined(filter),
+        to,
+        actor: actor(res),
+        note,
+        now: clock(),
+        dryRun: dryRun ?? false,
+        maxOrders: resolved.maxBulkOrders,
       });
-      return;
-    }
-    const to = action === 'approve' ? 'approved' : 'rejected';
-    const result = await bulkDecide(store, {
-      filter: withoutUndefined(filter),
-      to,
-      actor: actor(res),
-      note,
-      now: clock(),
-      dryRun: dryRun ?? false,
-      maxOrders: resolved.maxBulkOrders,
-    });
-    if (result.decided.length > 0) metrics.reviewAction(to, result.decided.length);
-    for (const held of result.decided) announce(held);
-    const { decided, ...counts } = result;
-    res.json({ action, dryRun: dryRun ?? false, ...counts, display: { money: displayMoney(result.money) } });
-  });
+      if (result.decided.length > 0) metrics.reviewAction(to, result.decided.length);
+      for (const held of result.decided) announce(held);
+      const { decided, ...counts } = result;
+      res.json({
+        action,
+        dryRun: dryRun ?? false,
+        ...counts,
+        display: { money: displayMoney(result.money) },
+      });
+    }),
+  );
 
   const auditQuery = z.strictObject({
     orderId: z.string().min(1).max(128).optional(),
@@ -566,15 +596,19 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
       .refine((n) => n >= 1 && n <= 1_000, { error: 'must be 1 to 1000' })
       .optional(),
   });
-  api.get('/audit', requireRole('viewer'), async function auditTrail(req, res) {
-    const parsed = parse(auditQuery, req.query, res);
-    if (!parsed.ok) return;
-    res.json({
-      entries: await store.auditTrail(
-        withoutUndefined({ orderId: parsed.data.orderId, limit: parsed.data.limit ?? 100 }),
-      ),
-    });
-  });
+  api.get(
+    '/audit',
+    requireRole('viewer'),
+    asyncRoute(async function auditTrail(req, res) {
+      const parsed = parse(auditQuery, req.query, res);
+      if (!parsed.ok) return;
+      res.json({
+        entries: await store.auditTrail(
+          withoutUndefined({ orderId: parsed.data.orderId, limit: parsed.data.limit ?? 100 }),
+        ),
+      });
+    }),
+  );
 
   /** Answers 400 naming `field` when a path parameter is not a usable identifier; else its canonical form. */
   const pathParameter = (value: string, kind: 'code' | 'sku', field: string, res: Response) => {
@@ -584,25 +618,33 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
     return undefined;
   };
 
-  api.post('/vouchers/:code/clear', requireRole('admin'), async function clearVoucher(req, res) {
-    const code = pathParameter(String(req.params.code), 'code', 'code', res);
-    if (code === undefined) return;
-    const cleared = await store.clearVoucher(code, actor(res), clock());
-    if (cleared) metrics.reviewAction('voucher_cleared');
-    res.status(cleared ? 200 : 404).json({
-      voucher: code,
-      cleared,
-      ...(cleared ? {} : { message: 'This voucher is not tripped (or not tracked); nothing to clear.' }),
-    });
-  });
+  api.post(
+    '/vouchers/:code/clear',
+    requireRole('admin'),
+    asyncRoute(async function clearVoucher(req, res) {
+      const code = pathParameter(String(req.params.code), 'code', 'code', res);
+      if (code === undefined) return;
+      const cleared = await store.clearVoucher(code, actor(res), clock());
+      if (cleared) metrics.reviewAction('voucher_cleared');
+      res.status(cleared ? 200 : 404).json({
+        voucher: code,
+        cleared,
+        ...(cleared ? {} : { message: 'This voucher is not tripped (or not tracked); nothing to clear.' }),
+      });
+    }),
+  );
 
-  api.post('/skus/:sku/reset-history', requireRole('admin'), async function resetHistory(req, res) {
-    const sku = pathParameter(String(req.params.sku), 'sku', 'sku', res);
-    if (sku === undefined) return;
-    await store.resetHistory(sku, actor(res), clock());
-    metrics.reviewAction('history_reset');
-    res.json({ sku, reset: true });
-  });
+  api.post(
+    '/skus/:sku/reset-history',
+    requireRole('admin'),
+    asyncRoute(async function resetHistory(req, res) {
+      const sku = pathParameter(String(req.params.sku), 'sku', 'sku', res);
+      if (sku === undefined) return;
+      await store.resetHistory(sku, actor(res), clock());
+      metrics.reviewAction('history_reset');
+      res.json({ sku, reset: true });
+    }),
+  );
 
   api.use(function notFound(_req, res) {
     res.status(404).json({ error: 'not_found', message: 'No such review API route.' });

@@ -211,4 +211,20 @@ describe('priceGuard options', () => {
   it('explains app.use(priceGuard) without the call', () => {
     expect(() => priceGuard(priceGuard as unknown as PriceGuardOptions)).toThrow(/without being called/);
   });
+
+  it('fails every request with an OptionsError saying to call it when mounted as app.use(priceGuard)', async () => {
+    const app = express();
+    app.use(express.json());
+    app.use(priceGuard as unknown as express.RequestHandler);
+    let seen: unknown;
+    app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      seen = error;
+      res.status(500).json({ error: (error as Error).message });
+    });
+    const response = await request(app).post('/checkout').send(MARC_JACOBS_ORDER).expect(500);
+    expect(seen).toBeInstanceOf(OptionsError);
+    expect(response.body.error).toBe(
+      'priceGuard: it was passed to app.use() without being called: write app.use(priceGuard({ ... }))',
+    );
+  });
 });
