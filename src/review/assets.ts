@@ -1,5 +1,5 @@
 // src/review/assets.ts
-// The review page's static files (./assets), read once; the HTML gets the rule list, the one server-side value.
+// The review page's static files (./assets), read once; the HTML gets the rule lists, the one server-side value.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,7 +29,7 @@ export function pageAssets(): Record<'html' | 'css' | 'js', PageAsset> {
   assets ??= {
     html: {
       type: 'html',
-      body: read('index.html').replace(
+      body: read('index.html').replaceAll(
         '<!--RULE_OPTIONS-->',
         RULE_IDS.map((id) => `<option value="${id}">${id.replaceAll('_', ' ')}</option>`).join(''),
       ),

@@ -1,9 +1,11 @@
 // test/review/browser.test.ts
-// The on-call page in Debian's chromium: reasons shown, bulk reject by voucher, hostile SKUs stay text; screenshot.
+// The on-call page in Debian's chromium: incidents by cause, money per row, live updates, phone layout, hostile data.
 
 import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import express from 'express';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { parsePolicy } from '../../src/core/policy';
@@ -15,6 +17,8 @@ import { line, order } from '../helpers/orders';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HOSTILE_SKU = '<img src=x onerror=alert(1)>';
+/** SKUs are stored in their canonical form (upper case): still markup, still shown as text. */
+const HOSTILE_SKU_SHOWN = HOSTILE_SKU.toUpperCase();
 const HOSTILE_CUSTOMER = '"><script>alert(2)</script>';
 const TOKEN = 'tok-reviewer-browser-0123456789';
 const available = existsSync(CHROMIUM);
@@ -29,6 +33,16 @@ if (!available) {
   );
 }
 const describeBrowser = available ? describe : describe.skip;
+
+/**
+ * Where screenshots go: a temporary directory, so a test run never rewrites tracked files. `CPG_SCREENSHOTS=docs`
+ * regenerates the committed ones in docs/.
+ */
+const SCREENSHOTS = process.env.CPG_SCREENSHOTS || join(tmpdir(), 'cpg-review-screenshots');
+function screenshotPath(name: string): string {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return join(SCREENSHOTS, name);
+}
 
 describeBrowser('review page in chromium', () => {
   let browser: Browser;
@@ -123,9 +137,11 @@ describeBrowser('review page in chromium', () => {
 
     // The newest (the hostile order) is selected first: its SKU and customer id are plain text.
     const hostileRow = page.locator('#rows tr', { hasText: 'ord_hostile' });
-    await expect(hostileRow.locator('td').nth(4).textContent()).resolves.toBe(HOSTILE_SKU);
-    await expect(hostileRow.locator('td').nth(6).textContent()).resolves.toBe(HOSTILE_CUSTOMER);
-    await page.getByText(HOSTILE_SKU, { exact: true }).first().waitFor({ state: 'visible' });
+    await expect(hostileRow.locator('td.skus').textContent()).resolves.toBe(HOSTILE_SKU_SHOWN);
+    await expect(hostileRow.locator('.customer').textContent()).resolves.toBe(HOSTILE_CUSTOMER);
+    // The hostile SKU is a group of its own in the incident view, as text too.
+    await page.locator('#groups tr', { hasText: HOSTILE_SKU_SHOWN }).waitFor();
+    await page.getByText(HOSTILE_SKU_SHOWN, { exact: true }).first().waitFor({ state: 'visible' });
     expect(await page.locator('img').count()).toBe(0);
     expect(await page.locator('body script').count()).toBe(0);
 
@@ -140,8 +156,7 @@ describeBrowser('review page in chromium', () => {
     expect(text).toContain('IDR 4,700,000');
     await page.locator('#detail .trail li', { hasText: 'held' }).waitFor();
 
-    mkdirSync('docs', { recursive: true });
-    await page.screenshot({ path: 'docs/review-queue.png', fullPage: true });
+    await page.screenshot({ path: screenshotPath('review-basic.png'), fullPage: true });
   });
 
   it('bulk-rejects a voucher’s orders after a preview, and the queue changes', async () => {
@@ -150,7 +165,9 @@ describeBrowser('review page in chromium', () => {
     await page.click('#b-preview');
     const confirm = page.locator('#b-confirm');
     await confirm.waitFor({ state: 'visible' });
-    await expect(confirm.textContent()).resolves.toBe('Confirm: reject 3 pending orders');
+    await expect(confirm.textContent()).resolves.toBe(
+      'Confirm: reject 3 pending orders (IDR 450,000 given away, IDR 0 to collect)',
+    );
     await confirm.click();
     await page.locator('#status', { hasText: 'Bulk reject: 3 changed, 0 skipped' }).waitFor();
     await page.locator('#rows tr', { hasText: 'ord_leak_1' }).waitFor({ state: 'detached' });
@@ -178,6 +195,344 @@ describeBrowser('review page in chromium', () => {
   });
 
   it('never ran script from data and raised no page errors', () => {
+    expect(dialogs).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describeBrowser('incident view, list order, live updates and phone layout in chromium', () => {
+  const REVIEWER = 'tok-reviewer-incidents-browser-0123456789';
+  const ADMIN = 'tok-admin-incidents-browser-0123456789';
+  const LEAKED = 'TMRW100PEKR6X50';
+  const TIME_ZONE = 'Asia/Jakarta';
+  let browser: Browser;
+  let server: Server;
+  let router: ReviewRouter;
+  let base: string;
+  let page: Page;
+  let guard: Guard;
+  const store = new MemoryStore();
+  const dialogs: string[] = [];
+  const pageErrors: string[] = [];
+  // Recent times, so ages read like a live incident: the leak started three hours ago.
+  const start = Math.floor(Date.now() / 60_000) * 60_000 - 3 * 3_600_000;
+  let now = start;
+
+  /** What the page shows for a time, in the reviewer's zone, and what its title says in UTC. */
+  const shortLocal = (ms: number) =>
+    new Date(ms).toLocaleString('en-US', {
+      timeZone: TIME_ZONE,
+      month: 'short',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+  const utcTitle = (ms: number) =>
+    new Date(ms)
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, ' UTC');
+
+  async function hold(input: Parameters<Guard['check']>[0]) {
+    const result = await guard.check(input);
+    if (result.kind !== 'held')
+      throw new Error(`${String((input as { orderId: string }).orderId)} was ${result.kind}`);
+    return result.held;
+  }
+
+  /** The causes in the incident view, top to bottom. */
+  async function groupKeys(target: Page): Promise<string[]> {
+    const rows = target.locator('#groups tr[data-key]');
+    const keys: string[] = [];
+    for (let n = 0; n < (await rows.count()); n++)
+      keys.push((await rows.nth(n).getAttribute('data-key')) ?? '');
+    return keys;
+  }
+
+  async function signIn(target: Page, token: string) {
+    await target.goto(`${base}/review/?refresh=1`);
+    await target.fill('#token', token);
+    await target.click('#login button[type=submit]');
+    await target.locator('#groups tr[data-key]').first().waitFor();
+  }
+
+  beforeAll(async () => {
+    const policy = parsePolicy({
+      vouchers: {
+        [LEAKED]: { paymentMethods: ['card:uob-tmrw'] },
+        FLASH50: { velocity: { maxPerWindow: 2 } },
+      },
+    });
+    guard = new Guard({ policy, store, clock: () => now });
+    for (let index = 0; index < 40; index++) {
+      now = start + index * 60_000;
+      await hold(
+        order({
+          orderId: `ord_leak_${String(index).padStart(2, '0')}`,
+          customerId: `cus_${1000 + index}`,
+          paymentMethod: 'card:other-bank',
+          lines: [line(index % 2 === 0 ? 'HP-CASE' : 'EARBUDS', 150_000 + index * 5_000)],
+          vouchers: [{ code: LEAKED, discount: 100_000 }],
+        }),
+      );
+    }
+    for (let index = 0; index < 8; index++) {
+      now = start + 45 * 60_000 + index * 90_000;
+      await hold(
+        order({
+          orderId: `ord_tote_${index}`,
+          customerId: `cus_${2000 + index}`,
+          lines: [line('MJ-TOTE-TIGER', 4_700_000, 4_700_000), line('MJ-CARD-CASE', 1_250_000)],
+          shipping: 15_000,
+        }),
+      );
+    }
+    for (let index = 0; index < 6; index++) {
+      now = start + 70 * 60_000 + index * 60_000;
+      await hold(order({ orderId: `ord_total_${index}`, lines: [line('HP-CASE', 180_000)], total: 1_000 }));
+    }
+    for (let index = 0; index < 5; index++) {
+      now = start + 100 * 60_000 + index * 10_000;
+      const result = await guard.check(
+        order({
+          orderId: `ord_flash_${index}`,
+          lines: [line('SNEAKERS', 900_000)],
+          vouchers: [{ code: 'FLASH50', discount: 450_000 }],
+        }),
+      );
+      expect(result.kind).toBe(index < 2 ? 'allowed' : 'held');
+    }
+    now = start + 3 * 3_600_000;
+    router = reviewRouter({
+      store,
+      tokens: [
+        { name: 'dewi', role: 'reviewer', sha256: hashToken(REVIEWER) },
+        { name: 'ana', role: 'admin', sha256: hashToken(ADMIN) },
+      ],
+      rateLimit: false,
+      logger: { warn() {}, error() {} },
+      clock: () => now,
+    });
+    const app = express();
+    app.use('/review', router);
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    page = await browser.newPage({
+      viewport: { width: 1440, height: 900 },
+      timezoneId: TIME_ZONE,
+      locale: 'en-US',
+    });
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.setDefaultTimeout(8_000);
+    await signIn(page, REVIEWER);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await router?.close();
+    if (server) await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('shows pending holds grouped by cause, with count, local times (UTC on hover) and money at stake', async () => {
+    const leak = page.locator(`#groups tr[data-key="${LEAKED}"]`);
+    await leak.waitFor();
+    await expect(leak.locator('.count').textContent()).resolves.toBe('40');
+    const first = leak.locator('time').first();
+    await expect(first.getAttribute('title')).resolves.toBe(utcTitle(start));
+    await expect(first.textContent()).resolves.toBe(shortLocal(start));
+    await expect(leak.locator('time').nth(1).getAttribute('title')).resolves.toBe(
+      utcTitle(start + 39 * 60_000),
+    );
+    // 40 orders listed at 150,000 + 5,000 n; 100,000 given away each; the rest to collect.
+    const listed = Array.from({ length: 40 }, (_, n) => 150_000 + n * 5_000).reduce((a, b) => a + b, 0);
+    const money = await leak.locator('.money').textContent();
+    expect(money).toContain('IDR 4,000,000 given away');
+    expect(money).toContain(`listed IDR ${listed.toLocaleString('en-US')}`);
+    expect(money).toContain(`to collect IDR ${(listed - 4_000_000).toLocaleString('en-US')}`);
+    await expect(page.locator('#groups tr[data-key="MJ-TOTE-TIGER"] .count').textContent()).resolves.toBe(
+      '8',
+    );
+    // The header states the money at stake in every pending hold.
+    const tote = 8 * 4_700_000;
+    await expect(page.locator('#at-stake').textContent()).resolves.toContain(
+      `At stake: IDR ${(4_000_000 + tote + 3 * 450_000).toLocaleString('en-US')} given away`,
+    );
+    // Ranked by money, the tote glitch (IDR 37.6 M given away, shared by its SKU and rule groups) leads.
+    const firstGroup = page.locator('#groups tr[data-key]').first();
+    await page.selectOption('#g-by', 'money');
+    await firstGroup.locator('.money', { hasText: 'IDR 37,600,000 given away' }).waitFor();
+    await page.selectOption('#g-kind', 'voucher');
+    await firstGroup.and(page.locator(`[data-key="${LEAKED}"]`)).waitFor();
+    await page.selectOption('#g-kind', '');
+    await page.selectOption('#g-by', 'count');
+    await page.locator('#g-total', { hasText: /causes$/ }).waitFor();
+    await expect(groupKeys(page)).resolves.toContain(LEAKED);
+    // The incident view and the selected order sit side by side: neither covers the other.
+    const incidents = (await page.locator('#incidents').boundingBox())!;
+    const detail = (await page.locator('#detail').boundingBox())!;
+    expect(incidents.x + incidents.width).toBeLessThanOrEqual(detail.x);
+    await page.screenshot({ path: screenshotPath('review-incidents.png') });
+  });
+
+  it('lists the money given away per row, sorts oldest first and by money, and keeps the detail in view', async () => {
+    const firstRow = page.locator('#rows tr').first();
+    await firstRow.and(page.locator('[data-order-id="ord_flash_4"]')).waitFor(); // newest first
+    await page.selectOption('#f-order', 'oldest');
+    await firstRow.and(page.locator('[data-order-id="ord_leak_00"]')).waitFor();
+    await expect(firstRow.locator('td.given').textContent()).resolves.toBe('IDR 100,000');
+    await expect(firstRow.locator('time').getAttribute('title')).resolves.toBe(utcTitle(start));
+    await page.locator('body').press('o'); // o cycles to "most given away"
+    await firstRow.and(page.locator('[data-order-id^="ord_tote_"]')).waitFor();
+    await expect(firstRow.locator('td.given').textContent()).resolves.toBe('IDR 4,700,000');
+    await expect(firstRow.locator('td.num').first().textContent()).resolves.toBe('IDR 1,265,000');
+    await page.locator('body').press('o');
+    await firstRow.and(page.locator('[data-order-id="ord_flash_4"]')).waitFor();
+
+    // 57 pending holds: 50 on the first page, the rest after "Load more"; the detail stays in view.
+    expect(await page.locator('#rows tr').count()).toBe(50);
+    await page.locator('#rows tr', { hasText: 'ord_tote_3' }).click();
+    await page.locator('#detail h2', { hasText: 'ord_tote_3' }).waitFor();
+    await expect(page.locator('#detail .stake').textContent()).resolves.toContain('IDR 4,700,000 given away');
+    await page.evaluate(`document.querySelector('.queue').scrollIntoView({ block: 'start' })`);
+    await page.screenshot({ path: screenshotPath('review-queue.png') });
+    await page.click('#more');
+    await page.locator('#rows tr').nth(56).waitFor();
+    // Scrolled down to the last loaded row: the selected order is still on screen, at the top.
+    await page.evaluate(`document.querySelector('#rows tr:last-child').scrollIntoView({ block: 'end' })`);
+    expect(Number(await page.evaluate('window.scrollY'))).toBeGreaterThan(1_000);
+    const box = await page.locator('#detail').boundingBox();
+    expect(box).not.toBeNull();
+    expect(box!.y).toBeGreaterThanOrEqual(0);
+    expect(box!.y).toBeLessThan(100);
+    await expect(page.locator('#detail h2').isVisible()).resolves.toBe(true);
+  });
+
+  it('updates live: "updated N s ago", a new hold shown, and a notice when more pages are loaded', async () => {
+    await page.locator('#updated', { hasText: /^updated \d+ s ago$/ }).waitFor();
+    // More pages are loaded (previous test): the list is not replaced under the reviewer, a notice says why.
+    now += 60_000;
+    await hold(order({ orderId: 'ord_live_1', lines: [line('LIVE-SKU', 80_000, 80_000)] }));
+    await page.locator('#changed').waitFor({ state: 'visible', timeout: 10_000 });
+    await page.locator('#groups tr[data-key="LIVE-SKU"]').waitFor({ timeout: 10_000 });
+    await page.locator('body').press('u');
+    await page.locator('#rows tr[data-order-id="ord_live_1"]').waitFor();
+    await page.locator('#changed').waitFor({ state: 'hidden' });
+    // On the first page, a new hold simply appears.
+    now += 60_000;
+    await hold(order({ orderId: 'ord_live_2', lines: [line('LIVE-SKU', 90_000, 90_000)] }));
+    await page.locator('#rows tr[data-order-id="ord_live_2"]').waitFor({ timeout: 10_000 });
+    await expect(page.locator('#groups tr[data-key="LIVE-SKU"] .count').textContent()).resolves.toBe('2');
+  });
+
+  it('previews and decides a whole group from the keyboard, the preview stating count and money', async () => {
+    await page.locator('body').press('i');
+    await page.locator('#incidents.active').waitFor();
+    const keys = await groupKeys(page);
+    for (let n = 0; n < keys.indexOf(LEAKED); n++) await page.locator('body').press('j');
+    await page.locator(`#groups tr.selected[data-key="${LEAKED}"]`).waitFor();
+    await page.locator('body').press('r');
+    const confirm = page.locator('#b-confirm');
+    await confirm.waitFor({ state: 'visible' });
+    await expect(confirm.textContent()).resolves.toBe(
+      'Confirm: reject 40 pending orders (IDR 4,000,000 given away, IDR 5,900,000 to collect)',
+    );
+    await expect(page.locator('#b-voucher').inputValue()).resolves.toBe(LEAKED);
+    // No note yet: the note field has focus; Enter there previews again and moves to the confirm button.
+    await page.locator('#b-note:focus').waitFor();
+    await page.keyboard.type('leaked bank-only code, used with other cards');
+    await page.keyboard.press('Enter');
+    await page.locator('#b-confirm:focus').waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('#status', { hasText: 'Bulk reject: 40 changed, 0 skipped' }).waitFor();
+    await page.locator(`#groups tr[data-key="${LEAKED}"]`).waitFor({ state: 'detached' });
+    for (let index = 0; index < 40; index++) {
+      expect(await store.getHold(`ord_leak_${String(index).padStart(2, '0')}`)).toMatchObject({
+        status: 'rejected',
+        resolution: { by: 'dewi', note: 'leaked bank-only code, used with other cards' },
+      });
+    }
+    expect((await store.getHold('ord_total_0'))?.status).toBe('pending');
+    // A click selects a group; Enter shows its orders in the list.
+    await page.locator('#groups tr[data-key="FLASH50"] .cause').click();
+    await page.locator('#groups tr.selected[data-key="FLASH50"]').waitFor();
+    await page.locator('body').press('Enter');
+    await page.locator('#status', { hasText: 'Showing the 3 pending orders of voucher FLASH50' }).waitFor();
+    expect(await page.locator('#rows tr').count()).toBe(3);
+    await expect(page.locator('#f-voucher').inputValue()).resolves.toBe('FLASH50');
+  });
+
+  it('lets an admin clear a tripped voucher from its group; a reviewer has no such button', async () => {
+    await expect(page.locator('#groups tr[data-key="FLASH50"] button.admin-only').isVisible()).resolves.toBe(
+      false,
+    );
+    const admin = await browser.newPage({ viewport: { width: 1280, height: 800 }, timezoneId: TIME_ZONE });
+    admin.on('pageerror', (error) => pageErrors.push(error.message));
+    admin.setDefaultTimeout(8_000);
+    await signIn(admin, ADMIN);
+    const clearButton = admin.locator('#groups tr[data-key="FLASH50"] button.admin-only');
+    await clearButton.click();
+    await expect(clearButton.textContent()).resolves.toBe('Confirm: clear FLASH50');
+    await clearButton.click();
+    await admin.locator('#status', { hasText: 'Voucher FLASH50 cleared' }).waitFor();
+    expect(
+      (await store.auditTrail({ limit: 5 })).find((entry) => entry.action === 'voucher_cleared'),
+    ).toMatchObject({
+      actor: 'ana',
+      voucher: 'FLASH50',
+    });
+    await admin.close();
+  });
+
+  it('on a phone, the list and the selected order do not cover each other', async () => {
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      timezoneId: TIME_ZONE,
+      locale: 'en-US',
+    });
+    phone.on('pageerror', (error) => pageErrors.push(error.message));
+    phone.setDefaultTimeout(8_000);
+    await signIn(phone, REVIEWER);
+    await phone.locator('#groups tr[data-key="MJ-TOTE-TIGER"] button', { hasText: 'Orders' }).click();
+    await phone.locator('#status', { hasText: 'Showing the 8 pending orders' }).waitFor();
+    await phone.locator('#rows tr', { hasText: 'ord_tote_2' }).click();
+    await phone.locator('#detail h2', { hasText: 'ord_tote_2' }).waitFor();
+    const list = (await phone.locator('.queue').boundingBox())!;
+    const detail = (await phone.locator('#detail').boundingBox())!;
+    expect(detail.y).toBeGreaterThanOrEqual(list.y + list.height - 1);
+    expect(list.x + list.width).toBeLessThanOrEqual(391);
+    expect(detail.x + detail.width).toBeLessThanOrEqual(391);
+    // Nothing wider than the screen: no sideways scrolling of the page.
+    const width = Number(await phone.evaluate('document.documentElement.scrollWidth'));
+    expect(width).toBeLessThanOrEqual(390);
+    // The screenshot shows the end of the list and the selected order right below it.
+    await phone.evaluate(
+      `document.querySelector('#rows tr:nth-child(6)').scrollIntoView({ block: 'start' })`,
+    );
+    await phone.screenshot({ path: screenshotPath('review-phone.png') });
+    await phone.close();
+  });
+
+  it('ran no script from data and raised no page errors', () => {
     expect(dialogs).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
