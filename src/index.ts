@@ -46,18 +46,34 @@ export type { BulkResult } from './review/bulk';
 export type { ReviewRateLimitOptions } from './review/rate-limit';
 export type { ReviewRouter, ReviewRouterOptions } from './review/router';
 export { ReviewOptionsError, reviewRouter } from './review/router';
-export type { VerifyOptions, WebhookSignatureFailure } from './review/signature';
-// The webhook verification helper storefronts use on their receiving endpoint.
+export type {
+  SignedWebhookHeaders,
+  VerifyOptions,
+  WebhookHeaders,
+  WebhookSignatureFailure,
+} from './review/signature';
+// Standard Webhooks signatures: the verification helper storefronts use on their receiving endpoint, a signer,
+// and a generator of `whsec_` secrets.
 export {
   assertWebhookSignature,
-  SIGNATURE_HEADER,
+  generateWebhookSecret,
   signWebhook,
   verifyWebhookSignature,
+  WEBHOOK_HEADERS,
   WebhookSignatureError,
 } from './review/signature';
-export type { OutboxStats, ReviewEvent, WebhookEndpoint, WebhookOptions } from './review/webhooks';
-// In-process release/cancel events for storefronts that mount the router in their own app.
-export { ReviewEvents } from './review/webhooks';
+export type {
+  EventType,
+  GuardEvent,
+  HeldEvent,
+  OutboxStats,
+  ReviewEvent,
+  VoucherTrippedEvent,
+  WebhookEndpoint,
+  WebhookOptions,
+} from './review/webhooks';
+// In-process release/cancel events for storefronts that mount the router in their own app; the webhook event types.
+export { EVENT_TYPES, ReviewEvents } from './review/webhooks';
 export { createStoreFromEnv } from './state/from-env';
 export type { MemoryStoreOptions } from './state/memory/store';
 // Stores: the interface for custom stores, and the embedded one.
@@ -72,14 +88,21 @@ export {
 export type { RedisStoreOptions } from './state/redis/store';
 // The Redis store itself, for shops that build their own ioredis client.
 export { RedisStore } from './state/redis/store';
+// The store's shapes, for custom stores: holds, the review queue and the webhook outbox (docs/review-queue.md).
 export type {
   AuditEntry,
   DecisionRequest,
+  EventOutbox,
   GuardStore,
   HeldOrder,
   HoldFilter,
   HoldPage,
   HoldStatus,
+  OutboxClaim,
+  OutboxClaimRequest,
+  OutboxDelivery,
+  OutboxRoute,
+  OutboxStore,
   QueueStats,
   TransitionResult,
 } from './state/types';

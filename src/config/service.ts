@@ -4,9 +4,15 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_ORDER_LIMITS, type OrderLimits } from '../core/order';
-import { type Problem, toProblems } from '../core/problems';
 import { type Policy, type PolicyInput, policySchema } from '../core/policy';
+import { type Problem, toProblems } from '../core/problems';
 import { type Mode, RULE_IDS } from '../core/types';
+import {
+  DEFAULT_EVENT_TYPES,
+  EVENT_TYPES,
+  type EventType,
+  webhookSecretProblem,
+} from '../core/webhook-contract';
 import { readDocument } from './document';
 
 /** Exit code for a bad configuration (sysexits.h EX_CONFIG). */
@@ -89,12 +95,17 @@ const reviewSection = z.strictObject({
     .array(
       z.strictObject({
         url: z.url({ error: 'must be an http(s) URL' }),
-        /** The signing secret; prefer secretEnv so the file holds no secret. */
-        secret: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+        /** The signing secret (`whsec_` + base64, Standard Webhooks); prefer secretEnv so the file holds no secret. */
+        secret: z.string({ error: 'must be a string' }).optional(),
         /** Name of the environment variable holding the signing secret. */
         secretEnv: z
           .string()
           .regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'must be an environment variable name' })
+          .optional(),
+        /** Event types it receives. Defaults to order.released and order.cancelled. */
+        events: z
+          .array(z.enum(EVENT_TYPES, { error: `must be one of ${EVENT_TYPES.join(', ')}` }))
+          .min(1, { error: `must name at least one of ${EVENT_TYPES.join(', ')}` })
           .optional(),
       }),
     )
@@ -152,7 +163,7 @@ export interface ServiceConfig {
   };
   review: {
     tokens: TokenConfig[];
-    webhooks: Array<{ url: string; secret: string | undefined }>;
+    webhooks: Array<{ url: string; secret: string | undefined; events: EventType[] }>;
   };
   metrics: { defaultMetrics: boolean; voucherLabels: string[] };
   /** REDIS_URL, when given. */
@@ -210,7 +221,7 @@ export function parseConfig(
     }
   }
   const port = envPort(env, problems);
-  const webhooks: Array<{ url: string; secret: string | undefined }> = [];
+  const webhooks: ServiceConfig['review']['webhooks'] = [];
   if (parsed.success) {
     parsed.data.review.webhooks.forEach((hook, index) => {
       const secret = hook.secretEnv ? env[hook.secretEnv] : hook.secret;
@@ -227,7 +238,19 @@ export function parseConfig(
           message: 'needs a signing secret: set secretEnv (preferred), secret, or PRICE_GUARD_WEBHOOK_SECRET',
         });
       }
-      webhooks.push({ url: hook.url, secret: resolved });
+      const problem = resolved ? webhookSecretProblem(resolved) : undefined;
+      if (problem) {
+        const where = hook.secretEnv
+          ? `${hook.secretEnv} (named by secretEnv)`
+          : hook.secret
+            ? 'it'
+            : 'PRICE_GUARD_WEBHOOK_SECRET';
+        problems.push({
+          path: `review.webhooks[${index}].${hook.secretEnv ? 'secretEnv' : 'secret'}`,
+          message: `${where} ${problem}`,
+        });
+      }
+      webhooks.push({ url: hook.url, secret: resolved, events: hook.events ?? [...DEFAULT_EVENT_TYPES] });
     });
   }
   const envTokens = parseEnvTokens(env.PRICE_GUARD_REVIEW_TOKENS, problems);
@@ -285,7 +308,10 @@ function parseEnvTokens(value: string | undefined, problems: Problem[]): TokenCo
       const name = first < 0 ? entry : entry.slice(0, first);
       const role = second < 0 ? '' : entry.slice(first + 1, second);
       const token = second < 0 ? '' : entry.slice(second + 1);
-      if (!/^[A-Za-z0-9._@-]{1,64}$/.test(name) || (role !== 'viewer' && role !== 'reviewer' && role !== 'admin')) {
+      if (
+        !/^[A-Za-z0-9._@-]{1,64}$/.test(name) ||
+        (role !== 'viewer' && role !== 'reviewer' && role !== 'admin')
+      ) {
         problems.push({
           path,
           message: 'must be name:role:token (name: letters, digits, ._@-; role: viewer, reviewer or admin)',

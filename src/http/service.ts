@@ -234,7 +234,11 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
           store,
           tokens: config.review.tokens,
           webhooks: {
-            endpoints: config.review.webhooks.map((hook) => ({ url: hook.url, secret: hook.secret! })),
+            endpoints: config.review.webhooks.map((hook) => ({
+              url: hook.url,
+              secret: hook.secret!,
+              events: hook.events,
+            })),
           },
           logger,
           metrics,
@@ -417,11 +421,12 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
     async close() {
       stopping = true;
       clearInterval(poll);
-      // Give queued release/cancel webhooks a few seconds; what is left is logged (the API is the record).
-      if (review && !(await review.drain(WEBHOOK_DRAIN_MS))) {
+      // On Redis the outbox outlives the process: finish the attempts in flight and leave the rest to the next start
+      // or another instance. In memory, give queued webhooks a few seconds; what is left is logged as lost.
+      if (review && review.webhooks?.durable === false && !(await review.drain(WEBHOOK_DRAIN_MS))) {
         logger.warn({ pending: review.webhooks?.stats().pending }, 'webhooks still queued at shutdown');
       }
-      review?.close();
+      await review?.close();
       await overlay.close().catch((error) => logger.warn({ err: error }, 'could not close the overlay'));
       return store.shutdown?.();
     },

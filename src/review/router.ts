@@ -8,7 +8,8 @@ import { toProblems } from '../core/problems';
 import type { Logger } from '../guard';
 import { asyncRoute } from '../http/async-route';
 import type { GuardMetrics, WebhookOutcome } from '../observability/sink';
-import type { GuardStore, HeldOrder, HoldFilter, TransitionFailure } from '../state/types';
+import { MemoryOutbox } from '../state/memory/outbox';
+import type { GuardStore, HeldOrder, HoldFilter, OutboxStore, TransitionFailure } from '../state/types';
 import { pageAssets } from './assets';
 import { identify, type Reviewer, type ReviewToken, requireRole, TokenRegistry } from './auth';
 import { bulkDecide } from './bulk';
@@ -23,7 +24,14 @@ import {
   presentGroup,
 } from './queue-api';
 import { type ReviewRateLimitOptions, reviewRateLimit } from './rate-limit';
-import { eventFor, ReviewEvents, type WebhookOptions, WebhookOutbox } from './webhooks';
+import {
+  eventFor,
+  type ResolvedWebhookOptions,
+  ReviewEvents,
+  resolveWebhookOptions,
+  type WebhookOptions,
+  WebhookOutbox,
+} from './webhooks';
 
 /** Options of `reviewRouter()`. */
 export interface ReviewRouterOptions {
@@ -59,8 +67,11 @@ export type ReviewRouter = Router & {
   webhooks: WebhookOutbox | undefined;
   /** Resolves once every queued webhook is delivered or given up, or after `timeoutMs` (then false). */
   drain(timeoutMs?: number): Promise<boolean>;
-  /** Stops webhook delivery timers; undelivered events are logged as lost. */
-  close(): void;
+  /**
+   * Stops claiming webhook deliveries and waits for the attempts in flight. Undelivered events stay in the store's
+   * outbox (with Redis, delivered after a restart or by another instance; with the embedded store, logged as lost).
+   */
+  close(): Promise<void>;
 };
 
 /** Thrown at construction for a bad option; names the option and the fix. */
@@ -100,15 +111,6 @@ const STORE_METHODS = [
   'queueStats',
 ] as const;
 
-const WEBHOOK_DEFAULTS: Required<Omit<WebhookOptions, 'endpoints'>> = {
-  maxAttempts: 24,
-  baseDelayMs: 1_000,
-  maxDelayMs: 300_000,
-  timeoutMs: 10_000,
-  maxOutbox: 100_000,
-  concurrency: 8,
-};
-
 function positiveInteger(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
     throw new ReviewOptionsError(
@@ -118,50 +120,17 @@ function positiveInteger(name: string, value: unknown): number {
   return value;
 }
 
-function resolveWebhooks(options: WebhookOptions | undefined): Required<WebhookOptions> | undefined {
-  if (options === undefined) return undefined;
-  if (options === null || typeof options !== 'object') {
-    throw new ReviewOptionsError('option "webhooks" must be an object like { endpoints: [{ url, secret }] }');
-  }
-  const resolved: Record<string, unknown> = { ...WEBHOOK_DEFAULTS, endpoints: [] };
-  for (const [key, value] of Object.entries(options)) {
-    if (value === undefined) continue;
-    if (key !== 'endpoints' && !(key in WEBHOOK_DEFAULTS)) {
-      throw new ReviewOptionsError(
-        `unknown option "webhooks.${key}" (known: endpoints, ${Object.keys(WEBHOOK_DEFAULTS).join(', ')})`,
-      );
-    }
-    resolved[key] = key === 'endpoints' ? value : positiveInteger(`webhooks.${key}`, value);
-  }
-  const endpoints = resolved.endpoints;
-  if (!Array.isArray(endpoints)) throw new ReviewOptionsError('option "webhooks.endpoints" must be a list');
-  endpoints.forEach((endpoint: unknown, index) => {
-    const { url, secret } = (endpoint ?? {}) as Record<string, unknown>;
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(String(url));
-    } catch {
-      parsed = undefined;
-    }
-    if (typeof url !== 'string' || !parsed || !['http:', 'https:'].includes(parsed.protocol)) {
-      throw new ReviewOptionsError(
-        `option "webhooks.endpoints[${index}].url" must be an http(s) URL, got ${JSON.stringify(url)}`,
-      );
-    }
-    if (typeof secret !== 'string' || secret.length < 16) {
-      throw new ReviewOptionsError(
-        `option "webhooks.endpoints[${index}].secret" must be a string of at least 16 characters (e.g. openssl rand -hex 32)`,
-      );
-    }
+function resolveWebhooks(options: WebhookOptions | undefined): ResolvedWebhookOptions | undefined {
+  return resolveWebhookOptions(options, (message) => {
+    throw new ReviewOptionsError(message);
   });
-  return resolved as Required<WebhookOptions>;
 }
 
 /** Validated options: the private shape the handlers use. */
 interface Resolved {
   store: GuardStore;
   tokens: TokenRegistry;
-  webhooks: Required<WebhookOptions> | undefined;
+  webhooks: ResolvedWebhookOptions | undefined;
   events: ReviewEvents;
   rateLimit: Required<ReviewRateLimitOptions> | false;
   allowedOrigins: string[];
@@ -373,14 +342,20 @@ function withoutUndefined<T extends object>(value: T): T {
 export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
   const resolved = resolveOptions(options);
   const { store, events, logger, metrics, clock } = resolved;
+  // Webhooks deliver from the store's outbox, where the store records each decision's event atomically with the
+  // decision (issue 14). A store without an outbox gets one in process memory, fed here after each decision.
+  const storeOutbox = (store as GuardStore & Partial<OutboxStore>).outbox;
+  const fallbackOutbox = storeOutbox ? undefined : new MemoryOutbox();
   const outbox =
     resolved.webhooks && resolved.webhooks.endpoints.length > 0
-      ? new WebhookOutbox(resolved.webhooks, logger, metrics.webhook)
+      ? new WebhookOutbox(resolved.webhooks, storeOutbox ?? fallbackOutbox!, logger, metrics.webhook)
       : undefined;
+  outbox?.start();
 
   const announce = (held: HeldOrder) => {
     const event = eventFor(held);
-    outbox?.enqueue(event);
+    fallbackOutbox?.record(event);
+    outbox?.nudge();
     try {
       events.emit(held.status === 'approved' ? 'released' : 'cancelled', event, held);
     } catch (error) {
@@ -691,6 +666,6 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
   router.events = events;
   router.webhooks = outbox;
   router.drain = (timeoutMs?: number) => outbox?.drain(timeoutMs) ?? Promise.resolve(true);
-  router.close = () => outbox?.close();
+  router.close = () => outbox?.close() ?? Promise.resolve();
   return router;
 }

@@ -1,10 +1,20 @@
 // src/review/signature.ts
-// Signs and verifies review webhooks: HMAC-SHA256 over "t.rawBody" with a timestamp, like payment providers.
+// Signs and verifies webhooks as the Standard Webhooks specification says: HMAC-SHA256 over "id.timestamp.body".
 
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { webhookSecretProblem } from '../core/webhook-contract';
 
-/** The header a webhook's signature travels in: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.rawBody">`. */
-export const SIGNATURE_HEADER = 'Checkout-Price-Guard-Signature';
+export { webhookSecretProblem };
+
+/**
+ * The Standard Webhooks headers every delivery carries (https://www.standardwebhooks.com): the event id (the same
+ * on every retry; deduplicate by it), the attempt's time in unix seconds, and `v1,<base64 HMAC-SHA256>` signatures.
+ */
+export const WEBHOOK_HEADERS = Object.freeze({
+  id: 'webhook-id',
+  timestamp: 'webhook-timestamp',
+  signature: 'webhook-signature',
+} as const);
 
 /** Why a signature was refused. */
 export type WebhookSignatureFailure =
@@ -27,10 +37,35 @@ export class WebhookSignatureError extends Error {
 
 /** Options of the verification. */
 export interface VerifyOptions {
-  /** Largest age (or clock skew into the future) of the signature's timestamp, in seconds. Defaults to 300. */
+  /** Largest age (or clock skew into the future) of the `webhook-timestamp`, in seconds. Defaults to 300. */
   toleranceSeconds?: number;
   /** The current time in epoch milliseconds, for tests and replays. Defaults to Date.now(). */
   now?: number;
+}
+
+/**
+ * A request's headers: Node's `req.headers` (Express too), a fetch `Headers`, or any object with lower- or
+ * mixed-case names.
+ */
+export type WebhookHeaders =
+  | { get(name: string): string | null | undefined }
+  | Record<string, string | string[] | undefined>;
+
+/** The three headers of one signed delivery, ready to send. */
+export type SignedWebhookHeaders = {
+  'webhook-id': string;
+  'webhook-timestamp': string;
+  'webhook-signature': string;
+};
+
+const SECRET_PREFIX = 'whsec_';
+
+/** A new random secret in the Standard Webhooks format: `whsec_` and the base64 of `bytes` (24 to 64) random bytes. */
+export function generateWebhookSecret(bytes = 32): string {
+  if (!Number.isInteger(bytes) || bytes < 24 || bytes > 64) {
+    throw new TypeError(`generateWebhookSecret: bytes must be a whole number from 24 to 64, got ${bytes}`);
+  }
+  return `${SECRET_PREFIX}${randomBytes(bytes).toString('base64')}`;
 }
 
 function rawText(rawBody: unknown): Buffer {
@@ -41,104 +76,172 @@ function rawText(rawBody: unknown): Buffer {
   );
 }
 
-function secrets(secret: unknown): string[] {
+function keys(secret: unknown): Buffer[] {
   const list = Array.isArray(secret) ? secret : [secret];
-  if (list.length === 0 || list.some((one) => typeof one !== 'string' || one.length === 0)) {
+  if (list.length === 0) {
     throw new TypeError(
-      'webhook signature: secret must be a non-empty string (or a list of them, for rotation)',
+      'webhook signature: secret must be a "whsec_..." string (or a list of them, for rotation)',
     );
   }
-  return list as string[];
+  return list.map((one) => {
+    const problem = webhookSecretProblem(one);
+    if (problem) throw new TypeError(`webhook signature: secret ${problem}`);
+    return Buffer.from((one as string).slice(SECRET_PREFIX.length), 'base64');
+  });
 }
 
-function hmac(secret: string, timestamp: number, body: Buffer): Buffer {
-  return createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest();
+function hmac(key: Buffer, id: string, timestamp: string, body: Buffer): Buffer {
+  return createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest();
+}
+
+function header(headers: WebhookHeaders, name: string): string | undefined {
+  if (typeof (headers as { get?: unknown }).get === 'function') {
+    return (headers as { get(name: string): string | null | undefined }).get(name) ?? undefined;
+  }
+  const record = headers as Record<string, string | string[] | undefined>;
+  let value = record[name];
+  if (value === undefined) {
+    const key = Object.keys(record).find((candidate) => candidate.toLowerCase() === name);
+    value = key === undefined ? undefined : record[key];
+  }
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function checkHeaders(headers: unknown): WebhookHeaders {
+  if (
+    typeof headers === 'string' ||
+    headers === undefined ||
+    headers === null ||
+    typeof headers !== 'object'
+  ) {
+    throw new TypeError(
+      'webhook signature: pass the request headers (req.headers, or a fetch Headers), not one header value: webhooks carry webhook-id, webhook-timestamp and webhook-signature (Standard Webhooks; the Checkout-Price-Guard-Signature header is gone)',
+    );
+  }
+  return headers as WebhookHeaders;
 }
 
 /**
- * The signature header value for a body at a time: `t=<unix seconds>,v1=<hex>`. The router signs every
- * delivery attempt afresh, so a retried event carries a recent timestamp.
+ * The headers of one delivery: `webhook-id` (the event id), `webhook-timestamp` and `webhook-signature`
+ * (`v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one per secret, space-separated). The outbox signs every
+ * attempt afresh, so a retried event carries a recent timestamp and the same id.
  */
-export function signWebhook(rawBody: string | Buffer, secret: string, timestampSeconds: number): string {
-  const [key] = secrets(secret);
+export function signWebhook(
+  rawBody: string | Buffer,
+  secret: string | string[],
+  attempt: { id: string; timestampSeconds: number },
+): SignedWebhookHeaders {
+  const keyList = keys(secret);
+  const { id, timestampSeconds } = attempt ?? ({} as { id: string; timestampSeconds: number });
+  if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(id)) {
+    throw new TypeError(
+      `webhook signature: id must be 1-128 letters, digits, "_" or "-" (no "."), got ${JSON.stringify(id)}`,
+    );
+  }
   if (!Number.isInteger(timestampSeconds) || timestampSeconds < 0) {
     throw new TypeError(
       `webhook signature: timestampSeconds must be whole unix seconds, got ${timestampSeconds}`,
     );
   }
-  return `t=${timestampSeconds},v1=${hmac(key!, timestampSeconds, rawText(rawBody)).toString('hex')}`;
+  const body = rawText(rawBody);
+  const timestamp = String(timestampSeconds);
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': timestamp,
+    'webhook-signature': keyList
+      .map((key) => `v1,${hmac(key, id, timestamp, body).toString('base64')}`)
+      .join(' '),
+  };
 }
 
 /**
- * Checks a webhook and throws a `WebhookSignatureError` (with `reason`) unless the header carries a `v1`
- * signature of `rawBody` by `secret` (any of them, during a rotation) with a timestamp within the tolerance.
- * Comparison is constant-time. Throws a TypeError for programming mistakes (a parsed body, an empty secret).
+ * Checks a webhook and throws a `WebhookSignatureError` (with `reason`) unless its headers carry a `v1` signature
+ * of `webhook-id`, `webhook-timestamp` and `rawBody` by `secret` (any of them, during a rotation), with a timestamp
+ * within the tolerance. Comparison is constant-time. Throws a TypeError for programming mistakes (a parsed body, a
+ * secret that is not `whsec_...`, one header value instead of the headers).
  */
 export function assertWebhookSignature(
   rawBody: string | Buffer,
-  header: string | undefined | null,
+  headers: WebhookHeaders,
   secret: string | string[],
   options: VerifyOptions = {},
 ): void {
   const body = rawText(rawBody);
-  const keys = secrets(secret);
+  const given = checkHeaders(headers);
+  const keyList = keys(secret);
   const toleranceSeconds = options.toleranceSeconds ?? 300;
   if (!Number.isFinite(toleranceSeconds) || toleranceSeconds <= 0) {
     throw new TypeError(
       `webhook signature: option "toleranceSeconds" must be a positive number, got ${toleranceSeconds}`,
     );
   }
-  if (typeof header !== 'string' || header.trim() === '') {
-    throw new WebhookSignatureError('missing_header', `the ${SIGNATURE_HEADER} header is missing`);
+  const id = header(given, WEBHOOK_HEADERS.id);
+  const timestamp = header(given, WEBHOOK_HEADERS.timestamp);
+  const signature = header(given, WEBHOOK_HEADERS.signature);
+  for (const [name, value] of [
+    [WEBHOOK_HEADERS.id, id],
+    [WEBHOOK_HEADERS.timestamp, timestamp],
+    [WEBHOOK_HEADERS.signature, signature],
+  ] as const) {
+    if (value === undefined || value.trim() === '') {
+      throw new WebhookSignatureError('missing_header', `the ${name} header is missing`);
+    }
   }
-  let timestamp: number | undefined;
-  const signatures: Buffer[] = [];
-  for (const part of header.split(',')) {
-    const index = part.indexOf('=');
-    if (index <= 0) continue;
-    const key = part.slice(0, index).trim();
-    const value = part.slice(index + 1).trim();
-    if (key === 't' && /^\d{1,12}$/.test(value)) timestamp = Number(value);
-    else if (key === 'v1' && /^[0-9a-f]{64}$/i.test(value)) signatures.push(Buffer.from(value, 'hex'));
-  }
-  if (timestamp === undefined || signatures.length === 0) {
+  if (!/^\d{1,12}$/.test(timestamp!.trim())) {
     throw new WebhookSignatureError(
       'malformed_header',
-      `the ${SIGNATURE_HEADER} header must look like t=<unix seconds>,v1=<64 hex digits>`,
+      `the ${WEBHOOK_HEADERS.timestamp} header must be whole unix seconds`,
     );
   }
+  const signatures: Buffer[] = [];
+  for (const part of signature!.trim().split(/\s+/)) {
+    const comma = part.indexOf(',');
+    if (comma <= 0 || part.slice(0, comma) !== 'v1') continue; // other schemes (v1a) are not ours
+    const decoded = Buffer.from(part.slice(comma + 1), 'base64');
+    if (decoded.length === 32) signatures.push(decoded);
+  }
+  if (signatures.length === 0) {
+    throw new WebhookSignatureError(
+      'malformed_header',
+      `the ${WEBHOOK_HEADERS.signature} header must hold "v1,<base64 HMAC-SHA256>" signatures, separated by spaces`,
+    );
+  }
+  const seconds = Number(timestamp!.trim());
   const nowSeconds = Math.floor((options.now ?? Date.now()) / 1000);
-  if (Math.abs(nowSeconds - timestamp) > toleranceSeconds) {
+  if (Math.abs(nowSeconds - seconds) > toleranceSeconds) {
     throw new WebhookSignatureError(
       'timestamp_outside_tolerance',
-      `the signature's timestamp is ${nowSeconds - timestamp} s away from now (tolerance ${toleranceSeconds} s): a replay or a stale retry`,
+      `the webhook's timestamp is ${nowSeconds - seconds} s away from now (tolerance ${toleranceSeconds} s): a replay or a stale retry`,
     );
   }
   let matched = false;
-  for (const key of keys) {
-    const expected = hmac(key, timestamp, body);
-    for (const signature of signatures) {
+  for (const key of keyList) {
+    const expected = hmac(key, id!, timestamp!.trim(), body);
+    for (const candidate of signatures) {
       // Every comparison runs, so timing does not reveal which secret or signature matched.
-      if (timingSafeEqual(expected, signature)) matched = true;
+      if (timingSafeEqual(expected, candidate)) matched = true;
     }
   }
   if (!matched) {
-    throw new WebhookSignatureError('signature_mismatch', 'no v1 signature matches the body and the secret');
+    throw new WebhookSignatureError(
+      'signature_mismatch',
+      'no v1 signature matches the id, timestamp, body and secret',
+    );
   }
 }
 
 /**
- * True when the webhook is authentic and recent; false for a missing, malformed, stale or wrong signature.
- * Pass the raw body exactly as received (a string or Buffer), not the parsed JSON.
+ * True when the webhook is authentic and recent; false for missing, malformed, stale or wrong signature headers.
+ * Pass the raw body exactly as received (a string or Buffer), not the parsed JSON, and the request's headers.
  */
 export function verifyWebhookSignature(
   rawBody: string | Buffer,
-  header: string | undefined | null,
+  headers: WebhookHeaders,
   secret: string | string[],
   options: VerifyOptions = {},
 ): boolean {
   try {
-    assertWebhookSignature(rawBody, header, secret, options);
+    assertWebhookSignature(rawBody, headers, secret, options);
     return true;
   } catch (error) {
     if (error instanceof WebhookSignatureError) return false;

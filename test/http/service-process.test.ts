@@ -34,7 +34,8 @@ let service: ServiceProcess;
 let store: GuardStore;
 let redis: Redis;
 const extra: ServiceProcess[] = [];
-const HOOK_SECRET = 'webhook-secret-for-tests-0123456789';
+// A Standard Webhooks secret: "whsec_" and the base64 of 32 bytes.
+const HOOK_SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 let hooks: Server;
 let hookUrl: string;
 const received: Array<{ headers: Record<string, unknown>; body: Record<string, unknown> }> = [];
@@ -223,7 +224,8 @@ describe('review API at /review', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const hook = received.find((entry) => JSON.stringify(entry.body).includes(glitch.orderId));
-    expect(hook?.headers['checkout-price-guard-signature']).toEqual(expect.any(String));
+    expect(hook?.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
+    expect(hook?.headers['webhook-id']).toBe(hook?.body.id);
     expect((await http(service.url, 'GET', '/review/api/holds')).status).toBe(401);
   });
 });

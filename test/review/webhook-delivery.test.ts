@@ -1,5 +1,6 @@
 // test/review/webhook-delivery.test.ts
-// Webhooks from the review router: signed events reach a receiver that was down when the decision was made.
+// Webhooks from the review router: signed events reach a receiver that was down when the decision was made;
+// retries, giving up, the outbox bound and the options checks.
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,12 +11,13 @@ import { parsePolicy } from '../../src/core/policy';
 import { Guard } from '../../src/guard';
 import { hashToken } from '../../src/review/auth';
 import { reviewRouter } from '../../src/review/router';
-import { SIGNATURE_HEADER, verifyWebhookSignature } from '../../src/review/signature';
-import { eventFor, type ReviewEvent, WebhookOutbox } from '../../src/review/webhooks';
+import { generateWebhookSecret, verifyWebhookSignature } from '../../src/review/signature';
+import { eventFor, type ReviewEvent, resolveWebhookOptions, WebhookOutbox } from '../../src/review/webhooks';
+import { MemoryOutbox } from '../../src/state/memory/outbox';
 import { MemoryStore } from '../../src/state/memory/store';
 import { line, order } from '../helpers/orders';
 
-const SECRET = 'whsec_test_0123456789abcdef';
+const SECRET = generateWebhookSecret();
 const TOKEN = 'tok-reviewer-webhooks-0123';
 const logs: string[] = [];
 const logger = {
@@ -91,10 +93,10 @@ describe('review webhooks', () => {
       await until(() => router.webhooks!.stats().failedAttempts >= 2);
       expect(router.webhooks!.stats().pending).toBe(1);
 
-      const received: Array<{ body: string; signature: string | undefined }> = [];
+      const received: Array<{ body: string; headers: Record<string, string | string[] | undefined> }> = [];
       const hooks = express();
       hooks.post('/hooks', express.raw({ type: 'application/json' }), (req, res) => {
-        received.push({ body: req.body.toString('utf8'), signature: req.get(SIGNATURE_HEADER) });
+        received.push({ body: req.body.toString('utf8'), headers: req.headers });
         res.status(204).end();
       });
       receiver = hooks.listen(port, '127.0.0.1');
@@ -102,11 +104,15 @@ describe('review webhooks', () => {
 
       expect(received).toHaveLength(1);
       const [delivery] = received;
-      expect(verifyWebhookSignature(delivery!.body, delivery!.signature, SECRET)).toBe(true);
-      expect(
-        verifyWebhookSignature(delivery!.body.replace('wh-1', 'wh-2'), delivery!.signature, SECRET),
-      ).toBe(false);
+      expect(verifyWebhookSignature(delivery!.body, delivery!.headers, SECRET)).toBe(true);
+      expect(verifyWebhookSignature(delivery!.body.replace('wh-1', 'wh-2'), delivery!.headers, SECRET)).toBe(
+        false,
+      );
       const event = JSON.parse(delivery!.body) as ReviewEvent;
+      // The webhook-id is the event's id, the same the in-process event and every retry carry.
+      expect(delivery!.headers['webhook-id']).toBe(event.id);
+      expect(event.id).toBe(eventFor((await store.getHold('wh-1'))!).id);
+      expect(event.timestamp).toBe(new Date(event.at).toISOString());
       expect(event).toMatchObject({
         type: 'order.cancelled',
         orderId: 'wh-1',
@@ -114,14 +120,14 @@ describe('review webhooks', () => {
         note: 'leaked voucher',
         shopperMessage: { en: MESSAGES.en.cancelled, id: MESSAGES.id.cancelled },
       });
-      expect(event.id).toMatch(/^evt_/);
+      expect(event.id).toMatch(/^evt_[0-9a-f]{32}$/);
       expect(router.webhooks!.stats()).toMatchObject({ pending: 0, delivered: 1, givenUp: 0 });
       // Metrics: one rejection; every failed attempt counted as a retry, then one delivery.
       expect(metrics.actions).toEqual(['rejectedx1']);
       const { failedAttempts } = router.webhooks!.stats();
       expect(metrics.outcomes).toEqual([...Array(failedAttempts).fill('retried'), 'delivered']);
     } finally {
-      router.close();
+      await router.close();
     }
   });
 
@@ -166,7 +172,7 @@ describe('review webhooks', () => {
       expect(metrics.outcomes).toEqual(['retried', 'retried', 'failed']);
       expect(metrics.actions).toEqual(['approvedx1']);
     } finally {
-      router.close();
+      await router.close();
     }
   });
 
@@ -176,30 +182,36 @@ describe('review webhooks', () => {
     const hooks = express();
     hooks.post('/hooks', express.raw({ type: 'application/json' }), (req, res) => {
       calls += 1;
-      if (verifyWebhookSignature(req.body, req.get(SIGNATURE_HEADER), SECRET))
-        ids.add(JSON.parse(req.body).id);
+      if (verifyWebhookSignature(req.body, req.headers, SECRET)) ids.add(JSON.parse(req.body).id);
       res.status(200).end();
     });
     receiver = hooks.listen(0, '127.0.0.1');
     await new Promise((resolve) => receiver!.once('listening', resolve));
     const { port } = receiver.address() as AddressInfo;
-    const options = {
-      endpoints: [{ url: `http://127.0.0.1:${port}/hooks`, secret: SECRET }],
-      maxAttempts: 3,
-      baseDelayMs: 10,
-      maxDelayMs: 20,
-      timeoutMs: 5_000,
-      concurrency: 8,
-    };
-    const outbox = new WebhookOutbox({ ...options, maxOutbox: 200 }, logger);
+    const options = resolveWebhookOptions(
+      {
+        endpoints: [{ url: `http://127.0.0.1:${port}/hooks`, secret: SECRET }],
+        maxAttempts: 3,
+        baseDelayMs: 10,
+        maxDelayMs: 20,
+        timeoutMs: 5_000,
+        concurrency: 8,
+        maxOutbox: 200,
+      },
+      (message) => {
+        throw new Error(message);
+      },
+    )!;
+    const memory = new MemoryOutbox();
+    const outbox = new WebhookOutbox(options, memory, logger);
+    outbox.start(); // the first claim turns recording on
     const held = {
       orderId: 'burst',
       status: 'rejected',
       updatedAt: 1,
       resolution: { by: 'rudi', at: 1, note: 'bulk' },
     } as Parameters<typeof eventFor>[0];
-    for (let index = 0; index < 300; index++)
-      outbox.enqueue(eventFor({ ...held, orderId: `burst-${index}` }));
+    for (let index = 0; index < 300; index++) memory.record(eventFor({ ...held, orderId: `burst-${index}` }));
     try {
       expect(await outbox.drain(20_000)).toBe(true);
       expect(outbox.stats()).toMatchObject({ delivered: 200, dropped: 100, pending: 0 });
@@ -207,7 +219,7 @@ describe('review webhooks', () => {
       expect(calls).toBe(200);
       expect(logs.some((message) => message.includes('outbox full'))).toBe(true);
     } finally {
-      outbox.close();
+      await outbox.close();
     }
   });
 
@@ -224,6 +236,29 @@ describe('review webhooks', () => {
     ).toThrow(/webhooks\.endpoints\[0\]\.secret/);
     expect(() => reviewRouter({ ...base, webhooks: { endpoints: [], retries: 3 } as never })).toThrow(
       /webhooks\.retries/,
+    );
+    expect(() =>
+      reviewRouter({ ...base, webhooks: { endpoints: [{ url: 'http://x', secret: 'a'.repeat(40) }] } }),
+    ).toThrow(/webhooks\.endpoints\[0\]\.secret" must be a Standard Webhooks secret: "whsec_"/);
+    expect(() =>
+      reviewRouter({
+        ...base,
+        webhooks: { endpoints: [{ url: 'http://x', secret: SECRET, events: ['order.shipped'] as never }] },
+      }),
+    ).toThrow(/webhooks\.endpoints\[0\]\.events" must be a non-empty list of order\.held, order\.released/);
+    expect(() =>
+      reviewRouter({
+        ...base,
+        webhooks: {
+          endpoints: [
+            { url: 'http://x/hooks', secret: SECRET },
+            { url: 'http://x/hooks', secret: SECRET },
+          ],
+        },
+      }),
+    ).toThrow(/webhooks\.endpoints\[1\]\.url" repeats/);
+    expect(() => reviewRouter({ ...base, webhooks: { endpoints: [], pollIntervalMs: 0 } })).toThrow(
+      /webhooks\.pollIntervalMs" must be a positive whole number/,
     );
   });
 });
