@@ -7,12 +7,12 @@ const { join, relative } = require('node:path');
 
 const ROOT = join(__dirname, '..');
 
-/** Every file under `dir` that tsc does not emit (anything but .ts). */
+/** Every file under `dir` that tsc does not emit (anything but .ts, .mts and .cts). */
 function assets(dir) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return assets(path);
-    return name.endsWith('.ts') ? [] : [path];
+    return /\.[mc]?ts$/.test(name) ? [] : [path];
   });
 }
 

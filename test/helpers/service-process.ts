@@ -49,7 +49,13 @@ export function buildService(): string {
     });
     const target = join(out, relative(join(ROOT, 'src'), file)).replace(/\.ts$/, '.js');
     mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, outputText);
+    // CPG_EXPRESS=4 (npm run test:express4): the process runs on Express 4, as jest's moduleNameMapper does in-process.
+    writeFileSync(
+      target,
+      process.env.CPG_EXPRESS === '4'
+        ? outputText.replaceAll('require("express")', 'require("express4")')
+        : outputText,
+    );
   }
   return join(out, 'cli.js');
 }
