@@ -155,8 +155,6 @@ describeBrowser('review page in chromium', () => {
     expect(text).toContain('zero_total');
     expect(text).toContain('IDR 4,700,000');
     await page.locator('#detail .trail li', { hasText: 'held' }).waitFor();
-
-    await page.screenshot({ path: screenshotPath('review-basic.png'), fullPage: true });
   });
 
   it('bulk-rejects a voucher’s orders after a preview, and the queue changes', async () => {

@@ -119,7 +119,7 @@ describe('incident view on Redis: one leaked code among other holds', () => {
     }
     // Interleaved, as they arrive in a real incident.
     const arrivals = [...leaked];
-    others.forEach((input, index) => arrivals.splice(index * 7, 0, input));
+    for (const [index, input] of others.entries()) arrivals.splice(index * 7, 0, input);
     for (let start = 0; start < arrivals.length; start += 25) {
       const batch = arrivals.slice(start, start + 25);
       const results = await Promise.all(batch.map((input) => guard.check(input)));
