@@ -263,6 +263,11 @@ test('decided holds are deleted after their retention, with their index entries;
   const leftovers = await client.keys(`{${prefix}:q}:*`);
   expect(leftovers.filter((key) => key.includes('approve') || key.includes('reject'))).toEqual([]);
   expect(await client.zcard(`{${prefix}:q}:rule:zero_total`)).toBe(1);
+  // The money-scored twins of the indexes lose the swept holds too.
+  for (const index of ['m:all', 'm:rule:zero_total', 'm:s:pending']) {
+    expect(await client.zrange(`{${prefix}:q}:${index}`, 0, -1)).toEqual(['keep']);
+  }
+  expect(await client.zcard(`{${prefix}:q}:m:s:approved`)).toBe(0);
 });
 
 test('random unknown codes create no keys beyond unknownVouchers.maxTracked', async () => {
