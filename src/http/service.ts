@@ -21,6 +21,7 @@ import {
 } from '../state/overlay';
 import type { GuardStore, ShutdownReport } from '../state/types';
 import { adminRouter } from './admin';
+import { asyncRoute } from './async-route';
 import { createLogger, requestLogger } from './logging';
 import {
   conflictBody,
@@ -89,6 +90,10 @@ function decisionBody(decision: Decision, message?: string) {
     ...(decision.reviewId !== undefined ? { reviewId: decision.reviewId } : {}),
     mode: decision.mode,
     wouldDecide: decision.wouldDecide,
+    // What could not be checked (too little history, a floor in another currency, the store degraded).
+    abstentions: decision.abstentions,
+    exceptions: decision.exceptions.map((exception) => ({ id: exception.id, note: exception.note })),
+    ...(decision.repeatOf !== undefined ? { repeatOf: decision.repeatOf } : {}),
     ...(message !== undefined ? { message } : {}),
   };
 }
@@ -167,7 +172,21 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
     refreshOverlay().catch((error) => logger.warn({ err: error }, 'could not read the runtime overlay'));
   }, config.service.overlayRefreshMs);
   poll.unref();
-  refreshOverlay().catch((error) => logger.warn({ err: error }, 'could not read the runtime overlay'));
+  // The first read is retried quickly (Redis may still be connecting): orders wait for it, so it should not
+  // take a whole refresh interval.
+  void (async () => {
+    for (let attempt = 0; !overlayLoaded && !stopping; attempt++) {
+      try {
+        await refreshOverlay();
+      } catch (error) {
+        if (attempt >= 5)
+          logger.warn({ err: error }, 'could not read the runtime overlay yet; orders wait for it');
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(25 * 2 ** attempt, config.service.overlayRefreshMs)),
+        );
+      }
+    }
+  })();
 
   const app = express();
   app.disable('x-powered-by');
@@ -268,26 +287,16 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
         if (req.body === undefined && !req.is('application/json')) {
           res.status(415).json(unsupportedMediaTypeBody());
           return;
-        case 'unavailable':
-          res.locals.decision = 'unavailable';
-          res.locals.orderId = result.order.orderId;
+        }
+        let result: CheckResult;
+        try {
+          result = await guard.check(req.body);
+        } catch (error) {
+          logger.error({ err: error, reqId: res.locals.requestId }, 'guard.check threw; answering 503');
           res.set('Retry-After', String(config.service.retryAfterSeconds));
-          res.status(503).json({
-            error: 'guard_unavailable',
-            orderId: result.order.orderId,
-            message: shopperMessage('unavailable', language),
-          });
-          return;
-        case 'allowed':
-        case 'held':
-          res.locals.decision = result.decision.decision;
-          res.locals.orderId = result.order.orderId;
-          res.json(
-            decisionBody(
-              result.decision,
-              result.kind === 'held' ? shopperMessage('held', language) : undefined,
-            ),
-          );
+          res
+            .status(503)
+            .json({ error: 'guard_unavailable', message: 'the guard cannot decide right now; retry' });
           return;
         }
         const language = negotiateLanguage(req.get('accept-language'), 'en');
@@ -329,14 +338,8 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
           idle = [];
         }
       }
-    } finally {
-      active -= 1;
-      if (active === 0) {
-        for (const resolve of idle) resolve();
-        idle = [];
-      }
-    }
-  });
+    }),
+  );
 
   // The demo storefront: the middleware mounted exactly as a Node shop mounts it.
   app.post('/checkout', requireReady, json, checkout, function placeOrder(req: Request, res: Response) {

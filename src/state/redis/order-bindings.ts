@@ -29,8 +29,12 @@ export class RedisOrderBindings {
   ) {}
 
   async bind(orderId: string, digest: string): Promise<OrderBinding> {
-    const bound = (await this.commands.orderBind(this.keys.order(orderId), digest, this.ttlMs)) as string | null;
-    if (bound === null) return { status: 'new' };
+    const key = this.keys.order(orderId);
+    const stored = (await this.commands.orderBind(key, digest, this.ttlMs)) as string | null;
+    if (stored === null) return { status: 'new' };
+    // A verdict this process recorded but has not written yet is as good as the stored one.
+    const unwritten = this.pending.get(key);
+    const bound = unwritten?.startsWith(`${stored}|`) ? unwritten : stored;
     const [boundDigest, decision, wouldDecide, at] = bound.split('|');
     if (boundDigest !== digest) return { status: 'conflict', boundAt: at === undefined ? undefined : Number(at) };
     const verdict =
