@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DEFAULT_ORDER_LIMITS, type OrderLimits } from '../core/order';
 import { type Policy, type PolicyInput, policySchema } from '../core/policy';
 import { type Problem, toProblems } from '../core/problems';
+import { closest } from '../core/suggest';
 import { type Mode, RULE_IDS } from '../core/types';
 import {
   DEFAULT_EVENT_TYPES,
@@ -174,11 +175,11 @@ export interface ServiceConfig {
 
 /** Rewrites zod's messages where a config author needs a better hint. */
 function explain(problem: Problem): Problem {
-  if (/^policy\.rules\.[^.[]+$/.test(problem.path) && problem.message.startsWith('is not a known field')) {
-    return { path: problem.path, message: `is not a rule id (known: ${RULE_IDS.join(', ')})` };
-  }
-  if (problem.message.startsWith('is not a known field')) {
-    return { path: problem.path, message: 'is not a known field' };
+  const rule = /^policy\.rules\.([^.[]+)$/.exec(problem.path)?.[1];
+  if (rule !== undefined && problem.message.startsWith('is not a known field')) {
+    const guess = closest(rule, RULE_IDS);
+    const hint = guess ? `; did you mean "${guess}"?` : '';
+    return { path: problem.path, message: `is not a rule id${hint} (known: ${RULE_IDS.join(', ')})` };
   }
   return problem;
 }
@@ -210,11 +211,12 @@ export function parseConfig(
   const label = source ?? '(built-in defaults)';
   const problems: Problem[] = [];
   const parsed = configSchema.safeParse(data ?? {});
-  if (!parsed.success) problems.push(...toProblems(parsed.error.issues).map(explain));
+  if (!parsed.success)
+    problems.push(...toProblems(parsed.error.issues, { schema: configSchema }).map(explain));
   const rawPolicy = (data as { policy?: unknown } | null)?.policy ?? {};
   const policy = policySchema.safeParse(rawPolicy);
   if (!policy.success) {
-    for (const problem of toProblems(policy.error.issues)) {
+    for (const problem of toProblems(policy.error.issues, { schema: policySchema })) {
       problems.push(
         explain({ path: problem.path ? `policy.${problem.path}` : 'policy', message: problem.message }),
       );

@@ -1,7 +1,13 @@
 // src/core/known-keys.ts
 // The field names a zod schema accepts at a path, so an unknown key can be answered with "did you mean".
 
-import type { z } from 'zod';
+import { z } from 'zod';
+
+/**
+ * Records validated by custom code (a transform over `z.custom`) register their value schema here, so the walker
+ * can still look inside them: `schema.register(recordValues, { value })`.
+ */
+export const recordValues = z.registry<{ value: unknown }>();
 
 /** A zod schema's definition, read only through the fields this walker needs. */
 type Def = Record<string, unknown> & { type?: string };
@@ -14,6 +20,7 @@ function defOf(schema: unknown): Def | undefined {
 function unwrap(schema: unknown, depth = 0): unknown[] {
   const def = defOf(schema);
   if (!def || depth > 20) return [];
+  if (recordValues.has(schema as z.core.$ZodType)) return [schema];
   switch (def.type) {
     case 'optional':
     case 'nullable':
@@ -39,6 +46,8 @@ function unwrap(schema: unknown, depth = 0): unknown[] {
 
 /** The schemas found one step down `segment` from `schema`. */
 function child(schema: unknown, segment: PropertyKey): unknown[] {
+  const registered = recordValues.get(schema as z.core.$ZodType);
+  if (registered) return [registered.value];
   const def = defOf(schema);
   switch (def?.type) {
     case 'object': {

@@ -193,7 +193,10 @@ export class OrderParser {
       return { ok: false, problems: [{ path: '', message: 'the order must be a JSON object' }] };
     }
     const result = this.schema.safeParse(input);
-    if (!result.success) return { ok: false, problems: toProblems(result.error.issues) };
+    if (!result.success) {
+      const options = { schema: this.schema, unknownKey: 'is not a known field (strict mode)' };
+      return { ok: false, problems: toProblems(result.error.issues, options) };
+    }
     const problems = overflowProblems(result.data);
     if (problems.length > 0) return { ok: false, problems };
     return { ok: true, order: result.data };

@@ -10,6 +10,7 @@ import {
   type IdentifierKind,
   identifierProblem,
 } from './identifiers';
+import { recordValues } from './known-keys';
 import { type Problem, toProblems } from './problems';
 import { type Mode, RULE_IDS, type RuleId } from './types';
 
@@ -84,8 +85,7 @@ const keyedBy = <V extends z.ZodType>(kind: IdentifierKind, value: V, max = 128)
       const out: Record<string, z.output<V>> = Object.create(null);
       const seen: Record<string, string> = Object.create(null);
       for (const key of Object.keys(input)) {
-        const problem =
-          key.length > max ? `must be at most ${max} characters` : identifierProblem(key, kind);
+        const problem = key.length > max ? `must be at most ${max} characters` : identifierProblem(key, kind);
         const canonical = problem === undefined ? canonicalIdentifier(key, kind) : '';
         if (problem !== undefined || canonical === '') {
           context.addIssue({
@@ -107,14 +107,16 @@ const keyedBy = <V extends z.ZodType>(kind: IdentifierKind, value: V, max = 128)
         const parsed = value.safeParse((input as Record<string, unknown>)[key]);
         if (!parsed.success) {
           for (const issue of parsed.error.issues) {
-            context.addIssue({ code: 'custom', path: [key, ...issue.path], message: issue.message });
+            // The issue as zod raised it (an unknown key stays `unrecognized_keys`, for "did you mean").
+            context.addIssue({ ...issue, path: [key, ...issue.path] });
           }
           continue;
         }
         out[canonical] = parsed.data;
       }
       return out;
-    });
+    })
+    .register(recordValues, { value });
 /** A record keyed by currency codes, without a prototype. */
 const record = <K extends z.core.$ZodRecordKey, V extends z.ZodType>(key: K, value: V) =>
   z.record(key, value).transform((entries) => Object.assign(Object.create(null), entries) as typeof entries);
@@ -306,7 +308,8 @@ export function velocityFor(policy: Policy, code: string): VelocityPolicy {
 /** Validates a policy object; throws a PolicyError naming every bad field. */
 export function parsePolicy(input: unknown, source = 'policy'): Policy {
   const result = policySchema.safeParse(input ?? {});
-  if (!result.success) throw new PolicyError(toProblems(result.error.issues), source);
+  if (!result.success)
+    throw new PolicyError(toProblems(result.error.issues, { schema: policySchema }), source);
   return result.data;
 }
 

@@ -44,7 +44,9 @@ describe('a bad configuration file stops start-up with exit 78 and names each ba
       name: 'an unknown rule id',
       file: 'rule.json',
       text: JSON.stringify({ policy: { rules: { zero_totals: { enabled: false } } } }),
-      expected: [/policy\.rules\.zero_totals: is not a rule id \(known: zero_total, /],
+      expected: [
+        /policy\.rules\.zero_totals: is not a rule id; did you mean "zero_total"\? \(known: zero_total, /,
+      ],
     },
     {
       name: 'a negative floor',
@@ -65,7 +67,7 @@ describe('a bad configuration file stops start-up with exit 78 and names each ba
       file: 'section.yaml',
       text: 'servise:\n  port: 1\nreview:\n  tokens:\n    - name: ana\n      role: owner\n      sha256: abc\n',
       expected: [
-        /servise: is not a known field/,
+        /servise: is not a known field; did you mean "service"\?/,
         /review\.tokens\[0\]\.role: must be "viewer", "reviewer" or "admin"/,
         /review\.tokens\[0\]\.sha256: must be 64 hex digits/,
       ],
