@@ -361,7 +361,7 @@ export const panels: GuardPanel[] = [
   timeseries({
     title: 'Decisions per second',
     description:
-      'Orders allowed and held per second, by mode (shadow mode allows everything and only records), and malformed orders rejected with 400.',
+      'Orders allowed and held per second, by mode (shadow mode allows everything and only records), malformed orders rejected with 400, and orders refused with 409 because their id was already used for other content.',
     gridPos: at(0, 4, 12, 8),
     unit: ORDERS_PER_SECOND,
     min: 0,
@@ -369,6 +369,7 @@ export const panels: GuardPanel[] = [
     queries: [
       [`sum by (decision, mode) (rate(${evaluated}[${RATE}]))`, '{{decision}} ({{mode}})'],
       [`sum(rate(${s('invalidOrders')}[${RATE}]))`, 'invalid (400)'],
+      [`sum(rate(${s('orderIdReused')}[${RATE}]))`, 'order id reused (409)'],
     ],
   }),
   timeseries({
