@@ -34,7 +34,10 @@ ARG NPM_CONFIG_REGISTRY=https://registry.npmjs.org/
 LABEL org.opencontainers.image.title="checkout-price-guard" \
       org.opencontainers.image.description="Holds suspicious checkout orders (pricing glitches, leaked vouchers) for review" \
       org.opencontainers.image.licenses="MIT"
+# HOST=0.0.0.0: inside its own network namespace the service must listen on every interface to be reachable
+# through -p (outside a container `serve` listens on 127.0.0.1 unless told otherwise).
 ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
     PORT=3000
 # PRICE_GUARD_CONFIG is deliberately unset: the built-in defaults apply. To use a config file, mount it into
 # the /config volume and set it at run time, conventionally: -e PRICE_GUARD_CONFIG=/config/price-guard.yaml

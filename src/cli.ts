@@ -1,66 +1,247 @@
 #!/usr/bin/env node
 // src/cli.ts
-// The command line: `serve` (the default) runs the HTTP service; `replay` replays incident scenarios.
+// The command line: serve (the default), validate-config, replay, scenarios; one parser, one help, --version.
 
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import {
+  type CommandSpec,
+  commandHelp,
+  EX_USAGE,
+  HELP_OPTION,
+  optionLines,
+  parseCommandLine,
+  synopsis,
+  UsageError,
+  wrap,
+} from './cli-options';
+import { ConfigError, EX_CONFIG, isListenHost, loadConfig } from './config/service';
+import { closest } from './core/suggest';
 import { serve } from './http/server';
+import { REPLAY_COMMAND, runReplayCli } from './tools/replay-cli';
+import { runScenariosCli, SCENARIOS_COMMAND } from './tools/scenarios-cli';
 
-const USAGE = `usage:
-  checkout-price-guard [serve] [--config <file>]   run the service on PORT (default 3000)
-  checkout-price-guard replay [options]           replay incident scenarios (see docs)`;
+const PROGRAM = 'checkout-price-guard';
 
-/** Reads `--config <path>` or `--config=<path>` from the arguments. */
-function configArgument(args: string[]): string | undefined | Error {
-  let config: string | undefined;
-  for (let index = 0; index < args.length; index += 1) {
-    const arg = args[index]!;
-    if (arg === '--config') {
-      const value = args[index + 1];
-      if (!value || value.startsWith('--')) return new Error('--config needs a file path');
-      config = value;
-      index += 1;
-    } else if (arg.startsWith('--config=') && arg.length > '--config='.length) {
-      config = arg.slice('--config='.length);
-    } else {
-      return new Error(`unknown option "${arg}"`);
+const SERVE_COMMAND: CommandSpec = {
+  name: 'serve',
+  summary:
+    'Run the HTTP service: POST /v1/evaluate, the demo POST /checkout, /review, /metrics, /healthz (docs/service.md). ' +
+    'Without REDIS_URL it runs on the embedded in-memory store.',
+  positionals: [],
+  options: {
+    config: {
+      type: 'string',
+      value: 'FILE',
+      description: 'configuration file, JSON or YAML (default: PRICE_GUARD_CONFIG, else built-in defaults)',
+    },
+    host: {
+      type: 'string',
+      value: 'HOST',
+      description:
+        'address to listen on (default: HOST, service.host, else 127.0.0.1; 0.0.0.0 for every interface)',
+    },
+    port: {
+      type: 'string',
+      value: 'PORT',
+      description: 'port to listen on, 0 for any free one (default: PORT, service.port, else 3000)',
+    },
+  },
+};
+
+const VALIDATE_COMMAND: CommandSpec = {
+  name: 'validate-config',
+  summary:
+    'Check a service configuration file (its service, review and metrics sections and its policy) the way serve ' +
+    'loads it, with this environment: exit 0 when valid, 78 with every problem listed. For CI pipelines.',
+  positionals: [{ name: 'FILE', required: true }],
+  options: {
+    'ignore-env': {
+      type: 'boolean',
+      description: 'check the file alone: read no variable, so an unset webhook secret is no problem',
+    },
+  },
+};
+
+const HELP_COMMAND: CommandSpec = {
+  name: 'help',
+  summary: 'Show this help, or the help of one command.',
+  positionals: [{ name: 'COMMAND', required: false }],
+  options: {},
+};
+
+/** Every command, in the order the help lists them. */
+const COMMANDS: readonly CommandSpec[] = [
+  SERVE_COMMAND,
+  VALIDATE_COMMAND,
+  REPLAY_COMMAND,
+  SCENARIOS_COMMAND,
+  HELP_COMMAND,
+];
+
+/** The options the program takes before any command. */
+const GLOBAL_OPTIONS = {
+  ...HELP_OPTION,
+  version: { type: 'boolean' as const, short: 'v', description: 'print the version' },
+};
+
+/** This package's version, from the package.json above this file (dist/, src/ or a test build alike). */
+export function packageVersion(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === PROGRAM && pkg.version) return pkg.version;
     }
+    if (dirname(dir) === dir) return 'unknown';
   }
-  return config;
 }
 
-async function main(argv: string[]): Promise<void> {
+/** The program's help: every command with its arguments and options, the global options and the exit codes. */
+export function programHelp(): string {
+  const lines = [
+    `${PROGRAM} ${packageVersion()}: holds suspicious checkout orders (pricing glitches, leaked vouchers) for review.`,
+    '',
+    `usage: ${PROGRAM} [COMMAND] [OPTIONS]       (the command defaults to serve)`,
+    '',
+    'commands:',
+  ];
+  for (const command of COMMANDS) {
+    const words = [command.name, ...command.positionals.map((p) => (p.required ? p.name : `[${p.name}]`))];
+    lines.push(`  ${words.join(' ')}`, ...wrap(command.summary, '      '));
+    lines.push(...optionLines(command.options, '      '));
+  }
+  lines.push(
+    '',
+    'options of every command:',
+    ...optionLines(GLOBAL_OPTIONS),
+    '',
+    'exit codes: 0 done, 1 failed, 2 bad usage, 78 invalid configuration',
+    `${PROGRAM} COMMAND --help shows one command.`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+/** Prints a usage error with the usage of the command it concerns; returns the exit code. */
+function usageError(error: UsageError): number {
+  const where = error.command ? `${error.command.name}: ` : '';
+  const usage = error.command ? `usage: ${synopsis(PROGRAM, error.command)}` : `run ${PROGRAM} --help`;
+  process.stderr.write(`${PROGRAM}: ${where}${error.message}\n${usage}\n`);
+  return EX_USAGE;
+}
+
+/** `serve`: parses its options, then runs until a signal (the process exits from there). */
+async function runServe(argv: readonly string[]): Promise<number | undefined> {
+  const { values } = parseCommandLine(SERVE_COMMAND, argv);
+  if (values.help) {
+    process.stdout.write(commandHelp(PROGRAM, SERVE_COMMAND));
+    return 0;
+  }
+  const host = values.host as string | undefined;
+  if (host !== undefined && !isListenHost(host)) {
+    throw new UsageError(`--host must be an IP address or a host name, got "${host}"`, SERVE_COMMAND);
+  }
+  const portText = values.port as string | undefined;
+  const port = portText === undefined ? undefined : Number(portText);
+  if (port !== undefined && !(/^\d+$/.test(portText!) && port <= 65_535)) {
+    throw new UsageError(`--port must be a TCP port number (0-65535), got "${portText}"`, SERVE_COMMAND);
+  }
+  await serve({
+    ...(values.config !== undefined ? { configPath: values.config as string } : {}),
+    ...(host !== undefined ? { host } : {}),
+    ...(port !== undefined ? { port } : {}),
+  });
+  return undefined;
+}
+
+/** `validate-config FILE`: 0 and a summary when the file is valid, 78 and every problem when it is not. */
+function runValidate(argv: readonly string[]): number {
+  const { values, positionals } = parseCommandLine(VALIDATE_COMMAND, argv);
+  if (values.help) {
+    process.stdout.write(commandHelp(PROGRAM, VALIDATE_COMMAND));
+    return 0;
+  }
+  const file = positionals[0]!;
+  try {
+    const config = loadConfig(file, process.env, { environment: values['ignore-env'] !== true });
+    const { policy } = config;
+    process.stdout.write(
+      `${file}: valid (policy mode ${config.service.mode ?? policy.mode}; ${Object.keys(policy.floors).length} floors, ` +
+        `${policy.campaigns.length} campaigns, ${Object.keys(policy.vouchers).length} vouchers; ` +
+        `${config.review.tokens.length} review tokens, ${config.review.webhooks.length} webhooks)\n`,
+    );
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${PROGRAM}: ${error.message}\n`);
+    return EX_CONFIG;
+  }
+}
+
+/** Runs the command line (without `node` and the script); resolves with the exit code, or undefined while serving. */
+export async function main(argv: readonly string[]): Promise<number | undefined> {
   const [first, ...rest] = argv;
-  if (first === '--help' || first === '-h') {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  const command = first === undefined || first.startsWith('--') ? 'serve' : first;
-  const args = command === first ? rest : argv;
-  switch (command) {
-    case 'serve': {
-      const config = configArgument(args);
-      if (config instanceof Error) {
-        process.stderr.write(`checkout-price-guard: ${config.message}\n${USAGE}\n`);
-        process.exit(2);
+  try {
+    if (first === '--version' || first === '-v') {
+      process.stdout.write(`${packageVersion()}\n`);
+      return 0;
+    }
+    if (first === '--help' || first === '-h') {
+      process.stdout.write(programHelp());
+      return 0;
+    }
+    // No command, or options first: serve (`checkout-price-guard --config x.yaml`).
+    if (first === undefined || first.startsWith('-')) return await runServe(argv);
+    switch (first) {
+      case 'serve':
+        return await runServe(rest);
+      case 'validate-config':
+        return runValidate(rest);
+      case 'replay':
+        return await runReplayCli(rest);
+      case 'scenarios':
+        return runScenariosCli(rest);
+      case 'help': {
+        const { positionals } = parseCommandLine(HELP_COMMAND, rest);
+        const topic = positionals[0];
+        if (topic === undefined) {
+          process.stdout.write(programHelp());
+          return 0;
+        }
+        const command = COMMANDS.find((candidate) => candidate.name === topic);
+        if (!command) throw unknownCommand(topic);
+        process.stdout.write(commandHelp(PROGRAM, command));
+        return 0;
       }
-      await serve(config === undefined ? {} : { configPath: config });
-      return;
+      default:
+        throw unknownCommand(first);
     }
-    case 'replay': {
-      // Loaded on demand so `serve` does not load the replay code.
-      const { runReplayCli } = await import('./tools/replay-cli.js');
-      process.exitCode = await runReplayCli(args);
-      return;
-    }
-    case 'help':
-      process.stdout.write(`${USAGE}\n`);
-      return;
-    default:
-      process.stderr.write(`checkout-price-guard: unknown command "${command}"\n${USAGE}\n`);
-      process.exitCode = 2;
+  } catch (error) {
+    if (error instanceof UsageError) return usageError(error);
+    throw error;
   }
 }
 
-main(process.argv.slice(2)).catch((error) => {
-  process.stderr.write(`checkout-price-guard: ${(error as Error).stack ?? error}\n`);
-  process.exit(1);
-});
+function unknownCommand(name: string): UsageError {
+  const guess = closest(
+    name,
+    COMMANDS.map((command) => command.name),
+  );
+  return new UsageError(
+    `unknown command "${name}"${guess ? `; did you mean "${guess}"?` : ''} (commands: ${COMMANDS.map((c) => c.name).join(', ')})`,
+    undefined,
+  );
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      if (code !== undefined) process.exitCode = code;
+    },
+    (error) => {
+      process.stderr.write(`${PROGRAM}: ${(error as Error).stack ?? error}\n`);
+      process.exit(1);
+    },
+  );
+}

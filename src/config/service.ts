@@ -2,6 +2,7 @@
 // The service's configuration file (JSON or YAML): zod schema, loading, environment overrides, precise errors.
 
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_ORDER_LIMITS, type OrderLimits } from '../core/order';
 import { type Policy, type PolicyInput, policySchema } from '../core/policy';
@@ -50,8 +51,22 @@ const bodyLimit = z.union([
     .regex(/^\d+(b|kb|mb)$/i, { error: 'must be a size such as "256kb" or "1mb", or a number of bytes' }),
 ]);
 
+/** The address the service listens on: an IP address (`0.0.0.0` for every interface) or a host name. */
+export function isListenHost(value: string): boolean {
+  return (
+    isIP(value) !== 0 ||
+    /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(
+      value,
+    )
+  );
+}
+
+const HOST_MESSAGE = 'must be an IP address or a host name, e.g. "127.0.0.1" or "0.0.0.0" (every interface)';
+
 const serviceSection = z.strictObject({
-  /** Overridden by the PORT environment variable. */
+  /** Overridden by the HOST environment variable and `serve --host`. */
+  host: z.string({ error: HOST_MESSAGE }).refine(isListenHost, { error: HOST_MESSAGE }).optional(),
+  /** Overridden by the PORT environment variable and `serve --port`. */
   port: z
     .number({ error: 'must be a TCP port number (0-65535)' })
     .int({ error: 'must be a TCP port number (0-65535)' })
@@ -151,6 +166,8 @@ export interface ServiceConfig {
   /** The policy section validated. */
   policy: Policy;
   service: {
+    /** The listening address: `--host`, HOST, `service.host`, else 127.0.0.1 (the Docker image sets HOST=0.0.0.0). */
+    host: string;
     port: number;
     bodyLimit: string | number;
     storeTimeoutMs: number;
@@ -184,6 +201,16 @@ function explain(problem: Problem): Problem {
   return problem;
 }
 
+/** The HOST variable, or undefined when it is not set. */
+function envHost(env: NodeJS.ProcessEnv, problems: Problem[]): string | undefined {
+  if (env.HOST === undefined || env.HOST === '') return undefined;
+  if (!isListenHost(env.HOST)) {
+    problems.push({ path: 'env.HOST', message: `${HOST_MESSAGE}, got ${JSON.stringify(env.HOST)}` });
+    return undefined;
+  }
+  return env.HOST;
+}
+
 /** Parses the PORT variable, or undefined when it is not set. */
 function envPort(env: NodeJS.ProcessEnv, problems: Problem[]): number | undefined {
   if (env.PORT === undefined || env.PORT === '') return undefined;
@@ -198,17 +225,30 @@ function envPort(env: NodeJS.ProcessEnv, problems: Problem[]): number | undefine
   return port;
 }
 
+/** How much parseConfig checks besides the file. */
+export interface ConfigCheckOptions {
+  /**
+   * Read the environment (PORT, HOST, tokens, webhook secrets) and require the secrets a webhook names.
+   * `false` checks the file alone, for CI pipelines that do not hold production secrets. Defaults to true.
+   */
+  environment?: boolean;
+}
+
 /**
  * Validates a configuration object (the parsed file) and merges the environment:
- * PORT, REDIS_URL, REDIS_PREFIX, PRICE_GUARD_ADMIN_TOKEN, PRICE_GUARD_REVIEW_TOKENS, LOG_LEVEL, webhook `secretEnv` variables.
+ * HOST, PORT, REDIS_URL, REDIS_PREFIX, PRICE_GUARD_ADMIN_TOKEN, PRICE_GUARD_REVIEW_TOKENS, LOG_LEVEL, webhook `secretEnv` variables.
  * Throws a ConfigError naming every bad field.
  */
 export function parseConfig(
   data: unknown,
   source: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
+  options: ConfigCheckOptions = {},
 ): ServiceConfig {
   const label = source ?? '(built-in defaults)';
+  // The file alone (validate-config --ignore-env): no variable is read, so none can be missing.
+  const withEnv = options.environment !== false;
+  if (!withEnv) env = {};
   const problems: Problem[] = [];
   const parsed = configSchema.safeParse(data ?? {});
   if (!parsed.success)
@@ -222,19 +262,20 @@ export function parseConfig(
       );
     }
   }
+  const host = envHost(env, problems);
   const port = envPort(env, problems);
   const webhooks: ServiceConfig['review']['webhooks'] = [];
   if (parsed.success) {
     parsed.data.review.webhooks.forEach((hook, index) => {
       const secret = hook.secretEnv ? env[hook.secretEnv] : hook.secret;
-      if (hook.secretEnv && !secret) {
+      if (withEnv && hook.secretEnv && !secret) {
         problems.push({
           path: `review.webhooks[${index}].secretEnv`,
           message: `names the environment variable ${hook.secretEnv}, which is not set`,
         });
       }
       const resolved = secret ?? env.PRICE_GUARD_WEBHOOK_SECRET;
-      if (!hook.secretEnv && !resolved) {
+      if (withEnv && !hook.secretEnv && !resolved) {
         problems.push({
           path: `review.webhooks[${index}]`,
           message: 'needs a signing secret: set secretEnv (preferred), secret, or PRICE_GUARD_WEBHOOK_SECRET',
@@ -276,6 +317,7 @@ export function parseConfig(
     confirmEmpty: parsed.data.confirmEmpty === true,
     policy: policy.data,
     service: {
+      host: host ?? service.host ?? '127.0.0.1',
       port: port ?? service.port ?? 3000,
       bodyLimit: service.bodyLimit,
       storeTimeoutMs: service.storeTimeoutMs,
@@ -348,9 +390,13 @@ export function sha256Hex(value: string): string {
 }
 
 /** Reads and validates the configuration file (JSON, or YAML by extension); without a path, defaults and env. */
-export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
-  if (path === undefined) return parseConfig({}, undefined, env);
+export function loadConfig(
+  path: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  options: ConfigCheckOptions = {},
+): ServiceConfig {
+  if (path === undefined) return parseConfig({}, undefined, env, options);
   const document = readDocument(path);
   if (!document.ok) throw new ConfigError([document.problem], path);
-  return parseConfig(document.data, path, env);
+  return parseConfig(document.data, path, env, options);
 }

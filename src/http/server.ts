@@ -1,11 +1,12 @@
 // src/http/server.ts
 // Runs the service as a process: loads the config, picks the stores, listens, reloads on SIGHUP, drains on SIGTERM.
 
+import { randomBytes } from 'node:crypto';
 import { unwatchFile, watchFile } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { ConfigError, EX_CONFIG, loadConfig, type ServiceConfig } from '../config/service';
+import { ConfigError, EX_CONFIG, loadConfig, type ServiceConfig, sha256Hex } from '../config/service';
 import { createStoreFromEnv } from '../state/from-env';
 import { MemoryStore } from '../state/memory/store';
 import { MemoryOverlayStore, type OverlayStore, RedisOverlayStore } from '../state/overlay';
@@ -20,6 +21,10 @@ export interface RunOptions {
   configPath?: string;
   /** Defaults to process.env. */
   env?: NodeJS.ProcessEnv;
+  /** The listening address, over HOST and `service.host` (`serve --host`). */
+  host?: string;
+  /** The listening port, over PORT and `service.port` (`serve --port`). */
+  port?: number;
 }
 
 /** A running service process. */
@@ -56,6 +61,25 @@ function createStores(
   return { store, overlay: new RedisOverlayStore(client, config.keyPrefix) };
 }
 
+/**
+ * The demo's reviewer: on the embedded store with no review token configured, a random one-time admin token, so
+ * the review page works out of the box. Never with REDIS_URL: a shared deployment configures its own tokens.
+ * Returns the config the service is built with and the token to print, if one was made.
+ */
+function withDemoToken(config: ServiceConfig): { config: ServiceConfig; token: string | undefined } {
+  if (config.redisUrl || config.review.tokens.length > 0) return { config, token: undefined };
+  const token = randomBytes(24).toString('base64url');
+  const demo = { name: 'demo-admin', role: 'admin' as const, sha256: sha256Hex(token) };
+  return { config: { ...config, review: { ...config.review, tokens: [demo] } }, token };
+}
+
+/** The URL to print for a listening address: localhost for loopback and every-interface binds. */
+function displayUrl(host: string, port: number): string {
+  if (host === '0.0.0.0' || host === '::' || host === '127.0.0.1' || host === '::1')
+    return `http://localhost:${port}`;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 /** Sections that only take effect on restart; a reload warns when they changed. */
 function restartOnly(config: ServiceConfig): string {
   return JSON.stringify({ service: config.service, review: config.review, metrics: config.metrics });
@@ -65,13 +89,19 @@ function restartOnly(config: ServiceConfig): string {
 export async function runService(options: RunOptions = {}): Promise<RunningService> {
   const env = options.env ?? process.env;
   const configPath = options.configPath ?? (env.PRICE_GUARD_CONFIG || undefined);
-  const config = loadConfig(configPath, env);
+  const loaded = loadConfig(configPath, env);
+  const overrides = {
+    ...(options.host !== undefined ? { host: options.host } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+  };
+  const config: ServiceConfig = { ...loaded, service: { ...loaded.service, ...overrides } };
   const logger = createLogger(config.service.logLevel);
   const { store, overlay } = createStores(config, env, logger);
+  const demo = withDemoToken(config);
   await store.init?.().catch((error) => logger.error({ err: error }, 'store init failed'));
   let service: Service;
   try {
-    service = createService(config, { store, overlay, logger });
+    service = createService(demo.config, { store, overlay, logger });
   } catch (error) {
     // Option errors of the guard, the review router or the metrics (they carry an ERR_ code): a config problem.
     const code = (error as { code?: unknown }).code;
@@ -86,7 +116,8 @@ export async function runService(options: RunOptions = {}): Promise<RunningServi
 
   const reload = (): boolean => {
     try {
-      const next = loadConfig(configPath, env);
+      const reloaded = loadConfig(configPath, env);
+      const next: ServiceConfig = { ...reloaded, service: { ...reloaded.service, ...overrides } };
       if (next.policyEmpty && !current.policyEmpty && !next.confirmEmpty) {
         logger.error(
           { config: configPath ?? null },
@@ -122,14 +153,29 @@ export async function runService(options: RunOptions = {}): Promise<RunningServi
     });
   }
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = service.app.listen(config.service.port, () => resolve(listening));
+    const listening = service.app.listen(config.service.port, config.service.host, () => resolve(listening));
     listening.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
+  const url = displayUrl(config.service.host, port);
   logger.info(
-    { port, config: configPath ?? null, mode: service.guard.policy.mode, store: store.constructor.name },
-    `checkout-price-guard listening on http://localhost:${port} (POST /v1/evaluate, POST /checkout)`,
+    {
+      host: config.service.host,
+      port,
+      config: configPath ?? null,
+      mode: service.guard.policy.mode,
+      store: store.constructor.name,
+    },
+    `checkout-price-guard listening on ${url} (POST /v1/evaluate, POST /checkout)`,
   );
+  if (demo.token) {
+    logger.warn(
+      { reviewUrl: `${url}/review/`, token: demo.token, role: 'admin' },
+      `DEMO REVIEWER: no review token is configured and the store is embedded, so this run made a one-time admin ` +
+        `token. Open ${url}/review/ and paste it: ${demo.token} (it changes at every start; configure ` +
+        'review.tokens or PRICE_GUARD_REVIEW_TOKENS for real use, and set REDIS_URL, which turns this off)',
+    );
+  }
   void service.whenReady().then(() => logger.info('runtime floors and caps loaded: ready to judge orders'));
 
   let stopping: Promise<number> | undefined;

@@ -3,53 +3,72 @@
 
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import {
+  type CommandSpec,
+  commandHelp,
+  EX_USAGE,
+  type ParsedArgs,
+  parseCommandLine,
+  synopsis,
+  UsageError,
+} from '../cli-options';
 import { loadPolicyFile } from '../config/policy-file';
 import { type Policy, PolicyError, parsePolicy } from '../core/policy';
 import { formatReport, ReplayLineError, replay } from './replay';
 
-const USAGE =
-  'usage: checkout-price-guard replay <orders.ndjson> --config <policy.yaml|json> [--json] [--progress-every N]';
+/**
+ * The `replay` command's options: the parser and the help both read this table, so a new option is one entry
+ * here plus its use in runReplayCli.
+ */
+export const REPLAY_COMMAND: CommandSpec = {
+  name: 'replay',
+  summary:
+    'Backtest a policy: run a time-ordered NDJSON file of orders through the guard in shadow mode on a fresh ' +
+    'store with a simulated clock, and report holds, money held, precision and recall (docs/replay.md).',
+  positionals: [{ name: 'FILE', required: true }],
+  options: {
+    config: {
+      type: 'string',
+      value: 'FILE',
+      description: 'the policy (JSON or YAML); without it the built-in defaults, and a note says so',
+    },
+    json: { type: 'boolean', description: 'print the report as JSON instead of text' },
+    'progress-every': {
+      type: 'string',
+      value: 'N',
+      description: 'report progress on stderr every N orders (default 10000)',
+    },
+  },
+};
+
+const PROGRAM = 'checkout-price-guard';
 
 /**
- * Runs `replay <orders.ndjson> --config <file> [--json] [--progress-every N]` (argv without the `replay` word).
+ * Runs `replay FILE [--config FILE] [--json] [--progress-every N]` (argv without the `replay` word).
  * Prints the report on stdout and progress on stderr. Returns the exit code: 0 done, 1 bad input, 2 bad usage.
  */
 export async function runReplayCli(argv: readonly string[]): Promise<number> {
-  let file: string | undefined;
-  let config: string | undefined;
-  let json = false;
-  let progressEvery = 10_000;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--json') json = true;
-    else if (arg === '--config' || arg === '--progress-every') {
-      const value = argv[++i];
-      if (value === undefined) {
-        console.error(`replay: ${arg} needs a value\n${USAGE}`);
-        return 2;
-      }
-      if (arg === '--config') config = value;
-      else if (/^[1-9]\d*$/.test(value)) progressEvery = Number(value);
-      else {
-        console.error(`replay: --progress-every must be a positive whole number, got "${value}"\n${USAGE}`);
-        return 2;
-      }
-    } else if (arg === '--help' || arg === '-h') {
-      console.log(USAGE);
-      return 0;
-    } else if (arg.startsWith('-')) {
-      console.error(`replay: unknown option "${arg}"\n${USAGE}`);
-      return 2;
-    } else if (file === undefined) file = arg;
-    else {
-      console.error(`replay: one orders file only, got "${file}" and "${arg}"\n${USAGE}`);
-      return 2;
-    }
+  let args: ParsedArgs;
+  try {
+    args = parseCommandLine(REPLAY_COMMAND, argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`replay: ${error.message}\nusage: ${synopsis(PROGRAM, REPLAY_COMMAND)}`);
+    return EX_USAGE;
   }
-  if (file === undefined) {
-    console.error(`replay: name the orders file\n${USAGE}`);
-    return 2;
+  if (args.values.help) {
+    process.stdout.write(commandHelp(PROGRAM, REPLAY_COMMAND));
+    return 0;
   }
+  const file = args.positionals[0]!;
+  const config = args.values.config as string | undefined;
+  const json = args.values.json === true;
+  const every = args.values['progress-every'] as string | undefined;
+  if (every !== undefined && !/^[1-9]\d*$/.test(every)) {
+    console.error(`replay: --progress-every must be a positive whole number, got "${every}"`);
+    return EX_USAGE;
+  }
+  const progressEvery = every === undefined ? 10_000 : Number(every);
   let policy: Policy;
   try {
     if (config === undefined) {

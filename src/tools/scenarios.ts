@@ -1,5 +1,5 @@
 // src/tools/scenarios.ts
-// Seeded, deterministic synthetic order streams: normal days of traffic plus the incidents in INCIDENTS.md, labelled.
+// Seeded, deterministic synthetic order streams: normal days of traffic plus the incidents of docs/incidents.md, labelled.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -627,28 +627,3 @@ export function writeScenarios(
   }
   return written;
 }
-
-/** `scenarios [--out dir] [--seed n] [--orders-per-day n]`: writes the streams; returns the exit code. */
-export function runScenariosCli(argv: readonly string[]): number {
-  const options: ScenarioOptions = {};
-  let out = 'scenarios';
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = argv[i + 1];
-    if (flag === '--out' && value) out = value;
-    else if ((flag === '--seed' || flag === '--orders-per-day') && value && /^\d+$/.test(value)) {
-      if (flag === '--seed') options.seed = Number(value);
-      else options.ordersPerDay = Number(value);
-    } else {
-      console.error(
-        `scenarios: unknown or incomplete argument "${flag}"; usage: scenarios [--out dir] [--seed n] [--orders-per-day n]`,
-      );
-      return 2;
-    }
-    i++;
-  }
-  for (const { file, orders } of writeScenarios(out, options)) console.log(`${file}: ${orders} orders`);
-  return 0;
-}
-
-if (require.main === module) process.exitCode = runScenariosCli(process.argv.slice(2));
