@@ -21,6 +21,7 @@
     pane: 'list',
     groups: [],
     groupSelected: 0,
+    groupsKey: '',
     clearing: null,
     signature: '',
     updatedAt: 0,
@@ -186,6 +187,10 @@
     const params = new URLSearchParams({ limit: '20', by: $('g-by').value });
     if ($('g-kind').value) params.set('kind', $('g-kind').value);
     const result = await api('GET', `groups?${params.toString()}`);
+    // Unchanged since the last update: leave the rows alone (a button about to be clicked stays where it is).
+    const key = JSON.stringify(result);
+    if (key === state.groupsKey) return;
+    state.groupsKey = key;
     const selected = state.groups[state.groupSelected];
     state.groups = result.groups;
     if (selected) {
@@ -693,6 +698,7 @@
     state.me = null;
     state.items = [];
     state.groups = [];
+    state.groupsKey = '';
     state.updatedAt = 0;
     $('me').textContent = '';
     $('stats').textContent = '';
