@@ -1,6 +1,8 @@
 // test/http/async-errors.test.ts
 // A failing store or overlay answers 500 on every async route instead of hanging: Express 4 and 5 alike.
 
+import { readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import express from 'express';
 import { pino } from 'pino';
 import request from 'supertest';
@@ -13,6 +15,7 @@ import { MemoryStore } from '../../src/state/memory/store';
 import { MemoryOverlayStore } from '../../src/state/overlay';
 import type { GuardStore } from '../../src/state/types';
 import { MARC_JACOBS_ORDER } from '../helpers/orders';
+import { buildService } from '../helpers/service-process';
 
 const ADMIN = 'admin-token-for-async-error-tests';
 const auth = { Authorization: `Bearer ${ADMIN}` };
@@ -93,6 +96,19 @@ describe('the Express under test', () => {
     // express.query (the query-string middleware) exists in Express 4 only.
     const major = typeof (express as unknown as { query?: unknown }).query === 'function' ? '4' : '5';
     expect(major).toBe(process.env.CPG_EXPRESS ?? '5');
+  });
+
+  it('is also the one the service processes of the suites load (test/helpers/service-process.ts)', () => {
+    const cli = buildService();
+    try {
+      const code = readFileSync(join(dirname(cli), 'http', 'service.js'), 'utf8');
+      expect(code).toContain(process.env.CPG_EXPRESS === '4' ? 'require("express4")' : 'require("express")');
+      expect(code).not.toContain(
+        process.env.CPG_EXPRESS === '4' ? 'require("express")' : 'require("express4")',
+      );
+    } finally {
+      rmSync(dirname(cli), { recursive: true, force: true });
+    }
   });
 });
 
