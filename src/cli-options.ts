@@ -129,6 +129,31 @@ export function parseCommandLine(spec: CommandSpec, argv: readonly string[]): Pa
   return { values, positionals };
 }
 
+/**
+ * Parses a command's arguments for a command that reports its own usage: on `--help` prints the command's help,
+ * on a mistake prints it with the usage (prefixed `checkout-price-guard NAME:`); either way returns the exit code
+ * to end with. Otherwise returns the parsed arguments.
+ */
+export function parseOrExit(
+  program: string,
+  spec: CommandSpec,
+  argv: readonly string[],
+): ParsedArgs | number {
+  let args: ParsedArgs;
+  try {
+    args = parseCommandLine(spec, argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${program}: ${spec.name}: ${error.message}\nusage: ${synopsis(program, spec)}\n`);
+    return EX_USAGE;
+  }
+  if (args.values.help) {
+    process.stdout.write(commandHelp(program, spec));
+    return 0;
+  }
+  return args;
+}
+
 /** `replay FILE [--config FILE] [--json]`: the synopsis of one command. */
 export function synopsis(program: string, spec: CommandSpec): string {
   const words = [program, spec.name];

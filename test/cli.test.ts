@@ -1,7 +1,6 @@
 // test/cli.test.ts
 // The command line as a user runs it: help, --version, serve --host/--port, validate-config, the demo reviewer.
 
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,6 +9,7 @@ import { EX_CONFIG } from '../src/config/service';
 import { REPLAY_COMMAND } from '../src/tools/replay-cli';
 import { SCENARIOS_COMMAND } from '../src/tools/scenarios-cli';
 import { deleteKeysContaining, freePort } from './helpers/redis';
+import { type RunResult, run } from './helpers/run';
 import { buildService, http, type ServiceProcess, startService } from './helpers/service-process';
 
 const ROOT = join(__dirname, '..');
@@ -29,28 +29,9 @@ afterAll(async () => {
   rmSync(dirname(cli), { recursive: true, force: true });
 });
 
-/** Runs the CLI to completion (not for serve); resolves with its exit code and output. */
-function cliRun(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** Runs the CLI to completion (not for serve), from the repository root, with only PATH and `env` set. */
+function cliRun(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  return run(process.execPath, [cli, ...args], { cwd: ROOT, env: { PATH: process.env.PATH, ...env } });
 }
 
 function file(name: string, text: string): string {

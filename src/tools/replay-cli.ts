@@ -3,15 +3,7 @@
 
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import {
-  type CommandSpec,
-  commandHelp,
-  EX_USAGE,
-  type ParsedArgs,
-  parseCommandLine,
-  synopsis,
-  UsageError,
-} from '../cli-options';
+import { type CommandSpec, EX_USAGE, parseOrExit } from '../cli-options';
 import { loadPolicyFile } from '../config/policy-file';
 import { type Policy, PolicyError, parsePolicy } from '../core/policy';
 import { formatReport, ReplayLineError, replay } from './replay';
@@ -48,18 +40,8 @@ const PROGRAM = 'checkout-price-guard';
  * Prints the report on stdout and progress on stderr. Returns the exit code: 0 done, 1 bad input, 2 bad usage.
  */
 export async function runReplayCli(argv: readonly string[]): Promise<number> {
-  let args: ParsedArgs;
-  try {
-    args = parseCommandLine(REPLAY_COMMAND, argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`replay: ${error.message}\nusage: ${synopsis(PROGRAM, REPLAY_COMMAND)}`);
-    return EX_USAGE;
-  }
-  if (args.values.help) {
-    process.stdout.write(commandHelp(PROGRAM, REPLAY_COMMAND));
-    return 0;
-  }
+  const args = parseOrExit(PROGRAM, REPLAY_COMMAND, argv);
+  if (typeof args === 'number') return args;
   const file = args.positionals[0]!;
   const config = args.values.config as string | undefined;
   const json = args.values.json === true;

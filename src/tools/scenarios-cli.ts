@@ -1,15 +1,7 @@
 // src/tools/scenarios-cli.ts
 // The `scenarios` command: writes the seeded synthetic incident streams (src/tools/scenarios.ts) as NDJSON files.
 
-import {
-  type CommandSpec,
-  commandHelp,
-  EX_USAGE,
-  type ParsedArgs,
-  parseCommandLine,
-  synopsis,
-  UsageError,
-} from '../cli-options';
+import { type CommandSpec, EX_USAGE, parseOrExit } from '../cli-options';
 import { type ScenarioOptions, writeScenarios } from './scenarios';
 
 /** The `scenarios` command's options: the parser and the help both read this table. */
@@ -46,18 +38,8 @@ function wholeNumber(name: string, value: string | boolean | undefined): number 
 
 /** `scenarios [--out DIR] [--seed N] [--orders-per-day N]`: writes the streams; returns the exit code. */
 export function runScenariosCli(argv: readonly string[]): number {
-  let args: ParsedArgs;
-  try {
-    args = parseCommandLine(SCENARIOS_COMMAND, argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`scenarios: ${error.message}\nusage: ${synopsis(PROGRAM, SCENARIOS_COMMAND)}`);
-    return EX_USAGE;
-  }
-  if (args.values.help) {
-    process.stdout.write(commandHelp(PROGRAM, SCENARIOS_COMMAND));
-    return 0;
-  }
+  const args = parseOrExit(PROGRAM, SCENARIOS_COMMAND, argv);
+  if (typeof args === 'number') return args;
   const options: ScenarioOptions = {};
   for (const [flag, key] of [
     ['seed', 'seed'],

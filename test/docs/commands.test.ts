@@ -34,6 +34,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Redis from 'ioredis';
 import { deleteKeysContaining, freePort } from '../helpers/redis';
+import { type RunResult, run } from '../helpers/run';
 import { buildService, http, type ServiceProcess, startService } from '../helpers/service-process';
 
 const ROOT = join(__dirname, '..', '..');
@@ -157,29 +158,9 @@ function knownVariables(): Set<string> {
   return names;
 }
 
-/** A shell run to completion. */
-function bash(script: string, cwd: string, env: NodeJS.ProcessEnv, timeoutMs = 60_000) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn('bash', ['-c', `set -euo pipefail\n${script}`], {
-      cwd,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** A block's script run to completion by bash, stopping at the first failing command. */
+function bash(script: string, cwd: string, env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<RunResult> {
+  return run('bash', ['-c', `set -euo pipefail\n${script}`], { cwd, env, timeoutMs });
 }
 
 const WEBHOOK_SECRET = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;

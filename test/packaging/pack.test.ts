@@ -1,7 +1,7 @@
 // test/packaging/pack.test.ts
 // The package as npm ships it: pack, install the tarball into CJS, ESM and TypeScript projects, import it both ways.
 
-import { type SpawnOptions, spawn } from 'node:child_process';
+import type { SpawnOptions } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -17,6 +17,7 @@ import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { MARC_JACOBS_ORDER } from '../helpers/orders';
+import { run } from '../helpers/run';
 
 const ROOT = join(__dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
@@ -37,29 +38,6 @@ if (SKIP) {
   );
 }
 const suite = SKIP ? describe.skip : describe;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command without a shell; resolves with its exit code and output (never rejects on a failing exit). */
-function run(command: string, args: string[], options: SpawnOptions = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Runs a command and fails with its output when it exits non-zero. */
 async function ok(command: string, args: string[], options: SpawnOptions = {}): Promise<string> {
