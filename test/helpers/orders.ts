@@ -27,7 +27,7 @@ export function order(overrides: Partial<OrderInput> & Pick<OrderInput, 'lines'>
   return { ...base, total };
 }
 
-/** The Marc Jacobs glitch of INCIDENTS.md: the tote discounted 100%, the rest at full price. */
+/** The Marc Jacobs glitch of docs/incidents.md: the tote discounted 100%, the rest at full price. */
 export const MARC_JACOBS_ORDER: OrderInput = {
   orderId: 'ord_8f2c',
   currency: 'IDR',
