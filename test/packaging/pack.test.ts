@@ -246,6 +246,18 @@ suite('the packed tarball', () => {
     expect(strays).toEqual([]);
   });
 
+  it('installs the checkout-price-guard command', async () => {
+    const bin = join(consumer5, 'node_modules', '.bin', 'checkout-price-guard');
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string })
+      .version;
+    expect(await ok(bin, ['--version'], { cwd: consumer5 })).toBe(`${version}\n`);
+    const config = join(consumer5, 'service.yaml');
+    writeFileSync(config, 'service:\n  port: 8080\npolicy:\n  floors:\n    TOTE: { IDR: 2000000 }\n');
+    expect(await ok(bin, ['validate-config', config], { cwd: consumer5 })).toContain(
+      'valid (policy mode enforce; 1 floors',
+    );
+  });
+
   it('works from CommonJS: require() gives the named exports and `default` is priceGuard', async () => {
     const dir = project(join(consumer5, 'cjs'), 'commonjs', {
       'index.js': `
