@@ -2,12 +2,13 @@
 // The guard: parses an order, gathers facts from the store, evaluates, and stores holds. No HTTP here.
 
 import { type Evaluation, evaluate } from './core/evaluate';
-import { orderDigest } from './core/order-digest';
-import { deriveTotals } from './core/totals';
 import type { Facts } from './core/facts';
 import { DEFAULT_ORDER_LIMITS, type Order, type OrderLimits, OrderParser } from './core/order';
-import type { Problem } from './core/problems';
+import { orderDigest } from './core/order-digest';
 import type { Policy } from './core/policy';
+import type { Problem } from './core/problems';
+import type { Effects } from './core/rules/context';
+import { deriveTotals } from './core/totals';
 import type { Decision, Mode } from './core/types';
 import { type GuardMetrics, NO_METRICS } from './observability/sink';
 import { MemoryStore } from './state/memory/store';
@@ -79,7 +80,11 @@ const UNAVAILABLE_FACTS: Facts = Object.freeze({
 });
 
 /** The effects of a decision that is only repeated. */
-const NO_EFFECTS = Object.freeze({ tripVouchers: Object.freeze([]) as unknown as string[] });
+const NO_EFFECTS: Effects = Object.freeze({
+  tripVouchers: [],
+  anomalousVouchers: [],
+  resumeVouchers: [],
+}) as Effects;
 
 const SILENT_LOGGER: Logger = { warn() {}, error() {} };
 
@@ -133,7 +138,10 @@ export class Guard {
     const now = this.clock();
     const digest = orderDigest(order);
 
-    const [binding, facts] = await Promise.all([this.bind(order, digest, now), this.prepare(order, policy, now)]);
+    const [binding, facts] = await Promise.all([
+      this.bind(order, digest, now),
+      this.prepare(order, policy, now),
+    ]);
     if (binding.status === 'conflict') {
       this.metrics.orderIdReused?.();
       return { kind: 'conflict', order, boundAt: binding.boundAt };
@@ -152,7 +160,12 @@ export class Guard {
         evaluatedAt: now,
         repeatOf: { decidedAt: verdict.at },
       };
-      const evaluation: Evaluation = { decision, totals: deriveTotals(order, policy, now), effects: NO_EFFECTS, digest };
+      const evaluation: Evaluation = {
+        decision,
+        totals: deriveTotals(order, policy, now),
+        effects: NO_EFFECTS,
+        digest,
+      };
       return { kind: 'allowed', order, evaluation, decision };
     }
 
@@ -174,7 +187,11 @@ export class Guard {
           return { kind: 'held', order, evaluation, decision, held, created };
         }
         // A retry of a held order: the first decision, as the queue keeps it.
-        const first: Decision = { ...held.decision, reviewId: held.orderId, repeatOf: { decidedAt: held.heldAt } };
+        const first: Decision = {
+          ...held.decision,
+          reviewId: held.orderId,
+          repeatOf: { decidedAt: held.heldAt },
+        };
         return { kind: 'held', order, evaluation, decision: first, held, created };
       } catch (error) {
         this.metrics.fault('hold_unstored');

@@ -12,12 +12,13 @@ export type { Language, MessageKey } from './core/messages';
 export { MESSAGES, negotiateLanguage, shopperMessage } from './core/messages';
 // Exact money helpers used in messages and by storefront code.
 export { formatBp, formatMoney, MoneyOverflowError } from './core/money';
-export type { Order, OrderInput, OrderLimits, OrderLine, OrderVoucher, Problem } from './core/order';
+export type { Order, OrderInput, OrderLimits, OrderLine, OrderVoucher } from './core/order';
 // The order contract and its parser.
 export { DEFAULT_ORDER_LIMITS, OrderParser } from './core/order';
 export type { Campaign, Policy, PolicyInput, VoucherTerms } from './core/policy';
 // The policy schema, for validating policy files in CI.
 export { DEFAULT_VELOCITY, PolicyError, parsePolicy, policySchema } from './core/policy';
+export type { Problem } from './core/problems';
 export { RULES } from './core/rules';
 export type { Effects } from './core/rules/context';
 export type { LineView, OrderTotals } from './core/totals';

@@ -63,7 +63,7 @@ export function evaluate(order: Order, policy: Policy, facts: Facts, now: number
     mode: policy.mode,
     reasons: [],
     abstentions: [],
-    effects: { tripVouchers: [] },
+    effects: { tripVouchers: [], anomalousVouchers: [], resumeVouchers: [] },
   };
   for (const rule of RULES) {
     if (ruleMode(policy, rule.id) !== 'off') rule.check(context);

@@ -3,22 +3,35 @@
 
 /** Recent prices shoppers paid for one SKU in one currency. */
 export interface SkuHistory {
-  /** How many samples the median is over. */
+  /** How many samples the median is over (those since the last rebase). */
   samples: number;
-  /** Median paid unit price, minor units. */
+  /** Median paid unit price, minor units (0 without samples). */
   median: number;
+  /** A price on-call accepted as the SKU's new normal (`acceptPrice`): judged against until samples build up. */
+  anchor?: { price: number; at: number };
+}
+
+/** Redemptions of a code counted over one window ending now. */
+export interface WindowCount {
+  seconds: number;
+  /** Redemption attempts in the window, this order's included. */
+  count: number;
 }
 
 /** What the store knows about one voucher code at the moment of this order (this order's attempt included). */
 export interface VoucherState {
-  /** Redemption attempts in the velocity window, including this order. */
-  windowCount: number;
-  /** Redemption attempts in the baseline period before the window. */
+  /** Attempts in each of the policy's velocity windows, shortest first. */
+  windows: readonly WindowCount[];
+  /** Redemption attempts in the baseline period before the longest window. */
   baselineCount: number;
   /** Length of the baseline period the store actually has data for, in seconds (less than the policy's while young). */
   baselineSeconds: number;
-  /** Set once velocity tripped; the code stays tripped until on-call clears it. */
+  /** Set once velocity tripped; the code stays tripped until its rate is normal again (or on-call clears it). */
   trippedAt?: number;
+  /** When the code's rate was last found anomalous. */
+  anomalousAt?: number;
+  /** On-call extended the trip: it does not end by itself before this time. */
+  stickyUntil?: number;
   /** Uses reserved so far, this order included, when the code has a hard `maxUses`. */
   uses?: number;
   /** Uses reserved by this customer so far, this order included, when the code has `maxUsesPerCustomer`. */
@@ -29,11 +42,25 @@ export interface VoucherState {
   budgetUsed?: number;
 }
 
+/** The shop's order counts, as a code's: per velocity window, and over the baseline before them. */
+export type TrafficState = Pick<VoucherState, 'windows' | 'baselineCount' | 'baselineSeconds'>;
+
+/**
+ * The name orders are counted under as if they were a code: lower case, so no canonical (upper-case) voucher code
+ * can ever be it.
+ */
+export const TRAFFIC = '*orders';
+
 /** Facts for one order. A missing entry means the store has nothing (a new SKU, an untracked code). */
 export interface Facts {
   /** Keyed by `historyKey(sku, currency)`. */
   history: ReadonlyMap<string, SkuHistory>;
   vouchers: ReadonlyMap<string, VoucherState>;
+  /**
+   * All orders (with or without a code), counted like a code: a code that rises with the shop's traffic (a
+   * national shopping day) is not surging; one that outgrows it is. Absent while the store has no count yet.
+   */
+  traffic?: TrafficState;
   /** Kinds of facts the store could not provide (e.g. Redis down): the rules that need them abstain. */
   unavailable: ReadonlySet<'history' | 'vouchers'>;
 }

@@ -92,3 +92,40 @@ export function formatMoney(amount: number, currency: string): string {
   const minor = exponent > 0 ? `.${digits.slice(digits.length - exponent)}` : '';
   return `${negative ? '-' : ''}${currency} ${major}${minor}`;
 }
+
+/**
+ * Splits `total` over `weights` in proportion, exactly: integer shares that add up to `total`. Each share is
+ * floor(total × weight / Σ weights); the units left over go one each to the largest remainders (ties: the
+ * earlier index), so the split is deterministic. With `total` ≤ Σ weights no share exceeds its weight.
+ * Weights must be non-negative; when they sum to 0 every share is 0 (and `total` must be 0).
+ */
+export function allocate(total: number, weights: readonly number[]): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum === 0 || total === 0) return weights.map(() => 0);
+  const exact = total < EXACT_PRODUCT_BOUND && sum < EXACT_PRODUCT_BOUND;
+  const shares: number[] = new Array(weights.length);
+  const remainders: Array<{ index: number; remainder: bigint }> = [];
+  let given = 0;
+  for (let index = 0; index < weights.length; index++) {
+    const weight = weights[index]!;
+    let share: number;
+    let remainder: bigint;
+    if (exact && weight < EXACT_PRODUCT_BOUND) {
+      const product = total * weight;
+      share = Math.floor(product / sum);
+      remainder = BigInt(product - share * sum);
+    } else {
+      const product = BigInt(total) * BigInt(weight);
+      share = Number(product / BigInt(sum));
+      remainder = product % BigInt(sum);
+    }
+    shares[index] = share;
+    given += share;
+    remainders.push({ index, remainder });
+  }
+  remainders.sort((a, b) =>
+    a.remainder === b.remainder ? a.index - b.index : a.remainder > b.remainder ? -1 : 1,
+  );
+  for (let n = 0; n < total - given; n++) shares[remainders[n]!.index]! += 1;
+  return shares;
+}

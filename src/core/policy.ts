@@ -1,18 +1,23 @@
 // src/core/policy.ts
-// The guard's policy (floors, caps, campaigns, exceptions, voucher terms): zod schema, defaults and resolution.
-// Reading a policy file is an edge concern: src/config/policy-file.ts.
+// The guard's policy (floors, caps, campaigns, exceptions, voucher terms, catalog): schema, types and resolution.
+// The sections are in ./policy/; reading a policy file is an edge concern (src/config/policy-file.ts).
 
 import { z } from 'zod';
-import { isKnownCurrency } from './currencies';
+import { IDENTIFIER_LIMITS } from './identifiers';
+import { campaign, exception } from './policy/campaigns';
+import { amount, basisPoints, keyedBy, mode, perCurrency, ruleId } from './policy/fields';
 import {
-  canonicalIdentifier,
-  IDENTIFIER_LIMITS,
-  type IdentifierKind,
-  identifierProblem,
-} from './identifiers';
-import { recordValues } from './known-keys';
+  catalog,
+  discountCaps,
+  floorBp,
+  floors,
+  history,
+  priceChange,
+  referencePrice,
+} from './policy/prices';
+import { unknownVouchers, velocity, voucher } from './policy/vouchers';
 import { type Problem, toProblems } from './problems';
-import { type Mode, RULE_IDS, type RuleId } from './types';
+import type { Mode, RuleId } from './types';
 
 /** Thrown when a policy (file or options) is invalid; `problems` names every bad field. */
 export class PolicyError extends Error {
@@ -28,130 +33,6 @@ export class PolicyError extends Error {
   }
 }
 
-const currency = z
-  .string()
-  .refine(isKnownCurrency, { error: 'must be a known ISO 4217 currency code such as "IDR" or "USD"' });
-const amount = z
-  .number({ error: 'must be an integer amount in minor units' })
-  .int({ error: 'must be an integer amount in minor units, not a fraction' })
-  .min(0, { error: 'must not be negative' });
-const basisPoints = z
-  .number({ error: 'must be a number of basis points (7000 = 70%)' })
-  .int({ error: 'must be a whole number of basis points (7000 = 70%)' })
-  .min(0, { error: 'must not be negative' })
-  .max(10_000, { error: 'must be at most 10000 (100%)' });
-const count = z.number().int({ error: 'must be a whole number' }).min(0, { error: 'must not be negative' });
-const seconds = z
-  .number()
-  .int({ error: 'must be a whole number of seconds' })
-  .min(1, { error: 'must be at least 1' });
-/** An identifier of `kind`, checked and put in its canonical form exactly as the order parser does. */
-const identifier = (kind: IdentifierKind, max = 128) =>
-  z
-    .string({ error: 'must be a string' })
-    .max(max, { error: `must be at most ${max} characters` })
-    .superRefine((value, context) => {
-      const problem = identifierProblem(value, kind);
-      if (problem !== undefined) context.addIssue({ code: 'custom', message: problem, input: value });
-    })
-    .transform((value) => canonicalIdentifier(value, kind))
-    .refine((value) => value !== '', { error: 'must not be empty', abort: true });
-/** SKUs, categories, payment methods, segments: compared case-insensitively. */
-const name = identifier('name');
-/** Voucher codes: compared case-insensitively and without spaces. */
-const code = identifier('code', IDENTIFIER_LIMITS.code);
-/** Customer ids: compared as given (trimmed). */
-const opaque = identifier('opaque');
-const list = <T extends z.ZodType>(item: T) =>
-  z.array(item).min(1, { error: 'must list at least one value' });
-const names = list(name);
-const codes = list(code);
-
-/**
- * A record keyed by identifiers of one kind (SKUs, categories, voucher codes), with keys in canonical form, built
- * without a prototype: a SKU named "constructor" or "__proto__" is an ordinary key (zod's own record would drop
- * "__proto__"), and a lookup of an absent name finds nothing instead of Object.prototype's members. Two keys that
- * are the same identifier once canonical (`tote` and `TOTE`) are refused rather than one silently winning.
- */
-const keyedBy = <V extends z.ZodType>(kind: IdentifierKind, value: V, max = 128) =>
-  z
-    .custom<Record<string, z.input<V>>>(
-      (input) => input !== null && typeof input === 'object' && !Array.isArray(input),
-      {
-        error: 'must be an object keyed by name',
-      },
-    )
-    .transform((input, context) => {
-      const out: Record<string, z.output<V>> = Object.create(null);
-      const seen: Record<string, string> = Object.create(null);
-      for (const key of Object.keys(input)) {
-        const problem = key.length > max ? `must be at most ${max} characters` : identifierProblem(key, kind);
-        const canonical = problem === undefined ? canonicalIdentifier(key, kind) : '';
-        if (problem !== undefined || canonical === '') {
-          context.addIssue({
-            code: 'custom',
-            path: [key],
-            message: `is not a valid key: ${problem ?? 'must not be empty'}`,
-          });
-          continue;
-        }
-        if (seen[canonical] !== undefined) {
-          context.addIssue({
-            code: 'custom',
-            path: [key],
-            message: `names the same ${kind === 'code' ? 'code' : 'name'} as "${seen[canonical]}" (${canonical}; names are compared case-insensitively)`,
-          });
-          continue;
-        }
-        seen[canonical] = key;
-        const parsed = value.safeParse((input as Record<string, unknown>)[key]);
-        if (!parsed.success) {
-          for (const issue of parsed.error.issues) {
-            // The issue as zod raised it (an unknown key stays `unrecognized_keys`, for "did you mean").
-            context.addIssue({ ...issue, path: [key, ...issue.path] });
-          }
-          continue;
-        }
-        out[canonical] = parsed.data;
-      }
-      return out;
-    })
-    .register(recordValues, { value });
-/** A record keyed by currency codes, without a prototype. */
-const record = <K extends z.core.$ZodRecordKey, V extends z.ZodType>(key: K, value: V) =>
-  z.record(key, value).transform((entries) => Object.assign(Object.create(null), entries) as typeof entries);
-const perCurrency = record(currency, amount);
-const timestamp = z.iso
-  .datetime({
-    offset: true,
-    error: 'must be an ISO 8601 timestamp with a time zone, e.g. 2026-11-11T00:00:00+07:00',
-  })
-  .transform((value) => Date.parse(value));
-const ruleId = z.enum(RULE_IDS, { error: `must be a rule id: one of ${RULE_IDS.join(', ')}` });
-const mode = z.enum(['enforce', 'shadow'], { error: 'must be "enforce" or "shadow"' });
-
-const velocity = z.strictObject({
-  windowSeconds: seconds.optional(),
-  baselineSeconds: seconds.optional(),
-  minRedemptions: count.optional(),
-  surgeMultiplier: z.number().int().min(1, { error: 'must be at least 1' }).optional(),
-  maxPerWindow: count.optional(),
-  expectedPerHour: count.optional(),
-});
-
-const voucher = z.strictObject({
-  paymentMethods: names.optional(),
-  customerSegments: names.optional(),
-  customerIds: list(opaque).optional(),
-  minSubtotal: perCurrency.optional(),
-  maxUses: count.optional(),
-  maxUsesPerCustomer: count.optional(),
-  budget: perCurrency.optional(),
-  budgetWindowSeconds: seconds.optional(),
-  velocity: velocity.optional(),
-  note: z.string().max(500).optional(),
-});
-
 /** The policy schema: what a policy file and the `policy` option may contain. */
 export const policySchema = z
   .strictObject({
@@ -163,104 +44,34 @@ export const policySchema = z
       .strictObject({ fractionBp: basisPoints.default(500), minTotal: perCurrency.prefault({}) })
       .prefault({}),
     totalMismatch: z.strictObject({ tolerance: amount.default(0) }).prefault({}),
-    discountCaps: z
-      .strictObject({
-        lineBp: basisPoints.default(9000),
-        orderBp: basisPoints.default(9000),
-        skus: keyedBy('name', basisPoints).prefault({}),
-        categories: keyedBy('name', basisPoints).prefault({}),
-      })
-      .prefault({}),
-    floors: keyedBy('name', perCurrency).prefault({}),
+    discountCaps: discountCaps.prefault({}),
+    floors: floors.prefault({}),
+    floorBp: floorBp.prefault({}),
     /**
-     * A line whose SKU has floors only in other currencies: `abstain` (the decision says it was not checked) or
-     * `hold` it.
+     * A line whose SKU has absolute floors only in other currencies: `abstain` (the decision says it was not
+     * checked) or `hold` it.
      */
     floorCoverage: z.enum(['abstain', 'hold'], { error: 'must be "abstain" or "hold"' }).default('abstain'),
-    campaigns: z
-      .array(
-        z
-          .strictObject({
-            id: opaque,
-            note: z.string().max(500).default(''),
-            startsAt: timestamp,
-            endsAt: timestamp,
-            skus: names.optional(),
-            categories: names.optional(),
-            vouchers: codes.optional(),
-            lineDiscountCapBp: basisPoints.optional(),
-            floors: keyedBy('name', perCurrency).optional(),
-          })
-          .refine((value) => value.endsAt > value.startsAt, {
-            error: 'endsAt must be after startsAt',
-            path: ['endsAt'],
-          })
-          .refine((value) => value.skus || value.categories || value.vouchers, {
-            error: 'a campaign must name the skus, categories or vouchers it covers',
-            path: ['skus'],
-          }),
-      )
-      .default([]),
-    exceptions: z
-      .array(
-        z
-          .strictObject({
-            id: opaque,
-            note: z.string().min(1, { error: 'must say why the exception exists' }).max(500),
-            rules: z.array(ruleId).min(1, { error: 'must name the rules the exception lets orders through' }),
-            vouchers: codes.optional(),
-            customerIds: list(opaque).optional(),
-            paymentMethods: names.optional(),
-            skus: names.optional(),
-            startsAt: timestamp.optional(),
-            endsAt: timestamp.optional(),
-          })
-          .refine((value) => value.vouchers || value.customerIds || value.paymentMethods || value.skus, {
-            error: 'an exception must match on vouchers, customerIds, paymentMethods or skus',
-            path: ['vouchers'],
-          })
-          .refine((value) => !(value.startsAt && value.endsAt) || value.endsAt > value.startsAt, {
-            error: 'endsAt must be after startsAt',
-            path: ['endsAt'],
-          }),
-      )
-      .default([]),
-    history: z
-      .strictObject({
-        minSamples: z.number().int().min(1).default(20),
-        ratioBp: basisPoints.default(5000),
-        maxSamples: z.number().int().min(3).max(1000).default(101),
-        ttlSeconds: seconds.default(14 * 86_400),
-      })
-      .prefault({}),
+    catalog: catalog.prefault({}),
+    priceChanges: z.array(priceChange).default([]),
+    referencePrice: referencePrice.prefault({}),
+    campaigns: z.array(campaign).default([]),
+    exceptions: z.array(exception).default([]),
+    history: history.prefault({}),
     velocity: velocity.default({}),
     vouchers: keyedBy('code', voucher, IDENTIFIER_LIMITS.code).prefault({}),
-    unknownVouchers: z
-      .strictObject({
-        track: z.boolean().default(true),
-        admitAfter: z.number().int().min(1).default(3),
-        maxTracked: z.number().int().min(1).default(10_000),
-      })
-      .prefault({}),
+    unknownVouchers: unknownVouchers.prefault({}),
   })
   .superRefine((policy, ctx) => {
-    for (const [index, exception] of policy.exceptions.entries()) {
-      if (policy.exceptions.findIndex((other) => other.id === exception.id) !== index) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['exceptions', index, 'id'],
-          message: `duplicate id "${exception.id}"`,
-        });
-      }
-    }
-    for (const [index, campaign] of policy.campaigns.entries()) {
-      if (policy.campaigns.findIndex((other) => other.id === campaign.id) !== index) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['campaigns', index, 'id'],
-          message: `duplicate id "${campaign.id}"`,
-        });
-      }
+    for (const [list, items] of [
+      ['exceptions', policy.exceptions],
+      ['campaigns', policy.campaigns],
+    ] as const) {
+      items.forEach((item, index) => {
+        if (items.findIndex((other) => other.id === item.id) !== index) {
+          ctx.addIssue({ code: 'custom', path: [list, index, 'id'], message: `duplicate id "${item.id}"` });
+        }
+      });
     }
   });
 
@@ -272,37 +83,104 @@ export type Policy = z.output<typeof policySchema>;
 export type VoucherTerms = Policy['vouchers'][string];
 /** One planned campaign. */
 export type Campaign = Policy['campaigns'][number];
+/** One scheduled list price change. */
+export type PriceChange = Policy['priceChanges'][number];
 
 /** Velocity settings after defaults. */
 export interface VelocityPolicy {
+  windows: readonly number[];
   windowSeconds: number;
   baselineSeconds: number;
   minRedemptions: number;
   surgeMultiplier: number;
+  oneIn: number;
+  priorPerHour: number;
   maxPerWindow: number | undefined;
   expectedPerHour: number | undefined;
+  resumeAfterSeconds: number;
+  sticky: boolean;
 }
 
-/** Defaults of the voucher velocity detector; see the README for how they were chosen. */
+/** Defaults of the voucher velocity detector; docs/detection.md explains how they were chosen. */
 export const DEFAULT_VELOCITY: VelocityPolicy = Object.freeze({
+  windows: Object.freeze([60, 300, 900, 1800]),
   windowSeconds: 600,
   baselineSeconds: 86_400,
-  minRedemptions: 20,
-  surgeMultiplier: 20,
+  minRedemptions: 5,
+  surgeMultiplier: 5,
+  oneIn: 1_000_000,
+  priorPerHour: 12,
   maxPerWindow: undefined,
   expectedPerHour: undefined,
+  resumeAfterSeconds: 1800,
+  sticky: false,
 });
 
-/** Velocity settings for one code: its own, over the policy's, over the defaults. */
+const velocities = new WeakMap<Policy, Map<string, VelocityPolicy>>();
+
+/** Velocity settings for one code: its own, over the policy's, over the defaults; computed once per policy. */
 export function velocityFor(policy: Policy, code: string): VelocityPolicy {
-  const own = policy.vouchers[code]?.velocity ?? {};
-  const merged: VelocityPolicy = { ...DEFAULT_VELOCITY };
-  for (const source of [policy.velocity, own]) {
-    for (const [key, value] of Object.entries(source)) {
-      if (value !== undefined) (merged as unknown as Record<string, number>)[key] = value;
+  let cache = velocities.get(policy);
+  if (cache === undefined) {
+    cache = new Map();
+    velocities.set(policy, cache);
+  }
+  let merged = cache.get(code);
+  if (merged === undefined) {
+    const own = policy.vouchers[code]?.velocity ?? {};
+    const values: Record<string, unknown> = { ...DEFAULT_VELOCITY };
+    for (const source of [policy.velocity, own]) {
+      for (const [key, value] of Object.entries(source)) if (value !== undefined) values[key] = value;
     }
+    merged = Object.freeze(values) as unknown as VelocityPolicy;
+    cache.set(code, merged);
   }
   return merged;
+}
+
+/** A SKU's scheduled list price changes, oldest first, indexed once per policy. */
+const changeIndex = new WeakMap<Policy, Map<string, PriceChange[]>>();
+
+function changesOf(policy: Policy, sku: string): PriceChange[] | undefined {
+  if (policy.priceChanges.length === 0) return undefined;
+  let index = changeIndex.get(policy);
+  if (index === undefined) {
+    index = new Map();
+    for (const change of [...policy.priceChanges].sort((a, b) => a.at - b.at)) {
+      const list = index.get(change.sku) ?? [];
+      list.push(change);
+      index.set(change.sku, list);
+    }
+    changeIndex.set(policy, index);
+  }
+  return index.get(sku);
+}
+
+/** The latest scheduled change of `sku` in `currency` in force at `now`, if any. */
+function changeInForce(policy: Policy, sku: string, currency: string, now: number): PriceChange | undefined {
+  const changes = changesOf(policy, sku);
+  if (changes === undefined) return undefined;
+  let found: PriceChange | undefined;
+  for (const change of changes) {
+    if (change.at > now) break;
+    if (change.listPrice[currency] !== undefined) found = change;
+  }
+  return found;
+}
+
+/** The declared (reference) list price of a SKU at `now`: the latest price change in force, else the catalog. */
+export function referenceListPrice(
+  policy: Policy,
+  sku: string,
+  currency: string,
+  now: number,
+): number | undefined {
+  return changeInForce(policy, sku, currency, now)?.listPrice[currency] ?? policy.catalog[sku]?.[currency];
+}
+
+/** When a SKU's price history starts over: the last scheduled price change in force at `now`, if any. */
+export function historySince(policy: Policy, sku: string, currency: string, now: number): number | undefined {
+  return changeInForce(policy, sku, currency, now)?.at;
 }
 
 /** Validates a policy object; throws a PolicyError naming every bad field. */

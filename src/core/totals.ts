@@ -1,9 +1,9 @@
 // src/core/totals.ts
-// An order's derived amounts (line values, discounts, subtotal, expected total) and the campaign of each line.
+// An order's derived amounts (line values, discounts, voucher shares, subtotal, expected total), campaign and reference of each line.
 
-import { add, multiply } from './money';
+import { add, allocate, multiply } from './money';
 import type { Order } from './order';
-import type { Campaign, Policy } from './policy';
+import { type Campaign, type Policy, referenceListPrice } from './policy';
 
 /** One order line with its derived amounts. */
 export interface LineView {
@@ -17,8 +17,14 @@ export interface LineView {
   discount: number;
   /** listValue − discount; negative when the discount exceeds the line. */
   paid: number;
+  /** The line's share of the order's voucher discounts, allocated pro rata to what the lines pay (exact). */
+  voucherShare: number;
+  /** paid − voucherShare: what the line really pays once the order's vouchers are spread over it. */
+  netPaid: number;
   /** The active campaign covering this line, if any. */
   campaign: Campaign | undefined;
+  /** The declared list price of the SKU at the order's time (catalog or scheduled change), if any. */
+  reference: number | undefined;
 }
 
 /** An order's derived totals, computed once per evaluation. */
@@ -68,6 +74,7 @@ export function deriveTotals(order: Order, policy: Policy, now: number): OrderTo
   for (let index = 0; index < order.lines.length; index++) {
     const line = order.lines[index]!;
     const value = multiply(line.unitPrice, line.quantity);
+    const paid = value - line.discount;
     lines.push({
       index,
       sku: line.sku,
@@ -76,8 +83,11 @@ export function deriveTotals(order: Order, policy: Policy, now: number): OrderTo
       unitPrice: line.unitPrice,
       listValue: value,
       discount: line.discount,
-      paid: value - line.discount,
+      paid,
+      voucherShare: 0,
+      netPaid: paid,
       campaign: policy.campaigns.length === 0 ? undefined : campaignFor(policy, line.sku, line.category, now),
+      reference: referenceListPrice(policy, line.sku, order.currency, now),
     });
     listValue = add(listValue, value);
     lineDiscounts = add(lineDiscounts, line.discount);
@@ -85,6 +95,19 @@ export function deriveTotals(order: Order, policy: Policy, now: number): OrderTo
   let voucherDiscounts = 0;
   for (const voucher of order.vouchers) voucherDiscounts = add(voucherDiscounts, voucher.discount);
   const subtotal = listValue - lineDiscounts;
+  if (voucherDiscounts > 0) {
+    // What vouchers take off beyond what the lines pay is a total_mismatch; only the rest is spread over lines.
+    const weights = lines.map((line) => Math.max(0, line.paid));
+    const spread = Math.min(
+      voucherDiscounts,
+      weights.reduce((a, b) => a + b, 0),
+    );
+    allocate(spread, weights).forEach((share, index) => {
+      const line = lines[index]!;
+      line.voucherShare = share;
+      line.netPaid = line.paid - share;
+    });
+  }
   const expectedTotal = subtotal - voucherDiscounts + order.shipping - order.shippingDiscount + order.tax;
   return { lines, listValue, lineDiscounts, voucherDiscounts, subtotal, expectedTotal };
 }

@@ -8,10 +8,15 @@ export const RULE_IDS = [
   'total_mismatch',
   'below_floor',
   'discount_cap',
+  'reference_price',
   'below_recent_price',
+  'above_recent_price',
   'voucher_velocity',
   'voucher_budget',
   'voucher_ineligible',
+  'voucher_terms',
+  'voucher_window',
+  'voucher_stacking',
 ] as const;
 
 /** The stable id of one rule. */

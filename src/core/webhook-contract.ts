@@ -2,7 +2,13 @@
 // The webhook contract's pure parts: the event types an endpoint can subscribe to, and the secret format.
 
 /** Every event type a webhook endpoint can subscribe to. */
-export const EVENT_TYPES = ['order.held', 'order.released', 'order.cancelled', 'voucher.tripped'] as const;
+export const EVENT_TYPES = [
+  'order.held',
+  'order.released',
+  'order.cancelled',
+  'voucher.tripped',
+  'voucher.resumed',
+] as const;
 
 /** One event type. */
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -2,8 +2,8 @@
 // Incident replay and backtest: runs a time-ordered NDJSON stream through the guard in shadow mode and reports.
 
 import { DEFAULT_ORDER_LIMITS, type OrderLimits } from '../core/order';
-import type { Problem } from '../core/problems';
 import type { Policy } from '../core/policy';
+import type { Problem } from '../core/problems';
 import type { RuleId } from '../core/types';
 import { Guard } from '../guard';
 import { MemoryStore } from '../state/memory/store';

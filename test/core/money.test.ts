@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import {
   add,
+  allocate,
   applyBp,
   belowRatio,
   compareProducts,
@@ -111,5 +112,41 @@ describe('formatting', () => {
     expect(formatBp(125)).toBe('1.25%');
     expect(formatBp(50)).toBe('0.5%');
     expect(formatBp(10_000)).toBe('100%');
+  });
+});
+
+describe('allocate', () => {
+  it('splits a total over weights exactly: the shares add up, none exceeds its weight, none is negative', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat(Math.floor(Number.MAX_SAFE_INTEGER / 1000)), { minLength: 1, maxLength: 20 }),
+        fc.nat(1_000_000),
+        (weights, fraction) => {
+          const sum = weights.reduce((a, b) => a + b, 0);
+          const total = Number((BigInt(sum) * BigInt(fraction)) / 1_000_000n);
+          const shares = allocate(total, weights);
+          expect(shares.reduce((a, b) => a + b, 0)).toBe(total);
+          shares.forEach((share, index) => {
+            expect(Number.isSafeInteger(share)).toBe(true);
+            expect(share).toBeGreaterThanOrEqual(0);
+            expect(share).toBeLessThanOrEqual(weights[index]!);
+          });
+        },
+      ),
+    );
+  });
+
+  it('is proportional, with the remainder going to the largest fractions, ties to the earlier line', () => {
+    expect(allocate(100, [1, 1, 1])).toEqual([34, 33, 33]);
+    expect(allocate(10, [3, 7])).toEqual([3, 7]);
+    expect(allocate(5, [2, 2, 6])).toEqual([1, 1, 3]);
+    expect(allocate(0, [5, 5])).toEqual([0, 0]);
+    expect(allocate(7, [0, 0, 10])).toEqual([0, 0, 7]);
+  });
+
+  it('is exact past 2^53 products (BigInt)', () => {
+    const big = 2 ** 52;
+    const shares = allocate(big, [big, big, 1]);
+    expect(shares.reduce((a, b) => a + b, 0)).toBe(big);
   });
 });

@@ -10,8 +10,12 @@ import type { Abstention, Mode, Reason, RuleId } from '../types';
 
 /** Side effects the core asks the store to carry out; the core itself does no I/O. */
 export interface Effects {
-  /** Voucher codes whose velocity tripped on this order and must stay tripped until cleared. */
+  /** Voucher codes whose velocity tripped on this order: held until their rate is normal again. */
   tripVouchers: string[];
+  /** Codes whose rate this order found anomalous (tripped or not): the store records when. */
+  anomalousVouchers: string[];
+  /** Tripped codes whose rate has been normal long enough: they resume (audited, counted, announced). */
+  resumeVouchers: string[];
 }
 
 /** A rule: reads the context, appends reasons and abstentions. Pure. */

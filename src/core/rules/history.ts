@@ -1,54 +1,132 @@
 // src/core/rules/history.ts
-// The rule that compares a line with what shoppers recently paid for the same SKU.
+// below_recent_price and above_recent_price: a line far from what shoppers recently paid for the SKU, either way.
 
 import { historyKey } from '../facts';
 import { applyBp, BASIS_POINTS, compareProducts, formatBp } from '../money';
 import { ruleMode } from '../policy';
-import { money, type Rule, reason } from './context';
+import type { LineView } from '../totals';
+import { money, type Rule, type RuleContext, reason } from './context';
+
+/** What a line's paid price is compared with, and how to say it. */
+interface Baseline {
+  price: number;
+  /** Words for people: "a median of IDR 4,700,000 over 45 recent orders". */
+  words: string;
+}
+
+/**
+ * The price a line is judged against: the median of recent paid prices once there are `minSamples` of them (since
+ * the last scheduled price change), else the price on-call accepted for the SKU, else its declared list price.
+ * Undefined, with an abstention recorded, when there is nothing to compare with (a new SKU without a reference).
+ */
+function baselineOf(
+  context: RuleContext,
+  line: LineView,
+  seen: Map<number, Baseline | undefined>,
+): Baseline | undefined {
+  if (seen.has(line.index)) return seen.get(line.index);
+  const { order, policy, facts } = context;
+  const history = facts.history.get(historyKey(line.sku, order.currency));
+  const samples = history?.samples ?? 0;
+  let baseline: Baseline | undefined;
+  if (history !== undefined && samples >= policy.history.minSamples) {
+    baseline = {
+      price: history.median,
+      words: `a median of ${money(context, history.median)} over ${samples} recent orders`,
+    };
+  } else if (history?.anchor !== undefined) {
+    baseline = {
+      price: history.anchor.price,
+      words: `${money(context, history.anchor.price)}, the price on-call accepted on ${new Date(history.anchor.at).toISOString()} (${samples} orders since)`,
+    };
+  } else if (line.reference !== undefined) {
+    baseline = {
+      price: line.reference,
+      words: `its declared list price of ${money(context, line.reference)} (${samples} recent orders)`,
+    };
+  } else {
+    context.abstentions.push({
+      rule: 'below_recent_price',
+      sku: line.sku,
+      message: `${line.sku} has ${samples} recent ${order.currency} price samples (the rules judge from ${policy.history.minSamples}), no accepted price and no declared list price: nothing to compare line ${line.index + 1} with.`,
+    });
+  }
+  seen.set(line.index, baseline);
+  return baseline;
+}
+
+/** Abstains for the whole order when the store could not give the history. */
+function historyUnavailable(
+  context: RuleContext,
+  rule: 'below_recent_price' | 'above_recent_price',
+): boolean {
+  if (!context.facts.unavailable.has('history')) return false;
+  if (rule === 'below_recent_price' || ruleMode(context.policy, 'below_recent_price') === 'off') {
+    context.abstentions.push({ rule, message: 'Price history is unavailable (store degraded).' });
+  }
+  return true;
+}
+
+/** Baselines shared by both rules of one evaluation (so a cold start abstains once per line). */
+const baselines = new WeakMap<RuleContext, Map<number, Baseline | undefined>>();
+function shared(context: RuleContext): Map<number, Baseline | undefined> {
+  let map = baselines.get(context);
+  if (map === undefined) {
+    map = new Map();
+    baselines.set(context, map);
+  }
+  return map;
+}
 
 export const belowRecentPrice: Rule = {
   id: 'below_recent_price',
   check(context) {
-    const { order, totals, policy, facts } = context;
-    if (ruleMode(policy, 'below_recent_price') === 'off') return;
-    if (facts.unavailable.has('history')) {
-      context.abstentions.push({
-        rule: 'below_recent_price',
-        message: 'Price history is unavailable (store degraded).',
-      });
-      return;
-    }
-    const { minSamples, ratioBp: ratio } = policy.history;
-    for (const line of totals.lines) {
-      const history = facts.history.get(historyKey(line.sku, order.currency));
-      const samples = history?.samples ?? 0;
-      if (history === undefined || samples < minSamples) {
-        context.abstentions.push({
-          rule: 'below_recent_price',
-          sku: line.sku,
-          message: `${line.sku} has ${samples} recent ${order.currency} price samples; the rule judges from ${minSamples}.`,
-        });
-        continue;
-      }
-      // A campaign that may cut the SKU by c% lowers the reference by c%; one without a cap is not judged.
-      let reference = history.median;
+    if (historyUnavailable(context, 'below_recent_price')) return;
+    const ratio = context.policy.history.ratioBp;
+    for (const line of context.totals.lines) {
+      const baseline = baselineOf(context, line, shared(context));
+      if (baseline === undefined || line.paid < 0) continue;
+      // A campaign that may cut the SKU by c% lowers the baseline by c%; one without a cap is not judged.
+      let reference = baseline.price;
       if (line.campaign) {
         const cap = line.campaign.lineDiscountCapBp;
         if (cap === undefined) continue;
         reference = applyBp(reference, BASIS_POINTS - cap);
       }
+      if (compareProducts(line.paid, BASIS_POINTS, reference, line.quantity * ratio) >= 0) continue;
+      const unitPaid = Math.floor(line.paid / line.quantity);
       const limit = applyBp(reference, ratio);
-      if (line.paid >= 0 && compareProducts(line.paid, BASIS_POINTS, reference * line.quantity, ratio) < 0) {
-        const unitPaid = Math.floor(line.paid / line.quantity);
-        reason(context, 'below_recent_price', {
-          message: `Line ${line.index + 1} (${line.sku}) sells at ${money(context, unitPaid)} a unit; shoppers recently paid a median of ${money(context, history.median)} over ${samples} orders, and the rule holds below ${formatBp(ratio)} of ${line.campaign ? `the campaign-adjusted ${money(context, reference)}` : 'that'} (${money(context, limit)}).`,
-          line: line.index,
-          sku: line.sku,
-          observed: unitPaid,
-          limit,
-          unit: 'minor',
-        });
-      }
+      reason(context, 'below_recent_price', {
+        message: `Line ${line.index + 1} (${line.sku}) sells at ${money(context, unitPaid)} a unit; the guard compares it with ${baseline.words} and holds below ${formatBp(ratio)} of ${line.campaign ? `the campaign-adjusted ${money(context, reference)}` : 'that'} (${money(context, limit)}).`,
+        line: line.index,
+        sku: line.sku,
+        observed: unitPaid,
+        limit,
+        unit: 'minor',
+      });
+    }
+  },
+};
+
+export const aboveRecentPrice: Rule = {
+  id: 'above_recent_price',
+  check(context) {
+    if (historyUnavailable(context, 'above_recent_price')) return;
+    const factor = context.policy.history.aboveRatioBp;
+    for (const line of context.totals.lines) {
+      const baseline = baselineOf(context, line, shared(context));
+      if (baseline === undefined || line.paid <= 0) continue;
+      if (compareProducts(line.paid, BASIS_POINTS, baseline.price, line.quantity * factor) <= 0) continue;
+      const unitPaid = Math.floor(line.paid / line.quantity);
+      const limit = applyBp(baseline.price, factor);
+      reason(context, 'above_recent_price', {
+        message: `Line ${line.index + 1} (${line.sku}) sells at ${money(context, unitPaid)} a unit; the guard compares it with ${baseline.words} and holds above ${factor % BASIS_POINTS === 0 ? `${factor / BASIS_POINTS}x` : formatBp(factor)} that (${money(context, limit)}). Overcharging a shopper is a pricing error too.`,
+        line: line.index,
+        sku: line.sku,
+        observed: unitPaid,
+        limit,
+        unit: 'minor',
+      });
     }
   },
 };

@@ -2,10 +2,13 @@
 // Every rule, in the order they run.
 
 import type { Rule } from './context';
-import { belowRecentPrice } from './history';
+import { aboveRecentPrice, belowRecentPrice } from './history';
 import { belowFloor, discountCap } from './prices';
+import { referencePrice } from './reference';
 import { nearZeroTotal, totalMismatch, zeroTotal } from './totals';
-import { voucherBudget, voucherIneligible, voucherVelocity } from './vouchers';
+import { voucherVelocity } from './velocity';
+import { voucherStacking, voucherTerms, voucherWindow } from './voucher-terms';
+import { voucherBudget, voucherIneligible } from './vouchers';
 
 /** Every rule, in the order they run. */
 export const RULES: readonly Rule[] = [
@@ -14,8 +17,13 @@ export const RULES: readonly Rule[] = [
   totalMismatch,
   belowFloor,
   discountCap,
+  referencePrice,
   belowRecentPrice,
+  aboveRecentPrice,
   voucherVelocity,
   voucherBudget,
   voucherIneligible,
+  voucherTerms,
+  voucherWindow,
+  voucherStacking,
 ];
