@@ -20,6 +20,8 @@ export const STORE_OPERATION_SET: { [K in keyof GuardStore]-?: true } = {
   auditTrail: true,
   clearVoucher: true,
   resetHistory: true,
+  acceptPrice: true,
+  extendVoucher: true,
   queueStats: true,
   shutdown: true,
 };

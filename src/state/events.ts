@@ -56,8 +56,16 @@ export interface VoucherTrippedEvent extends EventBase {
   voucher: string;
 }
 
+/** `voucher.resumed`: a tripped code's rate was normal long enough; its new uses are judged again as usual. */
+export interface VoucherResumedEvent extends EventBase {
+  type: 'voucher.resumed';
+  voucher: string;
+  /** When it had tripped. */
+  trippedAt: number;
+}
+
 /** Any event the store records. */
-export type GuardEvent = HeldEvent | ReviewEvent | VoucherTrippedEvent;
+export type GuardEvent = HeldEvent | ReviewEvent | VoucherTrippedEvent | VoucherResumedEvent;
 
 /**
  * The id of an event: `evt_` and 32 hex digits of the SHA-256 of its type, subject and time. Deterministic, so
@@ -123,4 +131,9 @@ export function eventFor(held: HeldOrder): ReviewEvent {
 /** The `voucher.tripped` event of a code tripped at `at` (the trip time the store keeps). */
 export function trippedEvent(code: string, at: number): VoucherTrippedEvent {
   return { ...base('voucher.tripped', code, at), type: 'voucher.tripped', voucher: code };
+}
+
+/** The `voucher.resumed` event of a code that resumed at `at` after tripping at `trippedAt`. */
+export function resumedEvent(code: string, trippedAt: number, at: number): VoucherResumedEvent {
+  return { ...base('voucher.resumed', code, at), type: 'voucher.resumed', voucher: code, trippedAt };
 }

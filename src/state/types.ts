@@ -49,7 +49,10 @@ export interface AuditEntry {
     | 'approved'
     | 'rejected'
     | 'voucher_cleared'
+    | 'voucher_resumed'
+    | 'voucher_extended'
     | 'history_reset'
+    | 'price_accepted'
     // Runtime floors and caps set through the service's admin API (src/service/admin.ts).
     | 'floor_set'
     | 'floor_removed'
@@ -272,6 +275,16 @@ export interface StateControls {
   clearVoucher(code: string, actor: string, now: number): Promise<boolean>;
   /** Forgets a SKU's price history (after a catalog fix), in every currency. */
   resetHistory(sku: string, actor: string, now: number): Promise<void>;
+  /**
+   * Accepts a new normal price for a SKU in one currency (an unannounced markdown or increase on-call confirmed):
+   * its history starts over at that price, so the next order at it is judged against it.
+   */
+  acceptPrice(sku: string, currency: string, price: number, actor: string, now: number): Promise<void>;
+  /**
+   * Keeps a tripped code tripped until `until` (epoch ms) even once its rate is normal again; false when the code
+   * is not tripped.
+   */
+  extendVoucher(code: string, until: number, actor: string, now: number): Promise<boolean>;
 }
 
 /** One webhook endpoint as the outbox routes events to it: a stable id and the event types it takes. */

@@ -77,10 +77,13 @@ export interface ServiceProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `node cli serve` with `args` and `env` (PORT=0 unless given) and waits until it listens. */
+/**
+ * Starts `node cli serve` with `args` and `env` (PORT=0 unless given) and waits until it listens and is ready to
+ * judge orders (`ready: false`: only until it listens).
+ */
 export async function startService(
   cli: string,
-  options: { args?: string[]; env?: NodeJS.ProcessEnv } = {},
+  options: { args?: string[]; env?: NodeJS.ProcessEnv; ready?: boolean } = {},
 ): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [cli, 'serve', ...(options.args ?? [])], {
     env: { PATH: process.env.PATH, PORT: '0', ...options.env },
@@ -139,6 +142,8 @@ export async function startService(
   };
   const listening = await waitForLog((line) => typeof line.port === 'number' && /listening/.test(line.msg));
   const port = listening.port as number;
+  // It judges orders once its runtime floors and caps are loaded (a moment after it listens, on Redis).
+  if (options.ready !== false) await waitForLog((line) => /ready to judge orders/.test(line.msg));
   return {
     child,
     port,

@@ -120,6 +120,9 @@ describe('endpoints', () => {
       reasons: [],
       mode: 'enforce',
       wouldDecide: 'allow',
+      // A new SKU without history or a declared price: the decision says what it could not check.
+      abstentions: [expect.objectContaining({ rule: 'below_recent_price', sku: 'TOTE' })],
+      exceptions: [],
     });
     const logged = await service.waitForLog(
       (entry) => entry.reqId === 'req-allow-1' && entry.msg === 'request',
@@ -136,7 +139,8 @@ describe('endpoints', () => {
     expect(first.body.reasons.map((reason: { rule: string }) => reason.rule)).toContain('below_floor');
     expect(first.body.message).toMatch(/double-checking its price/);
     const again = await evaluate(input);
-    expect(again.body).toEqual(first.body);
+    // The first decision again, marked as a repeat of it.
+    expect(again.body).toEqual({ ...first.body, repeatOf: { decidedAt: expect.any(Number) } });
     const held = await store.getHold(input.orderId);
     expect(held).toMatchObject({ status: 'pending', version: 1 });
     const trail = await store.auditTrail({ orderId: input.orderId, limit: 10 });
@@ -249,7 +253,9 @@ describe('admin: runtime floors and caps', () => {
     const negative = await admin('PUT', '/floors/CARD', { currency: 'IDR', floor: -1 });
     expect(negative).toMatchObject({
       status: 400,
-      body: { problems: [{ path: 'floor', message: 'must not be negative' }] },
+      body: {
+        problems: [{ path: 'floor', message: 'must be a non-negative integer amount in minor units' }],
+      },
     });
     const currency = await admin('PUT', '/floors/CARD', { currency: 'XYZ', floor: 1 });
     expect(currency).toMatchObject({ status: 400, body: { problems: [{ path: 'currency' }] } });
@@ -353,7 +359,7 @@ describe('when Redis hangs', () => {
       expect(fine.status).toBe(200);
       expect(fine.body.decision).toBe('allow');
       const ready = await http(degraded.url, 'GET', '/readyz');
-      expect(ready).toMatchObject({ status: 503, body: { status: 'store_unreachable' } });
+      expect(ready).toMatchObject({ status: 503, body: { status: 'store_unavailable' } });
     } finally {
       privateRedis.resume();
     }

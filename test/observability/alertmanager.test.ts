@@ -353,9 +353,12 @@ interface Notification {
         expect(response.status).toBe(200);
         decisions.push(response.body.reasons.map((reason: { rule: string }) => reason.rule).join('+'));
       }
-      // Held from the first order for the wrong card; from the fifth the velocity rule trips the code.
+      // Held from the first order for the wrong card; within the first ten, the velocity rule trips the code (a code
+      // declared at 6 an hour, used several times in a minute).
       expect(decisions[0]).toBe('voucher_ineligible');
-      expect(decisions[4]).toBe('voucher_velocity+voucher_ineligible');
+      const tripped = decisions.indexOf('voucher_velocity+voucher_ineligible');
+      expect(tripped).toBeGreaterThan(0);
+      expect(tripped).toBeLessThan(10);
 
       const page = await eventually(
         () =>

@@ -115,11 +115,9 @@ test('shutdown flushes the write-behind buffer', async () => {
   const reader = createRedisClient(server.url, { commandTimeoutMs: 1_000 });
   await new Promise((resolve) => reader.once('ready', resolve));
   try {
-    expect(await reader.lrange(`{${prefix}:h:CARD-CASE}:IDR`, 0, -1)).toEqual([
-      '1250000',
-      '1250000',
-      '1250000',
-    ]);
+    // Samples are `price:paid at (epoch ms)`.
+    const samples = await reader.lrange(`{${prefix}:h:CARD-CASE}:IDR`, 0, -1);
+    expect(samples.map((sample) => sample.split(':')[0])).toEqual(['1250000', '1250000', '1250000']);
   } finally {
     reader.disconnect();
   }

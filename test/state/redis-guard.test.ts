@@ -45,7 +45,8 @@ function guardOn(store: RedisStore, policy: PolicyInput, clock?: () => number): 
 
 test('below_recent_price abstains before warm-up and catches a fat-finger price after it', async () => {
   const store = await makeStore(freshPrefix());
-  const guard = guardOn(store, { history: { minSamples: 20 } });
+  // Twenty sales within seconds: the per-bucket limit of the window is raised so all of them count.
+  const guard = guardOn(store, { history: { minSamples: 20, perBucket: 100 } });
   const tote = (orderId: string, price: number) => order({ orderId, lines: [line('MJ-TOTE', price)] });
 
   const early = await guard.check(tote('early-fat', 4_700));
@@ -164,14 +165,21 @@ test('a resubmitted order is held once and counted once, on the same or another 
   if (probe.kind === 'allowed') {
     // retry-1 reserved one use and counted one attempt, whichever instance saw it; probe is the second.
     const facts = await storeA.prepare(probe.order, guardA.policy, Date.now());
-    expect(facts.vouchers.get('CAP')).toMatchObject({ uses: 2, windowCount: 2 });
+    expect(facts.vouchers.get('CAP')).toMatchObject({
+      uses: 2,
+      windows: expect.arrayContaining([expect.objectContaining({ count: 2 })]),
+    });
   }
 });
 
 test('two instances sharing one Redis see each other’s prices and voucher counts after a flush', async () => {
   const prefix = freshPrefix();
   const [storeA, storeB] = [await makeStore(prefix), await makeStore(prefix)];
-  const policy: PolicyInput = { history: { minSamples: 10 }, vouchers: { SHARED: {} } };
+  // A code declared at 600 an hour: a dozen uses in a minute is normal for it.
+  const policy: PolicyInput = {
+    history: { minSamples: 10 },
+    vouchers: { SHARED: { velocity: { expectedPerHour: 600 } } },
+  };
   const [guardA, guardB] = [guardOn(storeA, policy), guardOn(storeB, policy)];
   for (let index = 0; index < 5; index++) {
     await guardA.check(
@@ -204,7 +212,7 @@ test('two instances sharing one Redis see each other’s prices and voucher coun
   await new Promise((resolve) => setTimeout(resolve, 100));
   const facts = await storeA.prepare({ ...parsed.order, orderId: 'probe2' }, guardA.policy, Date.now());
   expect(facts.history.get('IDR:BAG')).toEqual({ samples: 10, median: 1_000_000 });
-  expect(facts.vouchers.get('SHARED')!.windowCount).toBe(12);
+  expect(facts.vouchers.get('SHARED')!.windows.at(-1)!.count).toBe(12);
   // A fat finger on B is caught from the history both instances built.
   expect((await guardB.check(order({ orderId: 'fat', lines: [line('BAG', 1_000)] }))).kind).toBe('held');
 });
@@ -286,6 +294,7 @@ test('random unknown codes create no keys beyond unknownVouchers.maxTracked', as
   expect(await raw.zcard(`{${prefix}:unknown}`)).toBe(3);
   const voucherKeys = await raw.keys(`{${prefix}:v:*`);
   const codes = new Set(voucherKeys.map((key) => /\{[^:]+:v:([^}]+)\}/.exec(key)![1]));
+  codes.delete('*orders'); // the shop's order counts, kept like a code's
   expect(codes.size).toBe(3);
 });
 

@@ -88,7 +88,11 @@ test('history medians match the MemoryStore for any prices and maxSamples', asyn
       fc.array(fc.integer({ min: 1, max: 10 ** 12 }), { minLength: 1, maxLength: 30 }),
       fc.integer({ min: 3, max: 15 }),
       async (prices, maxSamples) => {
-        const policy = parsePolicy({ history: { maxSamples, minSamples: 1, ratioBp: 0 } });
+        // Every price enters: neither history rule holds (any price is normal), and no bucket limit applies.
+        const policy = parsePolicy({
+          history: { maxSamples, minSamples: 1, ratioBp: 0, perBucket: 1000 },
+          rules: { above_recent_price: { enabled: false } },
+        });
         const order = (index: number, price: number) =>
           parsed({
             orderId: `h${index}`,

@@ -143,7 +143,7 @@ export function storeContract(factory: () => StoreFactory): void {
         vouchers: [{ code: 'KNOWN', discount: 10 }],
       });
       const facts = await store.prepare(input, policy, T0 + index * 1000);
-      seen.push(facts.vouchers.get('KNOWN')!.windowCount);
+      seen.push(facts.vouchers.get('KNOWN')!.windows.at(-1)!.count);
       await subject.flush();
     }
     expect(seen).toEqual([1, 2, 3, 4]);
@@ -152,14 +152,18 @@ export function storeContract(factory: () => StoreFactory): void {
       lines: [line('S', 1000)],
       vouchers: [{ code: 'KNOWN', discount: 10 }],
     });
-    expect((await store.prepare(retry, policy, T0 + 5000)).vouchers.get('KNOWN')!.windowCount).toBe(4);
+    expect((await store.prepare(retry, policy, T0 + 5000)).vouchers.get('KNOWN')!.windows.at(-1)!.count).toBe(
+      4,
+    );
     await subject.flush();
     const next = parsed({
       orderId: 'v9',
       lines: [line('S', 1000)],
       vouchers: [{ code: 'KNOWN', discount: 10 }],
     });
-    expect((await store.prepare(next, policy, T0 + 6000)).vouchers.get('KNOWN')!.windowCount).toBe(5);
+    expect((await store.prepare(next, policy, T0 + 6000)).vouchers.get('KNOWN')!.windows.at(-1)!.count).toBe(
+      5,
+    );
   });
 
   test('unknown codes are tracked only after admitAfter attempts', async () => {
@@ -171,7 +175,9 @@ export function storeContract(factory: () => StoreFactory): void {
         lines: [line('S', 1000)],
         vouchers: [{ code: 'RANDOM', discount: 1 }],
       });
-      states.push((await store.prepare(input, policy, T0 + index))?.vouchers.get('RANDOM')?.windowCount);
+      states.push(
+        (await store.prepare(input, policy, T0 + index))?.vouchers.get('RANDOM')?.windows.at(-1)?.count,
+      );
       await subject.flush();
     }
     expect(states).toEqual([undefined, undefined, 3, 4]);
@@ -241,7 +247,9 @@ export function storeContract(factory: () => StoreFactory): void {
     expect(await store.clearVoucher('LEAK', 'alice', T0 + 5000)).toBe(true);
     const after = await submit(store, policy, voucherOrder('l9'), T0 + 6000);
     expect(after.evaluation.decision.decision).toBe('allow');
-    expect(after.facts.vouchers.get('LEAK')).toMatchObject({ windowCount: 1 });
+    expect(after.facts.vouchers.get('LEAK')).toMatchObject({
+      windows: expect.arrayContaining([expect.objectContaining({ count: 1 })]),
+    });
     expect(after.facts.vouchers.get('LEAK')!.trippedAt).toBeUndefined();
     expect((await store.auditTrail({ limit: 1 }))[0]).toMatchObject({
       action: 'voucher_cleared',
@@ -387,7 +395,10 @@ export function storeContract(factory: () => StoreFactory): void {
     await subject.flush();
     const second = await store.prepare(input, policy, T0 + 1);
     expect(second.vouchers.get('CAP')).toEqual(first.vouchers.get('CAP'));
-    expect(second.vouchers.get('CAP')).toMatchObject({ uses: 1, windowCount: 1 });
+    expect(second.vouchers.get('CAP')).toMatchObject({
+      uses: 1,
+      windows: expect.arrayContaining([expect.objectContaining({ count: 1 })]),
+    });
     expect(NO_FACTS.unavailable.size).toBe(0);
   });
 

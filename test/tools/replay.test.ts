@@ -78,7 +78,8 @@ describe('replay report', () => {
   });
 
   it('counts the glitch orders that got through before the first hold, and the time to detect', async () => {
-    // A surge of a new code: with no baseline yet, velocity trips at 20 uses in the window (20x of one).
+    // A surge of a new code: with no baseline yet (the 12-an-hour prior: 0.2 a minute expected), velocity trips at
+    // the sixth use within a minute (the first count whose chance is under 1 in a million).
     const rows = Array.from({ length: 25 }, (_, i) => ({
       ...order({
         orderId: `v${i}`,
@@ -91,12 +92,12 @@ describe('replay report', () => {
     }));
     const report = await replay(ndjson(rows), { policy: parsePolicy({ vouchers: { LEAK: {} } }) });
     const leak = report.incidents.leak!;
-    expect(leak.firstHeld?.orderId).toBe('v19');
-    expect(leak.escapedBeforeDetection).toBe(19);
-    expect(leak.timeToDetectMs).toBe(19_000);
-    expect(leak.held).toBe(6);
-    expect(leak.glitchAllowed).toBe(19);
-    expect(report.labels.recall).toBeCloseTo(6 / 25, 10);
+    expect(leak.firstHeld?.orderId).toBe('v5');
+    expect(leak.escapedBeforeDetection).toBe(5);
+    expect(leak.timeToDetectMs).toBe(5_000);
+    expect(leak.held).toBe(20);
+    expect(leak.glitchAllowed).toBe(5);
+    expect(report.labels.recall).toBeCloseTo(20 / 25, 10);
   });
 
   it('names the line and each problem of a malformed order', async () => {

@@ -2,19 +2,11 @@
 // The embedded store: the guard's state (price history, voucher counters) in process memory, plus the queue.
 
 import type { Evaluation } from '../../core/evaluate';
-import {
-  type Facts,
-  historyKey,
-  medianOfSorted,
-  NO_FACTS,
-  type SkuHistory,
-  sortedSamples,
-  type VoucherState,
-} from '../../core/facts';
+import { type Facts, historyKey, NO_FACTS, type SkuHistory, type VoucherState } from '../../core/facts';
 import type { Order } from '../../core/order';
-import { type Policy, velocityFor } from '../../core/policy';
-import { eventFor, heldEvent, trippedEvent } from '../events';
-import { historySamples } from '../history';
+import type { Policy } from '../../core/policy';
+import { eventFor, heldEvent, resumedEvent, trippedEvent } from '../events';
+import { approvedSamples, historySamples } from '../history';
 import type {
   AuditEntry,
   BoundVerdict,
@@ -31,9 +23,10 @@ import type {
   QueueStats,
   TransitionResult,
 } from '../types';
-import { isKnownVoucher, UntrackedVouchers } from '../vouchers';
 import { MemoryHoldQueue } from './hold-queue';
 import { MemoryOutbox } from './outbox';
+import { MemoryPriceHistory } from './price-history';
+import { MemoryVoucherCounters, type TripChange } from './voucher-counters';
 
 interface SeenOrder {
   at: number;
@@ -53,37 +46,22 @@ export interface MemoryStoreOptions {
   maxSeenOrders?: number;
   /** Most audit entries kept. Defaults to 100,000. */
   maxAuditEntries?: number;
+  /**
+   * How many samples a price confirmed by approving a hold (one a history rule held) counts for. Defaults to 10:
+   * with the default window of 101 samples, approving 6 orders at a new price moves the median to it.
+   */
+  approvalWeight?: number;
 }
-
-interface VoucherCounters {
-  /** Attempts per minute (epoch minute -> count). */
-  minutes: Map<number, number>;
-  firstSeen: number;
-  trippedAt?: number;
-  uses: number;
-  customerUses: Map<string, number>;
-  /** Budget granted per currency, per budget window start (0 for lifetime). */
-  granted: Map<string, number>;
-}
-
-const MINUTE = 60_000;
 
 /** In-memory GuardStore. Everything is lost on restart: production runs use the RedisStore. */
 export class MemoryStore implements GuardStore, OutboxStore {
-  private readonly maxSkus: number;
   private readonly idempotencyMs: number;
   private readonly maxSeenOrders: number;
-  /**
-   * Price samples per SKU and currency, oldest first, with a sorted copy for the median; `fact` is computed
-   * once and shared until the samples change.
-   */
-  private readonly history = new Map<
-    string,
-    { samples: number[]; sorted: number[]; fact: SkuHistory | undefined; updatedAt: number }
-  >();
-  private readonly vouchers = new Map<string, VoucherCounters>();
-  /** Attempts of codes not yet tracked (unknown codes below `admitAfter`). */
-  private readonly candidates = new UntrackedVouchers();
+  private readonly approvalWeight: number;
+  private readonly history: MemoryPriceHistory;
+  private readonly vouchers = new MemoryVoucherCounters();
+  /** The policy of the latest order: approved samples are windowed by its history limits. */
+  private lastPolicy: Policy | undefined;
   /** Orders by id, oldest first, for the idempotency window: the content bound, the verdict, facts, reservations. */
   private readonly seenOrders = new Map<string, SeenOrder>();
   private readonly queue: MemoryHoldQueue;
@@ -91,7 +69,8 @@ export class MemoryStore implements GuardStore, OutboxStore {
   readonly outbox = new MemoryOutbox();
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.maxSkus = options.maxSkus ?? 100_000;
+    this.history = new MemoryPriceHistory(options.maxSkus ?? 100_000);
+    this.approvalWeight = options.approvalWeight ?? 10;
     this.idempotencyMs = (options.idempotencySeconds ?? 86_400) * 1000;
     this.maxSeenOrders = options.maxSeenOrders ?? 1_000_000;
     this.queue = new MemoryHoldQueue(options.maxAuditEntries ?? 100_000);
@@ -113,51 +92,33 @@ export class MemoryStore implements GuardStore, OutboxStore {
   }
 
   prepare(order: Order, policy: Policy, now: number): Facts {
+    this.lastPolicy = policy;
     const seen = this.seen(order.orderId, now);
     if (seen?.facts) return seen.facts;
 
     const history = new Map<string, SkuHistory>();
     for (const line of order.lines) {
       const key = historyKey(line.sku, order.currency);
-      const entry = this.history.get(key);
-      if (entry && now - entry.updatedAt < policy.history.ttlSeconds * 1000) {
-        entry.fact ??= { samples: entry.sorted.length, median: medianOfSorted(entry.sorted) };
-        history.set(key, entry.fact);
-      }
+      if (history.has(key)) continue;
+      const fact = this.history.fact(line.sku, order.currency, policy, now);
+      if (fact !== undefined) history.set(key, fact);
     }
 
+    const traffic = this.vouchers.countTraffic(policy, now);
     const vouchers = new Map<string, VoucherState>();
     const reserved: string[] = [];
     for (const { code } of order.vouchers) {
-      const counters = this.track(code, policy, now);
-      if (counters === undefined) continue;
-      const minute = Math.floor(now / MINUTE);
-      counters.minutes.set(minute, (counters.minutes.get(minute) ?? 0) + 1);
-      const state = this.voucherState(code, counters, policy, now);
-      const terms = policy.vouchers[code];
-      if (terms?.maxUses !== undefined || terms?.maxUsesPerCustomer !== undefined) {
-        const customerUses = counters.customerUses.get(order.customerId) ?? 0;
-        if (terms.maxUses !== undefined && counters.uses >= terms.maxUses) state.limitReached = 'maxUses';
-        else if (terms.maxUsesPerCustomer !== undefined && customerUses >= terms.maxUsesPerCustomer) {
-          state.limitReached = 'maxUsesPerCustomer';
-        } else {
-          counters.uses += 1;
-          counters.customerUses.set(order.customerId, customerUses + 1);
-          reserved.push(code);
-        }
-        state.uses = counters.uses;
-        state.customerUses = counters.customerUses.get(order.customerId) ?? 0;
-      }
-      if (terms?.budget?.[order.currency] !== undefined) {
-        state.budgetUsed =
-          counters.granted.get(this.budgetKey(order.currency, terms.budgetWindowSeconds, now)) ?? 0;
-      }
-      vouchers.set(code, state);
+      if (vouchers.has(code)) continue;
+      const counted = this.vouchers.count(code, order, policy, now);
+      if (counted === undefined) continue;
+      vouchers.set(code, counted.state);
+      if (counted.reserved) reserved.push(code);
     }
     // Remembered for the idempotency window: share the empty collections rather than keep one per order.
     const facts: Facts = {
       history: history.size > 0 ? history : NO_FACTS.history,
       vouchers: vouchers.size > 0 ? vouchers : NO_FACTS.vouchers,
+      traffic,
       unavailable: NO_FACTS.unavailable,
     };
     if (seen) {
@@ -173,17 +134,18 @@ export class MemoryStore implements GuardStore, OutboxStore {
     const created = await this.queue.create(order, evaluation, now);
     if (created.created) {
       this.outbox.record(heldEvent(created.held));
-      this.applyEffects(evaluation, now);
+      await this.announce(this.vouchers.apply(evaluation.effects, now));
     }
     return created;
   }
 
   commit(order: Order, evaluation: Evaluation, policy: Policy, now: number): void {
     this.settle(order.orderId, evaluation, now);
-    this.applyEffects(evaluation, now);
-    for (const sample of historySamples(evaluation))
-      this.addSample(historyKey(sample.sku, order.currency), sample.unitPaid, policy, now);
-    if (evaluation.decision.decision === 'allow') this.grant(order, policy, now);
+    void this.announce(this.vouchers.apply(evaluation.effects, now));
+    for (const sample of historySamples(evaluation)) {
+      this.history.add(sample.sku, order.currency, [{ price: sample.unitPaid, at: now }], policy, false);
+    }
+    if (evaluation.decision.decision === 'allow') this.vouchers.grant(order, policy, now);
   }
 
   getHold(orderId: string): Promise<HeldOrder | undefined> {
@@ -204,8 +166,19 @@ export class MemoryStore implements GuardStore, OutboxStore {
 
   async decide(request: DecisionRequest): Promise<TransitionResult> {
     const result = await this.queue.decide(request);
-    if (result.ok) this.outbox.record(eventFor(result.held));
-    if (result.ok && request.to === 'rejected') this.release(request.orderId, result.held.order);
+    if (!result.ok) return result;
+    this.outbox.record(eventFor(result.held));
+    if (request.to === 'rejected') this.release(request.orderId, result.held.order);
+    if (request.to === 'approved' && this.lastPolicy !== undefined) {
+      // A reviewer confirmed the prices a history rule held: they enter the history, weighted.
+      for (const sample of approvedSamples(result.held)) {
+        const samples = Array.from({ length: this.approvalWeight }, () => ({
+          price: sample.unitPaid,
+          at: request.now,
+        }));
+        this.history.add(sample.sku, result.held.currency, samples, this.lastPolicy, true);
+      }
+    }
     return result;
   }
 
@@ -222,122 +195,56 @@ export class MemoryStore implements GuardStore, OutboxStore {
   }
 
   async clearVoucher(code: string, actor: string, now: number): Promise<boolean> {
-    const counters = this.vouchers.get(code);
-    if (!counters || counters.trippedAt === undefined) return false;
-    counters.trippedAt = undefined;
-    counters.minutes.clear();
-    counters.firstSeen = now;
+    if (!this.vouchers.clear(code, now)) return false;
     await this.audit({ at: now, actor, action: 'voucher_cleared', voucher: code });
     return true;
   }
 
+  async extendVoucher(code: string, until: number, actor: string, now: number): Promise<boolean> {
+    if (!this.vouchers.extend(code, until)) return false;
+    await this.audit({
+      at: now,
+      actor,
+      action: 'voucher_extended',
+      voucher: code,
+      note: `until ${new Date(until).toISOString()}`,
+    });
+    return true;
+  }
+
   async resetHistory(sku: string, actor: string, now: number): Promise<void> {
-    for (const key of [...this.history.keys()]) {
-      if (key.slice(key.indexOf(':') + 1) === sku) this.history.delete(key);
-    }
+    this.history.reset(sku);
     await this.audit({ at: now, actor, action: 'history_reset', sku });
   }
 
-  /** The counters of a code, or undefined for an unknown code that is not (yet) worth tracking. */
-  private track(code: string, policy: Policy, now: number): VoucherCounters | undefined {
-    const existing = this.vouchers.get(code);
-    if (existing) return existing;
-    let carried = 0;
-    if (!isKnownVoucher(policy, code)) {
-      const { track, admitAfter, maxTracked } = policy.unknownVouchers;
-      if (!track) return undefined;
-      const earlier = this.candidates.admit(code, admitAfter, maxTracked, this.vouchers.size < maxTracked);
-      if (earlier === undefined) return undefined;
-      carried = earlier;
-    }
-    const counters: VoucherCounters = {
-      minutes: new Map(carried > 0 ? [[Math.floor(now / MINUTE), carried]] : []),
-      firstSeen: now,
-      uses: 0,
-      customerUses: new Map(),
-      granted: new Map(),
-    };
-    this.vouchers.set(code, counters);
-    return counters;
+  async acceptPrice(sku: string, currency: string, price: number, actor: string, now: number): Promise<void> {
+    this.history.rebase(sku, currency, price, now);
+    await this.audit({ at: now, actor, action: 'price_accepted', sku, note: `${currency} ${price}` });
   }
 
-  private voucherState(code: string, counters: VoucherCounters, policy: Policy, now: number): VoucherState {
-    const velocity = velocityFor(policy, code);
-    const minute = Math.floor(now / MINUTE);
-    const windowMinutes = Math.max(1, Math.round(velocity.windowSeconds / 60));
-    const baselineMinutes = Math.max(windowMinutes, Math.round(velocity.baselineSeconds / 60));
-    let windowCount = 0;
-    let baselineCount = 0;
-    for (const [at, count] of counters.minutes) {
-      const age = minute - at;
-      if (age < windowMinutes) windowCount += count;
-      else if (age < baselineMinutes) baselineCount += count;
-      else counters.minutes.delete(at);
-    }
-    const observedSeconds = Math.floor((now - counters.firstSeen) / 1000) - windowMinutes * 60;
-    return {
-      windowCount,
-      baselineCount,
-      baselineSeconds: Math.max(0, Math.min(observedSeconds, (baselineMinutes - windowMinutes) * 60)),
-      ...(counters.trippedAt === undefined ? {} : { trippedAt: counters.trippedAt }),
-    };
-  }
-
-  private applyEffects(evaluation: Evaluation, now: number): void {
-    for (const code of evaluation.effects.tripVouchers) {
-      const counters = this.vouchers.get(code);
-      if (counters && counters.trippedAt === undefined) {
-        counters.trippedAt = now;
-        this.outbox.record(trippedEvent(code, now));
+  /** Audits and announces trips and resumes. */
+  private async announce(changes: readonly TripChange[]): Promise<void> {
+    for (const change of changes) {
+      if (change.kind === 'tripped') {
+        this.outbox.record(trippedEvent(change.code, change.trippedAt));
+      } else {
+        this.outbox.record(resumedEvent(change.code, change.trippedAt, change.at));
+        await this.audit({
+          at: change.at,
+          actor: 'guard',
+          action: 'voucher_resumed',
+          voucher: change.code,
+          note: `tripped at ${new Date(change.trippedAt).toISOString()}; its rate has been normal since`,
+        });
       }
-    }
-  }
-
-  private budgetKey(currency: string, windowSeconds: number | undefined, now: number): string {
-    return windowSeconds === undefined
-      ? `${currency}:0`
-      : `${currency}:${Math.floor(now / (windowSeconds * 1000))}`;
-  }
-
-  private grant(order: Order, policy: Policy, now: number): void {
-    for (const voucher of order.vouchers) {
-      const terms = policy.vouchers[voucher.code];
-      const counters = this.vouchers.get(voucher.code);
-      if (!counters || terms?.budget?.[order.currency] === undefined) continue;
-      const key = this.budgetKey(order.currency, terms.budgetWindowSeconds, now);
-      counters.granted.set(key, (counters.granted.get(key) ?? 0) + voucher.discount);
     }
   }
 
   /** Gives back the uses a rejected order reserved. */
   private release(orderId: string, order: Order): void {
-    const reserved = this.seenOrders.get(orderId)?.reserved ?? [];
-    for (const code of reserved) {
-      const counters = this.vouchers.get(code);
-      if (!counters) continue;
-      counters.uses = Math.max(0, counters.uses - 1);
-      const customerUses = counters.customerUses.get(order.customerId) ?? 0;
-      counters.customerUses.set(order.customerId, Math.max(0, customerUses - 1));
-    }
-    this.seenOrders.get(orderId)?.reserved.splice(0);
-  }
-
-  private addSample(key: string, unitPaid: number, policy: Policy, now: number): void {
-    let entry = this.history.get(key);
-    if (entry === undefined) {
-      if (this.history.size >= this.maxSkus) this.history.delete(this.history.keys().next().value!);
-      entry = { samples: [], sorted: [], fact: undefined, updatedAt: now };
-    } else {
-      this.history.delete(key); // re-insert to keep the map in recency order
-    }
-    entry.samples.push(unitPaid);
-    sortedSamples.add(entry.sorted, unitPaid);
-    while (entry.samples.length > policy.history.maxSamples) {
-      sortedSamples.remove(entry.sorted, entry.samples.shift()!);
-    }
-    entry.fact = undefined;
-    entry.updatedAt = now;
-    this.history.set(key, entry);
+    const seen = this.seenOrders.get(orderId);
+    this.vouchers.release(seen?.reserved ?? [], order.customerId);
+    seen?.reserved.splice(0);
   }
 
   /** Records the verdict an order id was given, for its retries. */

@@ -36,7 +36,8 @@ export class RedisOrderBindings {
     const unwritten = this.pending.get(key);
     const bound = unwritten?.startsWith(`${stored}|`) ? unwritten : stored;
     const [boundDigest, decision, wouldDecide, at] = bound.split('|');
-    if (boundDigest !== digest) return { status: 'conflict', boundAt: at === undefined ? undefined : Number(at) };
+    if (boundDigest !== digest)
+      return { status: 'conflict', boundAt: at === undefined ? undefined : Number(at) };
     const verdict =
       decision !== undefined && wouldDecide !== undefined && FROM_LETTER[decision] && FROM_LETTER[wouldDecide]
         ? { decision: FROM_LETTER[decision]!, wouldDecide: FROM_LETTER[wouldDecide]!, at: Number(at) }

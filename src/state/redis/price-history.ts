@@ -1,25 +1,23 @@
 // src/state/redis/price-history.ts
-// SKU price history in Redis: a list of recent paid unit prices per SKU and currency, cached locally, written behind.
+// SKU price history in Redis: recent paid prices per SKU and currency, cached locally in windows, written behind.
 
 import type { Cluster, Redis } from 'ioredis';
-import { historyKey, medianOfSorted, type SkuHistory, sortAscending, sortedSamples } from '../../core/facts';
-import type { Policy } from '../../core/policy';
+import { historyKey, type SkuHistory } from '../../core/facts';
+import { historySince, type Policy } from '../../core/policy';
 import type { Logger } from '../../guard';
 import { setLru, touchLru } from '../lru';
+import { type PriceSample, PriceWindow, type WindowLimits, windowLimits } from '../price-window';
 import type { Commands } from './commands';
 import type { RedisKeys } from './keys';
 
 interface HistoryEntry {
-  /** Newest first, Redis samples plus this process's unflushed ones. */
-  samples: number[];
-  /** `samples` in ascending order, kept up to date by commits; undefined after a reload from Redis. */
-  sorted: number[] | undefined;
-  /** The fact over `samples`, computed once and shared by every order until the samples change. */
-  fact: SkuHistory | undefined;
-  pending: number[];
+  /** Redis's samples plus this process's unflushed ones. */
+  window: PriceWindow;
+  /** Samples to write, oldest first; `verified` ones (approved holds) skip the bucket limit. */
+  pending: Array<PriceSample & { verified: boolean }>;
   fetchedAt: number;
   refreshing: boolean;
-  maxSamples: number;
+  limits: WindowLimits;
   ttlMs: number;
 }
 
@@ -29,9 +27,21 @@ export interface PriceHistoryOptions {
   maxCachedSkus: number;
 }
 
+/** `price:epochMs`, as samples are stored. */
+const encode = (sample: PriceSample) => `${sample.price}:${sample.at}`;
+
+/** A stored sample; a bare price (written by an older version) counts as paid at 0. */
+function decode(entry: string): PriceSample {
+  const colon = entry.indexOf(':');
+  return colon < 0
+    ? { price: Number(entry), at: 0 }
+    : { price: Number(entry.slice(0, colon)), at: Number(entry.slice(colon + 1)) };
+}
+
 /**
  * The price history of every SKU the process has seen. Facts come from the local cache (refreshed in the
- * background once older than `historyRefreshMs`); samples of allowed orders are buffered and pushed at flush.
+ * background once older than `historyRefreshMs`); samples of allowed orders are buffered and pushed at flush, where
+ * Redis applies the per-bucket limit across every instance.
  */
 export class RedisPriceHistory {
   private readonly entries = new Map<string, HistoryEntry>();
@@ -52,41 +62,46 @@ export class RedisPriceHistory {
     sku: string,
     currency: string,
     policy: Policy,
+    now: number,
     history: Map<string, SkuHistory>,
   ): Promise<void> | undefined {
     const key = historyKey(sku, currency);
+    const since = historySince(policy, sku, currency, now);
     const entry = this.entries.get(key);
     if (entry === undefined) {
       return this.fetch(sku, currency, policy).then((fetched) => {
-        if (fetched.samples.length > 0) history.set(key, this.fact(fetched));
+        const fact = fetched.window.fact(since);
+        if (fact !== undefined) history.set(key, fact);
       });
     }
     touchLru(this.entries, key, entry);
     if (Date.now() - entry.fetchedAt > this.options.historyRefreshMs) {
       void this.fetch(sku, currency, policy).catch(() => {});
     }
-    if (entry.samples.length > 0) history.set(key, this.fact(entry));
+    const fact = entry.window.fact(since);
+    if (fact !== undefined) history.set(key, fact);
     return undefined;
   }
 
-  /** Buffers one sample of an allowed order; it is in this process's facts at once and in Redis at the next flush. */
-  add(sku: string, currency: string, unitPaid: number, policy: Policy): void {
+  /** Buffers samples; they are in this process's facts at once and in Redis at the next flush. */
+  add(
+    sku: string,
+    currency: string,
+    samples: readonly PriceSample[],
+    policy: Policy,
+    verified: boolean,
+  ): void {
     const key = historyKey(sku, currency);
     let entry = this.entries.get(key);
     if (entry === undefined) {
       entry = this.newEntry(policy, 0);
       setLru(this.entries, key, entry, this.options.maxCachedSkus, busy);
     }
-    entry.pending.push(unitPaid);
-    entry.samples.unshift(unitPaid);
-    if (entry.sorted) sortedSamples.add(entry.sorted, unitPaid);
-    while (entry.samples.length > policy.history.maxSamples) {
-      const dropped = entry.samples.pop()!;
-      if (entry.sorted) sortedSamples.remove(entry.sorted, dropped);
-    }
-    entry.fact = undefined;
-    entry.maxSamples = policy.history.maxSamples;
+    entry.limits = windowLimits(policy.history);
     entry.ttlMs = policy.history.ttlSeconds * 1000;
+    for (const sample of samples) {
+      if (entry.window.add(sample, entry.limits, verified)) entry.pending.push({ ...sample, verified });
+    }
   }
 
   /** Pushes every buffered sample, one script call per SKU and currency; failed pushes stay buffered. */
@@ -107,6 +122,22 @@ export class RedisPriceHistory {
     return count;
   }
 
+  /** Starts a SKU's history in one currency over at an accepted price, in Redis and in the cache. */
+  async rebase(sku: string, currency: string, price: number, policy: Policy, now: number): Promise<void> {
+    await this.commands.historyAccept(
+      this.keys.sku(sku),
+      currency,
+      encode({ price, at: now }),
+      policy.history.ttlSeconds * 1000,
+    );
+    const key = historyKey(sku, currency);
+    const entry = this.entries.get(key) ?? this.newEntry(policy, Date.now());
+    entry.window.rebase(price, now);
+    entry.pending = [];
+    entry.fetchedAt = Date.now();
+    setLru(this.entries, key, entry, this.options.maxCachedSkus, busy);
+  }
+
   /** Forgets a SKU's history in every currency, in Redis and in the cache. */
   async reset(sku: string): Promise<void> {
     await this.commands.historyReset(this.keys.sku(sku));
@@ -117,21 +148,21 @@ export class RedisPriceHistory {
 
   private async push(sku: string, currency: string, entry: HistoryEntry): Promise<void> {
     const samples = entry.pending.splice(0);
-    // Oldest first, so the list ends newest first after LPUSH.
     try {
-      const remote = (await this.commands.historyPush(
+      const args: Array<string | number> = [];
+      for (const sample of samples) args.push(encode(sample), sample.verified ? 1 : 0);
+      const [remote, anchor] = (await this.commands.historyPush(
         this.keys.sku(sku),
         currency,
-        entry.maxSamples,
+        entry.limits.maxSamples,
         entry.ttlMs,
-        ...samples,
-      )) as string[];
-      entry.samples = [...[...entry.pending].reverse(), ...remote.map(Number)].slice(0, entry.maxSamples);
-      entry.sorted = undefined;
-      entry.fact = undefined;
-      entry.fetchedAt = Date.now();
+        entry.limits.bucketMs,
+        entry.limits.perBucket,
+        ...args,
+      )) as [string[], string];
+      this.load(entry, remote, anchor);
     } catch (error) {
-      entry.pending.unshift(...samples.slice(-entry.maxSamples));
+      entry.pending.unshift(...samples.slice(-entry.limits.maxSamples));
       this.logger.warn({ err: error, sku }, 'price guard: could not write price samples; will retry');
       throw error;
     }
@@ -143,21 +174,19 @@ export class RedisPriceHistory {
     if (entry?.refreshing) return entry;
     if (entry) entry.refreshing = true;
     try {
-      const remote = await this.client.lrange(
-        `${this.keys.sku(sku)}:${currency}`,
-        0,
-        policy.history.maxSamples - 1,
-      );
+      const list = `${this.keys.sku(sku)}:${currency}`;
+      const results = ((await this.client
+        .pipeline()
+        .lrange(list, 0, policy.history.maxSamples - 1)
+        .get(`${list}:anchor`)
+        .exec()) ?? []) as Array<[Error | null, unknown]>;
+      for (const [error] of results) if (error) throw error;
+      const remote = results[0]?.[1];
+      const anchor = results[1]?.[1];
       entry = this.entries.get(key) ?? this.newEntry(policy, 0);
-      entry.samples = [...[...entry.pending].reverse(), ...remote.map(Number)].slice(
-        0,
-        policy.history.maxSamples,
-      );
-      entry.sorted = undefined;
-      entry.fact = undefined;
-      entry.fetchedAt = Date.now();
-      entry.maxSamples = policy.history.maxSamples;
+      entry.limits = windowLimits(policy.history);
       entry.ttlMs = policy.history.ttlSeconds * 1000;
+      this.load(entry, remote as string[], (anchor as string | null) ?? '');
       setLru(this.entries, key, entry, this.options.maxCachedSkus, busy);
       return entry;
     } finally {
@@ -165,23 +194,27 @@ export class RedisPriceHistory {
     }
   }
 
+  /** Replaces the cached window with Redis's samples (newest first) plus the ones still to write. */
+  private load(entry: HistoryEntry, remote: readonly string[], anchor: string): void {
+    const samples = remote.map(decode).reverse();
+    samples.push(...entry.pending.map(({ price, at }) => ({ price, at })));
+    entry.window.replace(
+      samples.slice(-entry.limits.maxSamples),
+      anchor === '' ? undefined : decode(anchor),
+      entry.limits,
+    );
+    entry.fetchedAt = Date.now();
+  }
+
   private newEntry(policy: Policy, fetchedAt: number): HistoryEntry {
     return {
-      samples: [],
-      sorted: [],
-      fact: undefined,
+      window: new PriceWindow(),
       pending: [],
       fetchedAt,
       refreshing: false,
-      maxSamples: policy.history.maxSamples,
+      limits: windowLimits(policy.history),
       ttlMs: policy.history.ttlSeconds * 1000,
     };
-  }
-
-  private fact(entry: HistoryEntry): SkuHistory {
-    entry.sorted ??= sortAscending(entry.samples);
-    entry.fact ??= { samples: entry.sorted.length, median: medianOfSorted(entry.sorted) };
-    return entry.fact;
   }
 }
 

@@ -6,10 +6,10 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Evaluation } from '../../core/evaluate';
 import { type Facts, historyKey, NO_FACTS, type SkuHistory, type VoucherState } from '../../core/facts';
 import type { Order } from '../../core/order';
-import type { Policy } from '../../core/policy';
+import { type Policy, parsePolicy } from '../../core/policy';
 import type { Logger } from '../../guard';
-import { trippedEvent } from '../events';
-import { historySamples } from '../history';
+import { resumedEvent, trippedEvent } from '../events';
+import { approvedSamples, historySamples } from '../history';
 import type {
   AuditEntry,
   DecisionRequest,
@@ -21,9 +21,9 @@ import type {
   HoldOrder,
   HoldPage,
   OrderBinding,
-  ShutdownReport,
   OutboxStore,
   QueueStats,
+  ShutdownReport,
   TransitionResult,
 } from '../types';
 import { registerCommands } from './commands';
@@ -67,6 +67,11 @@ export interface RedisStoreOptions {
    * list, in s; 0 keeps decided holds forever. Pending holds are never deleted. Defaults to 2,592,000 (30 days).
    */
   decidedRetentionSeconds?: number;
+  /**
+   * How many samples a price confirmed by approving a hold (one a history rule held) counts for. Defaults to 10:
+   * with the default window of 101 samples, approving 6 orders at a new price moves the median to it.
+   */
+  approvalWeight?: number;
   /** Quit the client on `shutdown`. Defaults to false (the caller owns the client). */
   closeClient?: boolean;
   /** Where background write failures go. Defaults to silence. */
@@ -74,6 +79,8 @@ export interface RedisStoreOptions {
 }
 
 const SILENT: Logger = { warn() {}, error() {} };
+/** The default policy, for history limits before any order brought the policy in force. */
+const DEFAULT_POLICY = parsePolicy({});
 
 /** Resolved options with defaults applied. */
 const DEFAULTS = {
@@ -91,6 +98,7 @@ const DEFAULTS = {
   maxScan: 20_000,
   decidedRetentionSeconds: 30 * 86_400,
   closeClient: false,
+  approvalWeight: 10,
 };
 
 /**
@@ -115,6 +123,8 @@ export class RedisStore implements GuardStore, OutboxStore {
   private flushing: Promise<void> | undefined;
   private lastSweep = 0;
   private closed = false;
+  /** The policy of the latest order: approved and accepted prices are windowed by its history limits. */
+  private lastPolicy: Policy | undefined;
   /** Distinguishes this process's probe key from other instances'. */
   private readonly instanceId = randomUUID();
 
@@ -132,11 +142,32 @@ export class RedisStore implements GuardStore, OutboxStore {
     this.outbox = new RedisOutbox(this.client, commands, keys.queue);
     // voucher.tripped (issue 14): published by the instance that wrote the trip, once per trip (its id is derived
     // from the code and the trip time Redis keeps, and the outbox records each id once).
-    this.vouchers = new RedisVoucherCounters(commands, keys, this.options, this.logger, (code, trippedAt) => {
-      this.outbox.publish(trippedEvent(code, trippedAt)).catch((error) => {
-        this.logger.warn({ err: error, voucher: code }, 'price guard: could not record voucher.tripped');
-      });
-    });
+    // voucher.resumed likewise: published by the instance whose write resumed the code, with an audit entry.
+    this.vouchers = new RedisVoucherCounters(
+      commands,
+      keys,
+      this.options,
+      this.logger,
+      (code, trippedAt) => {
+        this.outbox.publish(trippedEvent(code, trippedAt)).catch((error) => {
+          this.logger.warn({ err: error, voucher: code }, 'price guard: could not record voucher.tripped');
+        });
+      },
+      (code, trippedAt, at) => {
+        Promise.all([
+          this.outbox.publish(resumedEvent(code, trippedAt, at)),
+          this.audit({
+            at,
+            actor: 'guard',
+            action: 'voucher_resumed',
+            voucher: code,
+            note: `tripped at ${new Date(trippedAt).toISOString()}; its rate has been normal since`,
+          }),
+        ]).catch((error) => {
+          this.logger.warn({ err: error, voucher: code }, 'price guard: could not record voucher.resumed');
+        });
+      },
+    );
     this.queue = new RedisHoldQueue(this.client, commands, keys.queue, this.options);
     this.bindings = new RedisOrderBindings(
       this.client,
@@ -176,6 +207,7 @@ export class RedisStore implements GuardStore, OutboxStore {
   }
 
   async prepare(order: Order, policy: Policy, now: number): Promise<Facts> {
+    this.lastPolicy = policy;
     try {
       return await this.prepareFacts(order, policy, now);
     } catch (error) {
@@ -193,41 +225,41 @@ export class RedisStore implements GuardStore, OutboxStore {
     const waits: Array<Promise<void>> = [];
     for (const line of order.lines) {
       if (history.has(historyKey(line.sku, order.currency))) continue;
-      const wait = this.history.lookup(line.sku, order.currency, policy, history);
+      const wait = this.history.lookup(line.sku, order.currency, policy, now, history);
       if (wait) waits.push(wait.catch(() => void unavailable.add('history')));
     }
+    const traffic = this.vouchers.countTraffic(policy, now);
     for (const { code } of order.vouchers) {
       if (vouchers.has(code)) continue;
       const wait = this.vouchers.count(code, order, policy, now, vouchers);
       if (wait) waits.push(wait.catch(() => void unavailable.add('vouchers')));
     }
     if (waits.length > 0) await Promise.all(waits);
-    if (unavailable.size > 0) return { history, vouchers, unavailable };
+    if (unavailable.size > 0) return { history, vouchers, ...(traffic ? { traffic } : {}), unavailable };
     // Remembered for the idempotency window: share the empty collections rather than keep one per order.
     const facts: Facts = {
       history: history.size > 0 ? history : NO_FACTS.history,
       vouchers: vouchers.size > 0 ? vouchers : NO_FACTS.vouchers,
+      ...(traffic ? { traffic } : {}),
       unavailable: NO_FACTS.unavailable,
     };
     this.remember(order.orderId, now, facts);
     return facts;
   }
 
-  async hold(order: Order, evaluation: Evaluation, _policy: Policy, now: number) {
-    // Trips are sticky in Redis before the hold is acknowledged; a failed trip stays buffered and is retried.
-    const trips = evaluation.effects.tripVouchers;
-    if (trips.length > 0) {
-      this.vouchers.trip(trips, now);
-      await this.vouchers.flushTrips(trips);
-    }
+  async hold(order: Order, evaluation: Evaluation, policy: Policy, now: number) {
+    // Trips are in Redis before the hold is acknowledged; a failed trip stays buffered and is retried.
+    const { tripVouchers } = evaluation.effects;
+    this.vouchers.apply(evaluation.effects, policy, now);
+    if (tripVouchers.length > 0) await this.vouchers.flushTrips(tripVouchers);
     return this.queue.create(order, evaluation, now);
   }
 
   commit(order: Order, evaluation: Evaluation, policy: Policy, now: number): void {
     this.bindings.settle(order.orderId, evaluation, now);
-    this.vouchers.trip(evaluation.effects.tripVouchers, now);
+    this.vouchers.apply(evaluation.effects, policy, now);
     for (const sample of historySamples(evaluation)) {
-      this.history.add(sample.sku, order.currency, sample.unitPaid, policy);
+      this.history.add(sample.sku, order.currency, [{ price: sample.unitPaid, at: now }], policy, false);
     }
     if (evaluation.decision.decision === 'allow') this.vouchers.grant(order, policy, now);
   }
@@ -250,9 +282,19 @@ export class RedisStore implements GuardStore, OutboxStore {
 
   async decide(request: DecisionRequest): Promise<TransitionResult> {
     const result = await this.queue.decide(request);
+    if (!result.ok) return result;
     // A rejected order gives back the hard-capped uses it reserved.
-    if (result.ok && request.to === 'rejected')
-      await this.vouchers.release(request.orderId, result.held.vouchers);
+    if (request.to === 'rejected') await this.vouchers.release(request.orderId, result.held.vouchers);
+    if (request.to === 'approved' && this.lastPolicy !== undefined) {
+      // A reviewer confirmed the prices a history rule held: they enter the history, weighted (written behind).
+      for (const sample of approvedSamples(result.held)) {
+        const samples = Array.from({ length: this.options.approvalWeight }, () => ({
+          price: sample.unitPaid,
+          at: request.now,
+        }));
+        this.history.add(sample.sku, result.held.currency, samples, this.lastPolicy, true);
+      }
+    }
     return result;
   }
 
@@ -277,6 +319,23 @@ export class RedisStore implements GuardStore, OutboxStore {
   async resetHistory(sku: string, actor: string, now: number): Promise<void> {
     await this.history.reset(sku);
     await this.audit({ at: now, actor, action: 'history_reset', sku });
+  }
+
+  async acceptPrice(sku: string, currency: string, price: number, actor: string, now: number): Promise<void> {
+    await this.history.rebase(sku, currency, price, this.lastPolicy ?? DEFAULT_POLICY, now);
+    await this.audit({ at: now, actor, action: 'price_accepted', sku, note: `${currency} ${price}` });
+  }
+
+  async extendVoucher(code: string, until: number, actor: string, now: number): Promise<boolean> {
+    if (!(await this.vouchers.extend(code, until))) return false;
+    await this.audit({
+      at: now,
+      actor,
+      action: 'voucher_extended',
+      voucher: code,
+      note: `until ${new Date(until).toISOString()}`,
+    });
+    return true;
   }
 
   /**

@@ -1,11 +1,13 @@
 // src/state/redis/voucher-counters.ts
 // Voucher state in Redis: redemption attempts per minute, trips, hard-cap reservations and budget grants.
 
-import type { VoucherState } from '../../core/facts';
+import { TRAFFIC, type TrafficState, type VoucherState } from '../../core/facts';
 import type { Order } from '../../core/order';
-import { type Policy, velocityFor } from '../../core/policy';
+import { type Policy, type VelocityPolicy, velocityFor } from '../../core/policy';
+import type { Effects } from '../../core/rules/context';
 import type { Logger } from '../../guard';
 import { setLru, touchLru } from '../lru';
+import { baselineSeconds, windowMinutes } from '../voucher-windows';
 import { isKnownVoucher, UntrackedVouchers } from '../vouchers';
 import type { Commands } from './commands';
 import type { RedisKeys } from './keys';
@@ -18,10 +20,13 @@ interface Attempt {
 }
 
 interface VoucherSnapshot {
-  windowCount: number;
+  /** Counts of the windows in `VoucherParams.windows`, in the same order. */
+  windowCounts: number[];
   baselineCount: number;
   firstSeen: number;
   trippedAt: number | undefined;
+  anomalousAt: number | undefined;
+  stickyUntil: number | undefined;
   /** Budget granted per `${suffix}|${currency}`. */
   budget: Map<string, number>;
   budgetSuffix: string;
@@ -29,8 +34,11 @@ interface VoucherSnapshot {
 }
 
 interface VoucherParams {
-  windowMinutes: number;
+  /** The velocity windows in minutes, shortest first. */
+  windows: number[];
   baselineMinutes: number;
+  /** The policy's velocity settings for the code (the baseline seconds a young code has are computed from them). */
+  velocity: VelocityPolicy;
   ttlSeconds: number;
   budgetSuffix: string;
   budgetTtlSeconds: number;
@@ -47,6 +55,10 @@ interface VoucherEntry {
   pendingGrants: Map<string, number>;
   inflightGrants: Map<string, number>;
   trip: boolean;
+  /** A rate found anomalous, to record at the next write. */
+  anomalous: boolean;
+  /** A resume asked for (the rate was normal long enough), as its resumeAfter in ms; 0 when none. */
+  resumeAfterMs: number;
   localTrippedAt: number | undefined;
   unknown: boolean;
   admitted: boolean;
@@ -87,6 +99,8 @@ export class RedisVoucherCounters {
     private readonly logger: Logger,
     /** Called after this process wrote a trip, with the trip time Redis keeps (the first instance's). */
     private readonly onTripped: (code: string, trippedAt: number) => void = () => {},
+    /** Called after this process resumed a tripped code, with its trip time and the resume time. */
+    private readonly onResumed: (code: string, trippedAt: number, at: number) => void = () => {},
   ) {}
 
   /**
@@ -122,6 +136,32 @@ export class RedisVoucherCounters {
     return undefined;
   }
 
+  /**
+   * Counts one more order of the shop (written behind, like a code's attempts) and returns the shop's counts as
+   * cached, or undefined until the first read of them (asked for at once, in the background).
+   */
+  countTraffic(policy: Policy, now: number): TrafficState | undefined {
+    const entry = this.track(TRAFFIC, policy, now, true)!;
+    const minute = Math.floor(now / MINUTE);
+    entry.pending.push({ orderId: '', minute });
+    const snapshot = entry.snapshot;
+    if (snapshot === undefined) {
+      entry.wantRefresh = true;
+      return undefined;
+    }
+    const local = [...entry.pending, ...entry.inflight];
+    return {
+      windows: entry.params.windows.map((minutes, index) => ({
+        seconds: minutes * 60,
+        count:
+          (snapshot.windowCounts[index] ?? 0) +
+          local.filter((attempt) => minute - attempt.minute < minutes).length,
+      })),
+      baselineCount: snapshot.baselineCount,
+      baselineSeconds: baselineSeconds(entry.params.velocity, snapshot.firstSeen, now),
+    };
+  }
+
   /** Buffers the discount an allowed order granted against the budget of each of its codes. */
   grant(order: Order, policy: Policy, now: number): void {
     for (const voucher of order.vouchers) {
@@ -136,15 +176,36 @@ export class RedisVoucherCounters {
     }
   }
 
-  /** Marks codes as tripped; the trip is written at the next flush (or at once by `flushTrips`). */
-  trip(codes: readonly string[], now: number): void {
-    for (const code of codes) {
+  /**
+   * Records an evaluation's voucher effects, written at the next flush (or at once by `flushTrips`): trips, rates
+   * found anomalous, and resumes of codes whose rate has been normal long enough.
+   */
+  apply(effects: Effects, policy: Policy, now: number): void {
+    for (const code of effects.anomalousVouchers) {
+      const entry = this.entries.get(code);
+      if (entry) entry.anomalous = true;
+    }
+    for (const code of effects.tripVouchers) {
       const entry = this.entries.get(code);
       if (!entry || entry.snapshot?.trippedAt !== undefined) continue;
       entry.trip = true;
       entry.localTrippedAt ??= now;
       entry.now = Math.max(entry.now, now);
     }
+    for (const code of effects.resumeVouchers) {
+      const entry = this.entries.get(code);
+      if (!entry) continue;
+      entry.resumeAfterMs = velocityFor(policy, code).resumeAfterSeconds * 1000;
+      entry.now = Math.max(entry.now, now);
+    }
+  }
+
+  /** Keeps a tripped code tripped until `until`; false when it is not tripped. */
+  async extend(code: string, until: number): Promise<boolean> {
+    const extended = Number(await this.commands.voucherExtend(this.keys.voucher(code), until)) === 1;
+    const entry = this.entries.get(code);
+    if (entry) entry.wantRefresh = true;
+    return extended;
   }
 
   /** Writes the trips of `codes` now; failures stay buffered for the next flush. */
@@ -170,6 +231,8 @@ export class RedisVoucherCounters {
         entry.pending.length > 0 ||
         entry.pendingGrants.size > 0 ||
         entry.trip ||
+        entry.anomalous ||
+        entry.resumeAfterMs > 0 ||
         entry.wantRefresh ||
         stale
       ) {
@@ -200,6 +263,8 @@ export class RedisVoucherCounters {
     if (entry) {
       entry.localTrippedAt = undefined;
       entry.trip = false;
+      entry.anomalous = false;
+      entry.resumeAfterMs = 0;
       entry.pending = [];
       entry.snapshot = undefined; // the next order reads the cleared state from Redis
     }
@@ -221,7 +286,12 @@ export class RedisVoucherCounters {
   }
 
   /** The local entry of a code, or undefined for an unknown code not (yet) worth tracking (see MemoryStore). */
-  private track(code: string, policy: Policy, now: number): VoucherEntry | undefined {
+  private track(
+    code: string,
+    policy: Policy,
+    now: number,
+    known = isKnownVoucher(policy, code),
+  ): VoucherEntry | undefined {
     const params = voucherParams(code, policy, now);
     const existing = this.entries.get(code);
     if (existing) {
@@ -231,7 +301,6 @@ export class RedisVoucherCounters {
       touchLru(this.entries, code, existing);
       return existing;
     }
-    const known = isKnownVoucher(policy, code);
     let carried = 0;
     if (!known) {
       const { track, admitAfter, maxTracked } = policy.unknownVouchers;
@@ -252,6 +321,8 @@ export class RedisVoucherCounters {
       pendingGrants: new Map(),
       inflightGrants: new Map(),
       trip: false,
+      anomalous: false,
+      resumeAfterMs: 0,
       localTrippedAt: undefined,
       unknown: !known,
       admitted: known,
@@ -266,16 +337,22 @@ export class RedisVoucherCounters {
   /** The state the rules see: the Redis snapshot plus this process's attempts not yet in it. */
   private state(entry: VoucherEntry, order: Order, policy: Policy, now: number): VoucherState {
     const snapshot = entry.snapshot;
-    const { windowMinutes, baselineMinutes } = entry.params;
-    const local = entry.pending.length + entry.inflight.length;
-    const firstSeen = snapshot?.firstSeen ?? now;
-    const observedSeconds = Math.floor((now - firstSeen) / 1000) - windowMinutes * 60;
+    const { windows } = entry.params;
+    const minute = Math.floor(now / MINUTE);
+    const local = [...entry.pending, ...entry.inflight];
     const trippedAt = snapshot?.trippedAt ?? entry.localTrippedAt;
     const state: VoucherState = {
-      windowCount: (snapshot?.windowCount ?? 0) + local,
+      windows: windows.map((minutes, index) => ({
+        seconds: minutes * 60,
+        count:
+          (snapshot?.windowCounts[index] ?? 0) +
+          local.filter((attempt) => minute - attempt.minute < minutes).length,
+      })),
       baselineCount: snapshot?.baselineCount ?? 0,
-      baselineSeconds: Math.max(0, Math.min(observedSeconds, (baselineMinutes - windowMinutes) * 60)),
+      baselineSeconds: baselineSeconds(entry.params.velocity, snapshot?.firstSeen ?? now, now),
       ...(trippedAt === undefined ? {} : { trippedAt }),
+      ...(snapshot?.anomalousAt === undefined ? {} : { anomalousAt: snapshot.anomalousAt }),
+      ...(snapshot?.stickyUntil === undefined ? {} : { stickyUntil: snapshot.stickyUntil }),
     };
     const terms = policy.vouchers[entry.code];
     if (terms?.budget?.[order.currency] !== undefined) {
@@ -322,7 +399,11 @@ export class RedisVoucherCounters {
     entry.pendingGrants.clear();
     for (const [key, amount] of grants) addTo(entry.inflightGrants, key, amount);
     const trip = entry.trip;
+    const anomalous = entry.anomalous;
+    const resumeAfterMs = entry.resumeAfterMs;
     entry.trip = false;
+    entry.anomalous = false;
+    entry.resumeAfterMs = 0;
     entry.wantRefresh = false;
     const all = attempt ? [...attempts, attempt] : attempts;
     const terms = reserve?.policy.vouchers[entry.code];
@@ -346,11 +427,13 @@ export class RedisVoucherCounters {
         this.keys.voucher(entry.code),
         entry.now,
         attempt?.minute ?? Math.floor(entry.now / MINUTE),
-        params.windowMinutes,
+        params.windows.join(','),
         params.baselineMinutes,
         params.ttlSeconds,
         this.options.dedupeSeconds,
         trip ? 1 : 0,
+        anomalous ? 1 : 0,
+        resumeAfterMs,
         params.budgetSuffix,
         params.budgetTtlSeconds,
         reserve ? 1 : 0,
@@ -365,6 +448,8 @@ export class RedisVoucherCounters {
         addTo(entry.inflightGrants, key, -amount);
       }
       entry.trip ||= trip;
+      entry.anomalous ||= anomalous;
+      entry.resumeAfterMs ||= resumeAfterMs;
       throw error;
     }
     entry.inflight.splice(0, attempts.length);
@@ -378,17 +463,22 @@ export class RedisVoucherCounters {
       budget.set(`${params.budgetSuffix}|${budgetFields[n]}`, Number(budgetFields[n + 1]));
     }
     const tripped = reply[3] === '' ? undefined : Number(reply[3]);
+    const optional = (value: unknown) => (value === '' || value === null ? undefined : Number(value));
     entry.snapshot = {
-      windowCount: Number(reply[0]),
+      windowCounts: String(reply[0]).split(',').map(Number),
       baselineCount: Number(reply[1]),
       firstSeen: Number(reply[2]),
       trippedAt: tripped,
+      anomalousAt: optional(reply[9]),
+      stickyUntil: optional(reply[10]),
       budget,
       budgetSuffix: params.budgetSuffix,
       fetchedAt: Date.now(),
     };
     if (tripped !== undefined) entry.localTrippedAt = undefined;
     if (trip && tripped !== undefined) this.onTripped(entry.code, tripped);
+    const resumedFrom = optional(reply[11]);
+    if (resumedFrom !== undefined) this.onResumed(entry.code, resumedFrom, entry.now);
     if (!reserve) return undefined;
     const limit = Number(reply[6]);
     return {
@@ -418,14 +508,14 @@ function budgetSuffix(windowSeconds: number | undefined, now: number): string {
 
 function voucherParams(code: string, policy: Policy, now: number): VoucherParams {
   const velocity = velocityFor(policy, code);
-  const windowMinutes = Math.max(1, Math.round(velocity.windowSeconds / 60));
-  const baselineMinutes = Math.max(windowMinutes, Math.round(velocity.baselineSeconds / 60));
+  const { windows, baseline } = windowMinutes(velocity);
   const terms = policy.vouchers[code];
   const windowSeconds = terms?.budgetWindowSeconds;
   return {
-    windowMinutes,
-    baselineMinutes,
-    ttlSeconds: baselineMinutes * 60 + 3600,
+    windows,
+    baselineMinutes: baseline,
+    velocity,
+    ttlSeconds: baseline * 60 + 3600,
     budgetSuffix: terms?.budget === undefined ? '' : budgetSuffix(windowSeconds, now),
     budgetTtlSeconds: windowSeconds === undefined ? 0 : windowSeconds * 2,
     maxTracked: policy.unknownVouchers.maxTracked,

@@ -4,7 +4,7 @@
 
 local base = KEYS[1]
 if redis.call('HEXISTS', base, 't') == 0 then return 0 end
-redis.call('HDEL', base, 't')
+redis.call('HDEL', base, 't', 'a', 's')
 redis.call('DEL', base .. ':m')
 redis.call('HSET', base, 'f', ARGV[1])
 redis.call('EXPIRE', base, tonumber(ARGV[2]))

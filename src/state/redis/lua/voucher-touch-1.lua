@@ -1,25 +1,46 @@
 -- src/state/redis/lua/voucher-touch-1.lua
--- Counts voucher attempts, applies grants and a trip, optionally reserves a hard-capped use, returns the state.
--- Attempts are counted per minute (field `<epoch minute>`) while in the velocity window, then folded into
--- 15-minute baseline buckets (field `b<epoch minute / 15>`), so a code used all day keeps ~110 small fields.
--- KEYS[1] base `{p:v:CODE}` (hash: f first seen, t tripped at); suffixes :m minutes, :o:<id> dedupe markers,
--- :u uses, :cu uses per customer, :r reservations (orderId -> customerId), :<budget suffix> budget per currency.
--- ARGV: now, minute, windowMinutes, baselineMinutes, ttlSeconds, dedupeSeconds, trip(0/1), budgetSuffix ('' none),
---   budgetTtlSeconds (0 none), reserve(0/1), orderId, customerId, maxUses(-1 none), maxPerCustomer(-1 none),
+-- Counts voucher attempts, applies grants, a trip, an anomaly mark or a resume, optionally reserves a hard-capped
+-- use, and returns the state.
+-- Attempts are counted per minute (field `<epoch minute>`) over the longest velocity window, then folded into
+-- 15-minute baseline buckets (field `b<epoch minute / 15>`), so a code used all day keeps ~130 small fields.
+-- KEYS[1] base `{p:v:CODE}` (hash: f first seen, t tripped at, a last anomalous at, s sticky until); suffixes
+--   :m minutes, :o:<id> dedupe markers, :u uses, :cu uses per customer, :r reservations (orderId -> customerId),
+--   :<budget suffix> budget per currency.
+-- ARGV: now, minute, windows (comma-separated minutes, ascending), baselineMinutes, ttlSeconds, dedupeSeconds,
+--   trip (0/1), anomalous (0/1), resumeAfterMs (0: no resume asked), budgetSuffix ('' none), budgetTtlSeconds
+--   (0 none), reserve (0/1), orderId, customerId, maxUses (-1 none), maxPerCustomer (-1 none),
 --   nAttempts, [orderId, minute] * nAttempts ('' orderId: no dedupe), nGrants, [suffix, currency, amount] * nGrants.
--- Output: {windowCount, baselineCount, firstSeen, trippedAt|'', uses|'', customerUses|'', limit (0 none,
---   1 maxUses, 2 maxUsesPerCustomer), counted, budget flat [currency, amount, ...]}.
+-- Output: {window counts (comma-separated, as the windows), baselineCount, firstSeen, trippedAt|'', uses|'',
+--   customerUses|'', limit (0 none, 1 maxUses, 2 maxUsesPerCustomer), counted, budget flat [currency, amount, ...],
+--   anomalousAt|'', stickyUntil|'', resumedFrom|'' (the trip time, when this call resumed the code)}.
 
 local base = KEYS[1]
 local now = ARGV[1]
 local minute = tonumber(ARGV[2])
-local windowMinutes = tonumber(ARGV[3])
+local windows = {}
+for value in string.gmatch(ARGV[3], '[^,]+') do windows[#windows + 1] = tonumber(value) end
+local longest = windows[#windows]
 local baselineMinutes = tonumber(ARGV[4])
 local ttl = tonumber(ARGV[5])
 local dedupe = tonumber(ARGV[6])
 redis.call('HSETNX', base, 'f', now)
-if ARGV[7] == '1' then redis.call('HSETNX', base, 't', now) end
-local i = 15
+if ARGV[7] == '1' then
+  if redis.call('HSETNX', base, 't', now) == 1 then redis.call('HDEL', base, 's') end
+end
+if ARGV[7] == '1' or ARGV[8] == '1' then redis.call('HSET', base, 'a', now) end
+local resumedFrom = ''
+local resumeAfter = tonumber(ARGV[9])
+if resumeAfter > 0 then
+  local tripped = redis.call('HGET', base, 't')
+  local anomalous = tonumber(redis.call('HGET', base, 'a') or tripped or '0')
+  local sticky = tonumber(redis.call('HGET', base, 's') or '0')
+  -- Another instance may have seen the surge go on meanwhile: resume only what is still calm.
+  if tripped and anomalous <= tonumber(now) - resumeAfter and sticky <= tonumber(now) then
+    redis.call('HDEL', base, 't', 's')
+    resumedFrom = tripped
+  end
+end
+local i = 17
 local attempts = tonumber(ARGV[i])
 local counted = 0
 for n = 1, attempts do
@@ -39,16 +60,16 @@ local grants = tonumber(ARGV[i])
 for n = 1, grants do
   local key = base .. ':' .. ARGV[i + 3 * n - 2]
   redis.call('HINCRBY', key, ARGV[i + 3 * n - 1], ARGV[i + 3 * n])
-  if tonumber(ARGV[9]) > 0 then redis.call('EXPIRE', key, tonumber(ARGV[9])) end
+  if tonumber(ARGV[11]) > 0 then redis.call('EXPIRE', key, tonumber(ARGV[11])) end
 end
 local uses = ''
 local customerUses = ''
 local limit = 0
-if ARGV[10] == '1' then
-  local orderId = ARGV[11]
-  local customer = ARGV[12]
-  local maxUses = tonumber(ARGV[13])
-  local maxPer = tonumber(ARGV[14])
+if ARGV[12] == '1' then
+  local orderId = ARGV[13]
+  local customer = ARGV[14]
+  local maxUses = tonumber(ARGV[15])
+  local maxPer = tonumber(ARGV[16])
   local current = tonumber(redis.call('GET', base .. ':u') or '0')
   local mine = tonumber(redis.call('HGET', base .. ':cu', customer) or '0')
   if redis.call('HEXISTS', base .. ':r', orderId) == 0 then
@@ -65,7 +86,8 @@ if ARGV[10] == '1' then
   uses = current
   customerUses = mine
 end
-local windowCount = 0
+local counts = {}
+for w = 1, #windows do counts[w] = 0 end
 local baselineCount = 0
 local minutes = base .. ':m'
 local fields = redis.call('HGETALL', minutes)
@@ -80,8 +102,10 @@ for n = 1, #fields, 2 do
     end
   else
     local age = minute - tonumber(name)
-    if age < windowMinutes then
-      windowCount = windowCount + count
+    if age < longest then
+      for w = 1, #windows do
+        if age < windows[w] then counts[w] = counts[w] + count end
+      end
     elseif age < baselineMinutes then
       redis.call('HINCRBY', minutes, 'b' .. math.floor(tonumber(name) / 15), count)
       redis.call('HDEL', minutes, name)
@@ -100,5 +124,8 @@ else
 end
 if #fields > 0 or counted > 0 then redis.call('EXPIRE', minutes, ttl) end
 local budget = {}
-if ARGV[8] ~= '' then budget = redis.call('HGETALL', base .. ':' .. ARGV[8]) end
-return {windowCount, baselineCount, redis.call('HGET', base, 'f'), tripped, uses, customerUses, limit, counted, budget}
+if ARGV[10] ~= '' then budget = redis.call('HGETALL', base .. ':' .. ARGV[10]) end
+return {
+  table.concat(counts, ','), baselineCount, redis.call('HGET', base, 'f'), tripped, uses, customerUses, limit,
+  counted, budget, redis.call('HGET', base, 'a') or '', redis.call('HGET', base, 's') or '', resumedFrom,
+}

@@ -1,0 +1,66 @@
+// src/state/memory/price-history.ts
+// SKU price history in process memory: one burst-resistant window per SKU and currency, bounded in SKUs.
+
+import { historyKey, type SkuHistory } from '../../core/facts';
+import { historySince, type Policy } from '../../core/policy';
+import { type PriceSample, PriceWindow, windowLimits } from '../price-window';
+
+interface Entry {
+  window: PriceWindow;
+  updatedAt: number;
+}
+
+/** The price windows of every SKU seen, least recently updated forgotten first beyond `maxSkus`. */
+export class MemoryPriceHistory {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly maxSkus: number) {}
+
+  /** The history fact of a SKU at `now` (since its last scheduled price change), or undefined. */
+  fact(sku: string, currency: string, policy: Policy, now: number): SkuHistory | undefined {
+    const entry = this.entries.get(historyKey(sku, currency));
+    if (entry === undefined || now - entry.updatedAt >= policy.history.ttlSeconds * 1000) return undefined;
+    return entry.window.fact(historySince(policy, sku, currency, now));
+  }
+
+  /** Adds samples; `verified` ones (from approved holds) skip the per-bucket limit. */
+  add(
+    sku: string,
+    currency: string,
+    samples: readonly PriceSample[],
+    policy: Policy,
+    verified: boolean,
+  ): void {
+    const key = historyKey(sku, currency);
+    const entry = this.entry(key, samples[0]?.at ?? 0);
+    const limits = windowLimits(policy.history);
+    for (const sample of samples) entry.window.add(sample, limits, verified);
+    entry.updatedAt = Math.max(entry.updatedAt, ...samples.map((sample) => sample.at));
+  }
+
+  /** Starts a SKU's history over at an accepted price. */
+  rebase(sku: string, currency: string, price: number, now: number): void {
+    const entry = this.entry(historyKey(sku, currency), now);
+    entry.window.rebase(price, now);
+    entry.updatedAt = now;
+  }
+
+  /** Forgets a SKU in every currency. */
+  reset(sku: string): void {
+    for (const key of [...this.entries.keys()]) {
+      if (key.slice(key.indexOf(':') + 1) === sku) this.entries.delete(key);
+    }
+  }
+
+  private entry(key: string, now: number): Entry {
+    let entry = this.entries.get(key);
+    if (entry === undefined) {
+      if (this.entries.size >= this.maxSkus) this.entries.delete(this.entries.keys().next().value!);
+      entry = { window: new PriceWindow(), updatedAt: now };
+    } else {
+      this.entries.delete(key); // re-inserted below: the map is in recency order
+    }
+    this.entries.set(key, entry);
+    return entry;
+  }
+}
