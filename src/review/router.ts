@@ -3,63 +3,37 @@
 
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { formatBp, formatMoney } from '../core/money';
-import { toProblems } from '../core/problems';
-import type { Logger } from '../guard';
 import { asyncRoute } from '../http/async-route';
-import type { GuardMetrics, WebhookOutcome } from '../observability/sink';
+import { securityHeaders } from '../http/security-headers';
 import { MemoryOutbox } from '../state/memory/outbox';
-import type { GuardStore, HeldOrder, HoldFilter, OutboxStore, TransitionFailure } from '../state/types';
+import type { GuardStore, HeldOrder, HoldFilter, OutboxStore } from '../state/types';
 import { pageAssets } from './assets';
-import { identify, type Reviewer, type ReviewToken, requireRole, TokenRegistry } from './auth';
+import { identify, type Reviewer, requireRole } from './auth';
 import { bulkDecide } from './bulk';
+import { controlsApi } from './controls-api';
 import { sameOriginJson } from './csrf';
+import { type ReviewRouterOptions, resolveOptions } from './options';
 import {
-  bulkFilter,
   displayMoney,
   groupQuery,
   listQuery as listQuerySchema,
   mainCurrency,
-  pathIdentifier,
   presentGroup,
 } from './queue-api';
-import { type ReviewRateLimitOptions, reviewRateLimit } from './rate-limit';
+import { reviewRateLimit } from './rate-limit';
 import {
-  eventFor,
-  type ResolvedWebhookOptions,
-  ReviewEvents,
-  resolveWebhookOptions,
-  type WebhookOptions,
-  WebhookOutbox,
-} from './webhooks';
+  bulkBody,
+  decisionBody,
+  FAILURE_MESSAGE,
+  parse,
+  presentHold,
+  refuse,
+  withoutUndefined,
+} from './responses';
+import { eventFor, type ReviewEvents, WebhookOutbox } from './webhooks';
 
-/** Options of `reviewRouter()`. */
-export interface ReviewRouterOptions {
-  /** The store the guard holds orders in (the same instance the middleware uses). Required. */
-  store: GuardStore;
-  /** Bearer tokens, hashed (see `hashToken`). Required, at least one. */
-  tokens: ReviewToken[];
-  /** Signed webhooks to the storefront on release and cancel. Defaults to none. */
-  webhooks?: WebhookOptions;
-  /** Where in-process `released` / `cancelled` events are emitted. Defaults to a new ReviewEvents (`router.events`). */
-  events?: ReviewEvents;
-  /** API rate limit per token (per IP before authentication), or `false` to leave it to a proxy. Defaults to 600 per minute. */
-  rateLimit?: ReviewRateLimitOptions | false;
-  /** Origins besides the router's own that may send state-changing requests. Defaults to none. */
-  allowedOrigins?: string[];
-  /** Held orders per page when the request names no `limit`. Defaults to 50. */
-  pageSize?: number;
-  /** Largest `limit` a request may ask for. Defaults to 200. */
-  maxPageSize?: number;
-  /** Most orders one bulk action decides; it reports `truncated` beyond that (run it again). Defaults to 100,000. */
-  maxBulkOrders?: number;
-  /** Where store errors and webhook failures go. Defaults to console. */
-  logger?: Logger;
-  /** Counts reviewer actions and webhook deliveries (e.g. `createMetrics()`). Defaults to none. */
-  metrics?: Pick<GuardMetrics, 'reviewAction' | 'webhook'>;
-  /** Clock in epoch ms, for tests and replays. Defaults to Date.now. */
-  clock?: () => number;
-}
+export { ReviewOptionsError, type ReviewRouterOptions } from './options';
+export { presentHold } from './responses';
 
 /** The router, with its event emitter and webhook outbox; call `close()` on shutdown. */
 export type ReviewRouter = Router & {
@@ -73,267 +47,6 @@ export type ReviewRouter = Router & {
    */
   close(): Promise<void>;
 };
-
-/** Thrown at construction for a bad option; names the option and the fix. */
-export class ReviewOptionsError extends TypeError {
-  readonly code = 'ERR_REVIEW_OPTIONS';
-  constructor(message: string) {
-    super(`reviewRouter: ${message}`);
-    this.name = this.constructor.name;
-  }
-}
-
-const KNOWN_OPTIONS: { [K in keyof Required<ReviewRouterOptions>]: true } = {
-  store: true,
-  tokens: true,
-  webhooks: true,
-  events: true,
-  rateLimit: true,
-  allowedOrigins: true,
-  pageSize: true,
-  maxPageSize: true,
-  maxBulkOrders: true,
-  logger: true,
-  metrics: true,
-  clock: true,
-};
-
-const STORE_METHODS = [
-  'getHold',
-  'listHolds',
-  'listGroups',
-  'claim',
-  'decide',
-  'audit',
-  'auditTrail',
-  'clearVoucher',
-  'resetHistory',
-  'queueStats',
-] as const;
-
-function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new ReviewOptionsError(
-      `option "${name}" must be a positive whole number, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
-}
-
-function resolveWebhooks(options: WebhookOptions | undefined): ResolvedWebhookOptions | undefined {
-  return resolveWebhookOptions(options, (message) => {
-    throw new ReviewOptionsError(message);
-  });
-}
-
-/** Validated options: the private shape the handlers use. */
-interface Resolved {
-  store: GuardStore;
-  tokens: TokenRegistry;
-  webhooks: ResolvedWebhookOptions | undefined;
-  events: ReviewEvents;
-  rateLimit: Required<ReviewRateLimitOptions> | false;
-  allowedOrigins: string[];
-  pageSize: number;
-  maxPageSize: number;
-  maxBulkOrders: number;
-  logger: Logger;
-  metrics: { reviewAction(action: string, count?: number): void; webhook(outcome: WebhookOutcome): void };
-  clock: () => number;
-}
-
-function resolveOptions(options: ReviewRouterOptions): Resolved {
-  if (typeof options === 'function') {
-    throw new ReviewOptionsError(
-      'it was passed to app.use() without being called: write reviewRouter({ ... })',
-    );
-  }
-  if (options === null || typeof options !== 'object') {
-    throw new ReviewOptionsError('options must be an object like { store, tokens }');
-  }
-  const known = Object.keys(KNOWN_OPTIONS);
-  for (const key of Object.keys(options)) {
-    if (!(key in KNOWN_OPTIONS)) {
-      throw new ReviewOptionsError(`unknown option "${key}" (known: ${known.join(', ')})`);
-    }
-  }
-  const store = options.store as unknown as Record<string, unknown> | undefined;
-  if (store === undefined || store === null || typeof store !== 'object') {
-    throw new ReviewOptionsError(
-      'option "store" is required: pass the store the guard uses (e.g. priceGuard(...).guard.store)',
-    );
-  }
-  for (const method of STORE_METHODS) {
-    if (typeof store[method] !== 'function') {
-      throw new ReviewOptionsError(
-        `option "store" must implement GuardStore: its "${method}" is not a function`,
-      );
-    }
-  }
-  let tokens: TokenRegistry;
-  try {
-    tokens = new TokenRegistry(options.tokens);
-  } catch (error) {
-    throw new ReviewOptionsError((error as Error).message.replace(/^reviewRouter: /, ''));
-  }
-  if (options.events !== undefined && !(options.events instanceof ReviewEvents)) {
-    throw new ReviewOptionsError('option "events" must be a ReviewEvents instance (new ReviewEvents())');
-  }
-  let rateLimit: Resolved['rateLimit'] = { windowMs: 60_000, limit: 600 };
-  if (options.rateLimit === false) rateLimit = false;
-  else if (options.rateLimit !== undefined) {
-    for (const key of Object.keys(options.rateLimit)) {
-      if (key !== 'windowMs' && key !== 'limit') {
-        throw new ReviewOptionsError(`unknown option "rateLimit.${key}" (known: windowMs, limit), or false`);
-      }
-    }
-    rateLimit = {
-      windowMs:
-        options.rateLimit.windowMs === undefined
-          ? 60_000
-          : positiveInteger('rateLimit.windowMs', options.rateLimit.windowMs),
-      limit:
-        options.rateLimit.limit === undefined
-          ? 600
-          : positiveInteger('rateLimit.limit', options.rateLimit.limit),
-    };
-  }
-  const allowedOrigins = options.allowedOrigins ?? [];
-  if (
-    !Array.isArray(allowedOrigins) ||
-    allowedOrigins.some((o) => typeof o !== 'string' || !/^https?:\/\/[^/]+$/.test(o))
-  ) {
-    throw new ReviewOptionsError(
-      `option "allowedOrigins" must be a list of origins like "https://ops.example.com" (scheme and host, no path), got ${JSON.stringify(allowedOrigins)}`,
-    );
-  }
-  const maxPageSize =
-    options.maxPageSize === undefined ? 200 : positiveInteger('maxPageSize', options.maxPageSize);
-  const pageSize = options.pageSize === undefined ? 50 : positiveInteger('pageSize', options.pageSize);
-  if (pageSize > maxPageSize) {
-    throw new ReviewOptionsError(
-      `option "pageSize" (${pageSize}) must not exceed "maxPageSize" (${maxPageSize})`,
-    );
-  }
-  for (const name of ['clock'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') {
-      throw new ReviewOptionsError(`option "${name}" must be a function, got ${typeof options[name]}`);
-    }
-  }
-  const metrics = options.metrics;
-  if (
-    metrics !== undefined &&
-    (metrics === null ||
-      typeof metrics !== 'object' ||
-      (metrics.reviewAction !== undefined && typeof metrics.reviewAction !== 'function') ||
-      (metrics.webhook !== undefined && typeof metrics.webhook !== 'function'))
-  ) {
-    throw new ReviewOptionsError(
-      'option "metrics" must be an object with reviewAction() and webhook() methods, e.g. createMetrics()',
-    );
-  }
-  return {
-    store: options.store,
-    tokens,
-    webhooks: resolveWebhooks(options.webhooks),
-    events: options.events ?? new ReviewEvents(),
-    rateLimit,
-    allowedOrigins,
-    pageSize,
-    maxPageSize,
-    maxBulkOrders:
-      options.maxBulkOrders === undefined ? 100_000 : positiveInteger('maxBulkOrders', options.maxBulkOrders),
-    logger: options.logger ?? console,
-    metrics: {
-      reviewAction: metrics?.reviewAction?.bind(metrics) ?? (() => {}),
-      webhook: metrics?.webhook?.bind(metrics) ?? (() => {}),
-    },
-    clock: options.clock ?? Date.now,
-  };
-}
-
-const noteSchema = z
-  .string({ error: 'must be a string' })
-  .max(2_000, { error: 'must be at most 2000 characters' });
-
-const decisionBody = z.strictObject({
-  note: noteSchema.optional(),
-  expectedVersion: z.number({ error: 'must be the version number you saw' }).int().min(1).optional(),
-});
-
-const bulkBody = z.strictObject({
-  action: z.enum(['approve', 'reject'], { error: 'must be "approve" or "reject"' }),
-  filter: bulkFilter,
-  note: noteSchema.optional(),
-  dryRun: z.boolean().optional(),
-});
-
-const FAILURE_STATUS: Record<TransitionFailure, number> = {
-  not_found: 404,
-  already_decided: 409,
-  version_conflict: 409,
-};
-
-const FAILURE_MESSAGE: Record<TransitionFailure, string> = {
-  not_found: 'No held order has this id.',
-  already_decided: 'This order was already decided; decisions are final.',
-  version_conflict: 'This order changed since you loaded it; reload and decide again.',
-};
-
-function formatValue(
-  value: number | undefined,
-  unit: string | undefined,
-  currency: string,
-): string | undefined {
-  if (value === undefined) return undefined;
-  if (unit === 'minor') return formatMoney(value, currency);
-  if (unit === 'bp') return formatBp(value);
-  return String(value);
-}
-
-/** A held order with the numbers formatted for people (`display`), as the API returns it. */
-export function presentHold(held: HeldOrder) {
-  const { currency } = held;
-  return {
-    ...held,
-    display: {
-      total: formatMoney(held.order.total, currency),
-      listValue: formatMoney(held.listValue, currency),
-      discount: formatMoney(held.discount, currency),
-      lines: held.order.lines.map((orderLine) => ({
-        unitPrice: formatMoney(orderLine.unitPrice, currency),
-        discount: formatMoney(orderLine.discount, currency),
-      })),
-      vouchers: held.order.vouchers.map((voucher) => ({ discount: formatMoney(voucher.discount, currency) })),
-      reasons: held.decision.reasons.map((reason) => ({
-        observed: formatValue(reason.observed, reason.unit, currency),
-        limit: formatValue(reason.limit, reason.unit, currency),
-      })),
-    },
-  };
-}
-
-/** Answers a claim or decision the store refused, with the order as it now is when it exists. */
-function refuse(res: Response, outcome: { reason: TransitionFailure; held?: HeldOrder | undefined }): void {
-  res.status(FAILURE_STATUS[outcome.reason]).json({
-    error: outcome.reason,
-    message: FAILURE_MESSAGE[outcome.reason],
-    ...(outcome.held ? { held: presentHold(outcome.held) } : {}),
-  });
-}
-
-type Parsed<T> = { ok: true; data: T } | { ok: false };
-
-function parse<T>(schema: z.ZodType<T>, input: unknown, res: Response): Parsed<T> {
-  const result = schema.safeParse(input ?? {});
-  if (result.success) return { ok: true, data: result.data };
-  res.status(400).json({ error: 'invalid_request', problems: toProblems(result.error.issues) });
-  return { ok: false };
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
 
 /**
  * Creates the review router: the page at `/`, the JSON API under `/api`. Mount it where on-call reaches it:
@@ -364,15 +77,7 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
   };
 
   const router = Router() as ReviewRouter;
-  router.use(function securityHeaders(_req, res, next) {
-    res.set({
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
-      'X-Frame-Options': 'DENY',
-      'Cross-Origin-Resource-Policy': 'same-origin',
-    });
-    next();
-  });
+  router.use(securityHeaders);
 
   // The page: static, no data in it, so no token is needed to load it.
   const pageHeaders = {
@@ -585,41 +290,7 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
     }),
   );
 
-  /** Answers 400 naming `field` when a path parameter is not a usable identifier; else its canonical form. */
-  const pathParameter = (value: string, kind: 'code' | 'sku', field: string, res: Response) => {
-    const checked = pathIdentifier(value, kind);
-    if (checked.ok) return checked.value;
-    res.status(400).json({ error: 'invalid_request', problems: [{ path: field, message: checked.message }] });
-    return undefined;
-  };
-
-  api.post(
-    '/vouchers/:code/clear',
-    requireRole('admin'),
-    asyncRoute(async function clearVoucher(req, res) {
-      const code = pathParameter(String(req.params.code), 'code', 'code', res);
-      if (code === undefined) return;
-      const cleared = await store.clearVoucher(code, actor(res), clock());
-      if (cleared) metrics.reviewAction('voucher_cleared');
-      res.status(cleared ? 200 : 404).json({
-        voucher: code,
-        cleared,
-        ...(cleared ? {} : { message: 'This voucher is not tripped (or not tracked); nothing to clear.' }),
-      });
-    }),
-  );
-
-  api.post(
-    '/skus/:sku/reset-history',
-    requireRole('admin'),
-    asyncRoute(async function resetHistory(req, res) {
-      const sku = pathParameter(String(req.params.sku), 'sku', 'sku', res);
-      if (sku === undefined) return;
-      await store.resetHistory(sku, actor(res), clock());
-      metrics.reviewAction('history_reset');
-      res.json({ sku, reset: true });
-    }),
-  );
+  controlsApi(api, { store, metrics, clock, actor });
 
   api.use(function notFound(_req, res) {
     res.status(404).json({ error: 'not_found', message: 'No such review API route.' });
