@@ -9,8 +9,18 @@ import { identify, requireRole, TokenRegistry } from '../review/auth';
 import { type ReviewRateLimitOptions, reviewRateLimit } from '../review/rate-limit';
 import { type Overlay, type OverlayStore, validateCap, validateFloor, validateSku } from '../state/overlay';
 import type { GuardStore } from '../state/types';
+import { catalogRoutes } from './admin-catalog';
 import { asyncRoute } from './async-route';
 import { securityHeaders } from './security-headers';
+
+/** Audit actions of the admin API. */
+type AdminAction =
+  | 'floor_set'
+  | 'floor_removed'
+  | 'cap_set'
+  | 'cap_removed'
+  | 'catalog_uploaded'
+  | 'catalog_removed';
 
 /** What the admin router needs from the service. */
 export interface AdminOptions {
@@ -22,7 +32,14 @@ export interface AdminOptions {
   /** Re-reads the overlay and applies it to the guards; resolves once the new policy is in force. */
   refresh(): Promise<void>;
   /** The overlay and the effective floors and caps, for GET /v1/admin/policy. */
-  describe(): { overlay: Overlay; floors: unknown; skuCaps: unknown; source: string | undefined };
+  describe(): {
+    overlay: Pick<Overlay, 'floors' | 'caps'>;
+    floors: unknown;
+    skuCaps: unknown;
+    /** SKUs and list prices of the uploaded catalog (the prices themselves are not listed: there may be 100,000). */
+    catalog: { skus: number; prices: number };
+    source: string | undefined;
+  };
   /** Requests per token (per IP before authentication) per window, or false. Defaults to 600 a minute. */
   rateLimit?: Required<ReviewRateLimitOptions> | false;
   clock?: () => number;
@@ -57,19 +74,17 @@ export function adminRouter(options: AdminOptions): Router {
     res.locals.actor = (res.locals.reviewer as { name: string }).name;
     next();
   });
-  router.use(express.json({ limit: '16kb' }));
 
-  const record = async (
-    res: Response,
-    action: 'floor_set' | 'floor_removed' | 'cap_set' | 'cap_removed',
-    sku: string,
-    note: string,
-  ) => {
+  const record = async (res: Response, action: AdminAction, sku: string, note: string) => {
     const actor = res.locals.actor as string;
     logger.info({ audit: action, actor, sku, note, reqId: res.locals.requestId }, `admin: ${action} ${sku}`);
     await store.audit({ at: clock(), actor, action, sku, note });
     await options.refresh();
   };
+
+  // The catalog takes large bodies (JSON or CSV) with parsers of its own; everything else is small JSON.
+  catalogRoutes(router, { overlay, record, size: () => options.describe().catalog });
+  router.use(express.json({ limit: '16kb' }));
 
   router.get('/policy', (_req, res) => {
     res.json(options.describe());

@@ -139,7 +139,7 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
   let filePolicy: Policy = guard.policy;
   let source = config.source;
   let currentOverlay: Overlay = emptyOverlay();
-  let overlayKey = JSON.stringify(currentOverlay);
+  let overlayApplied = false;
   let stopping = false;
   let active = 0;
   let idle: Array<() => void> = [];
@@ -161,12 +161,24 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
       overlayLoaded = true;
       markReady();
     }
-    const key = JSON.stringify(next);
-    if (key === overlayKey) return;
+    // The overlay store returns the same object while nothing changed.
+    if (next === currentOverlay) return;
+    const first = !overlayApplied;
+    overlayApplied = true;
     currentOverlay = next;
-    overlayKey = key;
     apply();
-    logger.info({ overlay: next }, 'runtime floors and caps applied');
+    const empty =
+      Object.keys(next.floors).length + Object.keys(next.caps).length + Object.keys(next.catalog).length ===
+      0;
+    if (first && empty) return;
+    logger.info(
+      {
+        floors: Object.keys(next.floors).length,
+        caps: Object.keys(next.caps).length,
+        catalog: Object.keys(next.catalog).length,
+      },
+      'runtime floors, caps and catalog applied',
+    );
   };
   const poll = setInterval(() => {
     refreshOverlay().catch((error) => logger.warn({ err: error }, 'could not read the runtime overlay'));
@@ -360,7 +372,17 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
       refresh: refreshOverlay,
       describe: () => {
         const policy = guard.policy;
-        return { overlay: currentOverlay, floors: policy.floors, skuCaps: policy.discountCaps.skus, source };
+        const catalog = Object.values(currentOverlay.catalog);
+        return {
+          overlay: { floors: currentOverlay.floors, caps: currentOverlay.caps },
+          floors: policy.floors,
+          skuCaps: policy.discountCaps.skus,
+          catalog: {
+            skus: catalog.length,
+            prices: catalog.reduce((sum, prices) => sum + Object.keys(prices).length, 0),
+          },
+          source,
+        };
       },
     }),
   );

@@ -109,6 +109,8 @@ const REVIEW_ACTION_SET: { [K in Exclude<AuditEntry['action'], 'held'>]: true } 
   floor_removed: true,
   cap_set: true,
   cap_removed: true,
+  catalog_uploaded: true,
+  catalog_removed: true,
 };
 const HOLD_STATUS_SET: { [K in HoldStatus]: true } = { pending: true, approved: true, rejected: true };
 const WEBHOOK_OUTCOME_SET: { [K in WebhookOutcome]: true } = { delivered: true, failed: true, retried: true };

@@ -15,6 +15,15 @@ export interface Overlay {
   floors: Record<string, Record<string, number>>;
   /** sku → line discount cap in basis points. */
   caps: Record<string, number>;
+  /** sku → currency → declared list price (the reference prices of `catalog`), uploaded in bulk. */
+  catalog: Record<string, Record<string, number>>;
+}
+
+/** One declared list price of an uploaded catalog. */
+export interface CatalogEntry {
+  sku: string;
+  currency: string;
+  listPrice: number;
 }
 
 /** Where the overlay lives. Every instance reads it on an interval; writes go straight through. */
@@ -27,6 +36,10 @@ export interface OverlayStore {
   deleteFloor(sku: string, currency?: string): Promise<boolean>;
   setCap(sku: string, capBp: number): Promise<void>;
   deleteCap(sku: string): Promise<boolean>;
+  /** Replaces the uploaded catalog (`replace`) or merges entries into it, in one step. */
+  putCatalog(entries: readonly CatalogEntry[], replace: boolean): Promise<void>;
+  /** Removes a SKU from the uploaded catalog; true when it was there. */
+  deleteCatalog(sku: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -37,7 +50,7 @@ function record<T>(): Record<string, T> {
 
 /** An empty overlay. */
 export function emptyOverlay(): Overlay {
-  return { floors: record(), caps: record() };
+  return { floors: record(), caps: record(), catalog: record() };
 }
 
 function refuse(source: string, path: string, message: string): never {
@@ -84,6 +97,19 @@ export function validateCap(sku: string, capBp: unknown) {
   return { sku: canonical, capBp };
 }
 
+/** Validates one declared list price; returns it with the canonical SKU, or throws a PolicyError naming the field. */
+export function validateCatalogEntry(sku: string, currency: unknown, listPrice: unknown): CatalogEntry {
+  const canonical = validateSku(sku);
+  const source = `list price of ${canonical}`;
+  if (typeof currency !== 'string' || !isKnownCurrency(currency)) {
+    refuse(source, 'currency', 'must be a known ISO 4217 currency code such as "IDR"');
+  }
+  if (typeof listPrice !== 'number' || !Number.isSafeInteger(listPrice) || listPrice < 1) {
+    refuse(source, 'listPrice', 'must be a positive integer amount in minor units');
+  }
+  return { sku: canonical, currency, listPrice };
+}
+
 /** The file policy with the overlay merged over it: a new policy; the inputs are not changed. */
 export function applyOverlay(policy: Policy, overlay: Overlay): Policy {
   const floors: Policy['floors'] = Object.assign(record<Record<string, number>>(), policy.floors);
@@ -95,7 +121,11 @@ export function applyOverlay(policy: Policy, overlay: Overlay): Policy {
     policy.discountCaps.skus,
     overlay.caps,
   );
-  return { ...policy, floors, discountCaps: { ...policy.discountCaps, skus } };
+  const catalog: Policy['catalog'] = Object.assign(record<Record<string, number>>(), policy.catalog);
+  for (const sku of Object.keys(overlay.catalog)) {
+    catalog[sku] = Object.assign(record<number>(), policy.catalog[sku], overlay.catalog[sku]);
+  }
+  return { ...policy, floors, catalog, discountCaps: { ...policy.discountCaps, skus } };
 }
 
 /** Builds an overlay from entries, validating each; entries that do not validate are returned in `rejected`. */
@@ -124,20 +154,60 @@ function fromEntries(entries: Iterable<[string, number]>): { overlay: Overlay; r
 }
 
 const floorField = (sku: string, currency: string) => JSON.stringify(['floor', sku, currency]);
+const catalogField = (sku: string, currency: string) => JSON.stringify([sku, currency]);
+
+/** Adds the entries of an uploaded catalog (fields `["SKU","CUR"]`) to an overlay; bad ones go to `rejected`. */
+function addCatalog(overlay: Overlay, entries: Iterable<[string, number]>, rejected: string[]): void {
+  for (const [field, value] of entries) {
+    try {
+      const key = JSON.parse(field) as unknown;
+      if (!Array.isArray(key) || typeof key[0] !== 'string') throw new TypeError(field);
+      const entry = validateCatalogEntry(key[0], key[1], value);
+      overlay.catalog[entry.sku] ??= record();
+      overlay.catalog[entry.sku]![entry.currency] = entry.listPrice;
+    } catch {
+      rejected.push(field);
+    }
+  }
+}
 const capField = (sku: string) => JSON.stringify(['cap', sku]);
 
 /** The overlay of a single process, for the embedded store. Entries keyed as in Redis, in a Map. */
 export class MemoryOverlayStore implements OverlayStore {
   readonly kind = 'memory';
   private readonly entries = new Map<string, number>();
+  private catalog = new Map<string, number>();
+  /** The overlay as last read; dropped by every write, so an unchanged overlay is the same object. */
+  private cached: Overlay | undefined;
 
   async read(): Promise<Overlay> {
-    return fromEntries(this.entries).overlay;
+    if (this.cached === undefined) {
+      const { overlay, rejected } = fromEntries(this.entries);
+      addCatalog(overlay, this.catalog, rejected);
+      this.cached = overlay;
+    }
+    return this.cached;
+  }
+  async putCatalog(entries: readonly CatalogEntry[], replace: boolean): Promise<void> {
+    const next = replace ? new Map<string, number>() : new Map(this.catalog);
+    for (const entry of entries) next.set(catalogField(entry.sku, entry.currency), entry.listPrice);
+    this.catalog = next;
+    this.cached = undefined;
+  }
+  async deleteCatalog(sku: string): Promise<boolean> {
+    let removed = false;
+    for (const field of [...this.catalog.keys()]) {
+      if ((JSON.parse(field) as string[])[0] === sku) removed = this.catalog.delete(field) || removed;
+    }
+    this.cached = undefined;
+    return removed;
   }
   async setFloor(sku: string, currency: string, floor: number): Promise<void> {
     this.entries.set(floorField(sku, currency), floor);
+    this.cached = undefined;
   }
   async deleteFloor(sku: string, currency?: string): Promise<boolean> {
+    this.cached = undefined;
     if (currency !== undefined) return this.entries.delete(floorField(sku, currency));
     let removed = false;
     for (const field of [...this.entries.keys()]) {
@@ -148,8 +218,10 @@ export class MemoryOverlayStore implements OverlayStore {
   }
   async setCap(sku: string, capBp: number): Promise<void> {
     this.entries.set(capField(sku), capBp);
+    this.cached = undefined;
   }
   async deleteCap(sku: string): Promise<boolean> {
+    this.cached = undefined;
     return this.entries.delete(capField(sku));
   }
   async close(): Promise<void> {}
@@ -164,6 +236,7 @@ export class RedisOverlayStore implements OverlayStore {
   readonly kind = 'redis';
   readonly key: string;
   private readonly versionKey: string;
+  private readonly catalogKey: string;
   private cached: { version: string | null; overlay: Overlay } | undefined;
 
   constructor(
@@ -175,6 +248,7 @@ export class RedisOverlayStore implements OverlayStore {
     // One hash tag: the hash and its version live in one slot, so a write updates both in one transaction.
     this.key = `{${prefix}:policy-overlay}`;
     this.versionKey = `${this.key}:version`;
+    this.catalogKey = `${this.key}:catalog`;
   }
 
   /** Reads the hash (unless its version is unchanged); entries that do not validate are returned in `rejected`. */
@@ -182,8 +256,16 @@ export class RedisOverlayStore implements OverlayStore {
     const version = await this.redis.get(this.versionKey);
     if (this.cached !== undefined && this.cached.version === version)
       return { overlay: this.cached.overlay, rejected: [] };
-    const fields = await this.redis.hgetall(this.key);
+    const [fields, catalog] = await Promise.all([
+      this.redis.hgetall(this.key),
+      this.redis.hgetall(this.catalogKey),
+    ]);
     const read = fromEntries(Object.entries(fields).map(([field, raw]) => [field, Number(raw)]));
+    addCatalog(
+      read.overlay,
+      Object.entries(catalog).map(([field, raw]) => [field, Number(raw)]),
+      read.rejected,
+    );
     this.cached = { version, overlay: read.overlay };
     return read;
   }
@@ -210,6 +292,26 @@ export class RedisOverlayStore implements OverlayStore {
   }
   async deleteCap(sku: string): Promise<boolean> {
     return (await this.write((multi) => multi.hdel(this.key, capField(sku)))) > 0;
+  }
+  async putCatalog(entries: readonly CatalogEntry[], replace: boolean): Promise<void> {
+    // One transaction: readers see the old catalog or the new one, never half of an upload.
+    await this.write((multi) => {
+      if (replace) multi.del(this.catalogKey);
+      for (let start = 0; start < entries.length; start += 1000) {
+        const chunk: string[] = [];
+        for (const entry of entries.slice(start, start + 1000)) {
+          chunk.push(catalogField(entry.sku, entry.currency), String(entry.listPrice));
+        }
+        multi.hset(this.catalogKey, ...chunk);
+      }
+    });
+  }
+  async deleteCatalog(sku: string): Promise<boolean> {
+    const fields = Object.keys(await this.redis.hgetall(this.catalogKey)).filter(
+      (field) => safeParse(field)?.[0] === sku,
+    );
+    if (fields.length === 0) return false;
+    return (await this.write((multi) => multi.hdel(this.catalogKey, ...fields))) > 0;
   }
   async close(): Promise<void> {
     if (this.ownsConnection) await this.redis.quit().catch(() => this.redis.disconnect());

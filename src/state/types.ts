@@ -57,7 +57,9 @@ export interface AuditEntry {
     | 'floor_set'
     | 'floor_removed'
     | 'cap_set'
-    | 'cap_removed';
+    | 'cap_removed'
+    | 'catalog_uploaded'
+    | 'catalog_removed';
   orderId?: string;
   voucher?: string;
   sku?: string;

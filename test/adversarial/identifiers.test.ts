@@ -73,6 +73,7 @@ describe('voucher codes are one code in any spelling', () => {
     try {
       const keys = await client.keys('{cpg:v:*');
       const codes = new Set(keys.map((key) => /^\{cpg:v:([^}]*)\}/.exec(key)![1]));
+      codes.delete('*orders'); // the shop's own order counts, kept like a code's
       expect([...codes]).toEqual([LEAKED]);
     } finally {
       client.disconnect();

@@ -275,7 +275,7 @@ describe('admin: runtime floors and caps', () => {
     expect(set).toMatchObject({ status: 200, body: { sku: 'CARD', currency: 'IDR', floor: 1_000_000 } });
     // The instance that took the write applies it before answering.
     expect((await evaluate(cheapCard())).body.decision).toBe('hold');
-    await second.waitForLog((entry) => entry.msg === 'runtime floors and caps applied');
+    await second.waitForLog((entry) => entry.msg === 'runtime floors, caps and catalog applied');
     const remote = await http(second.url, 'POST', '/v1/evaluate', { body: cheapCard() });
     expect(remote.body).toMatchObject({
       decision: 'hold',
