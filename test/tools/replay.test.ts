@@ -50,7 +50,7 @@ describe('replay report', () => {
     expect(report.moneyHeld).toEqual({
       IDR: { orders: 4, listValue: 310_000, discount: 229_000, total: 51_000 },
     });
-    expect(report.zeroOrFullDiscount).toEqual({ orders: 2, held: 2 });
+    expect(report.zeroOrFullDiscount).toEqual({ orders: 2, held: 2, excepted: 0 });
     expect(report.labels).toMatchObject({
       glitch: 3,
       legit: 2,
@@ -120,7 +120,7 @@ describe('replay report', () => {
     ]);
   });
 
-  it('rejects a missing timestamp, a bad label, bad JSON and a file out of time order', async () => {
+  it('rejects a missing timestamp, a label or incident that is not a name, bad JSON and a file out of time order', async () => {
     const valid = order({ orderId: 'a', lines: [line('S1', 100)] });
     const policy = parsePolicy({});
     const failure = (rows: string[]) => replay(rows, { policy }).catch((caught: ReplayLineError) => caught);
@@ -128,8 +128,11 @@ describe('replay report', () => {
       line: 1,
       problems: [{ path: 'timestamp' }],
     });
-    expect(await failure([JSON.stringify({ ...valid, timestamp: at(0), label: 'bad' })])).toMatchObject({
+    expect(await failure([JSON.stringify({ ...valid, timestamp: at(0), label: 42 })])).toMatchObject({
       problems: [{ path: 'label' }],
+    });
+    expect(await failure([JSON.stringify({ ...valid, timestamp: at(0), incident: ' ' })])).toMatchObject({
+      problems: [{ path: 'incident' }],
     });
     expect(await failure(['{nope'])).toMatchObject({ line: 1, problems: [{ path: '' }] });
     const outOfOrder = await failure([
