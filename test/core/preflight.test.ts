@@ -293,8 +293,8 @@ describe('catalog files', () => {
           path: 'line 3, currency',
           message: 'must be a known ISO 4217 currency code such as "IDR", got "XYZ"',
         },
-        { path: 'line 5', message: 'repeats the IDR price of A (first on line 4)' },
-        { path: 'line 7, category', message: 'gives A the category SHOES; an earlier line gave it BAGS' },
+        { path: 'line 5', message: 'repeats the IDR price of A (first at line 4)' },
+        { path: 'line 7, category', message: 'gives A the category SHOES; an earlier row gave it BAGS' },
         { path: 'line 8', message: 'has 2 fields; the header has 4' },
       ],
     });
@@ -314,10 +314,47 @@ describe('catalog files', () => {
     });
   });
 
-  it('names every bad JSON entry', () => {
-    expect(catalogFromJson([1])).toEqual({
+  it('reads JSON as the policy catalog shape or as a list of rows, as the admin upload takes it', () => {
+    const rows = catalogFromJson([
+      { sku: 'tote', currency: 'IDR', listPrice: 4_700_000, category: 'bags' },
+      { sku: 'TOTE', currency: 'USD', listPrice: 30_000 },
+    ]);
+    expect(rows.ok && [...rows.catalog]).toEqual([
+      ['TOTE', { prices: { IDR: 4_700_000, USD: 30_000 }, category: 'BAGS' }],
+    ]);
+    expect(
+      catalogFromJson([
+        1,
+        { sku: 'A', currency: 'IDR', listPrice: 1 },
+        { sku: 'a', currency: 'IDR', listPrice: 2 },
+        { sku: 3, currency: 'EURO', listPrice: '9', category: 4 },
+      ]),
+    ).toEqual({
       ok: false,
-      problems: [{ path: '', message: 'must be an object of SKUs: { "SKU": { "IDR": 4700000 } }' }],
+      problems: [
+        { path: '[0]', message: 'must be { "sku": ..., "currency": ..., "listPrice": ... }' },
+        { path: '[2]', message: 'repeats the IDR price of A (first at [1])' },
+        { path: '[3].sku', message: 'must be a string' },
+        { path: '[3].currency', message: 'must be a known ISO 4217 currency code such as "IDR"' },
+        {
+          path: '[3].listPrice',
+          message: 'must be a list price: a whole number of minor units (IDR 4,700,000 is 4700000)',
+        },
+        { path: '[3].category', message: 'must be a string' },
+      ],
+    });
+  });
+
+  it('names every bad JSON entry', () => {
+    expect(catalogFromJson('IDR 1')).toEqual({
+      ok: false,
+      problems: [
+        {
+          path: '',
+          message:
+            'must be an object of SKUs, { "SKU": { "IDR": 4700000 } }, or a list of { "sku", "currency", "listPrice" }',
+        },
+      ],
     });
     expect(catalogFromJson({ A: { IDR: -1, idr: 5, category: 3 }, a: { IDR: 1 }, B: 7 })).toEqual({
       ok: false,

@@ -45,15 +45,104 @@ function nameProblem(value: string, what: string): string | undefined {
 }
 
 /**
- * Reads a catalog already parsed from JSON: `{ "SKU": { "IDR": 4700000, "USD": 30000, "category": "bags" } }`.
- * Keys of a SKU's object are currency codes, and optionally `category`. SKUs are compared case-insensitively, as
- * everywhere in the guard.
+ * Builds a catalog from rows of one price each (a CSV line, a JSON list item), refusing a SKU priced twice in one
+ * currency or given two categories. `where(field)` names a row's field in problems.
+ */
+class RowCatalog {
+  readonly catalog: PreflightCatalog = new Map();
+  private readonly seen = new Map<string, string>();
+
+  constructor(private readonly problems: Problem[]) {}
+
+  /** Adds one row whose fields are already checked one by one. */
+  add(where: (field?: string) => string, sku: string, currency: string, price: number, category?: string) {
+    const key = canonicalIdentifier(sku, 'name');
+    const first = this.seen.get(`${key} ${currency}`);
+    if (first !== undefined) {
+      this.problems.push({
+        path: where(),
+        message: `repeats the ${currency} price of ${key} (first at ${first})`,
+      });
+      return;
+    }
+    const entry: CatalogEntry = this.catalog.get(key) ?? { prices: Object.create(null) };
+    if (category !== undefined && category !== '') {
+      const canonical = canonicalIdentifier(category, 'name');
+      if (entry.category !== undefined && entry.category !== canonical) {
+        this.problems.push({
+          path: where('category'),
+          message: `gives ${key} the category ${canonical}; an earlier row gave it ${entry.category}`,
+        });
+        return;
+      }
+      entry.category = canonical;
+    }
+    this.seen.set(`${key} ${currency}`, where());
+    entry.prices[currency] = price;
+    this.catalog.set(key, entry);
+  }
+}
+
+/** Reads a JSON list of `{ "sku": "TOTE", "currency": "IDR", "listPrice": 4700000, "category": "bags" }`. */
+function catalogFromList(rows: readonly unknown[]): CatalogResult {
+  const problems: Problem[] = [];
+  const built = new RowCatalog(problems);
+  rows.forEach((row, index) => {
+    const where = (field?: string) => (field === undefined ? `[${index}]` : `[${index}].${field}`);
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+      problems.push({ path: where(), message: 'must be { "sku": ..., "currency": ..., "listPrice": ... }' });
+      return;
+    }
+    const { sku, currency, listPrice, category } = row as Record<string, unknown>;
+    const count = problems.length;
+    const skuProblem = typeof sku === 'string' ? nameProblem(sku, 'the SKU') : 'must be a string';
+    if (skuProblem !== undefined) problems.push({ path: where('sku'), message: skuProblem });
+    if (typeof currency !== 'string' || !isKnownCurrency(currency)) {
+      problems.push({
+        path: where('currency'),
+        message: 'must be a known ISO 4217 currency code such as "IDR"',
+      });
+    }
+    if (typeof listPrice !== 'number' || !Number.isSafeInteger(listPrice) || listPrice < 0) {
+      problems.push({ path: where('listPrice'), message: PRICE_MESSAGE });
+    }
+    const categoryProblem =
+      category === undefined || category === null
+        ? undefined
+        : typeof category === 'string'
+          ? nameProblem(category, 'the category')
+          : 'must be a string';
+    if (categoryProblem !== undefined) problems.push({ path: where('category'), message: categoryProblem });
+    if (problems.length > count) return;
+    built.add(
+      where,
+      sku as string,
+      currency as string,
+      listPrice as number,
+      (category ?? undefined) as string,
+    );
+  });
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, catalog: built.catalog };
+}
+
+/**
+ * Reads a catalog already parsed from JSON: the policy's `catalog` shape
+ * `{ "SKU": { "IDR": 4700000, "USD": 30000, "category": "bags" } }` (the keys of a SKU are currency codes and
+ * optionally `category`), or a list of `{ "sku", "currency", "listPrice", "category" }`, as the admin API's
+ * catalog upload takes. SKUs are compared case-insensitively, as everywhere in the guard.
  */
 export function catalogFromJson(data: unknown): CatalogResult {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+  if (Array.isArray(data)) return catalogFromList(data);
+  if (data === null || typeof data !== 'object') {
     return {
       ok: false,
-      problems: [{ path: '', message: 'must be an object of SKUs: { "SKU": { "IDR": 4700000 } }' }],
+      problems: [
+        {
+          path: '',
+          message:
+            'must be an object of SKUs, { "SKU": { "IDR": 4700000 } }, or a list of { "sku", "currency", "listPrice" }',
+        },
+      ],
     };
   }
   const catalog: PreflightCatalog = new Map();
@@ -190,14 +279,13 @@ export function catalogFromCsv(text: string): CatalogResult {
       ],
     };
   }
-  const catalog: PreflightCatalog = new Map();
   const problems: Problem[] = [];
-  const seen = new Map<string, number>();
+  const built = new RowCatalog(problems);
   for (const { line, fields } of rows) {
-    const where = (column: string) => `line ${line}, ${column}`;
+    const where = (column?: string) => (column === undefined ? `line ${line}` : `line ${line}, ${column}`);
     if (fields.length !== columns.length) {
       problems.push({
-        path: `line ${line}`,
+        path: where(),
         message: `has ${fields.length} fields; the header has ${columns.length}`,
       });
       continue;
@@ -205,6 +293,8 @@ export function catalogFromCsv(text: string): CatalogResult {
     const skuText = fields[sku]!.trim();
     const currencyText = fields[currency]!.trim();
     const priceText = fields[listPrice]!.trim();
+    const categoryText = category < 0 ? '' : fields[category]!.trim();
+    const count = problems.length;
     const skuProblem = nameProblem(skuText, 'the SKU');
     if (skuProblem !== undefined) problems.push({ path: where('sku'), message: skuProblem });
     if (!isKnownCurrency(currencyText)) {
@@ -217,37 +307,11 @@ export function catalogFromCsv(text: string): CatalogResult {
     if (!Number.isSafeInteger(price)) {
       problems.push({ path: where('listPrice'), message: `${PRICE_MESSAGE}, got "${priceText}"` });
     }
-    const categoryText = category < 0 ? '' : fields[category]!.trim();
     const categoryProblem = categoryText === '' ? undefined : nameProblem(categoryText, 'the category');
     if (categoryProblem !== undefined) problems.push({ path: where('category'), message: categoryProblem });
-    if (skuProblem !== undefined || categoryProblem !== undefined || !Number.isSafeInteger(price)) continue;
-    if (!isKnownCurrency(currencyText)) continue;
-    const key = canonicalIdentifier(skuText, 'name');
-    const duplicate = seen.get(`${key} ${currencyText}`);
-    if (duplicate !== undefined) {
-      problems.push({
-        path: `line ${line}`,
-        message: `repeats the ${currencyText} price of ${key} (first on line ${duplicate})`,
-      });
-      continue;
-    }
-    seen.set(`${key} ${currencyText}`, line);
-    const entry: CatalogEntry = catalog.get(key) ?? { prices: Object.create(null) };
-    if (categoryText !== '') {
-      const canonical = canonicalIdentifier(categoryText, 'name');
-      if (entry.category !== undefined && entry.category !== canonical) {
-        problems.push({
-          path: where('category'),
-          message: `gives ${key} the category ${canonical}; an earlier line gave it ${entry.category}`,
-        });
-        continue;
-      }
-      entry.category = canonical;
-    }
-    entry.prices[currencyText] = price;
-    catalog.set(key, entry);
+    if (problems.length === count) built.add(where, skuText, currencyText, price, categoryText);
   }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, catalog };
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, catalog: built.catalog };
 }
 
 /** Reads catalog text as `csv` or `json`. */
