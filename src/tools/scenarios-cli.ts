@@ -1,5 +1,5 @@
 // src/tools/scenarios-cli.ts
-// The `scenarios` command: writes the seeded synthetic incident streams (src/tools/scenarios.ts) as NDJSON files.
+// The `scenarios` command: writes the seeded synthetic incident streams (src/tools/scenarios/) as NDJSON files.
 
 import { type CommandSpec, EX_USAGE, parseOrExit } from '../cli-options';
 import { type ScenarioOptions, writeScenarios } from './scenarios';
@@ -8,8 +8,9 @@ import { type ScenarioOptions, writeScenarios } from './scenarios';
 export const SCENARIOS_COMMAND: CommandSpec = {
   name: 'scenarios',
   summary:
-    'Write seeded, labelled synthetic order streams (normal days, the incidents, an 11.11 surge) to DIR, one ' +
-    'NDJSON file per scenario, ready for replay (docs/replay.md).',
+    'Write seeded, labelled synthetic order streams (normal days, the incidents, an 11.11 surge, and the general ' +
+    'stream of overcharges, markdowns, stacked discounts, gradual leaks and new SKUs beside legitimate hard cases) ' +
+    'to DIR, one NDJSON file per scenario, ready for replay (docs/replay.md).',
   positionals: [],
   options: {
     out: { type: 'string', value: 'DIR', description: 'where to write the files (default scenarios)' },

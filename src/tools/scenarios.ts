@@ -4,6 +4,7 @@
 // The fixed facts tests and policies refer to.
 export {
   DAYS,
+  GENERAL,
   HARBOLNAS,
   LEAKED_VOUCHER,
   MISPRICED_PRICE,
@@ -12,14 +13,20 @@ export {
 } from './scenarios/constants';
 // The generator, its options and the writer the `scenarios` command uses.
 export {
+  GENERAL_INCIDENTS,
+  GENERAL_KINDS,
   SCENARIO_NAMES,
   ScenarioGenerator,
   type ScenarioName,
   toNdjson,
   writeScenarios,
 } from './scenarios/generator';
+// Which SKU the unannounced markdown strikes, and when (tests check recovery against it).
+export { markdownPlan } from './scenarios/kinds/markdown';
+export { leakPlan } from './scenarios/kinds/open-code-leak';
 // The line type of a replay file the generator writes.
 export type { ScenarioOrder } from './scenarios/orders';
 // The seeded PRNG (property-tested to stay in [0, 1)).
 export { prng } from './scenarios/random';
+// The synthetic shop the kinds draw from, and the generator's options.
 export { type ScenarioOptions, World } from './scenarios/world';

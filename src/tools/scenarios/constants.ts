@@ -62,3 +62,67 @@ export const HARBOLNAS_CURVE = [
   3.0, 2.2, 1.2, 0.5, 0.3, 0.3, 0.5, 0.7, 0.9, 1.0, 1.0, 1.1, 1.3, 1.2, 1.0, 0.9, 0.9, 1.0, 1.1, 1.3, 1.6,
   1.8, 1.6, 1.2,
 ];
+
+/**
+ * What the shop of the `general` stream decided and announced (examples/policy.general.yaml declares the same): the
+ * incident day's flash sale, its public launch code, its everyday codes, two price increases and two launches.
+ * Everything the shop did not announce (an overcharge, a markdown, a leak, a stacking bug) is drawn from the seed.
+ */
+export const GENERAL = {
+  /** A category flash sale on the incident day, with a relative campaign floor. */
+  flashSale: {
+    id: 'electronics-flash-1010',
+    category: 'electronics',
+    startsAt: '2026-11-10T13:00:00+07:00',
+    endsAt: '2026-11-10T15:00:00+07:00',
+    lineDiscountCapBp: 8500,
+    floorBp: 1000,
+  },
+  /** A public code launched at noon, announced at up to 1,200 uses an hour. */
+  publicCode: {
+    code: 'LAUNCH25',
+    percent: 25,
+    max: 50_000,
+    minSubtotal: 50_000,
+    startsAt: '2026-11-10T12:00:00+07:00',
+    expectedPerHour: 1200,
+  },
+  /** An everyday code with a deep percentage and a cap, used a few times an hour. */
+  paydayCode: { code: 'PAYDAY50', percent: 50, max: 100_000, minSubtotal: 50_000 },
+  /** An open welcome code: no payment or segment terms, only a minimum purchase. */
+  openCode: { code: 'WELCOME50K', amount: 50_000, minSubtotal: 200_000 },
+  /** Declared list price increases (priceChanges): a usual one and a correction to four times the old price. */
+  priceIncreases: [
+    {
+      sku: 'SHOE-RUN-02',
+      category: 'sports',
+      before: 899_000,
+      after: 1_199_000,
+      at: '2026-11-10T08:00:00+07:00',
+    },
+    {
+      sku: 'AUDIO-EARBUD-X',
+      category: 'audio',
+      before: 249_000,
+      after: 999_000,
+      at: '2026-11-10T08:00:00+07:00',
+    },
+  ],
+  /** New SKUs launched on the incident day, one with its price declared in the catalog, one without. */
+  launches: [
+    {
+      sku: 'CAM-ACTION-NEO',
+      category: 'cameras',
+      price: 1_299_000,
+      declared: true,
+      at: '2026-11-10T10:00:00+07:00',
+    },
+    {
+      sku: 'LAMP-DESK-NEO',
+      category: 'home',
+      price: 459_000,
+      declared: false,
+      at: '2026-11-10T17:00:00+07:00',
+    },
+  ],
+} as const;

@@ -4,9 +4,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DAYS, LEAKED_VOUCHER } from './constants';
+import { bulkOrders } from './kinds/bulk-orders';
 import { checkout100 } from './kinds/checkout-100pct';
+import { flashSale } from './kinds/flash-sale';
 import { harbolnasDay } from './kinds/harbolnas';
+import { markdown } from './kinds/markdown';
+import { newSku } from './kinds/new-sku';
+import { openCodeLeak } from './kinds/open-code-leak';
+import { overchargeBurst } from './kinds/overcharge-burst';
 import { price1000x } from './kinds/price-1000x';
+import { priceIncrease } from './kinds/price-increase';
+import { publicCode } from './kinds/public-code';
+import { stackedDiscounts } from './kinds/stacked-discounts';
 import { tamperedTotals } from './kinds/tampered-total';
 import { voucherLeak } from './kinds/voucher-leak';
 import type { ScenarioOrder } from './orders';
@@ -23,6 +32,37 @@ export const SCENARIO_NAMES = [
 
 /** The name of one scenario. */
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+/**
+ * The kinds of the `general` stream, in the order they are laid over its two days: the ones that add orders first,
+ * then the ones that change prices of orders already there (a markdown, a flash sale, an overcharge).
+ */
+export const GENERAL_KINDS = [
+  priceIncrease,
+  newSku,
+  publicCode,
+  stackedDiscounts,
+  openCodeLeak,
+  bulkOrders,
+  markdown,
+  flashSale,
+  overchargeBurst,
+] as const;
+
+/**
+ * The incidents (glitch) and legitimate hard cases of the `general` stream, each its own incident name in the
+ * report. The overcharge and new-SKU incidents also hold legit orders: those after the fix.
+ */
+export const GENERAL_INCIDENTS = {
+  glitch: [
+    'overcharge-burst',
+    'stacked-discounts',
+    'open-code-leak',
+    'new-sku-declared',
+    'new-sku-undeclared',
+  ],
+  legit: ['markdown', 'price-increase', 'public-code-launch', 'flash-sale', 'bulk-orders'],
+} as const;
 
 /** Generates every scenario and the combined stream, all time-ordered. */
 export class ScenarioGenerator extends World {
@@ -51,8 +91,23 @@ export class ScenarioGenerator extends World {
     return harbolnasDay(this, retired);
   }
 
-  /** Every scenario (warm-up day, incident day with one incident; Harbolnas after both normal days) and the combined stream. */
-  generate(): Record<ScenarioName | 'combined', ScenarioOrder[]> {
+  /**
+   * The general shapes of issue 13 on one timeline over the warm-up day and the incident day: an overcharge burst,
+   * stacked discounts, an open code leaking gradually, new SKUs mispriced from their first sale, and beside them
+   * the legitimate hard cases (an unannounced markdown, declared price increases, a public code's launch spike, a
+   * flash sale, bulk orders). `examples/policy.general.yaml` is the policy a shop would write for it.
+   */
+  general(base?: ScenarioOrder[]): ScenarioOrder[] {
+    let orders = base ?? [...this.normalDay(DAYS.warmup, 'd1109'), ...this.normalDay(DAYS.incident, 'd1110')];
+    for (const kind of GENERAL_KINDS) orders = kind(this, orders);
+    return orders;
+  }
+
+  /**
+   * Every scenario (warm-up day, incident day with one incident; Harbolnas after both normal days), the combined
+   * stream of the original incidents, and the general stream.
+   */
+  generate(): Record<ScenarioName | 'combined' | 'general', ScenarioOrder[]> {
     const warmup = this.normalDay(DAYS.warmup, 'd1109');
     const day = this.normalDay(DAYS.incident, 'd1110');
     const base = [...warmup, ...day];
@@ -67,6 +122,7 @@ export class ScenarioGenerator extends World {
       'tampered-total': this.tamperedTotals(base),
       harbolnas: [...base, ...harbolnas],
       combined: [...combined, ...harbolnasAfterLeak],
+      general: this.general(base),
     };
   }
 }

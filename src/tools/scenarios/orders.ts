@@ -117,3 +117,18 @@ export function byTime(a: ScenarioOrder, b: ScenarioOrder): number {
 export function merge(base: readonly ScenarioOrder[], extra: readonly ScenarioOrder[]): ScenarioOrder[] {
   return [...base, ...extra].sort(byTime);
 }
+
+/**
+ * The label and incident an order gets when a kind claims it: the last kind that changed the order names it, except
+ * that a glitch stays the glitch of the incident that made it one (an order wrong for two reasons counts where it
+ * was first wrong).
+ */
+export function claim(
+  order: ScenarioOrder,
+  label: 'glitch' | 'legit',
+  incident: string,
+): { label: 'glitch' | 'legit'; incident: string | undefined } {
+  if (order.label === 'glitch' && order.incident !== undefined)
+    return { label: order.label, incident: order.incident };
+  return { label, incident };
+}

@@ -54,6 +54,23 @@ export function arrivals(
   return times.sort((a, b) => a - b);
 }
 
+/**
+ * Arrival times of a Poisson process over `minutes` minutes from `start`, at `rate(minute)` orders per minute.
+ */
+export function poissonTimes(
+  random: Random,
+  start: number,
+  minutes: number,
+  rate: (minute: number) => number,
+): number[] {
+  const times: number[] = [];
+  for (let minute = 0; minute < minutes; minute++) {
+    const count = random.poisson(Math.max(0, rate(minute)));
+    for (let i = 0; i < count; i++) times.push(start + minute * MINUTE + Math.floor(random.next() * MINUTE));
+  }
+  return times.sort((a, b) => a - b);
+}
+
 /** The regular vouchers an order keeps once its lines change: their minimum purchase must still be met. */
 export function stillEligible<V extends { code: string }>(
   vouchers: readonly V[],
@@ -160,6 +177,82 @@ export class World {
     const vouchers = this.regularVouchers(random, shopper, subtotal);
     const { shipping, shippingDiscount } = this.shipping(random);
     return assemble(orderId, at, shopper, lines, vouchers, shipping, shippingDiscount, 'legit');
+  }
+
+  /**
+   * A legitimate order with one line of `item` (usually one unit, a usual discount), sometimes with another SKU
+   * from the catalog, paying however the shopper likes, with the regular vouchers it qualifies for.
+   */
+  orderOf(
+    random: Random,
+    orderId: string,
+    at: number,
+    item: { sku: string; price: number; category: string },
+  ): ScenarioOrder {
+    const shopper = this.shopper(random);
+    const quantity = random.chance(0.85) ? 1 : random.int(2, 3);
+    const percent = random.chance(0.6) ? 0 : 5 * random.int(1, 6);
+    const lines: LineDraft[] = [
+      {
+        sku: item.sku,
+        quantity,
+        unitPrice: item.price,
+        discount: roundDown((item.price * quantity * percent) / 100, 100),
+        category: item.category,
+      },
+    ];
+    if (random.chance(0.3)) {
+      const other = this.picker.pick(random);
+      if (other.sku !== item.sku) {
+        lines.push({
+          sku: other.sku,
+          quantity: 1,
+          unitPrice: other.price,
+          discount: 0,
+          category: other.category,
+        });
+      }
+    }
+    const vouchers = this.regularVouchers(random, shopper, subtotalOf(lines));
+    const { shipping, shippingDiscount } = this.shipping(random);
+    return assemble(orderId, at, shopper, lines, vouchers, shipping, shippingDiscount, 'legit');
+  }
+
+  /**
+   * Lines of distinct SKUs (one unit each, from `picker`, by default the whole catalog) until they list at
+   * `minimum` or more, at most six lines; `percent` (drawn per line) discounts each.
+   */
+  basket(
+    random: Random,
+    minimum: number,
+    percent: () => number = () => 0,
+    picker = this.picker,
+  ): LineDraft[] {
+    const lines: LineDraft[] = [];
+    let listed = 0;
+    for (let tries = 0; listed < minimum && lines.length < 6 && tries < 50; tries++) {
+      const item = picker.pick(random);
+      if (lines.some((line) => line.sku === item.sku)) continue;
+      const discount = roundDown((item.price * percent()) / 100, 100);
+      lines.push({ sku: item.sku, quantity: 1, unitPrice: item.price, discount, category: item.category });
+      listed += item.price;
+    }
+    return lines;
+  }
+
+  /**
+   * Distinct SKUs of the catalog among the `top` most popular, none of `excluded` categories or SKUs, drawn with
+   * `random`: the SKUs an unannounced incident strikes.
+   */
+  popularSkus(random: Random, count: number, top: number, excluded: readonly string[] = []): Sku[] {
+    const candidates = this.catalog
+      .slice(0, top)
+      .filter((item) => !excluded.includes(item.category) && !excluded.includes(item.sku));
+    const chosen: Sku[] = [];
+    while (chosen.length < count && candidates.length > 0) {
+      chosen.push(candidates.splice(Math.floor(random.next() * candidates.length), 1)[0]!);
+    }
+    return chosen;
   }
 
   /** A normal day of legitimate traffic. */
