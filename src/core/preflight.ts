@@ -161,7 +161,7 @@ function checkRow(
   const combination: Combination = {
     campaign: lowest.campaignDiscountBp > 0 ? (campaign?.id ?? null) : null,
     campaignDiscountBp: lowest.campaignDiscountBp,
-    vouchers: lowest.codes,
+    vouchers: [...lowest.codes],
     minSubtotal: lowest.minSubtotal,
   };
   const result: SkuPreflight = {

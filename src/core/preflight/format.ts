@@ -18,6 +18,13 @@ export function describeCombination(combination: Combination, currency: string):
   return words.join(' ');
 }
 
+/** What a finding is about, in a word: its code, campaign or SKU and currency. */
+function subject(finding: PreflightFinding): string | undefined {
+  if (finding.voucher !== undefined) return finding.voucher;
+  if (finding.sku !== undefined) return `${finding.sku} ${finding.currency ?? ''}`.trim();
+  return finding.campaign;
+}
+
 /** `text` after `first` in lines of at most `width` characters; the lines after the first are indented. */
 function wrapped(first: string, text: string, width = 100): string[] {
   const lines: string[] = [];
@@ -40,7 +47,7 @@ export interface FormatOptions {
   deepest?: number;
   /** Errors printed before "... and N more". Defaults to 50. */
   errors?: number;
-  /** Warnings of one code printed before "... and N more". Defaults to 10. */
+  /** Other subjects named after the one warning of a kind printed in full. Defaults to 10. */
   warningsPerCode?: number;
 }
 
@@ -102,10 +109,19 @@ export function formatPreflight(report: PreflightReport, options: FormatOptions 
     for (const finding of report.warnings) {
       byCode.set(finding.code, [...(byCode.get(finding.code) ?? []), finding]);
     }
+    // One message per kind in full; the others of that kind by their subject (a code, a campaign, a SKU).
     for (const findings of byCode.values()) {
-      for (const finding of findings.slice(0, warningsPerCode)) out.push(...findingLines(finding));
-      if (findings.length > warningsPerCode) {
-        out.push(`  ... and ${findings.length - warningsPerCode} more ${findings[0]!.code} (--json)`);
+      const subjects = findings.map(subject);
+      if (subjects.some((name) => name === undefined)) {
+        for (const finding of findings) out.push(...findingLines(finding));
+        continue;
+      }
+      out.push(...findingLines(findings[0]!));
+      const others = subjects.slice(1) as string[];
+      if (others.length > 0) {
+        const named = others.slice(0, warningsPerCode).join(', ');
+        const more = others.length > warningsPerCode ? ` and ${others.length - warningsPerCode} more` : '';
+        out.push(...wrapped('      ', `Also ${named}${more} (--json for each).`));
       }
     }
   }

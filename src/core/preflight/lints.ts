@@ -54,7 +54,7 @@ export function campaignLints(
         warning({
           code: 'campaign_over_order_list_cap',
           campaign: id,
-          message: `Campaign ${id} goes to ${formatBp(cap)} off (lineDiscountCapBp), but orders with campaign lines are capped at ${formatBp(listCap)} off list (discountCaps.orderListBp${campaign.orderListCapBp === undefined ? '' : ', its orderListCapBp'}): an order at its deepest price is held. Give it orderListCapBp: ${cap} or more, or cap it lower.`,
+          message: `Campaign ${id} goes to ${formatBp(cap)} off (lineDiscountCapBp), but orders with campaign lines are capped at ${formatBp(listCap)} off list (discountCaps.orderListBp${campaign.orderListCapBp === undefined ? '' : ', its orderListCapBp'}): an order at its deepest price is held. Give it orderListCapBp: ${cap}, or cap it lower.`,
           observed: cap,
           limit: listCap,
           unit: 'bp',

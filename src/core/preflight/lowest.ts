@@ -61,6 +61,18 @@ function lessThan(a: { num: bigint; den: bigint }, b: { num: bigint; den: bigint
   return a.num * b.den < b.num * a.den;
 }
 
+/** The heaviest valid stack at one subtotal: what it takes off (at most the subtotal) and the codes, as indices. */
+interface Stack {
+  taken: bigint;
+  chosen: number[];
+}
+
+/** A stack with the subtotal it is for. */
+interface Placed {
+  subtotal: bigint;
+  stack: Stack;
+}
+
 /** Two codes may be on one order: each allows the other. */
 function allows(code: StackableCode, other: StackableCode): boolean {
   if (code.stackable === false) return false;
@@ -108,7 +120,12 @@ export class CodeStacker {
   private readonly groups: number[][];
   /** Distinct minimum subtotals, scaled, ascending: where the cheapest order changes. */
   private readonly thresholds: bigint[];
-  private readonly cache = new Map<string, { sum: bigint; chosen: number[] }>();
+  /** Answers by campaign depth, then list price. */
+  private readonly answers = new Map<number, Map<number, ExactLowest>>();
+  /** The heaviest stack by subtotal, for lines at the list price [0] and at a campaign price [1]. */
+  private readonly cache = [new Map<bigint, Stack>(), new Map<bigint, Stack>()] as const;
+  /** For each threshold, the one at or above it whose stack leaves the smallest share; per variant, lazily. */
+  private readonly suffixes: [Array<Placed | undefined>?, Array<Placed | undefined>?] = [];
 
   constructor(readonly codes: readonly StackableCode[]) {
     this.compatible = codes.map((a) => codes.map((b) => a !== b && allows(a, b) && allows(b, a)));
@@ -128,9 +145,9 @@ export class CodeStacker {
   }
 
   /** The heaviest valid stack at `subtotal` (scaled), among codes whose minimum it meets. */
-  private heaviestAt(subtotal: bigint, onCampaignPrice: boolean): { sum: bigint; chosen: number[] } {
-    const key = `${onCampaignPrice ? 1 : 0}:${subtotal}`;
-    const cached = this.cache.get(key);
+  private heaviestAt(subtotal: bigint, onCampaignPrice: boolean): Stack {
+    const cache = this.cache[onCampaignPrice ? 1 : 0];
+    const cached = cache.get(subtotal);
     if (cached !== undefined) return cached;
     const weights = this.codes.map((_, index) => this.weight(index, subtotal));
     const usable = (index: number) => {
@@ -159,9 +176,34 @@ export class CodeStacker {
         chosen = chosen.filter((other) => other !== index);
       }
     }
-    const result = { sum, chosen };
-    this.cache.set(key, result);
+    const result = { taken: sum < subtotal ? sum : subtotal, chosen };
+    cache.set(subtotal, result);
     return result;
+  }
+
+  /**
+   * Per threshold index, the threshold at or above it where the codes leave the line the smallest share of its
+   * price, (S − taken) / S (ties: the smaller order). That share does not depend on the line, so a line that needs
+   * filling up to a minimum looks its answer up instead of trying every threshold.
+   */
+  private bestFrom(onCampaignPrice: boolean): Array<Placed | undefined> {
+    const variant = onCampaignPrice ? 1 : 0;
+    const known = this.suffixes[variant];
+    if (known !== undefined) return known;
+    const suffix: Array<Placed | undefined> = new Array(this.thresholds.length + 1).fill(undefined);
+    for (let index = this.thresholds.length - 1; index >= 0; index--) {
+      const subtotal = this.thresholds[index]!;
+      const stack = this.heaviestAt(subtotal, onCampaignPrice);
+      const own = stack.chosen.length > 0 ? { subtotal, stack } : undefined;
+      const next = suffix[index + 1];
+      const nextLeavesLess =
+        own !== undefined &&
+        next !== undefined &&
+        (next.subtotal - next.stack.taken) * own.subtotal < (own.subtotal - own.stack.taken) * next.subtotal;
+      suffix[index] = own === undefined || nextLeavesLess ? next : own;
+    }
+    this.suffixes[variant] = suffix;
+    return suffix;
   }
 
   /**
@@ -169,34 +211,60 @@ export class CodeStacker {
    * off: at the campaign price with the codes allowed there, or at the list price with every code.
    */
   lowest(listPrice: number, campaignBp: number): ExactLowest {
+    // Catalogs repeat their price points (IDR 149,000, 199,000, ...): each pair is searched once.
+    let byPrice = this.answers.get(campaignBp);
+    if (byPrice === undefined) {
+      byPrice = new Map();
+      this.answers.set(campaignBp, byPrice);
+    }
+    const known = byPrice.get(listPrice);
+    if (known !== undefined) return known;
     let best: ExactLowest | undefined;
     for (const discountBp of campaignBp > 0 ? [campaignBp, 0] : [0]) {
       const before = BigInt(listPrice) * (BP - BigInt(discountBp)) * BP;
       const candidate = this.stackOn(before, discountBp);
       if (best === undefined || lessThan(candidate, best)) best = candidate;
     }
+    byPrice.set(listPrice, best!);
     return best!;
   }
 
   /** The lowest price reachable from `before` (scaled) with the codes allowed at that price. */
   private stackOn(before: bigint, discountBp: number): ExactLowest {
-    const base = { before, campaignDiscountBp: discountBp };
-    if (before === 0n) return { ...base, num: 0n, den: 1n, codes: [], minSubtotal: null };
-    let best: ExactLowest = { ...base, num: before, den: 1n, codes: [], minSubtotal: null };
-    for (const subtotal of [before, ...this.thresholds.filter((threshold) => threshold > before)]) {
-      const { sum, chosen } = this.heaviestAt(subtotal, discountBp > 0);
-      if (chosen.length === 0) continue;
-      // biome-ignore lint/complexity/useMathMinMax: Math.min does not take BigInt.
-      const taken = sum < subtotal ? sum : subtotal;
-      const candidate: ExactLowest = {
-        ...base,
-        num: before * (subtotal - taken),
+    // Plain literals, not spreads: this runs once per price point and spreads of BigInt fields are slow in V8.
+    let best: ExactLowest = {
+      num: before,
+      den: 1n,
+      before,
+      campaignDiscountBp: discountBp,
+      codes: [],
+      minSubtotal: null,
+    };
+    if (before === 0n) return best;
+    const consider = (subtotal: bigint, stack: Stack) => {
+      if (stack.chosen.length === 0) return;
+      const num = before * (subtotal - stack.taken);
+      if (num * best.den >= best.num * subtotal) return;
+      best = {
+        num,
         den: subtotal,
-        codes: chosen.map((index) => this.codes[index]!.code),
+        before,
+        campaignDiscountBp: discountBp,
+        codes: stack.chosen.map((index) => this.codes[index]!.code),
         minSubtotal: subtotal > before ? Number(subtotal / SCALE) : null,
       };
-      if (lessThan(candidate, best)) best = candidate;
+    };
+    // The line alone, then the cheapest order filled up to a minimum above it.
+    consider(before, this.heaviestAt(before, discountBp > 0));
+    let low = 0;
+    let high = this.thresholds.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.thresholds[middle]! > before) high = middle;
+      else low = middle + 1;
     }
+    const above = this.bestFrom(discountBp > 0)[low];
+    if (above !== undefined) consider(above.subtotal, above.stack);
     return best;
   }
 }
