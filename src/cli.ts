@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // src/cli.ts
-// The command line: serve (the default), validate-config, replay, scenarios; one parser, one help, --version.
+// The command line: serve (the default), validate-config, preflight, replay, scenarios; one parser, one help, --version.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,6 +18,7 @@ import {
 import { ConfigError, EX_CONFIG, isListenHost, loadConfig } from './config/service';
 import { closest } from './core/suggest';
 import { serve } from './http/server';
+import { PREFLIGHT_COMMAND, runPreflightCli } from './tools/preflight-cli';
 import { REPLAY_COMMAND, runReplayCli } from './tools/replay-cli';
 import { runScenariosCli, SCENARIOS_COMMAND } from './tools/scenarios-cli';
 
@@ -74,6 +75,7 @@ const HELP_COMMAND: CommandSpec = {
 const COMMANDS: readonly CommandSpec[] = [
   SERVE_COMMAND,
   VALIDATE_COMMAND,
+  PREFLIGHT_COMMAND,
   REPLAY_COMMAND,
   SCENARIOS_COMMAND,
   HELP_COMMAND,
@@ -198,6 +200,8 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
         return await runServe(rest);
       case 'validate-config':
         return runValidate(rest);
+      case 'preflight':
+        return runPreflightCli(rest);
       case 'replay':
         return await runReplayCli(rest);
       case 'scenarios':
