@@ -154,7 +154,7 @@ export function formatReport(report: ReplayReport & { diff?: PolicyDiff }): stri
     out.push(`  ${name}: ${parts.join('; ')}`);
     if (incident.glitch > 0) {
       out.push(
-        `    first glitch order ${incident.firstGlitchAt}; first hold after ${duration(incident.timeToDetectMs)}; ${grouped(incident.escapedBeforeDetection)} glitch orders got through before it`,
+        `    first glitch order ${incident.firstGlitchAt}; first glitch held after ${duration(incident.timeToDetectMs)}; ${grouped(incident.escapedBeforeDetection)} glitch orders got through before it`,
       );
     }
     if (incident.firstLegitHeld && incident.lastLegitHeld) {

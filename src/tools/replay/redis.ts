@@ -36,7 +36,11 @@ export async function openReplayRedis(url: string, lane: string): Promise<Replay
   const prefix = `cpg-replay-${randomBytes(6).toString('hex')}-${lane}`;
   // Commands of a busy replay may queue behind each other: a command timeout would judge an order without facts.
   const client = createRedisClient(url, { commandTimeoutMs: 30_000, connectTimeoutMs: 5_000 });
-  client.on('error', () => {}); // reported by init() or the first command that fails
+  // The first connection error ends the wait for readiness (a refused connection need not wait for the timeout);
+  // later ones are reported by the command that fails.
+  const failed = new Promise<never>((_, reject) => client.once('error', reject));
+  failed.catch(() => {}); // an error after readiness is no failure to connect
+  client.on('error', () => {});
   const store = new RedisStore({
     client,
     prefix,
@@ -46,7 +50,7 @@ export async function openReplayRedis(url: string, lane: string): Promise<Replay
     closeClient: false,
   });
   try {
-    await store.init(5_000);
+    await Promise.race([store.init(5_000), failed]);
   } catch (error) {
     client.disconnect();
     throw new Error(`cannot connect to Redis at ${url}: ${(error as Error).message}`);

@@ -57,9 +57,9 @@ export interface IncidentReport {
   lastLegitHeld: HeldRef | undefined;
   /** The first held order of the incident per rule that fired. */
   firstHeldByRule: Partial<Record<RuleId, HeldRef>>;
-  /** Glitch orders allowed before the first held order of the incident: the bad orders that got through first. */
+  /** Glitch orders allowed before the incident's first held glitch order: the bad orders that got through first. */
   escapedBeforeDetection: number;
-  /** Milliseconds from the first glitch order to the first held one; undefined when none was held. */
+  /** Milliseconds from the first glitch order to the first held glitch order; undefined when none was held. */
   timeToDetectMs: number | undefined;
 }
 
@@ -373,17 +373,16 @@ export class ReportBuilder {
     if (held) {
       incident.held++;
       addMoney(incident.moneyHeld, judged.order, judged.evaluation);
-      if (incident.firstHeld === undefined) {
-        incident.firstHeld = ref;
-        incident.escapedBeforeDetection = this.escaped.get(name) ?? 0;
-        if (incident.firstGlitchAt !== undefined) {
-          incident.timeToDetectMs = judged.at - Date.parse(incident.firstGlitchAt);
-        }
-      }
+      incident.firstHeld ??= ref;
       incident.lastHeld = ref;
       for (const rule of ref.rules) incident.firstHeldByRule[rule] ??= ref;
-    } else if (label === 'glitch' && incident.firstHeld === undefined) {
-      this.escaped.set(name, (this.escaped.get(name) ?? 0) + 1);
+    }
+    if (label === 'glitch' && incident.timeToDetectMs === undefined) {
+      if (held) {
+        // Detection is the first held glitch order: a held legit order of the incident is no detection.
+        incident.escapedBeforeDetection = this.escaped.get(name) ?? 0;
+        incident.timeToDetectMs = judged.at - Date.parse(incident.firstGlitchAt!);
+      } else this.escaped.set(name, (this.escaped.get(name) ?? 0) + 1);
     }
   }
 
@@ -391,7 +390,8 @@ export class ReportBuilder {
   finish(): ReplayReport {
     const report = this.report;
     for (const [name, incident] of Object.entries(report.incidents)) {
-      if (incident.firstHeld === undefined) incident.escapedBeforeDetection = this.escaped.get(name) ?? 0;
+      if (incident.timeToDetectMs === undefined)
+        incident.escapedBeforeDetection = this.escaped.get(name) ?? 0;
       incident.recall = ratio(incident.glitchHeld, incident.glitch);
     }
     const labels = report.labels;
