@@ -26,7 +26,7 @@ export {
   catalogFromJson,
   type PreflightCatalog,
   parseCatalog,
-} from './preflight/catalog';
+} from './catalog';
 export { describeCombination, type FormatOptions, formatPreflight } from './preflight/format';
 export * from './preflight/types';
 
@@ -294,6 +294,25 @@ function floorHint(floor: FloorCheck, campaign: Campaign | undefined, lowest: Ex
  * warnings about voucher codes, campaigns, exceptions and rule modes. Pure and deterministic.
  */
 export function preflight(policy: Policy, options: PreflightOptions): PreflightReport {
+  const steps = preflightSteps(policy, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Rows a preflight checks between two yields of `preflightSteps`: a few milliseconds of work. */
+export const PREFLIGHT_ROWS_PER_STEP = 250;
+
+/**
+ * The same preflight in steps: yields the number of rows checked after every `PREFLIGHT_ROWS_PER_STEP`, and returns
+ * the report. A server runs it a step at a time so that a catalog of 100,000 SKUs never stalls the checkout for
+ * seconds; `preflight` runs it through.
+ */
+export function* preflightSteps(
+  policy: Policy,
+  options: PreflightOptions,
+): Generator<number, PreflightReport, void> {
   const { at } = options;
   const errors: PreflightFinding[] = [];
   const warnings: PreflightFinding[] = [];
@@ -330,6 +349,7 @@ export function preflight(policy: Policy, options: PreflightOptions): PreflightR
     const campaignBp = campaign === undefined ? 0 : lineCapBp(policy, lineOf(row, campaign));
     const lowest = stackerFor(row.currency).lowest(row.listPrice, campaignBp);
     rows.push(checkRow(policy, row, campaign, lowest, errors, warnings));
+    if (rows.length % PREFLIGHT_ROWS_PER_STEP === 0) yield rows.length;
   }
 
   const currencies = [...new Set(rows.map((row) => row.currency))].sort();

@@ -2,6 +2,7 @@
 // The admin API's catalog: declared list prices uploaded in bulk (JSON or CSV, 100,000 SKUs in one request).
 
 import express, { type Request, type Response, type Router } from 'express';
+import { catalogFromCsv, catalogFromJson } from '../core/catalog';
 import { PolicyError } from '../core/policy';
 import type { Problem } from '../core/problems';
 import { type CatalogEntry, type OverlayStore, validateCatalogEntry, validateSku } from '../state/overlay';
@@ -12,125 +13,30 @@ export const CATALOG_BODY_LIMIT = '32mb';
 /** Most problems one refused upload lists. */
 const MAX_PROBLEMS = 100;
 
-/** The entries of an upload, or every problem found (up to 100): an upload is taken whole or not at all. */
+/** The entries of an upload, or its problems. */
 export type CatalogParse = { ok: true; entries: CatalogEntry[] } | { ok: false; problems: Problem[] };
 
-function entry(
-  problems: Problem[],
-  path: string,
-  sku: string,
-  currency: unknown,
-  listPrice: unknown,
-): CatalogEntry | undefined {
-  try {
-    return validateCatalogEntry(sku, currency, listPrice);
-  } catch (error) {
-    if (!(error instanceof PolicyError)) throw error;
-    for (const problem of error.problems) {
-      if (problems.length < MAX_PROBLEMS)
-        problems.push({ path: `${path}.${problem.path}`, message: problem.message });
-    }
-    return undefined;
-  }
-}
-
 /**
- * A JSON catalog: the policy's `catalog` shape `{ "SKU": { "IDR": 4700000 } }`, or a list of
- * `{ "sku": "SKU", "currency": "IDR", "listPrice": 4700000 }`.
+ * The overlay entries of an upload, or every problem found: an upload is taken whole or not at all. The files
+ * are those preflight reads (JSON or CSV, see src/core/catalog.ts); a `category` column is accepted, so one file
+ * serves both, and not stored: orders carry their lines' categories.
  */
-export function parseJsonCatalog(body: unknown): CatalogParse {
-  const problems: Problem[] = [];
+export function catalogUpload(body: unknown): CatalogParse {
+  const options = { minListPrice: 1 };
+  const parsed = typeof body === 'string' ? catalogFromCsv(body, options) : catalogFromJson(body, options);
+  if (!parsed.ok) return parsed;
   const entries: CatalogEntry[] = [];
-  if (Array.isArray(body)) {
-    body.forEach((row: unknown, index) => {
-      const { sku, currency, listPrice } = (row ?? {}) as Record<string, unknown>;
-      if (typeof sku !== 'string') {
-        if (problems.length < MAX_PROBLEMS)
-          problems.push({ path: `[${index}].sku`, message: 'must be a string' });
-        return;
-      }
-      const parsed = entry(problems, `[${index}]`, sku, currency, listPrice);
-      if (parsed) entries.push(parsed);
-    });
-  } else if (body !== null && typeof body === 'object') {
-    for (const [sku, prices] of Object.entries(body as Record<string, unknown>)) {
-      if (prices === null || typeof prices !== 'object' || Array.isArray(prices)) {
-        if (problems.length < MAX_PROBLEMS)
-          problems.push({ path: sku, message: 'must be { "IDR": 4700000, ... }' });
-        continue;
-      }
-      for (const [currency, listPrice] of Object.entries(prices as Record<string, unknown>)) {
-        const parsed = entry(problems, `${sku}.${currency}`, sku, currency, listPrice);
-        if (parsed) entries.push(parsed);
+  const problems: Problem[] = [];
+  for (const [sku, { prices }] of parsed.catalog) {
+    for (const currency in prices) {
+      try {
+        entries.push(validateCatalogEntry(sku, currency, prices[currency]));
+      } catch (error) {
+        if (!(error instanceof PolicyError)) throw error;
+        for (const problem of error.problems)
+          problems.push({ path: `${sku}.${problem.path}`, message: problem.message });
       }
     }
-  } else {
-    problems.push({
-      path: '',
-      message: 'must be an object of SKU to prices, or a list of { sku, currency, listPrice }',
-    });
-  }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, entries };
-}
-
-/** One CSV line's fields: commas separate, double quotes may enclose a field (and `""` is a quote in it). */
-function csvFields(text: string): string[] {
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let index = 0; index < text.length; index++) {
-    const char = text[index]!;
-    if (quoted) {
-      if (char === '"' && text[index + 1] === '"') {
-        field += '"';
-        index++;
-      } else if (char === '"') quoted = false;
-      else field += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ',') {
-      fields.push(field);
-      field = '';
-    } else field += char;
-  }
-  fields.push(field);
-  return fields;
-}
-
-/** A CSV catalog with the header `sku,currency,listPrice` (any order of the three columns). */
-export function parseCsvCatalog(text: string): CatalogParse {
-  const lines = text.split(/\r?\n/);
-  const header = csvFields(lines[0] ?? '').map((name) => name.trim());
-  const columns = {
-    sku: header.indexOf('sku'),
-    currency: header.indexOf('currency'),
-    listPrice: header.indexOf('listPrice'),
-  };
-  if (columns.sku < 0 || columns.currency < 0 || columns.listPrice < 0) {
-    return {
-      ok: false,
-      problems: [{ path: 'line 1', message: 'must be the header sku,currency,listPrice' }],
-    };
-  }
-  const problems: Problem[] = [];
-  const entries: CatalogEntry[] = [];
-  for (let index = 1; index < lines.length; index++) {
-    if (lines[index]!.trim() === '') continue;
-    const fields = csvFields(lines[index]!);
-    const path = `line ${index + 1}`;
-    if (fields.length !== header.length) {
-      if (problems.length < MAX_PROBLEMS)
-        problems.push({ path, message: `has ${fields.length} fields; the header has ${header.length}` });
-      continue;
-    }
-    const price = fields[columns.listPrice]!.trim();
-    const parsed = entry(
-      problems,
-      path,
-      fields[columns.sku]!,
-      fields[columns.currency]!.trim(),
-      /^\d+$/.test(price) ? Number(price) : price,
-    );
-    if (parsed) entries.push(parsed);
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, entries };
 }
@@ -159,12 +65,13 @@ export function catalogRoutes(router: Router, deps: CatalogDeps): void {
   const csv = express.text({ type: ['text/csv', 'text/plain'], limit: CATALOG_BODY_LIMIT });
   const upload = (replace: boolean) =>
     asyncRoute(async function uploadCatalog(req: Request, res: Response) {
-      const parsed = typeof req.body === 'string' ? parseCsvCatalog(req.body) : parseJsonCatalog(req.body);
+      const parsed = catalogUpload(req.body);
       if (!parsed.ok) {
+        const count = parsed.problems.length;
         res.status(400).json({
           error: 'invalid_catalog',
-          message: `The catalog was not taken: ${parsed.problems.length}${parsed.problems.length >= MAX_PROBLEMS ? '+' : ''} problems.`,
-          problems: parsed.problems,
+          message: `The catalog was not taken: ${count} problem${count === 1 ? '' : 's'}${count > MAX_PROBLEMS ? `, the first ${MAX_PROBLEMS} listed` : ''}.`,
+          problems: parsed.problems.slice(0, MAX_PROBLEMS),
         });
         return;
       }

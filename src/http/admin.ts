@@ -4,12 +4,13 @@
 import express, { type Response, Router } from 'express';
 import type { Logger } from 'pino';
 import type { TokenConfig } from '../config/service';
-import { PolicyError } from '../core/policy';
+import { type Policy, PolicyError } from '../core/policy';
 import { identify, requireRole, TokenRegistry } from '../review/auth';
 import { type ReviewRateLimitOptions, reviewRateLimit } from '../review/rate-limit';
 import { type Overlay, type OverlayStore, validateCap, validateFloor, validateSku } from '../state/overlay';
 import type { GuardStore } from '../state/types';
 import { catalogRoutes } from './admin-catalog';
+import { preflightRoute } from './admin-preflight';
 import { asyncRoute } from './async-route';
 import { securityHeaders } from './security-headers';
 
@@ -40,6 +41,10 @@ export interface AdminOptions {
     catalog: { skus: number; prices: number };
     source: string | undefined;
   };
+  /** The policy in force, for POST /v1/admin/preflight. */
+  policy(): Policy;
+  /** A proposed policy with the runtime overlay over it, as it would be in force. */
+  withOverlay(policy: Policy): Policy;
   /** Requests per token (per IP before authentication) per window, or false. Defaults to 600 a minute. */
   rateLimit?: Required<ReviewRateLimitOptions> | false;
   clock?: () => number;
@@ -84,6 +89,7 @@ export function adminRouter(options: AdminOptions): Router {
 
   // The catalog takes large bodies (JSON or CSV) with parsers of its own; everything else is small JSON.
   catalogRoutes(router, { overlay, record, size: () => options.describe().catalog });
+  preflightRoute(router, { policy: options.policy, withOverlay: options.withOverlay, clock });
   router.use(express.json({ limit: '16kb' }));
 
   router.get('/policy', (_req, res) => {

@@ -370,6 +370,8 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
       store,
       logger,
       refresh: refreshOverlay,
+      policy: () => guard.policy,
+      withOverlay: (policy) => applyOverlay(policy, currentOverlay),
       describe: () => {
         const policy = guard.policy;
         const catalog = Object.values(currentOverlay.catalog);

@@ -1,6 +1,8 @@
 // test/http/admin-catalog.test.ts
 // The admin API's catalog: 100,000 declared list prices in one request, JSON or CSV, taken whole or refused whole.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { parseConfig } from '../../src/config/service';
 import { createService, type Service } from '../../src/http/service';
@@ -83,10 +85,10 @@ test('a catalog with any bad row is refused whole, each problem named by line or
     .send(csv);
   expect(refused.status).toBe(400);
   expect(refused.body.problems.map((problem: { path: string }) => problem.path)).toEqual([
-    'line 3.currency',
-    'line 4.listPrice',
+    'line 3, currency',
+    'line 4, listPrice',
     'line 5',
-    'line 6.sku',
+    'line 6, sku',
   ]);
   expect((await request(service.app).get('/v1/admin/catalog').set(auth)).body).toEqual({
     skus: 0,
@@ -97,8 +99,49 @@ test('a catalog with any bad row is refused whole, each problem named by line or
     .set(auth)
     .send({ A: { IDR: 1.5 }, B: 7 });
   expect(json.body.problems).toEqual([
-    { path: 'A.IDR.listPrice', message: 'must be a positive integer amount in minor units' },
-    { path: 'B', message: 'must be { "IDR": 4700000, ... }' },
+    {
+      path: 'A.IDR',
+      message: 'must be a positive list price: a whole number of minor units (IDR 4,700,000 is 4700000)',
+    },
+    { path: 'B', message: 'must be an object of list prices by currency: { "IDR": 4700000 }' },
   ]);
   expect((await request(service.app).put('/v1/admin/catalog').send({})).status).toBe(401);
+});
+
+test('the upload takes the files preflight reads (a category column too) and refuses a 0 from an empty export column', async () => {
+  const harbolnas = readFileSync(join(__dirname, '..', '..', 'examples', 'catalog.harbolnas.csv'), 'utf8');
+  const taken = await request(service.app)
+    .put('/v1/admin/catalog')
+    .set(auth)
+    .set('content-type', 'text/csv')
+    .send(harbolnas);
+  expect(taken.status).toBe(200);
+  expect(taken.body.skus).toBe(harbolnas.trim().split('\n').length - 1);
+
+  const zero = await request(service.app)
+    .patch('/v1/admin/catalog')
+    .set(auth)
+    .set('content-type', 'text/csv')
+    .send('sku,currency,listPrice\nTOTE,IDR,0\n');
+  expect(zero.status).toBe(400);
+  expect(zero.body.problems).toEqual([
+    {
+      path: 'line 2, listPrice',
+      message:
+        'must be a positive list price: a whole number of minor units (IDR 4,700,000 is 4700000), got "0"',
+    },
+  ]);
+});
+
+test('a refused upload lists its first 100 problems and counts them all', async () => {
+  const rows = ['sku,currency,listPrice'];
+  for (let index = 0; index < 250; index++) rows.push(`SKU-${index},IDR,free`);
+  const refused = await request(service.app)
+    .put('/v1/admin/catalog')
+    .set(auth)
+    .set('content-type', 'text/csv')
+    .send(rows.join('\n'));
+  expect(refused.status).toBe(400);
+  expect(refused.body.problems).toHaveLength(100);
+  expect(refused.body.message).toBe('The catalog was not taken: 250 problems, the first 100 listed.');
 });

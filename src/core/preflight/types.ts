@@ -1,7 +1,7 @@
 // src/core/preflight/types.ts
 // The preflight report: per SKU and currency the lowest price the promotions allow, and the findings.
 
-import type { PreflightCatalog } from './catalog';
+import type { PreflightCatalog } from '../catalog';
 
 /** What a preflight is asked. */
 export interface PreflightOptions {

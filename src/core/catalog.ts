@@ -1,9 +1,10 @@
-// src/core/preflight/catalog.ts
-// The list prices a preflight checks, from a JSON or CSV catalog (text in, prices or precise problems out; no I/O).
+// src/core/catalog.ts
+// Catalog files: list prices from JSON or CSV (text in, prices or precise problems out; no I/O). Preflight checks
+// them; the admin API's catalog upload takes the same files.
 
-import { isKnownCurrency } from '../currencies';
-import { canonicalIdentifier, IDENTIFIER_LIMITS, identifierProblem } from '../identifiers';
-import type { Problem } from '../problems';
+import { isKnownCurrency } from './currencies';
+import { canonicalIdentifier, IDENTIFIER_LIMITS, identifierProblem } from './identifiers';
+import type { Problem } from './problems';
 
 /** One SKU of a catalog: its list price per currency and, when known, its category. */
 export interface CatalogEntry {
@@ -33,7 +34,24 @@ export class CatalogError extends Error {
 /** The result of reading a catalog. */
 export type CatalogResult = { ok: true; catalog: PreflightCatalog } | { ok: false; problems: Problem[] };
 
-const PRICE_MESSAGE = 'must be a list price: a whole number of minor units (IDR 4,700,000 is 4700000)';
+/** Options of reading a catalog. */
+export interface CatalogOptions {
+  /**
+   * The lowest list price taken, in minor units. Defaults to 0 (preflight reports a free SKU); the admin upload
+   * takes 1, since a 0 in an export is far more often an empty column than a free product.
+   */
+  minListPrice?: number;
+}
+
+function priceMessage(options: CatalogOptions): string {
+  return (options.minListPrice ?? 0) > 0
+    ? 'must be a positive list price: a whole number of minor units (IDR 4,700,000 is 4700000)'
+    : 'must be a list price: a whole number of minor units (IDR 4,700,000 is 4700000)';
+}
+
+function isPrice(value: unknown, options: CatalogOptions): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= (options.minListPrice ?? 0);
+}
 
 function nameProblem(value: string, what: string): string | undefined {
   if (value.length > IDENTIFIER_LIMITS.sku)
@@ -84,7 +102,7 @@ class RowCatalog {
 }
 
 /** Reads a JSON list of `{ "sku": "TOTE", "currency": "IDR", "listPrice": 4700000, "category": "bags" }`. */
-function catalogFromList(rows: readonly unknown[]): CatalogResult {
+function catalogFromList(rows: readonly unknown[], options: CatalogOptions): CatalogResult {
   const problems: Problem[] = [];
   const built = new RowCatalog(problems);
   rows.forEach((row, index) => {
@@ -103,8 +121,8 @@ function catalogFromList(rows: readonly unknown[]): CatalogResult {
         message: 'must be a known ISO 4217 currency code such as "IDR"',
       });
     }
-    if (typeof listPrice !== 'number' || !Number.isSafeInteger(listPrice) || listPrice < 0) {
-      problems.push({ path: where('listPrice'), message: PRICE_MESSAGE });
+    if (!isPrice(listPrice, options)) {
+      problems.push({ path: where('listPrice'), message: priceMessage(options) });
     }
     const categoryProblem =
       category === undefined || category === null
@@ -131,8 +149,8 @@ function catalogFromList(rows: readonly unknown[]): CatalogResult {
  * optionally `category`), or a list of `{ "sku", "currency", "listPrice", "category" }`, as the admin API's
  * catalog upload takes. SKUs are compared case-insensitively, as everywhere in the guard.
  */
-export function catalogFromJson(data: unknown): CatalogResult {
-  if (Array.isArray(data)) return catalogFromList(data);
+export function catalogFromJson(data: unknown, options: CatalogOptions = {}): CatalogResult {
+  if (Array.isArray(data)) return catalogFromList(data, options);
   if (data === null || typeof data !== 'object') {
     return {
       ok: false,
@@ -186,8 +204,8 @@ export function catalogFromJson(data: unknown): CatalogResult {
         });
         continue;
       }
-      if (typeof price !== 'number' || !Number.isSafeInteger(price) || price < 0) {
-        problems.push({ path: `${sku}.${key}`, message: PRICE_MESSAGE });
+      if (!isPrice(price, options)) {
+        problems.push({ path: `${sku}.${key}`, message: priceMessage(options) });
         continue;
       }
       entry.prices[key] = price;
@@ -248,7 +266,7 @@ function csvRows(text: string): { rows: Array<{ line: number; fields: string[] }
  * Reads a CSV catalog: a header row naming the columns `sku`, `currency` and `listPrice` (any order), optionally
  * `category`, then one row per SKU and currency. Problems name the line and the column.
  */
-export function catalogFromCsv(text: string): CatalogResult {
+export function catalogFromCsv(text: string, options: CatalogOptions = {}): CatalogResult {
   const { rows, problem } = csvRows(text);
   if (problem !== undefined) return { ok: false, problems: [problem] };
   const header = rows.shift();
@@ -304,8 +322,8 @@ export function catalogFromCsv(text: string): CatalogResult {
       });
     }
     const price = /^\d+$/.test(priceText) ? Number(priceText) : Number.NaN;
-    if (!Number.isSafeInteger(price)) {
-      problems.push({ path: where('listPrice'), message: `${PRICE_MESSAGE}, got "${priceText}"` });
+    if (!isPrice(price, options)) {
+      problems.push({ path: where('listPrice'), message: `${priceMessage(options)}, got "${priceText}"` });
     }
     const categoryProblem = categoryText === '' ? undefined : nameProblem(categoryText, 'the category');
     if (categoryProblem !== undefined) problems.push({ path: where('category'), message: categoryProblem });
@@ -315,13 +333,17 @@ export function catalogFromCsv(text: string): CatalogResult {
 }
 
 /** Reads catalog text as `csv` or `json`. */
-export function parseCatalog(text: string, format: 'csv' | 'json'): CatalogResult {
-  if (format === 'csv') return catalogFromCsv(text);
+export function parseCatalog(
+  text: string,
+  format: 'csv' | 'json',
+  options: CatalogOptions = {},
+): CatalogResult {
+  if (format === 'csv') return catalogFromCsv(text, options);
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
     return { ok: false, problems: [{ path: '', message: `is not valid JSON: ${(error as Error).message}` }] };
   }
-  return catalogFromJson(data);
+  return catalogFromJson(data, options);
 }
