@@ -9,7 +9,7 @@ import { loadPolicyFile } from '../../src/config/policy-file';
 import { parsePolicy } from '../../src/core/policy';
 import { compileMapping, formatReport, MappingError, ReplayLineError, replay } from '../../src/tools/replay';
 import { runReplayCli } from '../../src/tools/replay-cli';
-import { DAYS, ScenarioGenerator, toNdjson } from '../../src/tools/scenarios';
+import { DAYS, leakPlan, ScenarioGenerator, toNdjson } from '../../src/tools/scenarios';
 import { markdown } from '../../src/tools/scenarios/kinds/markdown';
 import { newSku } from '../../src/tools/scenarios/kinds/new-sku';
 import { overchargeBurst } from '../../src/tools/scenarios/kinds/overcharge-burst';
@@ -589,6 +589,17 @@ describe('replay of the general stream with the shop policy (issue 13 kinds, see
     expect(leak.timeToDetectMs!).toBeLessThan(5 * 60_000);
     expect(leak.escapedBeforeDetection).toBeLessThanOrEqual(10);
     expect(leak.firstHeldByRule.voucher_velocity).toBeDefined();
+  });
+
+  it("lets a tripped code's usual uses through again once its rate is back to normal (trips end)", () => {
+    const leak = incident(plain, 'open-code-leak');
+    expect(leak.legit).toBeGreaterThan(5);
+    // The shop withdrew the leaked post at `end`; a trip resumes after 30 calm minutes (resumeAfterSeconds).
+    const { end } = leakPlan(generator);
+    if (leak.lastLegitHeld) expect(Date.parse(leak.lastLegitHeld.at) - end).toBeLessThan(45 * 60_000);
+    const stacked = incident(plain, 'stacked-discounts');
+    expect(stacked.legit).toBeGreaterThan(5);
+    expect(stacked.legitHeld / stacked.legit).toBeLessThanOrEqual(0.1);
   });
 
   it('holds every sale of a new SKU mispriced against its declared price, from the first', () => {

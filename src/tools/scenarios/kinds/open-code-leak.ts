@@ -24,7 +24,8 @@ export function leakPlan(world: World): {
 /**
  * `GENERAL.openCode` is used a few times an hour on both days (legit). From the leak, its use ramps linearly from
  * that rate to 10-40 a minute over 45 to 90 minutes, stays there 30 minutes, and stops when the shop withdraws it.
- * Every use from the leak to the withdrawal is labelled glitch, incident `open-code-leak`.
+ * Every use from the leak to the withdrawal is labelled glitch, incident `open-code-leak`; the code's usual uses
+ * after that, on the same day, are legit orders of the same incident.
  */
 export function openCodeLeak(world: World, base: readonly ScenarioOrder[]): ScenarioOrder[] {
   const random = world.random('open-code-leak');
@@ -33,6 +34,7 @@ export function openCodeLeak(world: World, base: readonly ScenarioOrder[]): Scen
   const perDay = Math.max(10, Math.round(world.ordersPerDay / 30));
   const normalPerMinute = perDay / (24 * 60);
   const extra: ScenarioOrder[] = [];
+  const endOfDay = DAYS.incident + 24 * HOUR;
   const use = (time: number, leaked: boolean) => {
     const shopper = world.shopper(random);
     const lines = world.basket(random, code.minSubtotal + 50_000);
@@ -48,7 +50,8 @@ export function openCodeLeak(world: World, base: readonly ScenarioOrder[]): Scen
         shipping,
         shippingDiscount,
         leaked ? 'glitch' : 'legit',
-        leaked ? 'open-code-leak' : undefined,
+        // The code's usual uses after the leak, that day: a guard must not hold them for the rest of the day.
+        leaked || (time >= plan.end && time < endOfDay) ? 'open-code-leak' : undefined,
       ),
     );
   };

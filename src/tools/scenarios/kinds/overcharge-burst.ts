@@ -23,7 +23,10 @@ export function overchargeBurst(world: World, base: readonly ScenarioOrder[]): S
   return base.map((order) => {
     const at = Date.parse(order.timestamp);
     if (at < start || at >= endOfDay || !order.lines.some((line) => factors.has(line.sku))) return order;
-    if (at >= end) return reprice(order, (line) => line, 'legit', 'overcharge-burst');
+    if (at >= end) {
+      // After the fix: the SKUs' orders are the burst's aftermath, unless another kind already names them.
+      return order.incident === undefined ? { ...order, incident: 'overcharge-burst' } : order;
+    }
     return reprice(
       order,
       (line) => {

@@ -1,7 +1,7 @@
 // src/tools/scenarios/kinds/stacked-discounts.ts
 // Glitch: discounts stacked across levels during the flash sale, each within its cap, paying a few percent of list.
 
-import { DAYS, GENERAL, MINUTE, NORMAL_CURVE } from '../constants';
+import { DAYS, GENERAL, HOUR, MINUTE, NORMAL_CURVE } from '../constants';
 import { assemble, merge, type ScenarioOrder, subtotalOf, type VoucherDraft } from '../orders';
 import { voucherDiscount } from '../vouchers';
 import { arrivals, poissonTimes, type World } from '../world';
@@ -12,7 +12,8 @@ import { flashPicker, flashWindow } from './flash-sale';
  * sale a checkout bug lets it stack with the public launch code on flash-sale prices for 20 minutes: lines 78-85% off
  * (within the campaign's cap), then 50% of the subtotal (within the payday code's terms), then 25% of it (within the
  * launch code's), so orders pay 3-6% of their list value. Word spreads: from one order every few minutes to about
- * three a minute. Labelled glitch, incident `stacked-discounts`.
+ * three a minute. Labelled glitch, incident `stacked-discounts`; the payday code's everyday uses after the bug, that
+ * day, are legit orders of the same incident.
  */
 export function stackedDiscounts(world: World, base: readonly ScenarioOrder[]): ScenarioOrder[] {
   const random = world.random('stacked-discounts');
@@ -25,7 +26,14 @@ export function stackedDiscounts(world: World, base: readonly ScenarioOrder[]): 
       return discount === undefined ? [] : [{ code, discount }];
     });
 
-  // Everyday use of the payday code: a few orders an hour.
+  // The bug: 20 minutes in the second hour of the flash sale.
+  const { start } = flashWindow();
+  const bugStart = start + (60 + world.random('stacked-discounts-plan').int(0, 20)) * MINUTE;
+  const bugEnd = bugStart + 20 * MINUTE;
+  const endOfDay = DAYS.incident + 24 * HOUR;
+
+  // Everyday use of the payday code: a few orders an hour. Those after the bug, that day, belong to the incident:
+  // a guard must not hold them for the rest of the day.
   for (const day of [DAYS.warmup, DAYS.incident]) {
     for (const time of arrivals(
       random,
@@ -48,14 +56,12 @@ export function stackedDiscounts(world: World, base: readonly ScenarioOrder[]): 
           shipping,
           shippingDiscount,
           'legit',
+          time >= bugEnd && time < endOfDay ? 'stacked-discounts' : undefined,
         ),
       );
     }
   }
 
-  // The bug: 20 minutes in the second hour of the flash sale.
-  const { start } = flashWindow();
-  const bugStart = start + (60 + random.int(0, 20)) * MINUTE;
   const picker = flashPicker(world);
   for (const time of poissonTimes(random, bugStart, 20, (minute) => 0.3 + (minute / 19) * 2.7)) {
     const shopper = world.shopper(random);
