@@ -35,7 +35,8 @@ export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /**
  * The kinds of the `general` stream, in the order they are laid over its two days: the ones that add orders first,
- * then the ones that change prices of orders already there (a markdown, a flash sale, an overcharge).
+ * then the ones that change prices of orders already there (a flash sale, a markdown, an overcharge). An order two
+ * of them change belongs to the later one (see `claim`): the unannounced change, which is the harder case.
  */
 export const GENERAL_KINDS = [
   priceIncrease,
@@ -44,8 +45,8 @@ export const GENERAL_KINDS = [
   stackedDiscounts,
   openCodeLeak,
   bulkOrders,
-  markdown,
   flashSale,
+  markdown,
   overchargeBurst,
 ] as const;
 
