@@ -10,7 +10,7 @@ import { MemoryStore } from '../state/memory/store';
 import type { GuardStore } from '../state/types';
 import { DiffBuilder, type PolicyDiff } from './replay/diff';
 import { parseJsonLine, ReplayLineError, splitLine } from './replay/input';
-import { openReplayRedis, type ReplayRedis } from './replay/redis';
+import { openReplayRedis, REPLAY_IDEMPOTENCY_SECONDS, type ReplayRedis } from './replay/redis';
 import { type ReplayReport, ReportBuilder } from './replay/report';
 import { SimulatedOnCall } from './replay/review';
 
@@ -87,7 +87,8 @@ async function openLane(
       throw new Error('replay: store "redis" needs a Redis URL (--redis-url or REDIS_URL)');
     redis = await openReplayRedis(options.redisUrl, name);
   }
-  const store: GuardStore = redis?.store ?? new MemoryStore();
+  const store: GuardStore =
+    redis?.store ?? new MemoryStore({ idempotencySeconds: REPLAY_IDEMPOTENCY_SECONDS });
   const guard = new Guard({
     policy,
     store,

@@ -10,6 +10,11 @@ import { RedisStore } from '../../state/redis/store';
 
 /** Longer than any replay: the store's timers and wall-clock refreshes never fire on their own. */
 const NEVER = 2 ** 31 - 1;
+/**
+ * How long an order id stays bound to its content in a replay, in s: ten years, i.e. the whole file, in both stores
+ * (Redis expires bindings on wall-clock time, which a replay outruns, so the memory store is told the same).
+ */
+export const REPLAY_IDEMPOTENCY_SECONDS = 10 * 365 * 86_400;
 const MINUTE = 60_000;
 
 /** A RedisStore for one replay: a fresh key prefix on its own connection. */
@@ -47,6 +52,9 @@ export async function openReplayRedis(url: string, lane: string): Promise<Replay
     flushIntervalMs: NEVER,
     historyRefreshMs: Number.MAX_SAFE_INTEGER,
     voucherRefreshMs: Number.MAX_SAFE_INTEGER,
+    idempotencySeconds: REPLAY_IDEMPOTENCY_SECONDS,
+    // Decided holds are swept on wall-clock time; a replay of last year's orders must keep them like memory does.
+    decidedRetentionSeconds: 0,
     closeClient: false,
   });
   try {
