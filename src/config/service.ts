@@ -1,12 +1,12 @@
 // src/config/service.ts
 // The service's configuration file (JSON or YAML): zod schema, loading, environment overrides, precise errors.
 
-import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_ORDER_LIMITS, type OrderLimits } from '../core/order';
 import { type Policy, type PolicyInput, policySchema } from '../core/policy';
 import { type Problem, toProblems } from '../core/problems';
+import { sha256 as hashSha256 } from '../core/sha256';
 import { closest } from '../core/suggest';
 import { type Mode, RULE_IDS } from '../core/types';
 import {
@@ -386,7 +386,7 @@ function tokenProblem(token: string): string | undefined {
 
 /** Hex SHA-256 of a string. */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  return hashSha256(value, 'hex');
 }
 
 /** Reads and validates the configuration file (JSON, or YAML by extension); without a path, defaults and env. */

@@ -1,8 +1,8 @@
 // src/core/order-digest.ts
 // The digest of an order's canonical content: what an order id is bound to, so a reused id with other content shows.
 
-import { createHash } from 'node:crypto';
 import type { Order } from './order';
+import { sha256 } from './sha256';
 
 /**
  * A 128-bit digest (22 base64url characters) of the canonical order: every field, in a fixed order, with
@@ -31,5 +31,5 @@ export function orderDigest(order: Order): string {
     order.tax,
     order.total,
   ]);
-  return createHash('sha256').update(content).digest('base64url').slice(0, 22);
+  return sha256(content, 'base64url').slice(0, 22);
 }

@@ -3,6 +3,7 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { sha256 } from '../core/sha256';
 
 /** What a token may do: `viewer` reads, `reviewer` also decides, `admin` also clears incidents. */
 export type ReviewRole = 'viewer' | 'reviewer' | 'admin';
@@ -27,7 +28,7 @@ export interface Reviewer {
 
 /** The hex SHA-256 of a token, as `ReviewToken.sha256` expects it. */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return sha256(token, 'hex');
 }
 
 /** Thrown for a bad `tokens` option. */

@@ -1,8 +1,8 @@
 // src/review/webhooks.ts
 // Delivers the store's webhook outbox: claims due deliveries, signs them (Standard Webhooks), retries, gives up.
 
-import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { sha256 } from '../core/sha256';
 import type { Logger } from '../guard';
 import type { WebhookOutcome } from '../observability/sink';
 import { DEFAULT_EVENT_TYPES, EVENT_TYPES, type EventType, type ReviewEvent } from '../state/events';
@@ -78,7 +78,7 @@ export interface OutboxStats {
 
 /** The outbox's id of an endpoint: stable across restarts and instances, from its URL. */
 export function endpointId(url: string): string {
-  return `ep_${createHash('sha256').update(url).digest('hex').slice(0, 16)}`;
+  return `ep_${sha256(url, 'hex').slice(0, 16)}`;
 }
 
 /** Extra time a lease runs past the request timeout before another instance may attempt the delivery again. */

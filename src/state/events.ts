@@ -1,8 +1,8 @@
 // src/state/events.ts
 // The events the store records for webhooks (held, released, cancelled, voucher tripped), with stable ids.
 
-import { createHash } from 'node:crypto';
 import { MESSAGES } from '../core/messages';
+import { sha256 } from '../core/sha256';
 import type { EventType } from '../core/webhook-contract';
 import type { HeldOrder } from './types';
 
@@ -72,7 +72,7 @@ export type GuardEvent = HeldEvent | ReviewEvent | VoucherTrippedEvent | Voucher
  * the store, a retried script call and the router's in-process event all name one event alike.
  */
 export function eventId(type: EventType, subject: string, at: number): string {
-  return `evt_${createHash('sha256').update(`${type}\n${subject}\n${at}`).digest('hex').slice(0, 32)}`;
+  return `evt_${sha256(`${type}\n${subject}\n${at}`, 'hex').slice(0, 32)}`;
 }
 
 function base(type: EventType, subject: string, at: number): EventBase {
