@@ -63,14 +63,25 @@ export class StoreTimeoutError extends Error {
   }
 }
 
-/** Resolves `value` or rejects with a StoreTimeoutError after `ms`. */
+/**
+ * Resolves `value` or rejects with a StoreTimeoutError after `ms`. On the hot path: one timer and one promise per
+ * call (no `Promise.race`), and none for a store that answers synchronously.
+ */
 export function withTimeout<T>(value: Promise<T> | T, ms: number, operation: string): Promise<T> {
   if (!(value instanceof Promise)) return Promise.resolve(value);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreTimeoutError(operation, ms)), ms);
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new StoreTimeoutError(operation, ms)), ms);
+    value.then(
+      (result) => {
+        clearTimeout(timer);
+        resolve(result);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  return Promise.race([value, timeout]).finally(() => clearTimeout(timer));
 }
 
 const UNAVAILABLE_FACTS: Facts = Object.freeze({
@@ -138,17 +149,18 @@ export class Guard {
     const now = this.clock();
     const digest = orderDigest(order);
 
-    const [binding, facts] = await Promise.all([
-      this.bind(order, digest, now),
-      this.prepare(order, policy, now),
-    ]);
-    if (binding.status === 'conflict') {
+    // Both asked at once; the facts often come from the store's cache, without a promise.
+    const binding = this.bind(order, digest, now);
+    const prepared = this.prepare(order, policy, now);
+    const bound = await binding;
+    const facts = prepared instanceof Promise ? await prepared : prepared;
+    if (bound.status === 'conflict') {
       this.metrics.orderIdReused?.();
-      return { kind: 'conflict', order, boundAt: binding.boundAt };
+      return { kind: 'conflict', order, boundAt: bound.boundAt };
     }
-    if (binding.status === 'same' && binding.verdict?.decision === 'allow') {
+    if (bound.status === 'same' && bound.verdict?.decision === 'allow') {
       // A retry of an allowed order: the first answer again, and nothing counted twice.
-      const { verdict } = binding;
+      const { verdict } = bound;
       const decision: Decision = {
         decision: 'allow',
         wouldDecide: verdict.wouldDecide,
@@ -237,21 +249,36 @@ export class Guard {
     }
   }
 
-  /** The facts of the stateful rules; what the store cannot give is marked unavailable, and counted. */
-  private async prepare(order: Order, policy: Policy, now: number): Promise<Facts> {
-    let facts: Facts;
+  /**
+   * The facts of the stateful rules; what the store cannot give is marked unavailable, and counted. Returns the
+   * facts themselves when the store answers without a promise.
+   */
+  private prepare(order: Order, policy: Policy, now: number): Facts | Promise<Facts> {
+    let prepared: Facts | Promise<Facts>;
     try {
-      facts = await withTimeout(this.store.prepare(order, policy, now), this.storeTimeoutMs, 'prepare');
+      prepared = this.store.prepare(order, policy, now);
     } catch (error) {
-      this.metrics.fault('facts_unavailable');
-      this.logger.warn(
-        { err: error, orderId: order.orderId },
-        'price guard: store unavailable, judging without history and voucher counters',
-      );
-      facts = UNAVAILABLE_FACTS;
+      return this.factsUnavailable(order, error);
     }
+    if (!(prepared instanceof Promise)) return this.counted(prepared);
+    return withTimeout(prepared, this.storeTimeoutMs, 'prepare').then(
+      (facts) => this.counted(facts),
+      (error: unknown) => this.factsUnavailable(order, error),
+    );
+  }
+
+  private counted(facts: Facts): Facts {
     for (const kind of facts.unavailable) this.metrics.fault(`${kind}_unavailable`);
     return facts;
+  }
+
+  private factsUnavailable(order: Order, error: unknown): Facts {
+    this.metrics.fault('facts_unavailable');
+    this.logger.warn(
+      { err: error, orderId: order.orderId },
+      'price guard: store unavailable, judging without history and voucher counters',
+    );
+    return this.counted(UNAVAILABLE_FACTS);
   }
 
   private withMode(policy: Policy): Policy {

@@ -283,7 +283,8 @@ export function priceGuard(options: PriceGuardOptions = {}): PriceGuardMiddlewar
       next(error);
       return;
     }
-    const language = negotiateLanguage(req.get('accept-language'), defaultLanguage);
+    // Only answers to the shopper need their language: an allowed order goes on without it.
+    const language = () => negotiateLanguage(req.get('accept-language'), defaultLanguage);
     switch (result.kind) {
       case 'invalid':
         res.status(400).json(invalidOrderBody(result));
@@ -293,14 +294,14 @@ export function priceGuard(options: PriceGuardOptions = {}): PriceGuardMiddlewar
         next();
         return;
       case 'conflict':
-        res.status(409).json(conflictBody(result, language));
+        res.status(409).json(conflictBody(result, language()));
         return;
       case 'unavailable':
         res.set('Retry-After', String(retryAfterSeconds));
         res.status(503).json({
           error: 'guard_unavailable',
           orderId: result.order.orderId,
-          message: shopperMessage('unavailable', language),
+          message: shopperMessage('unavailable', language()),
         });
         return;
       case 'held': {
@@ -309,16 +310,17 @@ export function priceGuard(options: PriceGuardOptions = {}): PriceGuardMiddlewar
           next();
           return;
         }
-        const message = shopperMessage('held', language);
+        const spoken = language();
+        const message = shopperMessage('held', spoken);
         if (onHold) {
-          onHold(req, res, next, { decision: result.decision, language, message });
+          onHold(req, res, next, { decision: result.decision, language: spoken, message });
           return;
         }
         res.status(202).json({
           status: 'held',
           orderId: result.order.orderId,
           reviewId: result.held.orderId,
-          language,
+          language: spoken,
           message,
         });
         return;

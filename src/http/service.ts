@@ -202,6 +202,8 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
 
   const app = express();
   app.disable('x-powered-by');
+  // Decisions are answers to POSTs, never cached: no ETag to compute for every response body.
+  app.set('etag', false);
   app.set('trust proxy', false);
   app.use(requestLogger(logger));
   app.use(function closeWhenStopping(_req, res, next) {

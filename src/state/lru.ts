@@ -27,3 +27,36 @@ export function setLru<K, V>(
     map.delete(oldKey);
   }
 }
+
+/**
+ * The last `capacity` keys added, for membership tests: a ring of keys beside a Set. Adding past the capacity forgets
+ * the oldest in constant time (a Map used as a queue would leave deleted entries for every later scan to skip).
+ */
+export class RecentKeys<K> {
+  private readonly ring: Array<K | undefined>;
+  private readonly members = new Set<K>();
+  private next = 0;
+
+  constructor(readonly capacity: number) {
+    this.ring = new Array<K | undefined>(capacity);
+  }
+
+  has(key: K): boolean {
+    return this.members.has(key);
+  }
+
+  /** Adds `key` unless present; returns whether it was added. */
+  add(key: K): boolean {
+    if (this.members.has(key)) return false;
+    const oldest = this.ring[this.next];
+    if (oldest !== undefined) this.members.delete(oldest);
+    this.ring[this.next] = key;
+    this.next = (this.next + 1) % this.capacity;
+    this.members.add(key);
+    return true;
+  }
+
+  get size(): number {
+    return this.members.size;
+  }
+}

@@ -7,17 +7,45 @@ import type { VelocityPolicy } from '../core/policy';
 /** Minutes in a baseline bucket. */
 export const QUARTER = 15;
 
-/** The velocity windows of a policy, in whole minutes, shortest first, and how far back the baseline reaches. */
-export function windowMinutes(velocity: VelocityPolicy): {
+/** A window's length in whole minutes, at least 1. */
+export function toMinutes(seconds: number): number {
+  return Math.max(1, Math.round(seconds / 60));
+}
+
+/**
+ * The windows a code's counts are kept for, in whole minutes, shortest first (the velocity windows, and the window
+ * of `maxPerWindow` when there is one), and how far back the baseline reaches.
+ */
+export function windowMinutes(velocity: VelocityPolicy): CountWindows {
+  let windows = WINDOWS.get(velocity);
+  if (windows === undefined) {
+    windows = computeWindows(velocity);
+    WINDOWS.set(velocity, windows);
+  }
+  return windows;
+}
+
+/** What `windowMinutes` returns. */
+export interface CountWindows {
   windows: number[];
   longest: number;
   baseline: number;
-} {
-  const windows = [...new Set(velocity.windows.map((seconds) => Math.max(1, Math.round(seconds / 60))))].sort(
-    (a, b) => a - b,
-  );
+}
+
+/** Per velocity settings (they are built once per policy and code): read on every order with a voucher. */
+const WINDOWS = new WeakMap<VelocityPolicy, CountWindows>();
+
+function computeWindows(velocity: VelocityPolicy): CountWindows {
+  // The velocity windows, and the window of an absolute limit (`maxPerWindow` per `windowSeconds`), counted exactly.
+  const seconds =
+    velocity.maxPerWindow === undefined ? velocity.windows : [...velocity.windows, velocity.windowSeconds];
+  const windows = [...new Set(seconds.map((one) => toMinutes(one)))].sort((a, b) => a - b);
   const longest = windows.at(-1) ?? 1;
-  return { windows, longest, baseline: Math.max(longest, Math.round(velocity.baselineSeconds / 60)) };
+  return Object.freeze({
+    windows: Object.freeze(windows) as number[],
+    longest,
+    baseline: Math.max(longest, Math.round(velocity.baselineSeconds / 60)),
+  });
 }
 
 /**

@@ -167,7 +167,6 @@ async function run(
     ? new DiffBuilder(options.baseline.name, options.diffExamples ?? 10)
     : undefined;
   const progressEvery = options.progressEvery ?? 10_000;
-  const redis = options.store === 'redis';
   let lineNumber = 0;
   let last = Number.NEGATIVE_INFINITY;
   const invalid = (problems: Problem[]) => {
@@ -205,16 +204,9 @@ async function run(
     last = line.at;
 
     const results: CheckResult[] = [];
-    // The voucher codes the order carries, canonical, for the Redis store's clock (parsed once, only for Redis).
-    let parsed: Order | undefined;
-    if (redis) {
-      const attempt = main.guard.parse(line.order);
-      parsed = attempt.ok ? attempt.order : undefined;
-    }
     for (const lane of lanes) {
       await review(lane, line.at);
       setClock(line.at);
-      await lane.redis?.beforeOrder(parsed, line.at);
       results.push(await lane.guard.check(line.order));
       await lane.redis?.afterOrder();
     }

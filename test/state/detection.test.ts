@@ -197,6 +197,36 @@ describe.each(stores)('%s', (_name, make) => {
     );
   }, 120_000);
 
+  test("a code's counts move with the clock: a busy minute does not hold the use half an hour later", async () => {
+    const guard = guardFor({
+      vouchers: { LIMITED: { velocity: { expectedPerHour: 100_000, maxPerWindow: 8, windowSeconds: 600 } } },
+    });
+    const use = () => buy(guard, 'TEE', 200_000, { vouchers: [{ code: 'LIMITED', discount: 10_000 }] });
+    for (let index = 0; index < 8; index++) {
+      expect((await use()).kind).toBe('allowed');
+      now += 5_000;
+    }
+    await subject.flush();
+    // The ninth use in the same ten minutes is past the limit.
+    expect((await use()).kind).toBe('held');
+    // Half an hour later those uses have left the window: the next one is judged on the window it is in.
+    now += 30 * MINUTE;
+    expect((await use()).kind).toBe('allowed');
+  });
+
+  test('maxPerWindow is counted over windowSeconds exactly, not over the next longer velocity window', async () => {
+    const guard = guardFor({ vouchers: { TEN: { velocity: { expectedPerHour: 100_000, maxPerWindow: 8 } } } });
+    const use = () => buy(guard, 'TEE', 200_000, { vouchers: [{ code: 'TEN', discount: 10_000 }] });
+    for (let index = 0; index < 8; index++) {
+      expect((await use()).kind).toBe('allowed');
+      now += 5_000;
+    }
+    await subject.flush();
+    // Eleven minutes later the eight uses are out of the 10-minute window (they are still in the 15-minute one).
+    now += 11 * MINUTE;
+    expect((await use()).kind).toBe('allowed');
+  });
+
   test('on-call can keep a tripped code held past the burst', async () => {
     const guard = guardFor({ vouchers: { PROMO: {} } });
     const use = () => buy(guard, 'TEE', 200_000, { vouchers: [{ code: 'PROMO', discount: 10_000 }] });

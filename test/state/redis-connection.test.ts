@@ -113,10 +113,12 @@ describe('hot path round trips (private redis-server)', () => {
     const store = new RedisStore({ client, flushIntervalMs: 60_000, closeClient: true });
     try {
       await store.init();
+      // A fixed clock: a new minute would add the one refresh of the shop's counts that every minute costs.
       const guard = new Guard({
         policy: parsePolicy({ vouchers: { OPEN: {}, CAPPED: { maxUses: 100 } } }),
         store,
         storeTimeoutMs: 2000,
+        clock: () => 1_800_000_000_000,
       });
       const withCode = (orderId: string, code: string) =>
         order({
@@ -124,19 +126,57 @@ describe('hot path round trips (private redis-server)', () => {
           lines: [line('SKU-1', 100_000), line('SKU-2', 50_000)],
           vouchers: [{ code, discount: 1000 }],
         });
-      // Cold: binds the order id, reads each SKU's samples and accepted price (one pipeline of two commands each)
-      // and the voucher state.
-      expect(await commandsDuring(() => guard.check(withCode('warm-1', 'OPEN')))).toBe(6);
+      // Cold: binds the order id, reads each SKU's samples and accepted price (one pipeline of two commands each),
+      // the voucher state and the shop's order counts.
+      expect(await commandsDuring(() => guard.check(withCode('warm-1', 'OPEN')))).toBe(7);
       await guard.check(withCode('warm-2', 'CAPPED'));
       // Steady: the order id binding is the one round trip of an allowed order.
       expect(await commandsDuring(() => guard.check(withCode('steady', 'OPEN')))).toBe(1);
       expect(await commandsDuring(() => guard.check(withCode('capped', 'CAPPED')))).toBe(2);
-      // The write-behind batch: one script call per SKU (2) and per code with buffered attempts (OPEN), one
-      // pipeline with a SET per verdict (4 orders), one for the shop's order counts, plus a revalidation of CAPPED
-      // if its state has gone stale.
+      // The write-behind batch: one script call per SKU (2) and per code with buffered attempts (OPEN), one for
+      // every verdict at once (4 orders), one for the shop's order counts, plus a revalidation of CAPPED if its
+      // state has gone stale.
       const flushed = await commandsDuring(() => store.flush());
-      expect(flushed).toBeGreaterThanOrEqual(8);
-      expect(flushed).toBeLessThanOrEqual(9);
+      expect(flushed).toBeGreaterThanOrEqual(5);
+      expect(flushed).toBeLessThanOrEqual(6);
+    } finally {
+      await store.shutdown();
+    }
+  });
+
+  test('orders that arrive together are bound in one script call; a duplicate in the batch is seen, not bound twice', async () => {
+    const client = createRedisClient(server.url, { commandTimeoutMs: 2000 });
+    let sent = 0;
+    const target = client as unknown as { sendCommand: (...args: unknown[]) => unknown };
+    const send = target.sendCommand.bind(client);
+    target.sendCommand = (...args: unknown[]) => {
+      sent += 1;
+      return send(...args);
+    };
+    const store = new RedisStore({ client, prefix: 'batch', flushIntervalMs: 60_000, closeClient: true });
+    try {
+      await store.init();
+      const guard = new Guard({
+        policy: parsePolicy({}),
+        store,
+        storeTimeoutMs: 2000,
+        clock: () => 1_800_000_000_000,
+      });
+      const cart = (orderId: string, price = 100_000) => order({ orderId, lines: [line('SKU-1', price)] });
+      await guard.check(cart('warm'));
+      const before = sent;
+      const results = await Promise.all([
+        ...Array.from({ length: 50 }, (_, index) => guard.check(cart(`together-${index}`))),
+        guard.check(cart('twice')),
+        guard.check(cart('twice')),
+        guard.check(cart('twice', 90_000)),
+      ]);
+      // Fifty-three orders, one call: every SKU is cached, so the bindings were the only round trip.
+      expect(sent - before).toBe(1);
+      expect(results.slice(0, 50).every((result) => result.kind === 'allowed')).toBe(true);
+      // The first of the duplicates binds the id; the same content again is a retry, other content is refused.
+      expect(results.slice(50).map((result) => result.kind)).toEqual(['allowed', 'allowed', 'conflict']);
+      expect((results[51] as { decision: { repeatOf?: unknown } }).decision.repeatOf).toBeUndefined();
     } finally {
       await store.shutdown();
     }

@@ -18,7 +18,7 @@ export const velocity = z.strictObject({
     .min(1)
     .max(5)
     .optional(),
-  /** The window of `maxPerWindow`, in seconds. Defaults to 600. */
+  /** The window `maxPerWindow` is counted over, in seconds (whole minutes). Defaults to 600. */
   windowSeconds: seconds.optional(),
   /** The period the normal rate is measured over, in seconds. Defaults to 86,400. */
   baselineSeconds: seconds.optional(),

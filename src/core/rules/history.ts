@@ -10,8 +10,8 @@ import { money, type Rule, type RuleContext, reason } from './context';
 /** What a line's paid price is compared with, and how to say it. */
 interface Baseline {
   price: number;
-  /** Words for people: "a median of IDR 4,700,000 over 45 recent orders". */
-  words: string;
+  /** Words for people: "a median of IDR 4,700,000 over 45 recent orders" (written only for a reason). */
+  words(): string;
 }
 
 /**
@@ -32,17 +32,20 @@ function baselineOf(
   if (history !== undefined && samples >= policy.history.minSamples) {
     baseline = {
       price: history.median,
-      words: `a median of ${money(context, history.median)} over ${samples} recent orders`,
+      words: () => `a median of ${money(context, history.median)} over ${samples} recent orders`,
     };
   } else if (history?.anchor !== undefined) {
+    const { anchor } = history;
     baseline = {
-      price: history.anchor.price,
-      words: `${money(context, history.anchor.price)}, the price on-call accepted on ${new Date(history.anchor.at).toISOString()} (${samples} orders since)`,
+      price: anchor.price,
+      words: () =>
+        `${money(context, anchor.price)}, the price on-call accepted on ${new Date(anchor.at).toISOString()} (${samples} orders since)`,
     };
   } else if (line.reference !== undefined) {
+    const reference = line.reference;
     baseline = {
-      price: line.reference,
-      words: `its declared list price of ${money(context, line.reference)} (${samples} recent orders)`,
+      price: reference,
+      words: () => `its declared list price of ${money(context, reference)} (${samples} recent orders)`,
     };
   } else {
     context.abstentions.push({
@@ -97,7 +100,7 @@ export const belowRecentPrice: Rule = {
       const unitPaid = Math.floor(line.paid / line.quantity);
       const limit = applyBp(reference, ratio);
       reason(context, 'below_recent_price', {
-        message: `Line ${line.index + 1} (${line.sku}) sells at ${money(context, unitPaid)} a unit; the guard compares it with ${baseline.words} and holds below ${formatBp(ratio)} of ${line.campaign ? `the campaign-adjusted ${money(context, reference)}` : 'that'} (${money(context, limit)}).`,
+        message: `Line ${line.index + 1} (${line.sku}) sells at ${money(context, unitPaid)} a unit; the guard compares it with ${baseline.words()} and holds below ${formatBp(ratio)} of ${line.campaign ? `the campaign-adjusted ${money(context, reference)}` : 'that'} (${money(context, limit)}).`,
         line: line.index,
         sku: line.sku,
         observed: unitPaid,
@@ -120,7 +123,7 @@ export const aboveRecentPrice: Rule = {
       const unitPaid = Math.floor(line.paid / line.quantity);
       const limit = applyBp(baseline.price, factor);
       reason(context, 'above_recent_price', {
-        message: `Line ${line.index + 1} (${line.sku}) sells at ${money(context, unitPaid)} a unit; the guard compares it with ${baseline.words} and holds above ${factor % BASIS_POINTS === 0 ? `${factor / BASIS_POINTS}x` : formatBp(factor)} that (${money(context, limit)}). Overcharging a shopper is a pricing error too.`,
+        message: `Line ${line.index + 1} (${line.sku}) sells at ${money(context, unitPaid)} a unit; the guard compares it with ${baseline.words()} and holds above ${factor % BASIS_POINTS === 0 ? `${factor / BASIS_POINTS}x` : formatBp(factor)} that (${money(context, limit)}). Overcharging a shopper is a pricing error too.`,
         line: line.index,
         sku: line.sku,
         observed: unitPaid,

@@ -103,6 +103,8 @@ export function surge(
   const rate = normalRatePerSecond(velocity, state);
   let worst: WindowVerdict | undefined;
   for (const { seconds, count } of state.windows) {
+    // The surge test runs on the velocity windows; the window kept only for `maxPerWindow` is not one of them.
+    if (!velocity.windows.some((one) => Math.max(1, Math.round(one / 60)) * 60 === seconds)) continue;
     const expected = Math.max(rate * seconds, trafficExpected(state, traffic, seconds, count));
     if (count < velocity.minRedemptions || count < velocity.surgeMultiplier * expected) continue;
     const chance = poissonTail(count, expected);
@@ -147,8 +149,11 @@ export const voucherVelocity: Rule = {
       const state = facts.vouchers.get(code);
       if (state === undefined) continue; // an unknown code not (yet) tracked: see unknownVouchers
       const velocity = velocityFor(policy, code);
+      const limitSeconds = Math.max(1, Math.round(velocity.windowSeconds / 60)) * 60;
       const limitWindow =
-        state.windows.find((window) => window.seconds >= velocity.windowSeconds) ?? state.windows.at(-1);
+        state.windows.find((window) => window.seconds === limitSeconds) ??
+        state.windows.find((window) => window.seconds >= limitSeconds) ??
+        state.windows.at(-1);
       if (
         velocity.maxPerWindow !== undefined &&
         limitWindow !== undefined &&

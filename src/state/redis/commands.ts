@@ -7,8 +7,9 @@ import type { Cluster, Redis } from 'ioredis';
 
 /**
  * Each script is its own file, `<name>-<number of keys>.lua`, with a header listing KEYS, ARGV and the output.
- * Every script takes KEYS[1] = the base key of one hash tag (`{cpg:v:CODE}`, `{cpg:h:SKU}`, `{cpg:q}`) and derives
- * the other keys it touches by appending suffixes, so all of them live in one cluster slot.
+ * Most scripts take KEYS[1] = the base key of one hash tag (`{cpg:v:CODE}`, `{cpg:h:SKU}`, `{cpg:q}`) and derive
+ * the other keys they touch by appending suffixes, so all of them live in one cluster slot. A script named
+ * `-n` takes a batch of keys of one hash tag: its function is called with the key count first.
  */
 const SCRIPT_FILES = {
   voucherTouch: 'voucher-touch-1.lua',
@@ -22,7 +23,8 @@ const SCRIPT_FILES = {
   holdCreate: 'hold-create-1.lua',
   holdTransition: 'hold-transition-1.lua',
   holdSweep: 'hold-sweep-1.lua',
-  orderBind: 'order-bind-1.lua',
+  orderBind: 'order-bind-n.lua',
+  orderSettle: 'order-settle-n.lua',
   holdPage: 'hold-page-1.lua',
   outboxClaim: 'outbox-claim-1.lua',
   outboxSettle: 'outbox-settle-1.lua',
@@ -34,12 +36,13 @@ export type ScriptName = keyof typeof SCRIPT_FILES;
 
 /** The scripts as functions of (base key, ...arguments). */
 export type Commands = {
-  [name in ScriptName]: (key: string, ...args: Array<string | number>) => Promise<unknown>;
+  [name in ScriptName]: (key: string | number, ...args: Array<string | number>) => Promise<unknown>;
 };
 
 interface Definition {
   lua: string;
-  numberOfKeys: number;
+  /** Absent for a `-n` script: the caller passes the key count first. */
+  numberOfKeys?: number;
 }
 
 /** Drops comments and indentation, so reformatting a file does not change the script's SHA. */
@@ -58,8 +61,9 @@ export function scriptSources(): Record<ScriptName, Definition> {
   if (sources === undefined) {
     const loaded = {} as Record<ScriptName, Definition>;
     for (const [name, file] of Object.entries(SCRIPT_FILES) as Array<[ScriptName, string]>) {
-      const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)![1]);
-      loaded[name] = { lua: normaliseLua(readFileSync(join(__dirname, 'lua', file), 'utf8')), numberOfKeys };
+      const count = /-(\d+|n)\.lua$/.exec(file)![1]!;
+      const lua = normaliseLua(readFileSync(join(__dirname, 'lua', file), 'utf8'));
+      loaded[name] = count === 'n' ? { lua } : { lua, numberOfKeys: Number(count) };
     }
     sources = loaded;
   }

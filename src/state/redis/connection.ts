@@ -11,6 +11,11 @@ export interface RedisConnectionOptions {
   connectTimeoutMs?: number;
   /** Retries of a command across reconnections before it rejects. Defaults to 1. */
   maxRetriesPerRequest?: number;
+  /**
+   * Sends the commands issued in one event-loop tick as one pipeline (ioredis `enableAutoPipelining`): under
+   * load, many orders' commands share one socket write. Defaults to true.
+   */
+  autoPipelining?: boolean;
 }
 
 /** Where a URL points: one node, or the seed nodes of a cluster. */
@@ -101,11 +106,13 @@ export function createRedisClient(url: string, options: RedisConnectionOptions =
     connectTimeout: options.connectTimeoutMs ?? 2_000,
     maxRetriesPerRequest: options.maxRetriesPerRequest ?? 1,
     enableOfflineQueue: false,
+    enableAutoPipelining: options.autoPipelining ?? true,
     retryStrategy: (times) => Math.min(50 * times, 1_000),
   };
   if (target.kind === 'single') return new Redis(target.url, common);
   return new Cluster(target.nodes, {
     enableOfflineQueue: false,
+    enableAutoPipelining: options.autoPipelining ?? true,
     clusterRetryStrategy: (times) => Math.min(50 * times, 1_000),
     slotsRefreshTimeout: options.connectTimeoutMs ?? 2_000,
     redisOptions: {

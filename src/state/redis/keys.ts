@@ -22,12 +22,28 @@ export class RedisKeys {
   get queue(): string {
     return `{${this.prefix}:q}`;
   }
-  /** The content an order id is bound to (a plain key: order ids spread over the cluster). */
+  /**
+   * The content an order id is bound to: `{P:o:BUCKET}:ORDER`. Order ids hash into ORDER_BUCKETS buckets, one hash
+   * tag each, so a batch of bindings of one bucket is one script call on a cluster, and the buckets spread over it.
+   */
   order(orderId: string): string {
-    return `${this.prefix}:o:${orderId}`;
+    return `{${this.prefix}:o:${orderBucket(orderId)}}:${orderId}`;
   }
   /** The sorted set of unknown voucher codes admitted to tracking. */
   get unknownVouchers(): string {
     return `{${this.prefix}:unknown}`;
   }
+}
+
+/** Buckets of order bindings (hash tags): enough to spread over a cluster's masters, few enough to batch well. */
+export const ORDER_BUCKETS = 64;
+
+/** The bucket of an order id: FNV-1a of its UTF-16 code units, modulo ORDER_BUCKETS. */
+export function orderBucket(orderId: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < orderId.length; index++) {
+    hash ^= orderId.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % ORDER_BUCKETS;
 }

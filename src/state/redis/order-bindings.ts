@@ -7,36 +7,99 @@ import type { Verdict } from '../../core/types';
 import type { Logger } from '../../guard';
 import type { OrderBinding } from '../types';
 import type { Commands } from './commands';
-import type { RedisKeys } from './keys';
+import { orderBucket, type RedisKeys } from './keys';
 
 const VERDICT: Record<Verdict, string> = { allow: 'a', hold: 'h' };
 const FROM_LETTER: Record<string, Verdict> = { a: 'allow', h: 'hold' };
 
+/** Most bindings in one script call; a busier tick sends several. */
+export const MAX_BIND_BATCH = 512;
+
+/** A binding asked for and not yet answered. */
+interface Waiting {
+  key: string;
+  digest: string;
+  resolve(binding: OrderBinding): void;
+  reject(error: unknown): void;
+}
+
 /**
- * One key per order id for the idempotency window: bound synchronously (one script call per order, the only
- * round trip of an allowed order), its verdict recorded behind (`settle`, written at the next flush).
+ * One key per order id for the idempotency window. Bound synchronously, the only round trip of an allowed order:
+ * the orders that arrive in one turn of the event loop are bound together, in one script call (one per bucket on a
+ * cluster), which costs a fraction of a command each. Verdicts are recorded behind (`settle`, written at the next
+ * flush, in one call per bucket as well).
  */
 export class RedisOrderBindings {
   /** Verdicts to record: key → value. */
   private pending = new Map<string, string>();
+  /** Bindings asked for in this turn of the event loop, by batch (bucket on a cluster, one batch otherwise). */
+  private batches = new Map<number, Waiting[]>();
+  private scheduled = false;
+  private readonly cluster: boolean;
 
   constructor(
-    private readonly client: Redis | Cluster,
+    client: Redis | Cluster,
     private readonly commands: Commands,
     private readonly keys: RedisKeys,
     private readonly ttlMs: number,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.cluster = (client as { isCluster?: boolean }).isCluster === true;
+  }
 
-  async bind(orderId: string, digest: string): Promise<OrderBinding> {
-    const key = this.keys.order(orderId);
-    const stored = (await this.commands.orderBind(key, digest, this.ttlMs)) as string | null;
-    if (stored === null) return { status: 'new' };
+  bind(orderId: string, digest: string): Promise<OrderBinding> {
+    return new Promise<OrderBinding>((resolve, reject) => {
+      const batch = this.cluster ? orderBucket(orderId) : 0;
+      let waiting = this.batches.get(batch);
+      if (waiting === undefined) {
+        waiting = [];
+        this.batches.set(batch, waiting);
+      }
+      waiting.push({ key: this.keys.order(orderId), digest, resolve, reject });
+      if (waiting.length >= MAX_BIND_BATCH) {
+        this.batches.delete(batch);
+        this.send(waiting);
+      } else if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.sendAll());
+      }
+    });
+  }
+
+  private sendAll(): void {
+    this.scheduled = false;
+    const batches = this.batches;
+    this.batches = new Map();
+    for (const waiting of batches.values()) this.send(waiting);
+  }
+
+  private send(waiting: Waiting[]): void {
+    const args: Array<string | number> = [waiting.length];
+    for (const one of waiting) args.push(one.key);
+    args.push(this.ttlMs);
+    for (const one of waiting) args.push(one.digest);
+    this.commands.orderBind(...(args as [number, ...Array<string | number>])).then(
+      (reply) => {
+        const stored = reply as string[];
+        for (let index = 0; index < waiting.length; index++) {
+          const one = waiting[index]!;
+          one.resolve(this.binding(one, stored[index] ?? ''));
+        }
+      },
+      (error: unknown) => {
+        for (const one of waiting) one.reject(error);
+      },
+    );
+  }
+
+  /** What a stored value says about the order that asked. */
+  private binding(asked: Waiting, stored: string): OrderBinding {
+    if (stored === '') return { status: 'new' };
     // A verdict this process recorded but has not written yet is as good as the stored one.
-    const unwritten = this.pending.get(key);
+    const unwritten = this.pending.get(asked.key);
     const bound = unwritten?.startsWith(`${stored}|`) ? unwritten : stored;
     const [boundDigest, decision, wouldDecide, at] = bound.split('|');
-    if (boundDigest !== digest)
+    if (boundDigest !== asked.digest)
       return { status: 'conflict', boundAt: at === undefined ? undefined : Number(at) };
     const verdict =
       decision !== undefined && wouldDecide !== undefined && FROM_LETTER[decision] && FROM_LETTER[wouldDecide]
@@ -60,20 +123,46 @@ export class RedisOrderBindings {
     return this.pending.size;
   }
 
-  /** Writes the buffered verdicts in one pipeline (SET XX: only over a binding that still exists). */
+  /** Writes the buffered verdicts: one script call per batch of keys (SET XX, only over a binding that exists). */
   async flush(): Promise<void> {
     if (this.pending.size === 0) return;
-    const batch = this.pending;
+    const written = this.pending;
     this.pending = new Map();
-    const pipeline = this.client.pipeline();
-    for (const [key, value] of batch) pipeline.set(key, value, 'PX', this.ttlMs, 'XX');
-    try {
-      const results = (await pipeline.exec()) ?? [];
-      const failed = results.find(([error]) => error);
-      if (failed) throw failed[0];
-    } catch (error) {
-      for (const [key, value] of batch) if (!this.pending.has(key)) this.pending.set(key, value);
-      this.logger.warn({ err: error }, 'price guard: could not record order verdicts; will retry');
+    const batches = new Map<number, Array<[string, string]>>();
+    for (const entry of written) {
+      const batch = this.cluster ? bucketOfKey(entry[0]) : 0;
+      let entries = batches.get(batch);
+      if (entries === undefined) {
+        entries = [];
+        batches.set(batch, entries);
+      }
+      entries.push(entry);
     }
+    const calls: Array<Promise<unknown>> = [];
+    for (const entries of batches.values()) {
+      for (let start = 0; start < entries.length; start += MAX_BIND_BATCH) {
+        const chunk = entries.slice(start, start + MAX_BIND_BATCH);
+        calls.push(
+          this.commands.orderSettle(
+            chunk.length,
+            ...chunk.map(([key]) => key),
+            this.ttlMs,
+            ...chunk.map(([, value]) => value),
+          ),
+        );
+      }
+    }
+    const results = await Promise.allSettled(calls);
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed === undefined) return;
+    // Written again at the next flush (SET XX is idempotent); a verdict recorded since wins.
+    for (const [key, value] of written) if (!this.pending.has(key)) this.pending.set(key, value);
+    this.logger.warn({ err: failed.reason }, 'price guard: could not record order verdicts; will retry');
   }
+}
+
+/** The bucket in a key `{P:o:BUCKET}:ORDER`. */
+function bucketOfKey(key: string): number {
+  const close = key.indexOf('}');
+  return Number(key.slice(key.lastIndexOf(':', close) + 1, close));
 }

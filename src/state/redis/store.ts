@@ -4,12 +4,20 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Evaluation } from '../../core/evaluate';
-import { type Facts, historyKey, NO_FACTS, type SkuHistory, type VoucherState } from '../../core/facts';
+import {
+  type Facts,
+  historyKey,
+  NO_FACTS,
+  type SkuHistory,
+  type TrafficState,
+  type VoucherState,
+} from '../../core/facts';
 import type { Order } from '../../core/order';
 import { type Policy, parsePolicy } from '../../core/policy';
 import type { Logger } from '../../guard';
 import { resumedEvent, trippedEvent } from '../events';
 import { approvedSamples, historySamples } from '../history';
+import { RecentKeys } from '../lru';
 import type {
   AuditEntry,
   DecisionRequest,
@@ -50,10 +58,11 @@ export interface RedisStoreOptions {
   maxCachedSkus?: number;
   /** Most voucher states cached in this process. Defaults to 10,000. */
   maxCachedVouchers?: number;
-  /** How long this process remembers an order id's facts for idempotent resubmission, in s. Defaults to 86,400. */
+  /**
+   * How long an order id stays bound to its content in Redis, in s: a retry within it gets the first answer, and the
+   * same id with other content is refused. Defaults to 86,400.
+   */
   idempotencySeconds?: number;
-  /** Most order ids remembered for idempotency in this process. Defaults to 100,000. */
-  maxSeenOrders?: number;
   /** How long Redis remembers that an order's voucher attempt was counted (across instances), in s. Defaults to 900. */
   dedupeSeconds?: number;
   /** Most entries of the global audit list. Defaults to 100,000. */
@@ -79,6 +88,8 @@ export interface RedisStoreOptions {
 }
 
 const SILENT: Logger = { warn() {}, error() {} };
+/** Order ids whose voucher attempts this process counted last (ids only: a few seconds of a busy day's orders). */
+const RECENT_ORDERS = 10_000;
 /** The default policy, for history limits before any order brought the policy in force. */
 const DEFAULT_POLICY = parsePolicy({});
 
@@ -91,7 +102,6 @@ const DEFAULTS = {
   maxCachedSkus: 100_000,
   maxCachedVouchers: 10_000,
   idempotencySeconds: 86_400,
-  maxSeenOrders: 100_000,
   dedupeSeconds: 900,
   maxAuditEntries: 100_000,
   maxOrderAuditEntries: 100,
@@ -118,13 +128,14 @@ export class RedisStore implements GuardStore, OutboxStore {
   private readonly bindings: RedisOrderBindings;
   /** The webhook outbox, under the queue's hash tag: events are recorded with holds and decisions. */
   readonly outbox: RedisOutbox;
-  private readonly seen = new Map<string, { at: number; facts: Facts }>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private lastSweep = 0;
   private closed = false;
   /** The policy of the latest order: approved and accepted prices are windowed by its history limits. */
   private lastPolicy: Policy | undefined;
+  /** The order ids prepared last, oldest first (see RECENT_ORDERS). */
+  private readonly recentOrders = new RecentKeys<string>(RECENT_ORDERS);
   /** Distinguishes this process's probe key from other instances'. */
   private readonly instanceId = randomUUID();
 
@@ -206,45 +217,45 @@ export class RedisStore implements GuardStore, OutboxStore {
     return this.bindings.bind(orderId, digest);
   }
 
-  async prepare(order: Order, policy: Policy, now: number): Promise<Facts> {
+  /** The facts of an order: at once (no promise) when every SKU history and voucher state is cached. */
+  prepare(order: Order, policy: Policy, now: number): Facts | Promise<Facts> {
     this.lastPolicy = policy;
-    try {
-      return await this.prepareFacts(order, policy, now);
-    } catch (error) {
-      this.logger.warn({ err: error, orderId: order.orderId }, 'price guard: Redis facts unavailable');
-      return { history: new Map(), vouchers: new Map(), unavailable: new Set(['history', 'vouchers']) };
-    }
-  }
-
-  private async prepareFacts(order: Order, policy: Policy, now: number): Promise<Facts> {
-    const seen = this.seen.get(order.orderId);
-    if (seen && now - seen.at < this.options.idempotencySeconds * 1000) return seen.facts;
+    // An order id prepared a moment ago (a retry, a duplicate in flight) is not counted again here; Redis counts
+    // each id once in any case (its dedupe markers), this keeps the in-process projection as exact.
+    const repeat = !this.recentOrders.add(order.orderId);
     const unavailable = new Set<'history' | 'vouchers'>();
     const history = new Map<string, SkuHistory>();
     const vouchers = new Map<string, VoucherState>();
-    const waits: Array<Promise<void>> = [];
+    let waits: Array<Promise<void>> | undefined;
     for (const line of order.lines) {
       if (history.has(historyKey(line.sku, order.currency))) continue;
       const wait = this.history.lookup(line.sku, order.currency, policy, now, history);
-      if (wait) waits.push(wait.catch(() => void unavailable.add('history')));
+      if (wait) (waits ??= []).push(wait.catch(() => void unavailable.add('history')));
     }
-    const traffic = this.vouchers.countTraffic(policy, now);
+    let traffic: TrafficState | undefined;
+    const counted = this.vouchers.countTraffic(policy, now, repeat);
+    if (counted instanceof Promise) {
+      (waits ??= []).push(
+        counted.then((value) => {
+          traffic = value;
+        }),
+      );
+    } else traffic = counted;
     for (const { code } of order.vouchers) {
       if (vouchers.has(code)) continue;
-      const wait = this.vouchers.count(code, order, policy, now, vouchers);
-      if (wait) waits.push(wait.catch(() => void unavailable.add('vouchers')));
+      const wait = this.vouchers.count(code, order, policy, now, vouchers, repeat);
+      if (wait) (waits ??= []).push(wait.catch(() => void unavailable.add('vouchers')));
     }
-    if (waits.length > 0) await Promise.all(waits);
-    if (unavailable.size > 0) return { history, vouchers, ...(traffic ? { traffic } : {}), unavailable };
-    // Remembered for the idempotency window: share the empty collections rather than keep one per order.
-    const facts: Facts = {
-      history: history.size > 0 ? history : NO_FACTS.history,
-      vouchers: vouchers.size > 0 ? vouchers : NO_FACTS.vouchers,
-      ...(traffic ? { traffic } : {}),
-      unavailable: NO_FACTS.unavailable,
+    const facts = (): Facts => {
+      if (unavailable.size > 0) return { history, vouchers, ...(traffic ? { traffic } : {}), unavailable };
+      return {
+        history: history.size > 0 ? history : NO_FACTS.history,
+        vouchers: vouchers.size > 0 ? vouchers : NO_FACTS.vouchers,
+        ...(traffic ? { traffic } : {}),
+        unavailable: NO_FACTS.unavailable,
+      };
     };
-    this.remember(order.orderId, now, facts);
-    return facts;
+    return waits === undefined ? facts() : Promise.all(waits).then(facts);
   }
 
   async hold(order: Order, evaluation: Evaluation, policy: Policy, now: number) {
@@ -392,15 +403,5 @@ export class RedisStore implements GuardStore, OutboxStore {
       work.push(this.sweep(wall).catch(() => {}));
     }
     await Promise.all(work);
-  }
-
-  private remember(orderId: string, now: number, facts: Facts): void {
-    this.seen.delete(orderId);
-    this.seen.set(orderId, { at: now, facts });
-    const horizon = now - this.options.idempotencySeconds * 1000;
-    for (const [id, seen] of this.seen) {
-      if (this.seen.size <= this.options.maxSeenOrders && seen.at >= horizon) break;
-      this.seen.delete(id);
-    }
   }
 }

@@ -31,6 +31,8 @@ interface VoucherSnapshot {
   budget: Map<string, number>;
   budgetSuffix: string;
   fetchedAt: number;
+  /** The epoch minute (of the orders' clock) the window counts end at. */
+  minute: number;
 }
 
 interface VoucherParams {
@@ -49,8 +51,15 @@ interface VoucherEntry {
   code: string;
   snapshot: VoucherSnapshot | undefined;
   params: VoucherParams;
+  /** The policy `params` were computed from. */
+  paramsOf: Policy;
   pending: Attempt[];
   inflight: Attempt[];
+  /**
+   * The attempts of `pending` and `inflight` counted by minute (epoch minute → attempts): the rules' counts are
+   * read from it in a step per distinct minute, not a pass over every buffered attempt.
+   */
+  local: Map<number, number>;
   /** Grants per `${suffix}|${currency}`, not yet written / being written. */
   pendingGrants: Map<string, number>;
   inflightGrants: Map<string, number>;
@@ -66,6 +75,8 @@ interface VoucherEntry {
   usedAt: number;
   /** The latest order time seen for the code (the guard's clock, which tests may set). */
   now: number;
+  /** A refresh under way because the snapshot's minute has passed: the orders of the new minute wait for it. */
+  catchingUp: Promise<void> | undefined;
 }
 
 /** Options of the voucher counters, from the RedisStore options. */
@@ -113,17 +124,27 @@ export class RedisVoucherCounters {
     policy: Policy,
     now: number,
     vouchers: Map<string, VoucherState>,
+    repeat = false,
   ): Promise<void> | undefined {
     const entry = this.track(code, policy, now);
     if (entry === undefined) return undefined;
     const terms = policy.vouchers[code];
     const capped = terms?.maxUses !== undefined || terms?.maxUsesPerCustomer !== undefined;
     const minute = Math.floor(now / MINUTE);
+    if (!capped && entry.snapshot !== undefined && entry.snapshot.minute < minute) {
+      // The windows have moved on since the snapshot (a quiet code, or a new minute): counts from it would still
+      // hold minutes that have left the windows. This order's attempt is written with one refresh, shared by
+      // every order of the code that arrives meanwhile, and the order is judged on the fresh counts.
+      if (!repeat) buffer(entry, { orderId: order.orderId, minute });
+      return this.catchUp(entry).then(() => {
+        vouchers.set(code, this.state(entry, order, policy, now));
+      });
+    }
     if (capped || (entry.snapshot === undefined && !entry.unknown)) {
       // Cold cache or a hard cap: one script call counts this attempt, reserves a use and reads the state.
       return this.touch(
         entry,
-        { orderId: order.orderId, minute },
+        repeat ? undefined : { orderId: order.orderId, minute },
         capped ? { order, policy } : undefined,
       ).then((reservation) => {
         const state = this.state(entry, order, policy, now);
@@ -131,35 +152,38 @@ export class RedisVoucherCounters {
         vouchers.set(code, state);
       });
     }
-    entry.pending.push({ orderId: order.orderId, minute });
+    if (!repeat) buffer(entry, { orderId: order.orderId, minute });
     vouchers.set(code, this.state(entry, order, policy, now));
     return undefined;
   }
 
   /**
-   * Counts one more order of the shop (written behind, like a code's attempts) and returns the shop's counts as
-   * cached, or undefined until the first read of them (asked for at once, in the background).
+   * Counts one more order of the shop (written behind, like a code's attempts) and returns the shop's counts: at
+   * once from the cache, or, before the first read and once the cached windows have moved on to a new minute,
+   * after one refresh shared by the orders that arrive meanwhile (undefined if it fails).
    */
-  countTraffic(policy: Policy, now: number): TrafficState | undefined {
+  countTraffic(
+    policy: Policy,
+    now: number,
+    repeat = false,
+  ): TrafficState | undefined | Promise<TrafficState | undefined> {
     const entry = this.track(TRAFFIC, policy, now, true)!;
     const minute = Math.floor(now / MINUTE);
-    entry.pending.push({ orderId: '', minute });
-    const snapshot = entry.snapshot;
-    if (snapshot === undefined) {
-      entry.wantRefresh = true;
-      return undefined;
-    }
-    const local = [...entry.pending, ...entry.inflight];
-    return {
-      windows: entry.params.windows.map((minutes, index) => ({
-        seconds: minutes * 60,
-        count:
-          (snapshot.windowCounts[index] ?? 0) +
-          local.filter((attempt) => minute - attempt.minute < minutes).length,
-      })),
-      baselineCount: snapshot.baselineCount,
-      baselineSeconds: baselineSeconds(entry.params.velocity, snapshot.firstSeen, now),
+    if (!repeat) buffer(entry, { orderId: '', minute });
+    const traffic = (): TrafficState | undefined => {
+      const snapshot = entry.snapshot;
+      if (snapshot === undefined) return undefined;
+      return {
+        windows: entry.params.windows.map((minutes, index) => ({
+          seconds: minutes * 60,
+          count: (snapshot.windowCounts[index] ?? 0) + localCount(entry, minute, minutes),
+        })),
+        baselineCount: snapshot.baselineCount,
+        baselineSeconds: baselineSeconds(entry.params.velocity, snapshot.firstSeen, now),
+      };
     };
+    if (entry.snapshot !== undefined && entry.snapshot.minute >= minute) return traffic();
+    return this.catchUp(entry).then(traffic, () => undefined);
   }
 
   /** Buffers the discount an allowed order granted against the budget of each of its codes. */
@@ -266,6 +290,7 @@ export class RedisVoucherCounters {
       entry.anomalous = false;
       entry.resumeAfterMs = 0;
       entry.pending = [];
+      entry.local = tally(entry.inflight);
       entry.snapshot = undefined; // the next order reads the cleared state from Redis
     }
     return cleared;
@@ -292,10 +317,17 @@ export class RedisVoucherCounters {
     now: number,
     known = isKnownVoucher(policy, code),
   ): VoucherEntry | undefined {
-    const params = voucherParams(code, policy, now);
     const existing = this.entries.get(code);
     if (existing) {
-      existing.params = params;
+      // The params change with the policy, and with the budget window of a code that has a budget.
+      if (
+        existing.paramsOf !== policy ||
+        (existing.params.budgetSuffix !== '' &&
+          existing.params.budgetSuffix !== budgetSuffix(policy.vouchers[code]?.budgetWindowSeconds, now))
+      ) {
+        existing.params = voucherParams(code, policy, now);
+        existing.paramsOf = policy;
+      }
       existing.usedAt = Date.now();
       existing.now = Math.max(existing.now, now);
       touchLru(this.entries, code, existing);
@@ -315,9 +347,11 @@ export class RedisVoucherCounters {
     const entry: VoucherEntry = {
       code,
       snapshot: undefined,
-      params,
+      params: voucherParams(code, policy, now),
+      paramsOf: policy,
       pending: Array.from({ length: carried }, () => ({ orderId: '', minute })),
       inflight: [],
+      local: carried > 0 ? new Map([[minute, carried]]) : new Map(),
       pendingGrants: new Map(),
       inflightGrants: new Map(),
       trip: false,
@@ -329,6 +363,7 @@ export class RedisVoucherCounters {
       wantRefresh: false,
       usedAt: Date.now(),
       now,
+      catchingUp: undefined,
     };
     setLru(this.entries, code, entry, this.options.maxCachedVouchers, busy);
     return entry;
@@ -339,14 +374,11 @@ export class RedisVoucherCounters {
     const snapshot = entry.snapshot;
     const { windows } = entry.params;
     const minute = Math.floor(now / MINUTE);
-    const local = [...entry.pending, ...entry.inflight];
     const trippedAt = snapshot?.trippedAt ?? entry.localTrippedAt;
     const state: VoucherState = {
       windows: windows.map((minutes, index) => ({
         seconds: minutes * 60,
-        count:
-          (snapshot?.windowCounts[index] ?? 0) +
-          local.filter((attempt) => minute - attempt.minute < minutes).length,
+        count: (snapshot?.windowCounts[index] ?? 0) + localCount(entry, minute, minutes),
       })),
       baselineCount: snapshot?.baselineCount ?? 0,
       baselineSeconds: baselineSeconds(entry.params.velocity, snapshot?.firstSeen ?? now, now),
@@ -421,12 +453,13 @@ export class RedisVoucherCounters {
       args.push(key.slice(0, bar), key.slice(bar + 1), amount);
     }
     const { params } = entry;
+    const minute = attempt?.minute ?? Math.floor(entry.now / MINUTE);
     let reply: unknown[];
     try {
       reply = (await this.commands.voucherTouch(
         this.keys.voucher(entry.code),
         entry.now,
-        attempt?.minute ?? Math.floor(entry.now / MINUTE),
+        minute,
         params.windows.join(','),
         params.baselineMinutes,
         params.ttlSeconds,
@@ -453,6 +486,7 @@ export class RedisVoucherCounters {
       throw error;
     }
     entry.inflight.splice(0, attempts.length);
+    for (const one of attempts) untally(entry.local, one.minute);
     for (const [key, amount] of grants) {
       addTo(entry.inflightGrants, key, -amount);
       if (entry.inflightGrants.get(key) === 0) entry.inflightGrants.delete(key);
@@ -474,6 +508,7 @@ export class RedisVoucherCounters {
       budget,
       budgetSuffix: params.budgetSuffix,
       fetchedAt: Date.now(),
+      minute,
     };
     if (tripped !== undefined) entry.localTrippedAt = undefined;
     if (trip && tripped !== undefined) this.onTripped(entry.code, tripped);
@@ -490,6 +525,14 @@ export class RedisVoucherCounters {
           ? { limitReached: 'maxUsesPerCustomer' as const }
           : {}),
     };
+  }
+
+  /** Writes the entry's buffered work and re-reads its state, once for every order that asks meanwhile. */
+  private catchUp(entry: VoucherEntry): Promise<void> {
+    entry.catchingUp ??= this.flushEntry(entry).finally(() => {
+      entry.catchingUp = undefined;
+    });
+    return entry.catchingUp;
   }
 
   private async flushEntry(entry: VoucherEntry): Promise<void> {
@@ -520,6 +563,33 @@ function voucherParams(code: string, policy: Policy, now: number): VoucherParams
     budgetTtlSeconds: windowSeconds === undefined ? 0 : windowSeconds * 2,
     maxTracked: policy.unknownVouchers.maxTracked,
   };
+}
+
+/** Buffers an attempt to write at the next flush, and counts it at once. */
+function buffer(entry: VoucherEntry, attempt: Attempt): void {
+  entry.pending.push(attempt);
+  entry.local.set(attempt.minute, (entry.local.get(attempt.minute) ?? 0) + 1);
+}
+
+/** Attempts by minute. */
+function tally(attempts: readonly Attempt[]): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const { minute } of attempts) counts.set(minute, (counts.get(minute) ?? 0) + 1);
+  return counts;
+}
+
+/** Takes one written attempt out of the tally. */
+function untally(counts: Map<number, number>, minute: number): void {
+  const left = (counts.get(minute) ?? 0) - 1;
+  if (left > 0) counts.set(minute, left);
+  else counts.delete(minute);
+}
+
+/** This process's buffered attempts within the `minutes` before `minute` (and any later, from a skewed clock). */
+function localCount(entry: VoucherEntry, minute: number, minutes: number): number {
+  let count = 0;
+  for (const [at, attempts] of entry.local) if (minute - at < minutes) count += attempts;
+  return count;
 }
 
 /** An entry with attempts not yet written must not be evicted. */
