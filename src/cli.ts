@@ -15,7 +15,14 @@ import {
   UsageError,
   wrap,
 } from './cli-options';
-import { ConfigError, EX_CONFIG, isListenHost, loadConfig } from './config/service';
+import {
+  ConfigError,
+  EX_CONFIG,
+  isListenHost,
+  loadConfig,
+  MAX_WORKERS,
+  parseWorkers,
+} from './config/service';
 import { closest } from './core/suggest';
 import { serve } from './http/server';
 import { PREFLIGHT_COMMAND, runPreflightCli } from './tools/preflight-cli';
@@ -46,6 +53,13 @@ const SERVE_COMMAND: CommandSpec = {
       type: 'string',
       value: 'PORT',
       description: 'port to listen on, 0 for any free one (default: PORT, service.port, else 3000)',
+    },
+    workers: {
+      type: 'string',
+      value: 'N',
+      description:
+        'processes serving the port on the shared Redis state, or "auto" for one per CPU (default: WORKERS, ' +
+        'service.workers, else auto with REDIS_URL and 1 without)',
     },
   },
 };
@@ -149,10 +163,19 @@ async function runServe(argv: readonly string[]): Promise<number | undefined> {
   if (port !== undefined && !(/^\d+$/.test(portText!) && port <= 65_535)) {
     throw new UsageError(`--port must be a TCP port number (0-65535), got "${portText}"`, SERVE_COMMAND);
   }
+  const workersText = values.workers as string | undefined;
+  const workers = workersText === undefined ? undefined : parseWorkers(workersText);
+  if (workersText !== undefined && workers === undefined) {
+    throw new UsageError(
+      `--workers must be a number of processes from 1 to ${MAX_WORKERS}, or "auto", got "${workersText}"`,
+      SERVE_COMMAND,
+    );
+  }
   await serve({
     ...(values.config !== undefined ? { configPath: values.config as string } : {}),
     ...(host !== undefined ? { host } : {}),
     ...(port !== undefined ? { port } : {}),
+    ...(workers !== undefined ? { workers } : {}),
   });
   return undefined;
 }

@@ -2,6 +2,7 @@
 // The service's configuration file (JSON or YAML): zod schema, loading, environment overrides, precise errors.
 
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_ORDER_LIMITS, type OrderLimits } from '../core/order';
 import { type Policy, type PolicyInput, policySchema } from '../core/policy';
@@ -19,6 +20,8 @@ import { readDocument } from './document';
 
 /** Exit code for a bad configuration (sysexits.h EX_CONFIG). */
 export const EX_CONFIG = 78;
+/** Most worker processes `service.workers` may ask for. */
+export const MAX_WORKERS = 256;
 
 /** Thrown when the configuration file is missing or invalid; `problems` names every bad field by its path. */
 export class ConfigError extends Error {
@@ -62,6 +65,27 @@ export function isListenHost(value: string): boolean {
 }
 
 const HOST_MESSAGE = 'must be an IP address or a host name, e.g. "127.0.0.1" or "0.0.0.0" (every interface)';
+const WORKERS_MESSAGE = `must be a whole number of processes from 1 to ${MAX_WORKERS}, or "auto" (one per CPU)`;
+const workersValue = z.union([z.number().int().min(1).max(MAX_WORKERS), z.literal('auto')], {
+  error: WORKERS_MESSAGE,
+});
+
+/**
+ * Reads a worker count as written on the command line or in WORKERS: a whole number of processes, or "auto".
+ * Returns undefined for anything else.
+ */
+export function parseWorkers(text: string): number | 'auto' | undefined {
+  const value = text.trim();
+  if (value === 'auto') return 'auto';
+  if (!/^\d+$/.test(value)) return undefined;
+  const count = Number(value);
+  return count >= 1 && count <= MAX_WORKERS ? count : undefined;
+}
+
+/** The number of processes "auto" stands for: the CPUs this process may run on. */
+export function autoWorkers(): number {
+  return availableParallelism();
+}
 
 const serviceSection = z.strictObject({
   /** Overridden by the HOST environment variable and `serve --host`. */
@@ -73,6 +97,11 @@ const serviceSection = z.strictObject({
     .min(0, { error: 'must be a TCP port number (0-65535)' })
     .max(65_535, { error: 'must be a TCP port number (0-65535)' })
     .optional(),
+  /**
+   * Processes serving the port (node:cluster), each judging orders on the shared Redis state: a number, or "auto"
+   * for one per CPU. Overridden by WORKERS and `serve --workers`. Defaults to "auto" with REDIS_URL, else 1.
+   */
+  workers: workersValue.optional(),
   bodyLimit: bodyLimit.default('256kb'),
   storeTimeoutMs: positive('milliseconds').default(200),
   mode: z.enum(['enforce', 'shadow'], { error: 'must be "enforce" or "shadow"' }).optional(),
@@ -169,6 +198,8 @@ export interface ServiceConfig {
     /** The listening address: `--host`, HOST, `service.host`, else 127.0.0.1 (the Docker image sets HOST=0.0.0.0). */
     host: string;
     port: number;
+    /** Processes serving the port: `--workers`, WORKERS, `service.workers`, else one per CPU with Redis, 1 without. */
+    workers: number;
     bodyLimit: string | number;
     storeTimeoutMs: number;
     mode: Mode | undefined;
@@ -264,6 +295,24 @@ export function parseConfig(
   }
   const host = envHost(env, problems);
   const port = envPort(env, problems);
+  let envWorkers: number | 'auto' | undefined;
+  if (env.WORKERS !== undefined && env.WORKERS !== '') {
+    envWorkers = parseWorkers(env.WORKERS);
+    if (envWorkers === undefined)
+      problems.push({
+        path: 'env.WORKERS',
+        message: `${WORKERS_MESSAGE}, got ${JSON.stringify(env.WORKERS)}`,
+      });
+  }
+  const redisUrl = env.REDIS_URL || undefined;
+  const workersWanted = envWorkers ?? (parsed.success ? parsed.data.service.workers : undefined);
+  const workers = resolveWorkers(workersWanted, redisUrl);
+  if (workers > 1 && !redisUrl) {
+    problems.push({
+      path: envWorkers !== undefined ? 'env.WORKERS' : 'service.workers',
+      message: WORKERS_NEED_REDIS,
+    });
+  }
   const webhooks: ServiceConfig['review']['webhooks'] = [];
   if (parsed.success) {
     parsed.data.review.webhooks.forEach((hook, index) => {
@@ -319,6 +368,7 @@ export function parseConfig(
     service: {
       host: host ?? service.host ?? '127.0.0.1',
       port: port ?? service.port ?? 3000,
+      workers,
       bodyLimit: service.bodyLimit,
       storeTimeoutMs: service.storeTimeoutMs,
       mode: service.mode,
@@ -331,9 +381,20 @@ export function parseConfig(
     },
     review: { tokens: [...review.tokens, ...envTokens], webhooks },
     metrics,
-    redisUrl: env.REDIS_URL || undefined,
+    redisUrl,
     keyPrefix: env.REDIS_PREFIX || 'cpg',
   };
+}
+
+/** Why several workers need Redis. */
+export const WORKERS_NEED_REDIS =
+  'must be 1 without REDIS_URL: the embedded store lives in one process, so several workers would each hold a ' +
+  'different queue and history; set REDIS_URL to run several';
+
+/** The worker count for a wish (a number, "auto" or nothing): nothing means one per CPU with Redis, else 1. */
+export function resolveWorkers(wanted: number | 'auto' | undefined, redisUrl: string | undefined): number {
+  if (wanted === 'auto' || (wanted === undefined && redisUrl)) return autoWorkers();
+  return wanted ?? 1;
 }
 
 /** `name:role:token,...` from PRICE_GUARD_REVIEW_TOKENS, hashed at once so the plain token is not kept. */

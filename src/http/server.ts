@@ -1,12 +1,22 @@
 // src/http/server.ts
 // Runs the service as a process: loads the config, picks the stores, listens, reloads on SIGHUP, drains on SIGTERM.
 
+import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { unwatchFile, watchFile } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { ConfigError, EX_CONFIG, loadConfig, type ServiceConfig, sha256Hex } from '../config/service';
+import {
+  ConfigError,
+  EX_CONFIG,
+  loadConfig,
+  resolveWorkers,
+  type ServiceConfig,
+  sha256Hex,
+  WORKERS_NEED_REDIS,
+} from '../config/service';
+import { createMetrics } from '../observability/metrics';
 import { createStoreFromEnv } from '../state/from-env';
 import { MemoryStore } from '../state/memory/store';
 import { MemoryOverlayStore, type OverlayStore, RedisOverlayStore } from '../state/overlay';
@@ -14,6 +24,7 @@ import { createRedisClient } from '../state/redis/connection';
 import type { GuardStore } from '../state/types';
 import { createLogger } from './logging';
 import { createService, type Service } from './service';
+import { clusterMetricsHandler, superviseWorkers } from './workers';
 
 /** Options of `runService`, normally taken from the command line and the environment. */
 export interface RunOptions {
@@ -25,6 +36,8 @@ export interface RunOptions {
   host?: string;
   /** The listening port, over PORT and `service.port` (`serve --port`). */
   port?: number;
+  /** Processes serving the port, over WORKERS and `service.workers` (`serve --workers`). */
+  workers?: number | 'auto';
 }
 
 /** A running service process. */
@@ -85,23 +98,56 @@ function restartOnly(config: ServiceConfig): string {
   return JSON.stringify({ service: config.service, review: config.review, metrics: config.metrics });
 }
 
-/** Loads the config and starts listening. Throws ConfigError for a bad file (the CLI turns it into exit 78). */
-export async function runService(options: RunOptions = {}): Promise<RunningService> {
+/** The configuration file and the configuration with the command line's overrides; throws ConfigError. */
+function effectiveConfig(options: RunOptions): { configPath: string | undefined; config: ServiceConfig } {
   const env = options.env ?? process.env;
   const configPath = options.configPath ?? (env.PRICE_GUARD_CONFIG || undefined);
   const loaded = loadConfig(configPath, env);
+  const service = { ...loaded.service };
+  if (options.host !== undefined) service.host = options.host;
+  if (options.port !== undefined) service.port = options.port;
+  if (options.workers !== undefined) {
+    service.workers = resolveWorkers(options.workers, loaded.redisUrl);
+    if (service.workers > 1 && !loaded.redisUrl) {
+      throw new ConfigError(
+        [{ path: '--workers', message: WORKERS_NEED_REDIS }],
+        configPath ?? '(command line)',
+      );
+    }
+  }
+  return { configPath, config: { ...loaded, service } };
+}
+
+/** Loads the config and starts listening. Throws ConfigError for a bad file (the CLI turns it into exit 78). */
+export async function runService(options: RunOptions = {}): Promise<RunningService> {
+  const env = options.env ?? process.env;
+  const { configPath, config } = effectiveConfig(options);
   const overrides = {
     ...(options.host !== undefined ? { host: options.host } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
   };
-  const config: ServiceConfig = { ...loaded, service: { ...loaded.service, ...overrides } };
-  const logger = createLogger(config.service.logLevel);
+  // One worker of several (serve --workers): its log lines say which, and /metrics answers for all of them.
+  const worker = cluster.isWorker ? cluster.worker?.id : undefined;
+  const root = createLogger(config.service.logLevel);
+  const logger = worker === undefined ? root : root.child({ worker });
   const { store, overlay } = createStores(config, env, logger);
   const demo = withDemoToken(config);
   await store.init?.().catch((error) => logger.error({ err: error }, 'store init failed'));
   let service: Service;
   try {
-    service = createService(demo.config, { store, overlay, logger });
+    const metrics =
+      worker === undefined
+        ? undefined
+        : createMetrics({
+            defaultMetrics: config.metrics.defaultMetrics,
+            voucherLabels: config.metrics.voucherLabels,
+          });
+    service = createService(demo.config, {
+      store,
+      overlay,
+      logger,
+      ...(metrics ? { metrics, metricsHandler: clusterMetricsHandler(metrics.registry) } : {}),
+    });
   } catch (error) {
     // Option errors of the guard, the review router or the metrics (they carry an ERR_ code): a config problem.
     const code = (error as { code?: unknown }).code;
@@ -209,6 +255,22 @@ export async function runService(options: RunOptions = {}): Promise<RunningServi
 
 /** `serve`: runs until SIGTERM/SIGINT; exit 78 for a bad config, 0 after a clean drain, 1 after the hard timeout. */
 export async function serve(options: RunOptions = {}): Promise<void> {
+  if (cluster.isPrimary) {
+    let config: ServiceConfig;
+    try {
+      config = effectiveConfig(options).config;
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`checkout-price-guard: ${error.message}\n`);
+        process.exit(EX_CONFIG);
+      }
+      throw error;
+    }
+    if (config.service.workers > 1) {
+      superviseWorkers(config, createLogger(config.service.logLevel).child({ role: 'primary' }));
+      return;
+    }
+  }
   let running: RunningService | undefined;
   let pending: string | undefined;
   const stop = (signal: string) => {

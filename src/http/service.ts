@@ -1,7 +1,13 @@
 // src/http/service.ts
 // createService(config): builds the HTTP app (evaluate, demo checkout, health, admin) around one Guard; the caller listens.
 
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, {
+  type Express,
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from '../config/service';
 import { negotiateLanguage, shopperMessage } from '../core/messages';
@@ -48,6 +54,8 @@ export interface ServiceDeps {
   clock?: () => number;
   /** The metrics. Defaults to createMetrics() on a private registry, with the config's metrics section. */
   metrics?: PriceGuardMetrics;
+  /** Serves GET /metrics. Defaults to `metrics.handler()`; a worker of several serves every worker's metrics. */
+  metricsHandler?: RequestHandler;
 }
 
 /** A built service: the app to listen with, and the handles the process needs for reloads and shutdown. */
@@ -259,7 +267,7 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
     }),
   );
 
-  app.get('/metrics', metrics.handler());
+  app.get('/metrics', deps.metricsHandler ?? metrics.handler());
   // The review API and page. It needs at least one token; without one it stays off rather than open.
   const review =
     config.review.tokens.length > 0

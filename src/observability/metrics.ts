@@ -576,6 +576,8 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
         help: 'Held orders in the review queue, by status (read from the store at each scrape).',
         labelNames: ['status', ...constantNames],
         registers,
+        // Read from the shared store: every worker of `serve --workers` reports the same value; take it once.
+        aggregator: 'max',
         async collect() {
           await refreshQueue();
           if (queueValues === undefined) return;
@@ -593,6 +595,8 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
         help: 'Age of the oldest pending hold in seconds, 0 when none is pending (read from the store at each scrape).',
         labelNames: constantNames,
         registers,
+        // Read from the shared store: every worker of `serve --workers` reports the same value; take it once.
+        aggregator: 'max',
         async collect() {
           await refreshQueue();
           if (queueValues !== undefined) this.set(withConstants({}), queueValues.age);
@@ -608,6 +612,8 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
         help: 'Money in pending holds per currency, in minor units: list_value, discount (given away) and total (to collect). Absent when the store does not report it.',
         labelNames: ['currency', 'amount', ...constantNames],
         registers,
+        // Read from the shared store: every worker of `serve --workers` reports the same value; take it once.
+        aggregator: 'max',
         async collect() {
           await refreshQueue();
           this.reset();
@@ -641,6 +647,8 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
         help: 'Webhook deliveries waiting in the outbox (one per event and endpoint). Absent when no outbox is watched.',
         labelNames: constantNames,
         registers,
+        // Read from the shared store: every worker of `serve --workers` reports the same value; take it once.
+        aggregator: 'max',
         async collect() {
           const read = readOutbox;
           if (read !== undefined) {

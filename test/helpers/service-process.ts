@@ -86,7 +86,8 @@ export async function startService(
   options: { args?: string[]; env?: NodeJS.ProcessEnv; ready?: boolean } = {},
 ): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [cli, 'serve', ...(options.args ?? [])], {
-    env: { PATH: process.env.PATH, PORT: '0', ...options.env },
+    // One process unless a test asks for workers (with REDIS_URL the default is one per CPU).
+    env: { PATH: process.env.PATH, PORT: '0', WORKERS: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: LogLine[] = [];
@@ -167,7 +168,7 @@ export function runFailing(
 ): Promise<{ code: number | null; stderr: string; stdout: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [cli, 'serve', ...args], {
-      env: { PATH: process.env.PATH, PORT: '0', ...env },
+      env: { PATH: process.env.PATH, PORT: '0', WORKERS: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
