@@ -65,7 +65,8 @@ test('a bulk action needs a voucher, a SKU or a rule: a time range alone is refu
 
 test('the admin API rate-limits wrong tokens and sends the security headers', async () => {
   const statuses = new Map<number, number>();
-  for (let n = 0; n < 700; n++) {
+  // 1,300 guesses: the limiter's window is fixed, and may turn once while they go out; one window still sees 600+.
+  for (let n = 0; n < 1_300; n++) {
     const response = await harness.admin('GET', '/policy', undefined, `wrong-token-${n}`);
     statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
     if (n === 0) {
@@ -77,8 +78,8 @@ test('the admin API rate-limits wrong tokens and sends the security headers', as
       });
     }
   }
-  // 600 a minute per address (one wrong guess may already have been counted by an earlier test), then 429.
+  // 600 a minute per address (earlier tests may have counted a few guesses already), then 429.
   expect([...statuses.keys()].sort()).toEqual([401, 429]);
-  expect(statuses.get(401)).toBeLessThanOrEqual(600);
+  expect(statuses.get(401)).toBeLessThanOrEqual(1_200);
   expect(statuses.get(429)).toBeGreaterThanOrEqual(100);
 });
