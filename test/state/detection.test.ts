@@ -215,7 +215,9 @@ describe.each(stores)('%s', (_name, make) => {
   });
 
   test('maxPerWindow is counted over windowSeconds exactly, not over the next longer velocity window', async () => {
-    const guard = guardFor({ vouchers: { TEN: { velocity: { expectedPerHour: 100_000, maxPerWindow: 8 } } } });
+    const guard = guardFor({
+      vouchers: { TEN: { velocity: { expectedPerHour: 100_000, maxPerWindow: 8 } } },
+    });
     const use = () => buy(guard, 'TEE', 200_000, { vouchers: [{ code: 'TEN', discount: 10_000 }] });
     for (let index = 0; index < 8; index++) {
       expect((await use()).kind).toBe('allowed');

@@ -226,16 +226,16 @@ export class RedisStore implements GuardStore, OutboxStore {
     const unavailable = new Set<'history' | 'vouchers'>();
     const history = new Map<string, SkuHistory>();
     const vouchers = new Map<string, VoucherState>();
-    let waits: Array<Promise<void>> | undefined;
+    const waits: Array<Promise<void>> = [];
     for (const line of order.lines) {
       if (history.has(historyKey(line.sku, order.currency))) continue;
       const wait = this.history.lookup(line.sku, order.currency, policy, now, history);
-      if (wait) (waits ??= []).push(wait.catch(() => void unavailable.add('history')));
+      if (wait) waits.push(wait.catch(() => void unavailable.add('history')));
     }
     let traffic: TrafficState | undefined;
     const counted = this.vouchers.countTraffic(policy, now, repeat);
     if (counted instanceof Promise) {
-      (waits ??= []).push(
+      waits.push(
         counted.then((value) => {
           traffic = value;
         }),
@@ -244,7 +244,7 @@ export class RedisStore implements GuardStore, OutboxStore {
     for (const { code } of order.vouchers) {
       if (vouchers.has(code)) continue;
       const wait = this.vouchers.count(code, order, policy, now, vouchers, repeat);
-      if (wait) (waits ??= []).push(wait.catch(() => void unavailable.add('vouchers')));
+      if (wait) waits.push(wait.catch(() => void unavailable.add('vouchers')));
     }
     const facts = (): Facts => {
       if (unavailable.size > 0) return { history, vouchers, ...(traffic ? { traffic } : {}), unavailable };
@@ -255,7 +255,7 @@ export class RedisStore implements GuardStore, OutboxStore {
         unavailable: NO_FACTS.unavailable,
       };
     };
-    return waits === undefined ? facts() : Promise.all(waits).then(facts);
+    return waits.length === 0 ? facts() : Promise.all(waits).then(facts);
   }
 
   async hold(order: Order, evaluation: Evaluation, policy: Policy, now: number) {
