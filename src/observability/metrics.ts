@@ -56,6 +56,10 @@ export const METRIC_NAMES = Object.freeze({
   zeroTotalOrders: 'zero_total_orders_total',
   /** Counter {voucher}: voucher velocity trips; `voucher` is a declared code or `other`. */
   voucherVelocityTrips: 'voucher_velocity_trips_total',
+  /** Counter {voucher}: tripped codes that resumed on their own once their rate was normal again. */
+  voucherVelocityResumes: 'voucher_velocity_resumes_total',
+  /** Counter {rule}: orders a rule could not judge (no history and no reference price, store degraded). */
+  abstentions: 'rule_abstentions_total',
   /** Counter {voucher}: evaluated orders carrying a voucher code (redemption attempts), whatever the decision. */
   voucherRedemptions: 'voucher_redemption_attempts_total',
   /** Counter {voucher, currency}: voucher discounts claimed by evaluated orders, in minor units. */
@@ -513,6 +517,16 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
     'Voucher codes suspended by the velocity rule; voucher is a declared code, or "other".',
     ['voucher'],
   );
+  const voucherVelocityResumes = counter(
+    METRIC_NAMES.voucherVelocityResumes,
+    'Tripped voucher codes resumed on their own after their rate was normal for resumeAfterSeconds; voucher is a declared code, or "other".',
+    ['voucher'],
+  );
+  const abstentions = counter(
+    METRIC_NAMES.abstentions,
+    'Orders a rule could not judge, by rule: a SKU with no history, accepted price or declared list price, or the store unavailable. A rise means the guard is judging blind.',
+    ['rule'],
+  );
   const voucherRedemptions = counter(
     METRIC_NAMES.voucherRedemptions,
     'Evaluated orders carrying a voucher code (redemption attempts, whatever the decision); voucher is a declared code, or "other".',
@@ -674,6 +688,7 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
   for (const rule of RULE_IDS) {
     holds.inc(withConstants({ rule }), 0);
     wouldHold.inc(withConstants({ rule }), 0);
+    abstentions.inc(withConstants({ rule }), 0);
     exceptedOrders.inc(withConstants({ rule }), 0);
   }
   for (const kind of FAULT_KINDS) faults.inc(withConstants({ kind }), 0);
@@ -692,10 +707,12 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
   const seriesOf = (voucher: string) => {
     voucherRedemptions.inc(withConstants({ voucher }), 0);
     voucherVelocityTrips.inc(withConstants({ voucher }), 0);
+    voucherVelocityResumes.inc(withConstants({ voucher }), 0);
   };
   const retire = (voucher: string) => {
     voucherRedemptions.remove(withConstants({ voucher }));
     voucherVelocityTrips.remove(withConstants({ voucher }));
+    voucherVelocityResumes.remove(withConstants({ voucher }));
     for (const currency of discountCurrencies.get(voucher) ?? []) {
       voucherDiscount.remove(withConstants({ voucher, currency }));
     }
@@ -788,6 +805,13 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
       }
       for (const code of effects.tripVouchers)
         voucherVelocityTrips.inc(withConstants({ voucher: voucherLabel(code) }));
+      for (const code of effects.resumeVouchers)
+        voucherVelocityResumes.inc(withConstants({ voucher: voucherLabel(code) }));
+      if (decision.abstentions.length > 0) {
+        const rules = new Set<RuleId>();
+        for (const abstention of decision.abstentions) rules.add(abstention.rule);
+        for (const rule of rules) abstentions.inc(withConstants({ rule }));
+      }
     },
     held(order: Order, evaluation: Evaluation) {
       const { decision, totals } = evaluation;

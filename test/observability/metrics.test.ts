@@ -210,6 +210,32 @@ describe('metrics a real Guard emits on each decision path', () => {
   });
 });
 
+describe('abstentions and resumed codes are counted', () => {
+  it('counts an order a rule could not judge, by rule, once per order', async () => {
+    const { registry, guard } = setup();
+    // Two lines of SKUs with no history and no declared price: below_recent_price abstains, once for the order.
+    await guard.check(order({ lines: [line('NEW-1', 100_000), line('NEW-2', 50_000)] }));
+    expect(await value(registry, 'abstentions', { rule: 'below_recent_price' })).toBe(1);
+    expect(await value(registry, 'abstentions', { rule: 'zero_total' })).toBe(0);
+  });
+
+  it('counts a tripped code that resumed on its own, under its declared label', async () => {
+    const { registry, metrics, guard } = setup({ vouchers: { WELCOME: {} } });
+    const result = await guard.check(allowedOrder());
+    if (result.kind !== 'allowed') throw new Error('expected allowed');
+    metrics.evaluated(
+      result.order,
+      {
+        ...result.evaluation,
+        effects: { tripVouchers: [], anomalousVouchers: [], resumeVouchers: ['WELCOME', 'RANDOM-CODE'] },
+      },
+      0.0001,
+    );
+    expect(await value(registry, 'voucherVelocityResumes', { voucher: 'WELCOME' })).toBe(1);
+    expect(await value(registry, 'voucherVelocityResumes', { voucher: OTHER })).toBe(1);
+  });
+});
+
 describe('per-voucher metrics follow the codes the policy in force declares', () => {
   const withVoucher = (code: string, discount = 15_000, currency = 'IDR') =>
     order({ currency, lines: [line('TEE-01', 150_000)], vouchers: [{ code, discount }] });
