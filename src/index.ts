@@ -18,6 +18,26 @@ export { DEFAULT_ORDER_LIMITS, OrderParser } from './core/order';
 export type { Campaign, Policy, PolicyInput, VoucherTerms } from './core/policy';
 // The policy schema, for validating policy files in CI.
 export { DEFAULT_VELOCITY, PolicyError, parsePolicy, policySchema } from './core/policy';
+// Preflight: the lowest price each SKU can be paid under a policy's campaigns and codes, before they go live
+// (docs/preflight.md); catalog files read as the CLI and the admin API read them.
+export type {
+  CatalogEntry,
+  CatalogOptions,
+  CatalogResult,
+  PreflightCatalog,
+  PreflightFinding,
+  PreflightOptions,
+  PreflightReport,
+  SkuPreflight,
+} from './core/preflight';
+export {
+  CatalogError,
+  catalogFromCsv,
+  catalogFromJson,
+  formatPreflight,
+  parseCatalog,
+  preflight,
+} from './core/preflight';
 export type { Problem } from './core/problems';
 export { RULES } from './core/rules';
 export type { Effects } from './core/rules/context';
@@ -37,7 +57,12 @@ export { createService } from './http/service';
 // Prometheus metrics for the guard, its store and the review queue, with a /metrics handler (docs/observability.md).
 export { instrumentStore } from './observability/instrument-store';
 export type { MetricsOptions, PriceGuardMetrics } from './observability/metrics';
-export { createMetrics, METRIC_NAMES, MetricsOptionsError } from './observability/metrics';
+export {
+  createMetrics,
+  declaredVoucherCodes,
+  METRIC_NAMES,
+  MetricsOptionsError,
+} from './observability/metrics';
 // Metrics sink interface, for custom metrics back-ends.
 export type { FaultKind, GuardMetrics, WebhookOutcome } from './observability/sink';
 export type { Reviewer, ReviewRole, ReviewToken } from './review/auth';
@@ -94,11 +119,17 @@ export type {
   AuditEntry,
   DecisionRequest,
   EventOutbox,
+  GroupKind,
+  GroupList,
+  GroupQuery,
   GuardStore,
   HeldOrder,
   HoldFilter,
+  HoldGroup,
+  HoldOrder,
   HoldPage,
   HoldStatus,
+  MoneyAtStake,
   OutboxClaim,
   OutboxClaimRequest,
   OutboxDelivery,

@@ -21,6 +21,7 @@ import { campaignFor, isActive, type LineView } from './totals';
 export {
   type CatalogEntry,
   CatalogError,
+  type CatalogOptions,
   type CatalogResult,
   catalogFromCsv,
   catalogFromJson,
