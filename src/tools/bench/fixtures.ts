@@ -4,6 +4,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { OrderInput } from '../../core/order';
+import type { PolicyInput } from '../../core/policy';
+
+/** The voucher code every benchmark order carries (declared in the policy of the guard configurations). */
+export const BENCH_VOUCHER = 'BENCH10';
+
+/** The policy of the allowed configurations: the voucher the orders carry is declared, at a rate far above the load (a busy public code). */
+export const BENCH_POLICY: PolicyInput = {
+  vouchers: { [BENCH_VOUCHER]: { velocity: { expectedPerHour: 100_000_000 } } },
+};
 
 /** SKUs the benchmark orders rotate through, so the guard keeps real price history. */
 export const BENCH_SKUS = 200;
@@ -22,8 +31,9 @@ export function benchOrder(orderId: string, lines: number, seed = 0): OrderInput
     customerId: `cust-${seed % 5000}`,
     paymentMethod: 'ewallet:gopay',
     lines: items,
+    vouchers: [{ code: BENCH_VOUCHER, discount: 5_000 }],
     shipping: 15_000,
-    total: subtotal + 15_000,
+    total: subtotal - 5_000 + 15_000,
   };
 }
 

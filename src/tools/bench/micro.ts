@@ -7,9 +7,10 @@ import { OrderParser } from '../../core/order';
 import { type Policy, parsePolicy } from '../../core/policy';
 import { Guard } from '../../guard';
 import { MemoryStore } from '../../state/memory/store';
+import { createRedisClient } from '../../state/redis/connection';
 import { RedisStore } from '../../state/redis/store';
 import type { GuardStore } from '../../state/types';
-import { benchOrder, medianOf, percentile } from './fixtures';
+import { BENCH_POLICY, benchOrder, medianOf, percentile } from './fixtures';
 
 const SILENT = { warn() {}, error() {} };
 const micros = (ns: bigint) => Number(ns) / 1000;
@@ -44,7 +45,8 @@ function benchStores(
     stores.push([
       'RedisStore',
       () => {
-        const client = new Redis(redisUrl);
+        // The client the service builds (fail fast, auto-pipelining).
+        const client = createRedisClient(redisUrl, { commandTimeoutMs: 5_000 });
         const store = new RedisStore({ client, prefix, logger: SILENT });
         return {
           store,
@@ -64,7 +66,7 @@ export async function guardLatency(
   iterations: number,
   redisUrl?: string,
 ): Promise<Record<string, Percentiles>> {
-  const policy = parsePolicy({});
+  const policy = parsePolicy(BENCH_POLICY);
   const out: Record<string, Percentiles> = {};
   for (const [storeName, make] of benchStores(redisUrl, 'bench-latency')) {
     const name = `Guard.check, ${storeName}`;
@@ -115,7 +117,7 @@ export interface HeapPoint {
 export async function heapPerOrder(orders: number, redisUrl?: string): Promise<HeapPoint[]> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) return [];
-  const policy = parsePolicy({});
+  const policy = parsePolicy(BENCH_POLICY);
   const points: HeapPoint[] = [];
   for (const [name, make] of benchStores(redisUrl, 'bench-heap')) {
     const { store, close } = make();
@@ -146,7 +148,7 @@ export interface ScalePoint {
 
 /** Cost of evaluate() and of Guard.check (with parsing) for orders of 1, 10, 100 and 500 lines. */
 export async function scaleCurve(sizes: readonly number[] = [1, 10, 100, 500]): Promise<ScalePoint[]> {
-  const policy: Policy = parsePolicy({});
+  const policy: Policy = parsePolicy(BENCH_POLICY);
   const parser = new OrderParser();
   const points: ScalePoint[] = [];
   for (const lines of sizes) {

@@ -1,21 +1,44 @@
 // src/tools/bench/server.ts
-// A benchmark target process: one Express order endpoint in one configuration; tells its parent the port.
+// A benchmark target process: one Express order endpoint in one configuration; reports its port and CPU time.
 
+import { once } from 'node:events';
 import express, { type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import Redis from 'ioredis';
 import { RedisStore as RateLimitRedisStore } from 'rate-limit-redis';
 import { OrderParser } from '../../core/order';
+import type { PolicyInput } from '../../core/policy';
 import { priceGuard } from '../../http/middleware';
 import { MemoryStore } from '../../state/memory/store';
+import { createRedisClient } from '../../state/redis/connection';
 import { RedisStore } from '../../state/redis/store';
+import { BENCH_POLICY, BENCH_VOUCHER } from './fixtures';
 
 /** The configurations the benchmark compares. */
-export const CONFIGS = ['bare', 'zod', 'guard-memory', 'guard-redis', 'rate-limit-redis'] as const;
+export const CONFIGS = [
+  'bare',
+  'zod',
+  'rate-limit-redis',
+  'guard-memory',
+  'guard-redis',
+  'guard-redis-held',
+] as const;
 /** One configuration. */
 export type BenchConfig = (typeof CONFIGS)[number];
 
+/** What each configuration is, for the report. */
+export const CONFIG_NOTES: Record<BenchConfig, string> = {
+  bare: '`express.json()` and the handler',
+  zod: 'adds the zod order schema (`safeParse`)',
+  'rate-limit-redis': 'adds express-rate-limit on rate-limit-redis (one Redis round trip per request)',
+  'guard-memory': 'adds `priceGuard()` on the embedded MemoryStore, orders allowed',
+  'guard-redis': 'adds `priceGuard()` on RedisStore, orders allowed',
+  'guard-redis-held': 'adds `priceGuard()` on RedisStore, every order held (its voucher is tripped)',
+};
+
 const SILENT = { warn() {}, error() {} };
+
+/** The same code with a per-window limit of 0: the first order trips it, and every order after is held. */
+const HELD: PolicyInput = { vouchers: { [BENCH_VOUCHER]: { velocity: { maxPerWindow: 0 } } } };
 
 /** The order handler every configuration ends in. */
 function placeOrder(req: Request, res: Response): void {
@@ -25,12 +48,16 @@ function placeOrder(req: Request, res: Response): void {
 }
 
 /** Builds the app of one configuration; `redisUrl` is needed by the Redis ones. */
-export function buildApp(config: BenchConfig, redisUrl: string | undefined) {
+export async function buildApp(config: BenchConfig, redisUrl: string | undefined) {
   const app = express();
-  const redis = () => {
+  const redis = async () => {
     if (!redisUrl) throw new Error(`config ${config} needs a Redis URL`);
-    return new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    // The client the service builds (fail fast, no offline queue): the same for the guard and the rate limiter.
+    const client = createRedisClient(redisUrl, { autoPipelining: process.env.BENCH_AUTOPIPELINING !== '0' });
+    if (client.status !== 'ready') await once(client, 'ready');
+    return client;
   };
+  const redisStore = async () => new RedisStore({ client: await redis(), prefix: `bench${process.pid}` });
   switch (config) {
     case 'bare':
       app.post('/order', express.json(), placeOrder);
@@ -41,7 +68,7 @@ export function buildApp(config: BenchConfig, redisUrl: string | undefined) {
         '/order',
         express.json(),
         (req, res, next) => {
-          const parsed = parser.parse(req.body);
+          const parsed = parser.parseWithSchema(req.body);
           if (parsed.ok) next();
           else res.status(400).json({ problems: parsed.problems });
         },
@@ -49,21 +76,8 @@ export function buildApp(config: BenchConfig, redisUrl: string | undefined) {
       );
       break;
     }
-    case 'guard-memory':
-      app.post(
-        '/order',
-        express.json(),
-        priceGuard({ store: new MemoryStore(), logger: SILENT }),
-        placeOrder,
-      );
-      break;
-    case 'guard-redis': {
-      const store = new RedisStore({ client: redis(), prefix: `bench${process.pid}` });
-      app.post('/order', express.json(), priceGuard({ store, logger: SILENT }), placeOrder);
-      break;
-    }
     case 'rate-limit-redis': {
-      const client = redis();
+      const client = await redis();
       const limiter = rateLimit({
         windowMs: 60_000,
         limit: 1_000_000_000,
@@ -78,9 +92,36 @@ export function buildApp(config: BenchConfig, redisUrl: string | undefined) {
       app.post('/order', express.json(), limiter, placeOrder);
       break;
     }
+    case 'guard-memory':
+      app.post(
+        '/order',
+        express.json(),
+        priceGuard({ policy: BENCH_POLICY, store: new MemoryStore(), logger: SILENT }),
+        placeOrder,
+      );
+      break;
+    case 'guard-redis':
+      app.post(
+        '/order',
+        express.json(),
+        priceGuard({ policy: BENCH_POLICY, store: await redisStore(), logger: SILENT }),
+        placeOrder,
+      );
+      break;
+    case 'guard-redis-held':
+      app.post(
+        '/order',
+        express.json(),
+        priceGuard({ policy: HELD, store: await redisStore(), logger: SILENT }),
+        placeOrder,
+      );
+      break;
   }
   return app;
 }
+
+/** Messages from the benchmark: start or stop counting this process's CPU time. */
+type Control = { cpu: 'start' } | { cpu: 'stop' };
 
 if (require.main === module) {
   const config = process.argv[2] as BenchConfig;
@@ -88,9 +129,23 @@ if (require.main === module) {
     console.error(`bench server: unknown config "${config}" (known: ${CONFIGS.join(', ')})`);
     process.exit(2);
   }
-  const server = buildApp(config, process.argv[3]).listen(0, '127.0.0.1', () => {
-    const address = server.address();
-    process.send?.({ ready: typeof address === 'object' && address ? address.port : 0 });
+  let started: NodeJS.CpuUsage | undefined;
+  process.on('message', (message: Control) => {
+    if (message.cpu === 'start') {
+      started = process.cpuUsage();
+      process.send?.({ cpuStarted: true });
+    } else {
+      const used = process.cpuUsage(started);
+      process.send?.({ cpuMicros: used.user + used.system, cpuSystemMicros: used.system });
+    }
   });
+  void buildApp(config, process.argv[3]).then((app) => {
+    const server = app.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      process.send?.({ ready: typeof address === 'object' && address ? address.port : 0 });
+    });
+  });
+  // A normal exit, so that `node --cpu-prof` writes its profile.
   process.on('disconnect', () => process.exit(0));
+  process.on('SIGINT', () => process.exit(0));
 }
