@@ -3,81 +3,30 @@
 
 import { TRAFFIC, type TrafficState, type VoucherState } from '../../core/facts';
 import type { Order } from '../../core/order';
-import { type Policy, type VelocityPolicy, velocityFor } from '../../core/policy';
+import { type Policy, velocityFor } from '../../core/policy';
 import type { Effects } from '../../core/rules/context';
 import type { Logger } from '../../guard';
 import { setLru, touchLru } from '../lru';
-import { baselineSeconds, windowMinutes } from '../voucher-windows';
+import { baselineSeconds } from '../voucher-windows';
 import { isKnownVoucher, UntrackedVouchers } from '../vouchers';
 import type { Commands } from './commands';
 import type { RedisKeys } from './keys';
-
-const MINUTE = 60_000;
-
-interface Attempt {
-  orderId: string;
-  minute: number;
-}
-
-interface VoucherSnapshot {
-  /** Counts of the windows in `VoucherParams.windows`, in the same order. */
-  windowCounts: number[];
-  baselineCount: number;
-  firstSeen: number;
-  trippedAt: number | undefined;
-  anomalousAt: number | undefined;
-  stickyUntil: number | undefined;
-  /** Budget granted per `${suffix}|${currency}`. */
-  budget: Map<string, number>;
-  budgetSuffix: string;
-  fetchedAt: number;
-  /** The epoch minute (of the orders' clock) the window counts end at. */
-  minute: number;
-}
-
-interface VoucherParams {
-  /** The velocity windows in minutes, shortest first. */
-  windows: number[];
-  baselineMinutes: number;
-  /** The policy's velocity settings for the code (the baseline seconds a young code has are computed from them). */
-  velocity: VelocityPolicy;
-  ttlSeconds: number;
-  budgetSuffix: string;
-  budgetTtlSeconds: number;
-  maxTracked: number;
-}
-
-interface VoucherEntry {
-  code: string;
-  snapshot: VoucherSnapshot | undefined;
-  params: VoucherParams;
-  /** The policy `params` were computed from. */
-  paramsOf: Policy;
-  pending: Attempt[];
-  inflight: Attempt[];
-  /**
-   * The attempts of `pending` and `inflight` counted by minute (epoch minute → attempts): the rules' counts are
-   * read from it in a step per distinct minute, not a pass over every buffered attempt.
-   */
-  local: Map<number, number>;
-  /** Grants per `${suffix}|${currency}`, not yet written / being written. */
-  pendingGrants: Map<string, number>;
-  inflightGrants: Map<string, number>;
-  trip: boolean;
-  /** A rate found anomalous, to record at the next write. */
-  anomalous: boolean;
-  /** A resume asked for (the rate was normal long enough), as its resumeAfter in ms; 0 when none. */
-  resumeAfterMs: number;
-  localTrippedAt: number | undefined;
-  unknown: boolean;
-  admitted: boolean;
-  wantRefresh: boolean;
-  usedAt: number;
-  /** The latest order time seen for the code (the guard's clock, which tests may set). */
-  now: number;
-  /** A refresh under way because the snapshot's minute has passed: the orders of the new minute wait for it. */
-  catchingUp: Promise<void> | undefined;
-}
+import {
+  type Attempt,
+  addTo,
+  budgetSuffix,
+  buffer,
+  busy,
+  entryState,
+  localCount,
+  MINUTE,
+  optionalNumber,
+  snapshotFromReply,
+  tally,
+  untally,
+  type VoucherEntry,
+  voucherParams,
+} from './voucher-entry';
 
 /** Options of the voucher counters, from the RedisStore options. */
 export interface VoucherCounterOptions {
@@ -87,10 +36,6 @@ export interface VoucherCounterOptions {
 }
 
 type Reservation = Pick<VoucherState, 'uses' | 'customerUses' | 'limitReached'>;
-
-function addTo(map: Map<string, number>, key: string, amount: number): void {
-  map.set(key, (map.get(key) ?? 0) + amount);
-}
 
 /**
  * The counters of every code this process has seen, one `{P:v:CODE}` hash tag each. Attempts are buffered and
@@ -137,7 +82,7 @@ export class RedisVoucherCounters {
       // every order of the code that arrives meanwhile, and the order is judged on the fresh counts.
       if (!repeat) buffer(entry, { orderId: order.orderId, minute });
       return this.catchUp(entry).then(() => {
-        vouchers.set(code, this.state(entry, order, policy, now));
+        vouchers.set(code, entryState(entry, order, policy, now));
       });
     }
     if (capped || (entry.snapshot === undefined && !entry.unknown)) {
@@ -147,13 +92,13 @@ export class RedisVoucherCounters {
         repeat ? undefined : { orderId: order.orderId, minute },
         capped ? { order, policy } : undefined,
       ).then((reservation) => {
-        const state = this.state(entry, order, policy, now);
+        const state = entryState(entry, order, policy, now);
         if (reservation) Object.assign(state, reservation);
         vouchers.set(code, state);
       });
     }
     if (!repeat) buffer(entry, { orderId: order.orderId, minute });
-    vouchers.set(code, this.state(entry, order, policy, now));
+    vouchers.set(code, entryState(entry, order, policy, now));
     return undefined;
   }
 
@@ -369,34 +314,6 @@ export class RedisVoucherCounters {
     return entry;
   }
 
-  /** The state the rules see: the Redis snapshot plus this process's attempts not yet in it. */
-  private state(entry: VoucherEntry, order: Order, policy: Policy, now: number): VoucherState {
-    const snapshot = entry.snapshot;
-    const { windows } = entry.params;
-    const minute = Math.floor(now / MINUTE);
-    const trippedAt = snapshot?.trippedAt ?? entry.localTrippedAt;
-    const state: VoucherState = {
-      windows: windows.map((minutes, index) => ({
-        seconds: minutes * 60,
-        count: (snapshot?.windowCounts[index] ?? 0) + localCount(entry, minute, minutes),
-      })),
-      baselineCount: snapshot?.baselineCount ?? 0,
-      baselineSeconds: baselineSeconds(entry.params.velocity, snapshot?.firstSeen ?? now, now),
-      ...(trippedAt === undefined ? {} : { trippedAt }),
-      ...(snapshot?.anomalousAt === undefined ? {} : { anomalousAt: snapshot.anomalousAt }),
-      ...(snapshot?.stickyUntil === undefined ? {} : { stickyUntil: snapshot.stickyUntil }),
-    };
-    const terms = policy.vouchers[entry.code];
-    if (terms?.budget?.[order.currency] !== undefined) {
-      const key = `${budgetSuffix(terms.budgetWindowSeconds, now)}|${order.currency}`;
-      state.budgetUsed =
-        (snapshot?.budgetSuffix === key.slice(0, key.indexOf('|')) ? (snapshot.budget.get(key) ?? 0) : 0) +
-        (entry.pendingGrants.get(key) ?? 0) +
-        (entry.inflightGrants.get(key) ?? 0);
-    }
-    return state;
-  }
-
   /**
    * One script call for a code: writes its buffered attempts, grants and trip, optionally counts `attempt` and
    * reserves a capped use for `reserve.order`, and replaces the snapshot with what Redis returned.
@@ -491,28 +408,11 @@ export class RedisVoucherCounters {
       addTo(entry.inflightGrants, key, -amount);
       if (entry.inflightGrants.get(key) === 0) entry.inflightGrants.delete(key);
     }
-    const budgetFields = reply[8] as string[];
-    const budget = new Map<string, number>();
-    for (let n = 0; n < budgetFields.length; n += 2) {
-      budget.set(`${params.budgetSuffix}|${budgetFields[n]}`, Number(budgetFields[n + 1]));
-    }
-    const tripped = reply[3] === '' ? undefined : Number(reply[3]);
-    const optional = (value: unknown) => (value === '' || value === null ? undefined : Number(value));
-    entry.snapshot = {
-      windowCounts: String(reply[0]).split(',').map(Number),
-      baselineCount: Number(reply[1]),
-      firstSeen: Number(reply[2]),
-      trippedAt: tripped,
-      anomalousAt: optional(reply[9]),
-      stickyUntil: optional(reply[10]),
-      budget,
-      budgetSuffix: params.budgetSuffix,
-      fetchedAt: Date.now(),
-      minute,
-    };
+    entry.snapshot = snapshotFromReply(reply, params.budgetSuffix, minute);
+    const tripped = entry.snapshot.trippedAt;
     if (tripped !== undefined) entry.localTrippedAt = undefined;
     if (trip && tripped !== undefined) this.onTripped(entry.code, tripped);
-    const resumedFrom = optional(reply[11]);
+    const resumedFrom = optionalNumber(reply[11]);
     if (resumedFrom !== undefined) this.onResumed(entry.code, resumedFrom, entry.now);
     if (!reserve) return undefined;
     const limit = Number(reply[6]);
@@ -543,56 +443,4 @@ export class RedisVoucherCounters {
       throw error;
     }
   }
-}
-
-function budgetSuffix(windowSeconds: number | undefined, now: number): string {
-  return windowSeconds === undefined ? 'b:0' : `b:${Math.floor(now / (windowSeconds * 1000))}`;
-}
-
-function voucherParams(code: string, policy: Policy, now: number): VoucherParams {
-  const velocity = velocityFor(policy, code);
-  const { windows, baseline } = windowMinutes(velocity);
-  const terms = policy.vouchers[code];
-  const windowSeconds = terms?.budgetWindowSeconds;
-  return {
-    windows,
-    baselineMinutes: baseline,
-    velocity,
-    ttlSeconds: baseline * 60 + 3600,
-    budgetSuffix: terms?.budget === undefined ? '' : budgetSuffix(windowSeconds, now),
-    budgetTtlSeconds: windowSeconds === undefined ? 0 : windowSeconds * 2,
-    maxTracked: policy.unknownVouchers.maxTracked,
-  };
-}
-
-/** Buffers an attempt to write at the next flush, and counts it at once. */
-function buffer(entry: VoucherEntry, attempt: Attempt): void {
-  entry.pending.push(attempt);
-  entry.local.set(attempt.minute, (entry.local.get(attempt.minute) ?? 0) + 1);
-}
-
-/** Attempts by minute. */
-function tally(attempts: readonly Attempt[]): Map<number, number> {
-  const counts = new Map<number, number>();
-  for (const { minute } of attempts) counts.set(minute, (counts.get(minute) ?? 0) + 1);
-  return counts;
-}
-
-/** Takes one written attempt out of the tally. */
-function untally(counts: Map<number, number>, minute: number): void {
-  const left = (counts.get(minute) ?? 0) - 1;
-  if (left > 0) counts.set(minute, left);
-  else counts.delete(minute);
-}
-
-/** This process's buffered attempts within the `minutes` before `minute` (and any later, from a skewed clock). */
-function localCount(entry: VoucherEntry, minute: number, minutes: number): number {
-  let count = 0;
-  for (const [at, attempts] of entry.local) if (minute - at < minutes) count += attempts;
-  return count;
-}
-
-/** An entry with attempts not yet written must not be evicted. */
-function busy(entry: VoucherEntry): boolean {
-  return entry.pending.length > 0 || entry.inflight.length > 0;
 }
