@@ -509,7 +509,7 @@ export const panels: GuardPanel[] = [
   timeseries({
     title: 'Voucher velocity trips by code (rolling 1 h)',
     description:
-      'Voucher codes suspended for a redemption surge in the last hour. Codes the policy declares are named; any other code shows as "other": find it in the review queue (filter by rule voucher_velocity). Click a bar for the review page.',
+      'Voucher codes suspended for a redemption surge in the last hour. Codes the policy declares are named; any other code shows as "other": find it in the review queue (filter by rule voucher_velocity). "resumed" bars are codes that went back to normal on their own once their rate fell. Click a bar for the review page.',
     gridPos: at(0, 36, 12, 8),
     unit: 'none',
     min: 0,
@@ -519,7 +519,10 @@ export const panels: GuardPanel[] = [
       [0.5, 'red'],
     ],
     links: [REVIEW_VOUCHER_LINK],
-    queries: [[`sum by (voucher) (increase(${s('voucherVelocityTrips')}[1h])) > 0`, '{{voucher}}']],
+    queries: [
+      [`sum by (voucher) (increase(${s('voucherVelocityTrips')}[1h])) > 0`, '{{voucher}}'],
+      [`sum by (voucher) (increase(${s('voucherVelocityResumes')}[1h])) > 0`, 'resumed {{voucher}}'],
+    ],
   }),
   timeseries({
     title: 'Voucher holds per second by rule',
@@ -590,6 +593,15 @@ export const panels: GuardPanel[] = [
       [1000, 'red'],
     ],
     queries: [[`max by (instance) (${s('webhookOutbox')})`, '{{instance}}']],
+  }),
+  timeseries({
+    title: 'Orders a rule could not judge, per minute',
+    description:
+      'Orders on which a rule abstained by rule: no price history and no reference price yet (a new SKU, a fresh store), or the store did not answer in time. A few on new SKUs are normal; a rule abstaining on most orders means the guard is judging blind. Pair with fault mode activations.',
+    gridPos: at(0, 60, 24, 8),
+    unit: 'suffix: /min',
+    min: 0,
+    queries: [[`sum by (rule) (rate(${s('abstentions')}[${RATE}])) * 60 > 0`, '{{rule}}']],
   }),
 ];
 
