@@ -7,7 +7,6 @@ import { type Policy, velocityFor } from '../../core/policy';
 import type { Effects } from '../../core/rules/context';
 import type { Logger } from '../../guard';
 import { setLru, touchLru } from '../lru';
-import { baselineSeconds } from '../voucher-windows';
 import { isKnownVoucher, UntrackedVouchers } from '../vouchers';
 import type { Commands } from './commands';
 import type { RedisKeys } from './keys';
@@ -18,15 +17,14 @@ import {
   buffer,
   busy,
   entryState,
-  localCount,
   MINUTE,
-  optionalNumber,
-  snapshotFromReply,
+  newEntry,
   tally,
-  untally,
+  trafficState,
   type VoucherEntry,
   voucherParams,
 } from './voucher-entry';
+import { type Reservation, type TouchContext, touchVoucher } from './voucher-touch';
 
 /** Options of the voucher counters, from the RedisStore options. */
 export interface VoucherCounterOptions {
@@ -34,8 +32,6 @@ export interface VoucherCounterOptions {
   maxCachedVouchers: number;
   dedupeSeconds: number;
 }
-
-type Reservation = Pick<VoucherState, 'uses' | 'customerUses' | 'limitReached'>;
 
 /**
  * The counters of every code this process has seen, one `{P:v:CODE}` hash tag each. Attempts are buffered and
@@ -48,16 +44,21 @@ export class RedisVoucherCounters {
   /** Unknown codes Redis refused to track (maxTracked reached), until the epoch ms given. */
   private readonly refused = new Map<string, number>();
 
+  /** The commands, keys, options and hooks of every script call (see touchVoucher). */
+  private readonly context: TouchContext;
+
   constructor(
     private readonly commands: Commands,
     private readonly keys: RedisKeys,
     private readonly options: VoucherCounterOptions,
     private readonly logger: Logger,
     /** Called after this process wrote a trip, with the trip time Redis keeps (the first instance's). */
-    private readonly onTripped: (code: string, trippedAt: number) => void = () => {},
+    onTripped: (code: string, trippedAt: number) => void = () => {},
     /** Called after this process resumed a tripped code, with its trip time and the resume time. */
-    private readonly onResumed: (code: string, trippedAt: number, at: number) => void = () => {},
-  ) {}
+    onResumed: (code: string, trippedAt: number, at: number) => void = () => {},
+  ) {
+    this.context = { commands, keys, options, onTripped, onResumed };
+  }
 
   /**
    * Counts this order's attempt of `code` and sets its state in `vouchers`: at once from the cache, or (cold cache,
@@ -115,18 +116,7 @@ export class RedisVoucherCounters {
     const entry = this.track(TRAFFIC, policy, now, true)!;
     const minute = Math.floor(now / MINUTE);
     if (!repeat) buffer(entry, { orderId: '', minute });
-    const traffic = (): TrafficState | undefined => {
-      const snapshot = entry.snapshot;
-      if (snapshot === undefined) return undefined;
-      return {
-        windows: entry.params.windows.map((minutes, index) => ({
-          seconds: minutes * 60,
-          count: (snapshot.windowCounts[index] ?? 0) + localCount(entry, minute, minutes),
-        })),
-        baselineCount: snapshot.baselineCount,
-        baselineSeconds: baselineSeconds(entry.params.velocity, snapshot.firstSeen, now),
-      };
-    };
+    const traffic = () => trafficState(entry, minute, now);
     if (entry.snapshot !== undefined && entry.snapshot.minute >= minute) return traffic();
     return this.catchUp(entry).then(traffic, () => undefined);
   }
@@ -288,143 +278,49 @@ export class RedisVoucherCounters {
       if (earlier === undefined) return undefined;
       carried = earlier;
     }
-    const minute = Math.floor(now / MINUTE);
-    const entry: VoucherEntry = {
-      code,
-      snapshot: undefined,
-      params: voucherParams(code, policy, now),
-      paramsOf: policy,
-      pending: Array.from({ length: carried }, () => ({ orderId: '', minute })),
-      inflight: [],
-      local: carried > 0 ? new Map([[minute, carried]]) : new Map(),
-      pendingGrants: new Map(),
-      inflightGrants: new Map(),
-      trip: false,
-      anomalous: false,
-      resumeAfterMs: 0,
-      localTrippedAt: undefined,
-      unknown: !known,
-      admitted: known,
-      wantRefresh: false,
-      usedAt: Date.now(),
-      now,
-      catchingUp: undefined,
-    };
+    const entry = newEntry(code, policy, now, known, carried);
     setLru(this.entries, code, entry, this.options.maxCachedVouchers, busy);
     return entry;
   }
 
   /**
    * One script call for a code: writes its buffered attempts, grants and trip, optionally counts `attempt` and
-   * reserves a capped use for `reserve.order`, and replaces the snapshot with what Redis returned.
+   * reserves a capped use for `reserve.order`, and replaces the snapshot with what Redis returned. An unknown code
+   * is admitted first (nothing is written when Redis refuses to track it).
    */
-  private async touch(
+  private touch(
     entry: VoucherEntry,
     attempt: Attempt | undefined,
     reserve: { order: Order; policy: Policy } | undefined,
   ): Promise<Reservation | undefined> {
     if (entry.unknown && !entry.admitted) {
-      const admitted = Number(
-        await this.commands.voucherAdmit(
-          this.keys.unknownVouchers,
-          entry.code,
-          Date.now(),
-          entry.params.maxTracked,
-          entry.params.ttlSeconds * 1000,
-        ),
+      return this.admit(entry).then((admitted) =>
+        admitted ? touchVoucher(this.context, entry, attempt, reserve) : undefined,
       );
-      if (admitted !== 1) {
-        this.entries.delete(entry.code);
-        this.refused.set(entry.code, Date.now() + 60_000);
-        if (this.refused.size > this.options.maxCachedVouchers)
-          this.refused.delete(this.refused.keys().next().value!);
-        return undefined;
-      }
-      entry.admitted = true;
     }
-    const attempts = entry.pending.splice(0);
-    entry.inflight.push(...attempts);
-    const grants = new Map(entry.pendingGrants);
-    entry.pendingGrants.clear();
-    for (const [key, amount] of grants) addTo(entry.inflightGrants, key, amount);
-    const trip = entry.trip;
-    const anomalous = entry.anomalous;
-    const resumeAfterMs = entry.resumeAfterMs;
-    entry.trip = false;
-    entry.anomalous = false;
-    entry.resumeAfterMs = 0;
-    entry.wantRefresh = false;
-    const all = attempt ? [...attempts, attempt] : attempts;
-    const terms = reserve?.policy.vouchers[entry.code];
-    const args: Array<string | number> = [
-      reserve ? reserve.order.orderId : '',
-      reserve ? reserve.order.customerId : '',
-      terms?.maxUses ?? -1,
-      terms?.maxUsesPerCustomer ?? -1,
-      all.length,
-    ];
-    for (const one of all) args.push(one.orderId, one.minute);
-    args.push(grants.size);
-    for (const [key, amount] of grants) {
-      const bar = key.indexOf('|');
-      args.push(key.slice(0, bar), key.slice(bar + 1), amount);
+    return touchVoucher(this.context, entry, attempt, reserve);
+  }
+
+  /** Asks Redis to track an unknown code; a refused code is not asked again for a minute. */
+  private async admit(entry: VoucherEntry): Promise<boolean> {
+    const admitted = Number(
+      await this.commands.voucherAdmit(
+        this.keys.unknownVouchers,
+        entry.code,
+        Date.now(),
+        entry.params.maxTracked,
+        entry.params.ttlSeconds * 1000,
+      ),
+    );
+    if (admitted !== 1) {
+      this.entries.delete(entry.code);
+      this.refused.set(entry.code, Date.now() + 60_000);
+      if (this.refused.size > this.options.maxCachedVouchers)
+        this.refused.delete(this.refused.keys().next().value!);
+      return false;
     }
-    const { params } = entry;
-    const minute = attempt?.minute ?? Math.floor(entry.now / MINUTE);
-    let reply: unknown[];
-    try {
-      reply = (await this.commands.voucherTouch(
-        this.keys.voucher(entry.code),
-        entry.now,
-        minute,
-        params.windows.join(','),
-        params.baselineMinutes,
-        params.ttlSeconds,
-        this.options.dedupeSeconds,
-        trip ? 1 : 0,
-        anomalous ? 1 : 0,
-        resumeAfterMs,
-        params.budgetSuffix,
-        params.budgetTtlSeconds,
-        reserve ? 1 : 0,
-        ...args,
-      )) as unknown[];
-    } catch (error) {
-      // Give the buffered work back for the next flush; the attempt of the current order is not counted.
-      entry.pending.unshift(...attempts);
-      entry.inflight.splice(0, attempts.length);
-      for (const [key, amount] of grants) {
-        addTo(entry.pendingGrants, key, amount);
-        addTo(entry.inflightGrants, key, -amount);
-      }
-      entry.trip ||= trip;
-      entry.anomalous ||= anomalous;
-      entry.resumeAfterMs ||= resumeAfterMs;
-      throw error;
-    }
-    entry.inflight.splice(0, attempts.length);
-    for (const one of attempts) untally(entry.local, one.minute);
-    for (const [key, amount] of grants) {
-      addTo(entry.inflightGrants, key, -amount);
-      if (entry.inflightGrants.get(key) === 0) entry.inflightGrants.delete(key);
-    }
-    entry.snapshot = snapshotFromReply(reply, params.budgetSuffix, minute);
-    const tripped = entry.snapshot.trippedAt;
-    if (tripped !== undefined) entry.localTrippedAt = undefined;
-    if (trip && tripped !== undefined) this.onTripped(entry.code, tripped);
-    const resumedFrom = optionalNumber(reply[11]);
-    if (resumedFrom !== undefined) this.onResumed(entry.code, resumedFrom, entry.now);
-    if (!reserve) return undefined;
-    const limit = Number(reply[6]);
-    return {
-      ...(reply[4] === '' ? {} : { uses: Number(reply[4]) }),
-      ...(reply[5] === '' ? {} : { customerUses: Number(reply[5]) }),
-      ...(limit === 1
-        ? { limitReached: 'maxUses' as const }
-        : limit === 2
-          ? { limitReached: 'maxUsesPerCustomer' as const }
-          : {}),
-    };
+    entry.admitted = true;
+    return true;
   }
 
   /** Writes the entry's buffered work and re-reads its state, once for every order that asks meanwhile. */

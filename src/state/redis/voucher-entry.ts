@@ -2,7 +2,7 @@
 // A voucher code's entry in one process: the snapshot Redis returned, its params, the attempts buffered and tallied
 // by minute; the state the rules see is read from it (no I/O here).
 
-import type { VoucherState } from '../../core/facts';
+import type { TrafficState, VoucherState } from '../../core/facts';
 import type { Order } from '../../core/order';
 import { type Policy, type VelocityPolicy, velocityFor } from '../../core/policy';
 import { baselineSeconds, windowMinutes } from '../voucher-windows';
@@ -182,4 +182,50 @@ export function localCount(entry: VoucherEntry, minute: number, minutes: number)
 /** An entry with attempts not yet written must not be evicted. */
 export function busy(entry: VoucherEntry): boolean {
   return entry.pending.length > 0 || entry.inflight.length > 0;
+}
+
+/** A new entry of a code: no snapshot yet, with the `carried` attempts an unknown code had before it was tracked. */
+export function newEntry(
+  code: string,
+  policy: Policy,
+  now: number,
+  known: boolean,
+  carried: number,
+): VoucherEntry {
+  const minute = Math.floor(now / MINUTE);
+  return {
+    code,
+    snapshot: undefined,
+    params: voucherParams(code, policy, now),
+    paramsOf: policy,
+    pending: Array.from({ length: carried }, () => ({ orderId: '', minute })),
+    inflight: [],
+    local: carried > 0 ? new Map([[minute, carried]]) : new Map(),
+    pendingGrants: new Map(),
+    inflightGrants: new Map(),
+    trip: false,
+    anomalous: false,
+    resumeAfterMs: 0,
+    localTrippedAt: undefined,
+    unknown: !known,
+    admitted: known,
+    wantRefresh: false,
+    usedAt: Date.now(),
+    now,
+    catchingUp: undefined,
+  };
+}
+
+/** The shop's counts (the TRAFFIC entry) as of `minute`: its snapshot plus this process's buffered orders. */
+export function trafficState(entry: VoucherEntry, minute: number, now: number): TrafficState | undefined {
+  const snapshot = entry.snapshot;
+  if (snapshot === undefined) return undefined;
+  return {
+    windows: entry.params.windows.map((minutes, index) => ({
+      seconds: minutes * 60,
+      count: (snapshot.windowCounts[index] ?? 0) + localCount(entry, minute, minutes),
+    })),
+    baselineCount: snapshot.baselineCount,
+    baselineSeconds: baselineSeconds(entry.params.velocity, snapshot.firstSeen, now),
+  };
 }
