@@ -10,7 +10,42 @@ import { RULE_IDS } from '../core/types';
  * voucher code, customer id, note) is written with textContent, and the Content-Security-Policy the router
  * sends forbids inline script, so even a markup injection could not run. The token is pasted once, kept in
  * sessionStorage and sent as an Authorization header (never a cookie), which structurally prevents CSRF.
+ *
+ * The script and the styles are kept in parts by concern (assets/js, assets/css) and served as one file each,
+ * joined here once in the order below. The script's parts are the body of one closure: they share its
+ * variables (state, $, el, api...), so the page sees exactly one script, as if it were written in one file.
  */
+
+/** The parts of /review/app.js, in order, from assets/js. */
+export const SCRIPT_PARTS = [
+  'state.js',
+  'dom.js',
+  'format.js',
+  'api.js',
+  'lists.js',
+  'detail.js',
+  'bulk.js',
+  'live.js',
+  'keyboard.js',
+  'boot.js',
+] as const;
+
+/** The parts of /review/app.css, in order (the cascade follows it), from assets/css. */
+export const STYLE_PARTS = [
+  'layout.css',
+  'forms.css',
+  'list.css',
+  'detail.css',
+  'incidents.css',
+  'phone.css',
+] as const;
+
+const SCRIPT_HEAD =
+  '// /review/app.js: src/review/assets/js/*.js joined by src/review/assets.ts\n' +
+  '// The review page script: incidents by cause, the queue, live updates; text via DOM APIs only, keyboard-first.\n';
+const STYLE_HEAD =
+  '/* /review/app.css: src/review/assets/css/*.css joined by src/review/assets.ts */\n' +
+  "/* The review page styles (no inline styles: the CSP allows only 'self'). */\n";
 
 /** One static file of the page: its body and content type. */
 export interface PageAsset {
@@ -20,6 +55,26 @@ export interface PageAsset {
 
 function read(file: string): string {
   return readFileSync(join(__dirname, 'assets', file), 'utf8');
+}
+
+/** A part without its two header lines (its path and purpose, which are for the source tree, not the page). */
+function part(file: string, comment: RegExp): string {
+  const lines = read(file).split('\n');
+  if (!comment.test(lines[0] ?? '') || !comment.test(lines[1] ?? '')) {
+    throw new Error(`review page part ${file} must start with its path and purpose comments`);
+  }
+  return lines.slice(2).join('\n');
+}
+
+/** The script: its parts, each line indented, as the body of one arrow function called at once. */
+function script(): string {
+  // Only whitespace is added, at line starts: the parts hold no multi-line template literal.
+  const body = SCRIPT_PARTS.map((file) => part(`js/${file}`, /^\/\/ /).replace(/^(?=.)/gm, '  ')).join('');
+  return `${SCRIPT_HEAD}(() => {\n${body}})();\n`;
+}
+
+function styles(): string {
+  return STYLE_HEAD + STYLE_PARTS.map((file) => part(`css/${file}`, /^\/\* .* \*\/$/)).join('');
 }
 
 let assets: Record<'html' | 'css' | 'js', PageAsset> | undefined;
@@ -34,8 +89,8 @@ export function pageAssets(): Record<'html' | 'css' | 'js', PageAsset> {
         RULE_IDS.map((id) => `<option value="${id}">${id.replaceAll('_', ' ')}</option>`).join(''),
       ),
     },
-    css: { type: 'text/css', body: read('app.css') },
-    js: { type: 'application/javascript', body: read('app.js') },
+    css: { type: 'text/css', body: styles() },
+    js: { type: 'application/javascript', body: script() },
   };
   return assets;
 }

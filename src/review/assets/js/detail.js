@@ -1,0 +1,131 @@
+// src/review/assets/js/detail.js
+// The selected order: why it was held, its facts and lines, its history; claim, approve, reject.
+
+function fact(list, label, value) {
+  list.appendChild(el('dt', null, label));
+  const cell = el('dd');
+  if (typeof value === 'object' && value !== null) cell.appendChild(value);
+  else cell.textContent = value;
+  list.appendChild(cell);
+}
+
+async function renderDetail() {
+  const pane = $('detail');
+  clear(pane);
+  const held = current();
+  if (!held) {
+    pane.appendChild(el('p', 'hint', 'Select an order with j / k or a click.'));
+    return;
+  }
+  const title = el('h2', 'mono', held.orderId);
+  title.appendChild(el('span', `badge ${held.status}`, held.status));
+  pane.appendChild(title);
+
+  const stake = el('p', 'stake');
+  stake.appendChild(el('strong', null, held.display.discount));
+  stake.appendChild(el('span', null, ` given away on ${held.display.listValue} listed; collects `));
+  stake.appendChild(el('strong', null, held.display.total));
+  pane.appendChild(stake);
+
+  pane.appendChild(el('h3', null, 'Why it was held'));
+  const reasons = el('ul', 'reasons');
+  held.decision.reasons.forEach((reason, index) => {
+    const item = el('li');
+    item.appendChild(el('p', null, reason.message));
+    const shown = held.display.reasons[index] || {};
+    const numbers = el('p', 'numbers');
+    numbers.appendChild(el('span', 'rule', reason.rule + (reason.mode === 'shadow' ? ' (shadow)' : '')));
+    if (shown.observed !== undefined) numbers.appendChild(el('span', null, `observed ${shown.observed}`));
+    if (shown.limit !== undefined) numbers.appendChild(el('span', null, `limit ${shown.limit}`));
+    if (reason.sku) numbers.appendChild(el('span', 'mono', `SKU ${reason.sku}`));
+    if (reason.voucher) numbers.appendChild(el('span', 'mono', `voucher ${reason.voucher}`));
+    item.appendChild(numbers);
+    reasons.appendChild(item);
+  });
+  pane.appendChild(reasons);
+
+  const facts = el('dl', 'facts');
+  fact(facts, 'Total', held.display.total);
+  fact(facts, 'List value', held.display.listValue);
+  fact(facts, 'Discounts', held.display.discount);
+  fact(facts, 'Customer', held.order.customerId || '(none)');
+  fact(facts, 'Payment', held.order.paymentMethod || '(none)');
+  fact(facts, 'Held at', timeEl(held.heldAt));
+  fact(facts, 'Claimed by', held.assignee || 'nobody');
+  if (held.resolution) {
+    const decided = el('span', null, `${held.resolution.by}, `);
+    decided.appendChild(timeEl(held.resolution.at));
+    fact(facts, 'Decided', decided);
+    fact(facts, 'Note', held.resolution.note || '');
+  }
+  pane.appendChild(facts);
+
+  const lines = el('table', 'lines');
+  const head = el('tr');
+  for (const name of ['SKU', 'Qty', 'Unit price', 'Discount']) head.appendChild(el('th', null, name));
+  lines.appendChild(head);
+  held.order.lines.forEach((orderLine, index) => {
+    const row = el('tr');
+    const shown = held.display.lines[index] || {};
+    row.appendChild(el('td', 'mono', orderLine.sku));
+    row.appendChild(el('td', 'num', orderLine.quantity));
+    row.appendChild(el('td', 'num', shown.unitPrice));
+    row.appendChild(el('td', 'num', shown.discount));
+    lines.appendChild(row);
+  });
+  held.order.vouchers.forEach((voucher, index) => {
+    const row = el('tr', 'voucher');
+    row.appendChild(el('td', 'mono', `voucher ${voucher.code}`));
+    row.appendChild(el('td'));
+    row.appendChild(el('td'));
+    row.appendChild(el('td', 'num', held.display.vouchers[index]?.discount));
+    lines.appendChild(row);
+  });
+  pane.appendChild(lines);
+
+  if (held.status === 'pending') {
+    const actions = el('div', 'actions');
+    const note = el('textarea');
+    note.id = 'note';
+    note.placeholder = 'Note (required to reject; shown in the audit trail)';
+    note.maxLength = 2000;
+    actions.appendChild(note);
+    const buttons = el('div', 'buttons');
+    buttons.appendChild(button('Claim (c)', null, () => act('claim')));
+    buttons.appendChild(button('Approve (a)', 'approve', () => act('approve')));
+    buttons.appendChild(button('Reject (r)', 'reject', () => act('reject')));
+    actions.appendChild(buttons);
+    pane.appendChild(actions);
+  }
+
+  pane.appendChild(el('h3', null, 'History of this order'));
+  const trail = el('ol', 'trail');
+  pane.appendChild(trail);
+  try {
+    const detail = await api('GET', `holds/${encodeURIComponent(held.orderId)}`);
+    if (current() === held) renderAudit(trail, detail.audit);
+  } catch (error) {
+    trail.appendChild(el('li', 'error', error.message));
+  }
+}
+
+async function act(action) {
+  const held = current();
+  if (held?.status !== 'pending') return;
+  const noteField = $('note');
+  const note = noteField ? noteField.value.trim() : '';
+  if (action === 'reject' && !note) {
+    say('A note is required to reject: write it, then press Reject.', true);
+    if (noteField) noteField.focus();
+    return;
+  }
+  try {
+    const path = `holds/${encodeURIComponent(held.orderId)}/${action}`;
+    const body = action === 'claim' ? {} : { note, expectedVersion: held.version };
+    const result = await api('POST', path, body);
+    say(`${held.orderId}: ${action === 'claim' ? 'claimed' : result.held.status}.`);
+  } catch (error) {
+    say(`${held.orderId}: ${error.message}`, true);
+  }
+  await refresh();
+}

@@ -1,0 +1,19 @@
+// src/review/assets/js/dom.js
+// Element helpers: text goes in with textContent only, so data never becomes markup.
+
+/** Creates an element whose text is set with textContent: data never becomes markup. */
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+function button(text, className, onClick) {
+  const node = el('button', className, text);
+  node.type = 'button';
+  node.addEventListener('click', onClick);
+  return node;
+}
+function clear(node) {
+  while (node.firstChild) node.removeChild(node.firstChild);
+}
