@@ -10,37 +10,22 @@ import express, {
 } from 'express';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from '../config/service';
-import { negotiateLanguage, shopperMessage } from '../core/messages';
 import type { Policy } from '../core/policy';
 import type { Decision } from '../core/types';
-import { type CheckResult, type Guard, withTimeout } from '../guard';
+import type { Guard } from '../guard';
 import { instrumentStore } from '../observability/instrument-store';
 import { createMetrics, type PriceGuardMetrics } from '../observability/metrics';
 import { type ReviewRouter, reviewRouter } from '../review/router';
 import { MemoryStore } from '../state/memory/store';
-import {
-  applyOverlay,
-  emptyOverlay,
-  MemoryOverlayStore,
-  type Overlay,
-  type OverlayStore,
-} from '../state/overlay';
+import { applyOverlay, MemoryOverlayStore, type OverlayStore } from '../state/overlay';
 import type { GuardStore, ShutdownReport } from '../state/types';
 import { adminRouter } from './admin';
-import { asyncRoute } from './async-route';
 import { createLogger, requestLogger } from './logging';
-import {
-  conflictBody,
-  invalidOrderBody,
-  type PriceGuardMiddleware,
-  type PriceGuardOptions,
-  priceGuard,
-  resolveOptions,
-  unsupportedMediaTypeBody,
-} from './middleware';
-
-/** How long shutdown waits for queued review webhooks before logging them as undelivered. */
-const WEBHOOK_DRAIN_MS = 5_000;
+import { type PriceGuardMiddleware, type PriceGuardOptions, priceGuard, resolveOptions } from './middleware';
+import { evaluateRoute } from './service-evaluate';
+import { liveness, readiness, requireReady } from './service-health';
+import { closeService, closeWhenStopping, createLifecycle } from './service-lifecycle';
+import { startPolicyReloads } from './service-reload';
 
 /** What createService may be given besides the configuration; everything has a default. */
 export interface ServiceDeps {
@@ -89,23 +74,6 @@ export interface Service {
   close(): Promise<ShutdownReport | undefined>;
 }
 
-/** The body of POST /v1/evaluate for a decided order. */
-function decisionBody(decision: Decision, message?: string) {
-  return {
-    decision: decision.decision,
-    orderId: decision.orderId,
-    reasons: decision.reasons,
-    ...(decision.reviewId !== undefined ? { reviewId: decision.reviewId } : {}),
-    mode: decision.mode,
-    wouldDecide: decision.wouldDecide,
-    // What could not be checked (too little history, a floor in another currency, the store degraded).
-    abstentions: decision.abstentions,
-    exceptions: decision.exceptions.map((exception) => ({ id: exception.id, note: exception.note })),
-    ...(decision.repeatOf !== undefined ? { repeatOf: decision.repeatOf } : {}),
-    ...(message !== undefined ? { message } : {}),
-  };
-}
-
 /** Builds the service app from a loaded configuration. Listening, signals and exit codes are the caller's. */
 export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Service {
   const logger = deps.logger ?? createLogger(config.service.logLevel);
@@ -144,69 +112,20 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
   };
   declareVouchers(guard.policy);
 
-  let filePolicy: Policy = guard.policy;
   let source = config.source;
-  let currentOverlay: Overlay = emptyOverlay();
-  let overlayApplied = false;
-  let stopping = false;
-  let active = 0;
-  let idle: Array<() => void> = [];
-
-  const apply = () => {
-    const merged = applyOverlay(filePolicy, currentOverlay);
-    guard.setPolicy(merged);
-    checkout.guard.setPolicy(merged);
-    declareVouchers(merged);
-  };
-  let markReady: () => void = () => {};
-  const ready = new Promise<void>((resolve) => {
-    markReady = resolve;
+  const lifecycle = createLifecycle();
+  const reloads = startPolicyReloads({
+    overlay,
+    filePolicy: guard.policy,
+    apply: (merged) => {
+      guard.setPolicy(merged);
+      checkout.guard.setPolicy(merged);
+      declareVouchers(merged);
+    },
+    logger,
+    refreshMs: config.service.overlayRefreshMs,
+    stopping: lifecycle.stopping,
   });
-  let overlayLoaded = false;
-  const refreshOverlay = async () => {
-    const next = await overlay.read();
-    if (!overlayLoaded) {
-      overlayLoaded = true;
-      markReady();
-    }
-    // The overlay store returns the same object while nothing changed.
-    if (next === currentOverlay) return;
-    const first = !overlayApplied;
-    overlayApplied = true;
-    currentOverlay = next;
-    apply();
-    const empty =
-      Object.keys(next.floors).length + Object.keys(next.caps).length + Object.keys(next.catalog).length ===
-      0;
-    if (first && empty) return;
-    logger.info(
-      {
-        floors: Object.keys(next.floors).length,
-        caps: Object.keys(next.caps).length,
-        catalog: Object.keys(next.catalog).length,
-      },
-      'runtime floors, caps and catalog applied',
-    );
-  };
-  const poll = setInterval(() => {
-    refreshOverlay().catch((error) => logger.warn({ err: error }, 'could not read the runtime overlay'));
-  }, config.service.overlayRefreshMs);
-  poll.unref();
-  // The first read is retried quickly (Redis may still be connecting): orders wait for it, so it should not
-  // take a whole refresh interval.
-  void (async () => {
-    for (let attempt = 0; !overlayLoaded && !stopping; attempt++) {
-      try {
-        await refreshOverlay();
-      } catch (error) {
-        if (attempt >= 5)
-          logger.warn({ err: error }, 'could not read the runtime overlay yet; orders wait for it');
-        await new Promise((resolve) =>
-          setTimeout(resolve, Math.min(25 * 2 ** attempt, config.service.overlayRefreshMs)),
-        );
-      }
-    }
-  })();
 
   const app = express();
   app.disable('x-powered-by');
@@ -214,57 +133,16 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
   app.set('etag', false);
   app.set('trust proxy', false);
   app.use(requestLogger(logger));
-  app.use(function closeWhenStopping(_req, res, next) {
-    // Once stopping, keep-alive clients are told to reconnect (to another instance).
-    if (stopping) res.set('Connection', 'close');
-    next();
-  });
+  app.use(closeWhenStopping(lifecycle));
 
-  // Until the overlay is loaded, orders are not judged: a retryable 503 (never an allow under a missing floor).
-  const requireReady = (_req: Request, res: Response, next: NextFunction) => {
-    if (overlayLoaded) {
-      next();
-      return;
-    }
-    res.set('Retry-After', String(config.service.retryAfterSeconds));
-    res.status(503).json({
-      error: 'guard_starting',
-      message: 'the guard is loading its runtime floors and caps; retry shortly',
-    });
-  };
+  // The order routes wait for the runtime overlay: a retryable 503 until it is read.
+  const readyGate = requireReady(config, reloads.loaded);
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  app.get('/healthz', liveness());
 
   app.get(
     '/readyz',
-    asyncRoute(async function readiness(_req, res) {
-      if (stopping) {
-        res.status(503).json({ status: 'stopping' });
-        return;
-      }
-      if (!overlayLoaded) {
-        res.status(503).json({ status: 'starting', message: 'the runtime overlay has not been read yet' });
-        return;
-      }
-      try {
-        // A short-lived write where the store can probe (so an out-of-memory or read-only Redis is not ready),
-        // else a single-key read: the cheapest call every store has.
-        await withTimeout(
-          store.probe ? store.probe() : store.getHold('__readyz__').then(() => undefined),
-          Math.max(config.service.storeTimeoutMs, 1000),
-          'readiness probe',
-        );
-        res.json({
-          status: 'ready',
-          store: config.redisUrl ? 'redis' : 'memory',
-          config: source ?? 'defaults',
-        });
-      } catch (error) {
-        res.status(503).json({ status: 'store_unavailable', message: (error as Error).message });
-      }
-    }),
+    readiness({ config, store, stopping: lifecycle.stopping, loaded: reloads.loaded, source: () => source }),
   );
 
   app.get('/metrics', deps.metricsHandler ?? metrics.handler());
@@ -299,72 +177,10 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
 
   const json = express.json({ limit: config.service.bodyLimit });
 
-  app.post(
-    '/v1/evaluate',
-    requireReady,
-    json,
-    asyncRoute(async function evaluateOrder(req: Request, res: Response) {
-      active += 1;
-      try {
-        if (req.body === undefined && !req.is('application/json')) {
-          res.status(415).json(unsupportedMediaTypeBody());
-          return;
-        }
-        let result: CheckResult;
-        try {
-          result = await guard.check(req.body);
-        } catch (error) {
-          logger.error({ err: error, reqId: res.locals.requestId }, 'guard.check threw; answering 503');
-          res.set('Retry-After', String(config.service.retryAfterSeconds));
-          res
-            .status(503)
-            .json({ error: 'guard_unavailable', message: 'the guard cannot decide right now; retry' });
-          return;
-        }
-        const language = negotiateLanguage(req.get('accept-language'), 'en');
-        switch (result.kind) {
-          case 'invalid':
-            res.status(400).json(invalidOrderBody(result));
-            return;
-          case 'conflict':
-            res.locals.decision = 'conflict';
-            res.locals.orderId = result.order.orderId;
-            res.status(409).json(conflictBody(result, language));
-            return;
-          case 'unavailable':
-            res.locals.decision = 'unavailable';
-            res.locals.orderId = result.order.orderId;
-            res.set('Retry-After', String(config.service.retryAfterSeconds));
-            res.status(503).json({
-              error: 'guard_unavailable',
-              orderId: result.order.orderId,
-              message: shopperMessage('unavailable', language),
-            });
-            return;
-          case 'allowed':
-          case 'held':
-            res.locals.decision = result.decision.decision;
-            res.locals.orderId = result.order.orderId;
-            res.json(
-              decisionBody(
-                result.decision,
-                result.kind === 'held' ? shopperMessage('held', language) : undefined,
-              ),
-            );
-            return;
-        }
-      } finally {
-        active -= 1;
-        if (active === 0) {
-          for (const resolve of idle) resolve();
-          idle = [];
-        }
-      }
-    }),
-  );
+  app.post('/v1/evaluate', readyGate, json, evaluateRoute({ config, guard, logger, lifecycle }));
 
   // The demo storefront: the middleware mounted exactly as a Node shop mounts it.
-  app.post('/checkout', requireReady, json, checkout, function placeOrder(req: Request, res: Response) {
+  app.post('/checkout', readyGate, json, checkout, function placeOrder(req: Request, res: Response) {
     const decision = res.locals.priceGuard as Decision;
     res.locals.decision = decision.decision;
     res
@@ -379,11 +195,12 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
       overlay,
       store,
       logger,
-      refresh: refreshOverlay,
+      refresh: reloads.refresh,
       policy: () => guard.policy,
-      withOverlay: (policy) => applyOverlay(policy, currentOverlay),
+      withOverlay: (policy) => applyOverlay(policy, reloads.current()),
       describe: () => {
         const policy = guard.policy;
+        const currentOverlay = reloads.current();
         const catalog = Object.values(currentOverlay.catalog);
         return {
           overlay: { floors: currentOverlay.floors, caps: currentOverlay.caps },
@@ -443,29 +260,17 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
     metrics,
     review,
     setFilePolicy(policy, newSource) {
-      filePolicy = policy;
       if (newSource !== undefined) source = newSource;
-      apply();
+      reloads.setFilePolicy(policy);
     },
-    refreshOverlay,
-    whenReady: () => ready,
-    inFlight: () => active,
-    drain() {
-      stopping = true;
-      if (active === 0) return Promise.resolve();
-      return new Promise<void>((resolve) => idle.push(resolve));
-    },
+    refreshOverlay: reloads.refresh,
+    whenReady: () => reloads.ready,
+    inFlight: lifecycle.inFlight,
+    drain: lifecycle.drain,
     async close() {
-      stopping = true;
-      clearInterval(poll);
-      // On Redis the outbox outlives the process: finish the attempts in flight and leave the rest to the next start
-      // or another instance. In memory, give queued webhooks a few seconds; what is left is logged as lost.
-      if (review && review.webhooks?.durable === false && !(await review.drain(WEBHOOK_DRAIN_MS))) {
-        logger.warn({ pending: review.webhooks?.stats().pending }, 'webhooks still queued at shutdown');
-      }
-      await review?.close();
-      await overlay.close().catch((error) => logger.warn({ err: error }, 'could not close the overlay'));
-      return store.shutdown?.();
+      lifecycle.stop();
+      reloads.stop();
+      return closeService({ review, overlay, store, logger });
     },
   };
 }

@@ -1,0 +1,136 @@
+// src/config/service-schema.ts
+// The zod schema of the service's configuration file: the service, review and metrics sections.
+
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { EVENT_TYPES } from '../core/webhook-contract';
+import { MAX_WORKERS, WORKERS_MESSAGE } from './service-workers';
+
+const positive = (what: string) =>
+  z
+    .number({ error: `must be a whole number (${what})` })
+    .int({ error: `must be a whole number (${what})` })
+    .min(1, { error: `must be at least 1 (${what})` });
+const sha256 = z
+  .string({ error: 'must be the hex SHA-256 of the token (echo -n TOKEN | sha256sum)' })
+  .regex(/^[0-9a-f]{64}$/i, {
+    error: 'must be 64 hex digits: the SHA-256 of the token (echo -n TOKEN | sha256sum)',
+  });
+const bodyLimit = z.union([
+  positive('bytes'),
+  z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, { error: 'must be a size such as "256kb" or "1mb", or a number of bytes' }),
+]);
+
+/** The address the service listens on: an IP address (`0.0.0.0` for every interface) or a host name. */
+export function isListenHost(value: string): boolean {
+  return (
+    isIP(value) !== 0 ||
+    /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(
+      value,
+    )
+  );
+}
+
+/** What a bad listen address is told. */
+export const HOST_MESSAGE =
+  'must be an IP address or a host name, e.g. "127.0.0.1" or "0.0.0.0" (every interface)';
+const workersValue = z.union([z.number().int().min(1).max(MAX_WORKERS), z.literal('auto')], {
+  error: WORKERS_MESSAGE,
+});
+
+const serviceSection = z.strictObject({
+  /** Overridden by the HOST environment variable and `serve --host`. */
+  host: z.string({ error: HOST_MESSAGE }).refine(isListenHost, { error: HOST_MESSAGE }).optional(),
+  /** Overridden by the PORT environment variable and `serve --port`. */
+  port: z
+    .number({ error: 'must be a TCP port number (0-65535)' })
+    .int({ error: 'must be a TCP port number (0-65535)' })
+    .min(0, { error: 'must be a TCP port number (0-65535)' })
+    .max(65_535, { error: 'must be a TCP port number (0-65535)' })
+    .optional(),
+  /**
+   * Processes serving the port (node:cluster), each judging orders on the shared Redis state: a number, or "auto"
+   * for one per CPU. Overridden by WORKERS and `serve --workers`. Defaults to "auto" with REDIS_URL, else 1.
+   */
+  workers: workersValue.optional(),
+  bodyLimit: bodyLimit.default('256kb'),
+  storeTimeoutMs: positive('milliseconds').default(200),
+  mode: z.enum(['enforce', 'shadow'], { error: 'must be "enforce" or "shadow"' }).optional(),
+  limits: z
+    .strictObject({
+      maxLines: positive('lines').optional(),
+      maxQuantity: positive('units').optional(),
+      maxVouchers: positive('vouchers').optional(),
+      strict: z.boolean({ error: 'must be true or false' }).optional(),
+    })
+    .default({}),
+  retryAfterSeconds: positive('seconds').default(2),
+  shutdownTimeoutMs: positive('milliseconds').default(10_000),
+  overlayRefreshMs: positive('milliseconds').default(2_000),
+  watchConfig: z.boolean({ error: 'must be true or false' }).default(false),
+  logLevel: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+});
+
+const reviewSection = z.strictObject({
+  tokens: z
+    .array(
+      z.strictObject({
+        name: z
+          .string({ error: 'must be a string' })
+          .regex(/^[A-Za-z0-9._@-]{1,64}$/, { error: 'must be 1-64 letters, digits, ".", "_", "@" or "-"' }),
+        role: z.enum(['viewer', 'reviewer', 'admin'], { error: 'must be "viewer", "reviewer" or "admin"' }),
+        sha256,
+      }),
+    )
+    .default([]),
+  webhooks: z
+    .array(
+      z.strictObject({
+        url: z.url({ error: 'must be an http(s) URL' }),
+        /** The signing secret (`whsec_` + base64, Standard Webhooks); prefer secretEnv so the file holds no secret. */
+        secret: z.string({ error: 'must be a string' }).optional(),
+        /** Name of the environment variable holding the signing secret. */
+        secretEnv: z
+          .string()
+          .regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'must be an environment variable name' })
+          .optional(),
+        /** Event types it receives. Defaults to order.released and order.cancelled. */
+        events: z
+          .array(z.enum(EVENT_TYPES, { error: `must be one of ${EVENT_TYPES.join(', ')}` }))
+          .min(1, { error: `must name at least one of ${EVENT_TYPES.join(', ')}` })
+          .optional(),
+      }),
+    )
+    .default([]),
+});
+
+const metricsSection = z.strictObject({
+  defaultMetrics: z.boolean({ error: 'must be true or false' }).default(true),
+  voucherLabels: z.array(z.string().min(1).max(64)).default([]),
+});
+
+/** The configuration file's schema. The `policy` section is the policy schema of src/policy.ts, unchanged. */
+export const configSchema = z.strictObject({
+  policy: z.unknown().optional(),
+  /**
+   * Say `true` to apply a file whose policy is empty while the running one is not (a reload that would drop every
+   * floor, cap, campaign and voucher term is refused otherwise).
+   */
+  confirmEmpty: z.boolean({ error: 'must be true or false' }).optional(),
+  service: serviceSection.default(() => serviceSection.parse({})),
+  review: reviewSection.default(() => reviewSection.parse({})),
+  metrics: metricsSection.default(() => metricsSection.parse({})),
+});
+
+/** A review token as configured: the name is the audit actor, the SHA-256 is compared in constant time. */
+export interface TokenConfig {
+  name: string;
+  role: 'viewer' | 'reviewer' | 'admin';
+  sha256: string;
+}
