@@ -121,7 +121,7 @@ export function chanceWords(chance: number): string {
   const oneIn = 1 / chance;
   const magnitude = 10 ** Math.floor(Math.log10(oneIn));
   const words: Record<number, string> = { 1e3: 'a thousand', 1e6: 'a million', 1e9: 'a billion' };
-  const base = magnitude >= 1e9 ? 1e9 : magnitude >= 1e6 ? 1e6 : magnitude >= 1e3 ? 1e3 : magnitude;
+  const base = magnitude >= 1e9 ? 1e9 : magnitude >= 1e6 ? 1e6 : Math.min(magnitude, 1e3);
   const named = words[base] ?? base.toLocaleString('en-US');
   return `chance under 1 in ${oneIn >= 1e12 ? 'a trillion' : named}`;
 }
