@@ -50,7 +50,7 @@ export interface ReviewEvent extends EventBase {
   shopperMessage: { en: string; id: string };
 }
 
-/** `voucher.tripped`: a code's redemptions outran its velocity limit; its orders are held until it is cleared. */
+/** `voucher.tripped`: a code's redemptions outran its velocity limit; its new uses are held until it resumes or is cleared. */
 export interface VoucherTrippedEvent extends EventBase {
   type: 'voucher.tripped';
   voucher: string;
