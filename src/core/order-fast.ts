@@ -12,7 +12,8 @@ import type { Order, OrderLimits, OrderLine, OrderVoucher } from './order';
  * same answers over random and mutated orders.
  */
 
-const ORDER_KEYS = new Set([
+/** The fields of an order, of each of its lines and of each of its vouchers (the schema's keys, in its order). */
+export const ORDER_FIELDS = [
   'orderId',
   'currency',
   'customerId',
@@ -24,9 +25,13 @@ const ORDER_KEYS = new Set([
   'shippingDiscount',
   'tax',
   'total',
-]);
-const LINE_KEYS = new Set(['sku', 'quantity', 'unitPrice', 'discount', 'category']);
-const VOUCHER_KEYS = new Set(['code', 'discount']);
+] as const;
+export const LINE_FIELDS = ['sku', 'quantity', 'unitPrice', 'discount', 'category'] as const;
+export const VOUCHER_FIELDS = ['code', 'discount'] as const;
+
+const ORDER_KEYS: ReadonlySet<string> = new Set(ORDER_FIELDS);
+const LINE_KEYS: ReadonlySet<string> = new Set(LINE_FIELDS);
+const VOUCHER_KEYS: ReadonlySet<string> = new Set(VOUCHER_FIELDS);
 
 type Record_ = Record<string, unknown>;
 

@@ -6,6 +6,7 @@ import { catalogFromCsv, catalogFromJson } from '../core/catalog';
 import { PolicyError } from '../core/policy';
 import type { Problem } from '../core/problems';
 import { type CatalogEntry, type OverlayStore, validateCatalogEntry, validateSku } from '../state/overlay';
+import { validOr400 } from './admin-values';
 import { asyncRoute } from './async-route';
 
 /** Largest upload: 100,000 SKUs in three currencies fit with room to spare. */
@@ -93,14 +94,8 @@ export function catalogRoutes(router: Router, deps: CatalogDeps): void {
   router.delete(
     '/catalog/:sku',
     asyncRoute(async function removeFromCatalog(req, res) {
-      let sku: string;
-      try {
-        sku = validateSku(String(req.params.sku));
-      } catch (error) {
-        if (!(error instanceof PolicyError)) throw error;
-        res.status(400).json({ error: 'invalid_value', message: error.message, problems: error.problems });
-        return;
-      }
+      const sku = validOr400(res, () => validateSku(String(req.params.sku)));
+      if (sku === undefined) return;
       if (!(await deps.overlay.deleteCatalog(sku))) {
         res.status(404).json({ error: 'not_found', message: `${sku} is not in the uploaded catalog` });
         return;

@@ -4,24 +4,16 @@
 import express, { type Response, Router } from 'express';
 import type { Logger } from 'pino';
 import type { TokenConfig } from '../config/service';
-import { type Policy, PolicyError } from '../core/policy';
+import type { Policy } from '../core/policy';
 import { identify, requireRole, TokenRegistry } from '../review/auth';
 import { type ReviewRateLimitOptions, reviewRateLimit } from '../review/rate-limit';
 import { type Overlay, type OverlayStore, validateCap, validateFloor, validateSku } from '../state/overlay';
-import type { GuardStore } from '../state/types';
+import type { AdminAuditAction, GuardStore } from '../state/types';
 import { catalogRoutes } from './admin-catalog';
 import { preflightRoute } from './admin-preflight';
+import { validOr400 } from './admin-values';
 import { asyncRoute } from './async-route';
 import { securityHeaders } from './security-headers';
-
-/** Audit actions of the admin API. */
-type AdminAction =
-  | 'floor_set'
-  | 'floor_removed'
-  | 'cap_set'
-  | 'cap_removed'
-  | 'catalog_uploaded'
-  | 'catalog_removed';
 
 /** What the admin router needs from the service. */
 export interface AdminOptions {
@@ -50,14 +42,6 @@ export interface AdminOptions {
   clock?: () => number;
 }
 
-function problemResponse(res: Response, error: unknown): void {
-  if (error instanceof PolicyError) {
-    res.status(400).json({ error: 'invalid_value', message: error.message, problems: error.problems });
-    return;
-  }
-  throw error;
-}
-
 /** Builds the router mounted at `/v1/admin`. */
 export function adminRouter(options: AdminOptions): Router {
   const { overlay, store, logger } = options;
@@ -80,7 +64,7 @@ export function adminRouter(options: AdminOptions): Router {
     next();
   });
 
-  const record = async (res: Response, action: AdminAction, sku: string, note: string) => {
+  const record = async (res: Response, action: AdminAuditAction, sku: string, note: string) => {
     const actor = res.locals.actor as string;
     logger.info({ audit: action, actor, sku, note, reqId: res.locals.requestId }, `admin: ${action} ${sku}`);
     await store.audit({ at: clock(), actor, action, sku, note });
@@ -100,13 +84,8 @@ export function adminRouter(options: AdminOptions): Router {
     '/floors/:sku',
     asyncRoute(async function setFloor(req, res) {
       const body = (req.body ?? {}) as { currency?: unknown; floor?: unknown };
-      let valid: ReturnType<typeof validateFloor>;
-      try {
-        valid = validateFloor(String(req.params.sku), body.currency, body.floor);
-      } catch (error) {
-        problemResponse(res, error);
-        return;
-      }
+      const valid = validOr400(res, () => validateFloor(String(req.params.sku), body.currency, body.floor));
+      if (valid === undefined) return;
       const { sku, currency, floor } = valid;
       await overlay.setFloor(sku, currency, floor);
       await record(res, 'floor_set', sku, `${currency} ${floor}`);
@@ -117,13 +96,8 @@ export function adminRouter(options: AdminOptions): Router {
   router.delete(
     '/floors/:sku',
     asyncRoute(async function removeFloor(req, res) {
-      let sku: string;
-      try {
-        sku = validateSku(String(req.params.sku));
-      } catch (error) {
-        problemResponse(res, error);
-        return;
-      }
+      const sku = validOr400(res, () => validateSku(String(req.params.sku)));
+      if (sku === undefined) return;
       const currency = typeof req.query.currency === 'string' ? req.query.currency : undefined;
       const removed = await overlay.deleteFloor(sku, currency);
       if (!removed) {
@@ -138,17 +112,11 @@ export function adminRouter(options: AdminOptions): Router {
   router.put(
     '/caps/:sku',
     asyncRoute(async function setCap(req, res) {
-      let sku: string;
-      let capBp: number;
-      try {
-        ({ sku, capBp } = validateCap(
-          String(req.params.sku),
-          (req.body as { capBp?: unknown } | undefined)?.capBp,
-        ));
-      } catch (error) {
-        problemResponse(res, error);
-        return;
-      }
+      const valid = validOr400(res, () =>
+        validateCap(String(req.params.sku), (req.body as { capBp?: unknown } | undefined)?.capBp),
+      );
+      if (valid === undefined) return;
+      const { sku, capBp } = valid;
       await overlay.setCap(sku, capBp);
       await record(res, 'cap_set', sku, `${capBp} bp`);
       res.json({ sku, capBp });
@@ -158,13 +126,8 @@ export function adminRouter(options: AdminOptions): Router {
   router.delete(
     '/caps/:sku',
     asyncRoute(async function removeCap(req, res) {
-      let sku: string;
-      try {
-        sku = validateSku(String(req.params.sku));
-      } catch (error) {
-        problemResponse(res, error);
-        return;
-      }
+      const sku = validOr400(res, () => validateSku(String(req.params.sku)));
+      if (sku === undefined) return;
       if (!(await overlay.deleteCap(sku))) {
         res.status(404).json({ error: 'not_found', message: `no runtime cap for ${sku}` });
         return;

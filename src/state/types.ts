@@ -37,6 +37,15 @@ export interface HeldOrder {
   resolution?: { by: string; at: number; note: string };
 }
 
+/** Audit actions of the service's admin API (src/http/admin.ts): runtime floors, caps and the catalog. */
+export type AdminAuditAction =
+  | 'floor_set'
+  | 'floor_removed'
+  | 'cap_set'
+  | 'cap_removed'
+  | 'catalog_uploaded'
+  | 'catalog_removed';
+
 /** One entry of the audit trail. */
 export interface AuditEntry {
   /** Epoch ms. */
@@ -53,13 +62,7 @@ export interface AuditEntry {
     | 'voucher_extended'
     | 'history_reset'
     | 'price_accepted'
-    // Runtime floors and caps set through the service's admin API (src/service/admin.ts).
-    | 'floor_set'
-    | 'floor_removed'
-    | 'cap_set'
-    | 'cap_removed'
-    | 'catalog_uploaded'
-    | 'catalog_removed';
+    | AdminAuditAction;
   orderId?: string;
   voucher?: string;
   sku?: string;

@@ -2,30 +2,14 @@
 // `replay --map FILE`: reads an export whose fields are named differently, like the middleware's `toOrder`.
 
 import { readDocument } from '../../config/document';
+import { LINE_FIELDS, ORDER_FIELDS, VOUCHER_FIELDS } from '../../core/order-fast';
 import type { Problem } from '../../core/problems';
 import { closest } from '../../core/suggest';
 
-/** The fields of a replay line a mapping may name, and the fields of each line and voucher of the order. */
-const ORDER_FIELDS = [
-  'orderId',
-  'currency',
-  'customerId',
-  'customerSegments',
-  'paymentMethod',
-  'lines',
-  'vouchers',
-  'shipping',
-  'shippingDiscount',
-  'tax',
-  'total',
-  'timestamp',
-  'label',
-  'incident',
-] as const;
-const LINE_FIELDS = ['sku', 'quantity', 'unitPrice', 'discount', 'category'] as const;
-const VOUCHER_FIELDS = ['code', 'discount'] as const;
+/** The fields of a replay line a mapping may name: the order's, its lines' and vouchers', and the replay's own. */
+const REPLAY_FIELDS = [...ORDER_FIELDS, 'timestamp', 'label', 'incident'] as const;
 const TARGETS = [
-  ...ORDER_FIELDS,
+  ...REPLAY_FIELDS,
   ...LINE_FIELDS.map((field) => `lines.${field}`),
   ...VOUCHER_FIELDS.map((field) => `vouchers.${field}`),
 ];
