@@ -43,3 +43,27 @@ export const MARC_JACOBS_ORDER: OrderInput = {
   tax: 0,
   total: 1_165_000,
 };
+
+/** The leaked bank-only code in 20 spellings a shopper (or a careless form) could send. */
+export const LEAKED_CODE_SPELLINGS: readonly string[] = [
+  'TMRW100PEKR6X50',
+  'tmrw100pekr6x50',
+  ' TMRW100PEKR6X50',
+  'TMRW100PEKR6X50 ',
+  '\tTmRw100PeKr6X50\n',
+  'TMRW100 PEKR6X50',
+  'tmrw 100 pekr 6x50',
+  'ＴＭＲＷ１００ＰＥＫＲ６Ｘ５０',
+  'ｔｍｒｗ１００ｐｅｋｒ６ｘ５０',
+  'TMRW100PEKR6X50\u00a0',
+  '\u3000TMRW100PEKR6X50',
+  'Tmrw100pekr6x50',
+  'tMRW100PEKR6X50',
+  'TMRW100pekr6x50',
+  'tmrw100PEKR6X50',
+  'TMRW１００PEKR6X50',
+  'ＴＭＲＷ100PEKR6X50',
+  'tmrw100pekr6ｘ50',
+  ' t m r w 1 0 0 p e k r 6 x 5 0 ',
+  'TMRW100PEKR6X50\u2003',
+];

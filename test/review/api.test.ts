@@ -10,7 +10,6 @@ import type { OrderInput } from '../../src/core/order';
 import { parsePolicy } from '../../src/core/policy';
 import { Guard } from '../../src/guard';
 import { createMetrics, DEFAULT_PREFIX, METRIC_NAMES } from '../../src/observability/metrics';
-import { hashToken, type ReviewToken } from '../../src/review/auth';
 import { type ReviewRouter, type ReviewRouterOptions, reviewRouter } from '../../src/review/router';
 import type { ReviewEvent } from '../../src/review/webhooks';
 import { MemoryStore } from '../../src/state/memory/store';
@@ -18,18 +17,9 @@ import { RedisStore } from '../../src/state/redis/store';
 import type { GuardStore, HeldOrder } from '../../src/state/types';
 import { line, order } from '../helpers/orders';
 import { deleteKeysContaining } from '../helpers/redis';
+import { reviewTokens } from '../helpers/review';
 
-const TOKENS = {
-  viewer: 'tok-viewer-0123456789',
-  reviewer: 'tok-reviewer-0123456789',
-  admin: 'tok-admin-0123456789',
-};
-const CONFIG: ReviewToken[] = [
-  { name: 'vera', role: 'viewer', sha256: hashToken(TOKENS.viewer) },
-  { name: 'rudi', role: 'reviewer', sha256: hashToken(TOKENS.reviewer) },
-  { name: 'ana', role: 'admin', sha256: hashToken(TOKENS.admin) },
-];
-const auth = (role: keyof typeof TOKENS) => ({ Authorization: `Bearer ${TOKENS[role]}` });
+const { tokens: TOKENS, config: CONFIG, auth } = reviewTokens('api');
 const SILENT = { warn() {}, error() {} };
 const T0 = Date.UTC(2026, 10, 11, 10, 0, 0);
 const policy = parsePolicy({});

@@ -5,17 +5,12 @@ import express from 'express';
 import request from 'supertest';
 import { parsePolicy } from '../../src/core/policy';
 import { Guard } from '../../src/guard';
-import { hashToken, type ReviewToken } from '../../src/review/auth';
 import { reviewRouter } from '../../src/review/router';
 import { MemoryStore } from '../../src/state/memory/store';
 import { line, order } from '../helpers/orders';
+import { reviewTokens } from '../helpers/review';
 
-const TOKENS = { reviewer: 'controls-reviewer-token-0123456789', admin: 'controls-admin-token-0123456789' };
-const CONFIG: ReviewToken[] = [
-  { name: 'rudi', role: 'reviewer', sha256: hashToken(TOKENS.reviewer) },
-  { name: 'ana', role: 'admin', sha256: hashToken(TOKENS.admin) },
-];
-const auth = (role: keyof typeof TOKENS) => ({ Authorization: `Bearer ${TOKENS[role]}` });
+const { config: CONFIG, auth } = reviewTokens('controls');
 const MINUTE = 60_000;
 
 function setup() {

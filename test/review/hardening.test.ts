@@ -11,25 +11,15 @@ import { parsePolicy } from '../../src/core/policy';
 import { Guard } from '../../src/guard';
 import { instrumentStore } from '../../src/observability/instrument-store';
 import { createMetrics, DEFAULT_PREFIX, METRIC_NAMES } from '../../src/observability/metrics';
-import { hashToken, type ReviewToken } from '../../src/review/auth';
 import { type ReviewRouter, reviewRouter } from '../../src/review/router';
 import { MemoryStore } from '../../src/state/memory/store';
 import { RedisStore } from '../../src/state/redis/store';
 import type { GuardStore, HeldOrder } from '../../src/state/types';
 import { line, order } from '../helpers/orders';
 import { deleteKeysContaining } from '../helpers/redis';
+import { reviewTokens } from '../helpers/review';
 
-const TOKENS = {
-  viewer: 'tok-viewer-hardening-0123456789',
-  reviewer: 'tok-reviewer-hardening-0123456789',
-  admin: 'tok-admin-hardening-0123456789',
-};
-const CONFIG: ReviewToken[] = [
-  { name: 'vera', role: 'viewer', sha256: hashToken(TOKENS.viewer) },
-  { name: 'rudi', role: 'reviewer', sha256: hashToken(TOKENS.reviewer) },
-  { name: 'ana', role: 'admin', sha256: hashToken(TOKENS.admin) },
-];
-const auth = (role: keyof typeof TOKENS) => ({ Authorization: `Bearer ${TOKENS[role]}` });
+const { config: CONFIG, auth } = reviewTokens('hardening');
 const SILENT = { warn() {}, error() {} };
 const T0 = Date.UTC(2026, 10, 11, 10, 0, 0);
 const LEAKED = 'TMRW100PEKR6X50';
