@@ -635,6 +635,28 @@ export function storeContract(factory: () => StoreFactory): void {
     expect(await store.bind('bind-2', changed, T0 + 3)).toEqual({ status: 'new' });
   });
 
+  test('a retried allowed order counts its voucher and a hard-capped use once, however often it comes back', async () => {
+    const policy = policyOf({ vouchers: { ONCE: { maxUses: 10 } } });
+    const withCode = (orderId: string) =>
+      parsed({ orderId, lines: [line('SKU-R', 10_000)], vouchers: [{ code: 'ONCE', discount: 1_000 }] });
+    const first = withCode('retry-1');
+    const digest = orderDigest(first);
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const at = T0 + attempt;
+      const binding = await store.bind('retry-1', digest, at);
+      const facts = await store.prepare(first, policy, at);
+      if (binding.status === 'same' && binding.verdict?.decision === 'allow') continue; // the first answer again
+      const evaluation = { ...evaluate(first, policy, facts, at), digest };
+      expect(evaluation.decision.decision).toBe('allow');
+      await store.commit(first, evaluation, policy, at);
+      await subject.flush();
+    }
+    const next = await store.prepare(withCode('retry-2'), policy, T0 + 10);
+    const state = next.vouchers.get('ONCE')!;
+    expect(state.uses).toBe(2);
+    expect(state.windows[0]!.count).toBe(2);
+  });
+
   test('a binding is shared by every instance on the same state', async () => {
     const twin = await context.twin?.(subject);
     if (twin === undefined) return; // one process, one binding table

@@ -28,6 +28,9 @@ import { MemoryOutbox } from './outbox';
 import { MemoryPriceHistory } from './price-history';
 import { MemoryVoucherCounters, type TripChange } from './voucher-counters';
 
+/** Shared by every order that reserved nothing (never written to: replaced, not pushed to). */
+const NO_RESERVATIONS: string[] = [];
+
 interface SeenOrder {
   at: number;
   digest: string | undefined;
@@ -79,7 +82,7 @@ export class MemoryStore implements GuardStore, OutboxStore {
   bind(orderId: string, digest: string, now: number): OrderBinding {
     const seen = this.seen(orderId, now);
     if (seen === undefined) {
-      this.remember(orderId, { at: now, digest, verdict: undefined, facts: undefined, reserved: [] });
+      this.remember(orderId, { at: now, digest, verdict: undefined, facts: undefined, reserved: NO_RESERVATIONS });
       return { status: 'new' };
     }
     if (seen.digest === undefined) {
@@ -95,6 +98,8 @@ export class MemoryStore implements GuardStore, OutboxStore {
     this.lastPolicy = policy;
     const seen = this.seen(order.orderId, now);
     if (seen?.facts) return seen.facts;
+    // A retry of an allowed order is answered from its binding; nothing is counted again, no facts are needed.
+    if (seen?.verdict?.decision === 'allow') return NO_FACTS;
 
     const history = new Map<string, SkuHistory>();
     for (const line of order.lines) {
@@ -106,13 +111,13 @@ export class MemoryStore implements GuardStore, OutboxStore {
 
     const traffic = this.vouchers.countTraffic(policy, now);
     const vouchers = new Map<string, VoucherState>();
-    const reserved: string[] = [];
+    let reserved = NO_RESERVATIONS;
     for (const { code } of order.vouchers) {
       if (vouchers.has(code)) continue;
       const counted = this.vouchers.count(code, order, policy, now);
       if (counted === undefined) continue;
       vouchers.set(code, counted.state);
-      if (counted.reserved) reserved.push(code);
+      if (counted.reserved) reserved = [...reserved, code];
     }
     // Remembered for the idempotency window: share the empty collections rather than keep one per order.
     const facts: Facts = {
@@ -244,7 +249,7 @@ export class MemoryStore implements GuardStore, OutboxStore {
   private release(orderId: string, order: Order): void {
     const seen = this.seenOrders.get(orderId);
     this.vouchers.release(seen?.reserved ?? [], order.customerId);
-    seen?.reserved.splice(0);
+    if (seen) seen.reserved = NO_RESERVATIONS;
   }
 
   /** Records the verdict an order id was given, for its retries. */
@@ -253,6 +258,11 @@ export class MemoryStore implements GuardStore, OutboxStore {
     if (seen === undefined || evaluation.digest === undefined || seen.digest !== evaluation.digest) return;
     const { decision, wouldDecide } = evaluation.decision;
     seen.verdict ??= { decision, wouldDecide, at: now };
+    if (seen.verdict.decision === 'allow') {
+      // Settled: a retry gets the first answer from the binding, so the facts need not stay for the whole window.
+      seen.facts = undefined;
+      seen.reserved = NO_RESERVATIONS;
+    }
   }
 
   /** The order remembered under `orderId`, unless its idempotency window has passed. */
