@@ -154,7 +154,7 @@ export function render(results: Results, settings: BenchSettings): string {
       '',
       `## Heap per checked order (in process, ${grouped(results.heap[0]!.orders)} allowed 3-line orders, after a forced GC)`,
       '',
-      'What stays in the Node heap per order. The RedisStore keeps no facts per order (a retry is recognised by its order id binding in Redis) and remembers only the last 10,000 order ids; the MemoryStore keeps every order of its idempotency window (`maxSeenOrders`, default 1,000,000), since it is the state itself.',
+      'What stays in the Node heap per order. The RedisStore keeps no facts per order (a retry is recognised by its order id binding in Redis) and remembers only the last 10,000 order ids; the MemoryStore, being the state itself, keeps every order id of its idempotency window (`maxSeenOrders`, default 1,000,000) with its content digest and verdict, and the facts of an order only until its verdict is recorded.',
       '',
       '| store | bytes retained per order |',
       '|---|---:|',
