@@ -1,5 +1,5 @@
 // test/review/browser.test.ts
-// The on-call page in Debian's chromium: incidents by cause, money per row, live updates, phone layout, hostile data.
+// The on-call page in Debian's chromium: incidents by cause, money per row, live updates, admin controls, phone layout, hostile data.
 
 import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -476,15 +476,59 @@ describeBrowser('incident view, list order, live updates and phone layout in chr
     await expect(page.locator('#f-voucher').inputValue()).resolves.toBe('FLASH50');
   });
 
-  it('lets an admin clear a tripped voucher from its group; a reviewer has no such button', async () => {
-    await expect(page.locator('#groups tr[data-key="FLASH50"] button.admin-only').isVisible()).resolves.toBe(
+  it('lets an admin keep a tripped voucher held 24 h from its group; a reviewer has no such button', async () => {
+    await expect(page.locator('#groups tr[data-key="FLASH50"] button.keep-held').isVisible()).resolves.toBe(
       false,
     );
+    const admin = await browser.newPage({
+      viewport: { width: 1280, height: 800 },
+      timezoneId: TIME_ZONE,
+      locale: 'en-US',
+    });
+    admin.on('pageerror', (error) => pageErrors.push(error.message));
+    admin.setDefaultTimeout(8_000);
+    await signIn(admin, ADMIN);
+    const keep = admin.locator('#groups tr[data-key="FLASH50"] button.keep-held');
+    await expect(keep.textContent()).resolves.toBe('Keep held 24 h');
+    await keep.click();
+    await expect(keep.textContent()).resolves.toBe('Confirm: keep FLASH50 held 24 h');
+    const answer = admin.waitForResponse((response) =>
+      response.url().endsWith('/api/vouchers/FLASH50/extend'),
+    );
+    await keep.click();
+    const response = await answer;
+    const until = new Date(now + 24 * 3_600_000);
+    expect(response.status()).toBe(200);
+    await expect(response.json()).resolves.toEqual({
+      voucher: 'FLASH50',
+      extended: true,
+      until: until.toISOString(),
+    });
+    // The end of the hold in the reviewer's time zone.
+    const local = until.toLocaleString('en-US', { timeZone: TIME_ZONE });
+    await admin.locator('#status', { hasText: `Voucher FLASH50 kept held until ${local}.` }).waitFor();
+    expect(
+      (await store.auditTrail({ limit: 5 })).find((entry) => entry.action === 'voucher_extended'),
+    ).toMatchObject({ actor: 'ana', voucher: 'FLASH50', note: `until ${until.toISOString()}` });
+    // From the keyboard: e on the selected voucher group asks first, like the button.
+    await admin.locator('body').press('i');
+    await admin.locator('#groups tr[data-key="FLASH50"] .cause').click();
+    await admin.locator('#groups tr.selected[data-key="FLASH50"]').waitFor();
+    await admin.locator('body').press('e');
+    await expect(keep.textContent()).resolves.toBe('Confirm: keep FLASH50 held 24 h');
+    await admin.locator('#status', { hasText: 'Press again to keep voucher FLASH50 held' }).waitFor();
+    await admin.close();
+  });
+
+  it('lets an admin clear a tripped voucher from its group; a reviewer has no such button', async () => {
+    await expect(
+      page.locator('#groups tr[data-key="FLASH50"] button.clear-voucher').isVisible(),
+    ).resolves.toBe(false);
     const admin = await browser.newPage({ viewport: { width: 1280, height: 800 }, timezoneId: TIME_ZONE });
     admin.on('pageerror', (error) => pageErrors.push(error.message));
     admin.setDefaultTimeout(8_000);
     await signIn(admin, ADMIN);
-    const clearButton = admin.locator('#groups tr[data-key="FLASH50"] button.admin-only');
+    const clearButton = admin.locator('#groups tr[data-key="FLASH50"] button.clear-voucher');
     await clearButton.click();
     await expect(clearButton.textContent()).resolves.toBe('Confirm: clear FLASH50');
     await clearButton.click();
@@ -528,6 +572,70 @@ describeBrowser('incident view, list order, live updates and phone layout in chr
     );
     await phone.screenshot({ path: screenshotPath('review-phone.png') });
     await phone.close();
+  });
+
+  it('lets an admin accept a line’s new price from a below_recent_price hold; a reviewer has no such button', async () => {
+    for (let index = 0; index < 20; index++) {
+      now += 60_000;
+      const result = await guard.check(
+        order({ orderId: `ord_lamp_${index}`, lines: [line('DESK-LAMP', 500_000)] }),
+      );
+      expect(result.kind).toBe('allowed');
+    }
+    now += 60_000;
+    // Two lamps at 300,000 with 100,001 off the line: the net unit price paid is floor(499,999 / 2) = 249,999.
+    const held = await hold(
+      order({ orderId: 'ord_lamp_cut', lines: [line('DESK-LAMP', 300_000, 100_001, 2)] }),
+    );
+    expect(held.decision.reasons.map((reason) => reason.rule)).toContain('below_recent_price');
+
+    // The reviewer sees the reason but no button, and the key says why.
+    await page.fill('#f-voucher', '');
+    await page.click('#filters button[type=submit]');
+    await page.locator('#rows tr[data-order-id="ord_lamp_cut"]').click();
+    await page.locator('#detail h2', { hasText: 'ord_lamp_cut' }).waitFor();
+    await page.locator('#detail .reasons .rule', { hasText: 'below_recent_price' }).waitFor();
+    await expect(page.locator('#detail button.accept-price').isVisible()).resolves.toBe(false);
+    await page.locator('body').press('p');
+    await page.locator('#status', { hasText: 'Accepting a new price needs the admin role.' }).waitFor();
+
+    const admin = await browser.newPage({
+      viewport: { width: 1280, height: 800 },
+      timezoneId: TIME_ZONE,
+      locale: 'en-US',
+    });
+    admin.on('pageerror', (error) => pageErrors.push(error.message));
+    admin.setDefaultTimeout(8_000);
+    await signIn(admin, ADMIN);
+    await admin.locator('#rows tr[data-order-id="ord_lamp_cut"]').click();
+    const accept = admin.locator('#detail button.accept-price');
+    await expect(accept.textContent()).resolves.toBe('Accept new price IDR 249,999');
+    await accept.click();
+    await expect(accept.textContent()).resolves.toBe('Confirm: accept IDR 249,999 for DESK-LAMP');
+    // The second press from the keyboard (p) accepts.
+    const answer = admin.waitForResponse((response) =>
+      response.url().endsWith('/api/skus/DESK-LAMP/accept-price'),
+    );
+    await admin.locator('body').press('p');
+    const response = await answer;
+    expect(response.status()).toBe(200);
+    await expect(response.json()).resolves.toEqual({
+      sku: 'DESK-LAMP',
+      currency: 'IDR',
+      unitPrice: 249_999,
+      accepted: true,
+    });
+    await admin.locator('#status', { hasText: 'IDR 249,999 accepted as the price of DESK-LAMP' }).waitFor();
+    await expect(accept.textContent()).resolves.toBe('Accept new price IDR 249,999');
+    expect(
+      (await store.auditTrail({ limit: 5 })).find((entry) => entry.action === 'price_accepted'),
+    ).toMatchObject({ actor: 'ana', sku: 'DESK-LAMP', note: 'IDR 249999' });
+    await admin.locator('#audit li', { hasText: 'price_accepted' }).waitFor();
+    await admin.close();
+    // The next order at the accepted price is not held.
+    now += 60_000;
+    const next = await guard.check(order({ orderId: 'ord_lamp_next', lines: [line('DESK-LAMP', 249_999)] }));
+    expect(next.kind).toBe('allowed');
   });
 
   it('ran no script from data and raised no page errors', () => {

@@ -1,5 +1,5 @@
 // src/review/assets/js/bulk.js
-// An incident group's orders, bulk preview and confirm, and clearing a tripped voucher (admin).
+// An incident group's orders, bulk preview and confirm, and clearing or keeping held a tripped voucher (admin).
 
 /** Shows the pending orders of a group in the list. */
 function showGroupOrders(group) {
@@ -121,6 +121,7 @@ async function clearVoucher(code) {
   }
   if (state.clearing !== code) {
     state.clearing = code;
+    state.extending = null;
     renderGroups();
     say(`Press again to clear the velocity trip of voucher ${code} (its orders flow again).`);
     return;
@@ -129,6 +130,30 @@ async function clearVoucher(code) {
   try {
     await api('POST', `vouchers/${encodeURIComponent(code)}/clear`);
     say(`Voucher ${code} cleared: its velocity counters restart.`);
+  } catch (error) {
+    say(`Voucher ${code}: ${error.message}`, error.status !== 404);
+  }
+  renderGroups();
+  await refresh();
+}
+
+/** Keeps a tripped voucher held for 24 hours more (admin): the first press asks, the second one extends. */
+async function keepHeld(code) {
+  if (state.me?.role !== 'admin') {
+    say('Keeping a voucher held needs the admin role.', true);
+    return;
+  }
+  if (state.extending !== code) {
+    state.extending = code;
+    state.clearing = null;
+    renderGroups();
+    say(`Press again to keep voucher ${code} held for 24 h, even if its rate goes back to normal.`);
+    return;
+  }
+  state.extending = null;
+  try {
+    const result = await api('POST', `vouchers/${encodeURIComponent(code)}/extend`, { hours: 24 });
+    say(`Voucher ${code} kept held until ${when(Date.parse(result.until))}.`);
   } catch (error) {
     say(`Voucher ${code}: ${error.message}`, error.status !== 404);
   }

@@ -1,5 +1,5 @@
 // src/review/assets/js/detail.js
-// The selected order: why it was held, its facts and lines, its history; claim, approve, reject.
+// The selected order: why it was held, its facts and lines, its history; claim, approve, reject, accept a new price.
 
 function fact(list, label, value) {
   list.appendChild(el('dt', null, label));
@@ -40,6 +40,8 @@ async function renderDetail() {
     if (reason.sku) numbers.appendChild(el('span', 'mono', `SKU ${reason.sku}`));
     if (reason.voucher) numbers.appendChild(el('span', 'mono', `voucher ${reason.voucher}`));
     item.appendChild(numbers);
+    const offer = held.status === 'pending' ? priceOffer(held, reason, shown) : undefined;
+    if (offer) item.appendChild(priceButton(offer));
     reasons.appendChild(item);
   });
   pane.appendChild(reasons);
@@ -128,4 +130,86 @@ async function act(action) {
     say(`${held.orderId}: ${error.message}`, true);
   }
   await refresh();
+}
+
+/** The rules that judge a line by the SKU's recent prices: on-call may accept the price they held. */
+const HISTORY_RULES = ['below_recent_price', 'above_recent_price'];
+
+/**
+ * What "Accept new price" offers for a reason a history rule gave about one line: the net unit price paid,
+ * floor((unit price × quantity − discount) / quantity) in minor units, exactly (BigInt), in the order's currency.
+ */
+function priceOffer(held, reason, shown) {
+  const orderLine = Number.isInteger(reason.line) ? held.order.lines[reason.line] : undefined;
+  if (!HISTORY_RULES.includes(reason.rule) || !orderLine || !(orderLine.quantity >= 1)) return undefined;
+  const quantity = BigInt(orderLine.quantity);
+  const paid = BigInt(orderLine.unitPrice) * quantity - BigInt(orderLine.discount || 0);
+  const unitPrice = Number(paid / quantity);
+  if (!(unitPrice >= 1)) return undefined;
+  // The rule's observed price is this same number, formatted by the server like every amount on the page.
+  const price =
+    reason.observed === unitPrice && shown.observed
+      ? shown.observed
+      : `${held.currency} ${unitPrice} (minor units)`;
+  const key = `${held.orderId}:${reason.line}`;
+  return { key, sku: orderLine.sku, currency: held.currency, unitPrice, price };
+}
+
+/** Each "Accept new price" button's offer, to relabel them all when one is pressed. */
+const PRICE_OFFERS = new WeakMap();
+
+function priceButton(offer) {
+  const node = button('', null, () => acceptPrice(offer, node));
+  node.dataset.key = offer.key;
+  PRICE_OFFERS.set(node, offer);
+  labelPriceButton(node, offer);
+  return node;
+}
+
+function labelPriceButton(node, offer) {
+  const armed = state.accepting === offer.key;
+  node.textContent = armed
+    ? `Confirm: accept ${offer.price} for ${offer.sku}`
+    : `Accept new price ${offer.price}`;
+  node.className = `admin-only accept-price${armed ? ' reject' : ''}`;
+}
+
+/** Accepts a line's price as the SKU's new price (admin): the first press asks, the second one accepts. */
+async function acceptPrice(offer, node) {
+  if (state.me?.role !== 'admin') {
+    say('Accepting a new price needs the admin role.', true);
+    return;
+  }
+  if (state.accepting !== offer.key) {
+    state.accepting = offer.key;
+    for (const other of document.querySelectorAll('#detail button.accept-price')) {
+      labelPriceButton(other, PRICE_OFFERS.get(other));
+    }
+    say(
+      `Press again to accept ${offer.price} as the price of ${offer.sku}: orders at it stop being held as a price change.`,
+    );
+    return;
+  }
+  state.accepting = null;
+  labelPriceButton(node, offer);
+  try {
+    await api('POST', `skus/${encodeURIComponent(offer.sku)}/accept-price`, {
+      currency: offer.currency,
+      unitPrice: offer.unitPrice,
+    });
+    say(
+      `${offer.price} accepted as the price of ${offer.sku}: its next orders at that price are not held for it.`,
+    );
+  } catch (error) {
+    say(`SKU ${offer.sku}: ${error.message}`, true);
+  }
+  await refresh();
+}
+
+/** The p key: presses the armed "Accept new price" button of the selected order, else its first one. */
+function acceptPriceKey() {
+  const buttons = [...document.querySelectorAll('#detail button.accept-price')];
+  const target = buttons.find((node) => node.dataset.key === state.accepting) || buttons[0];
+  if (target) target.click();
+  else say('No line of this order was held by a price-history rule: no price to accept.', true);
 }

@@ -1,5 +1,5 @@
 // src/review/assets/js/keyboard.js
-// The keyboard: j/k, c/a/r, o, u, /, i and Esc, per pane, and the help text.
+// The keyboard: j/k, c/a/r, p, o, u, /, i, v/e and Esc, per pane, and the help text.
 
 function cycleOrder() {
   const field = $('f-order');
@@ -11,9 +11,10 @@ function cycleOrder() {
 }
 
 const HELP =
-  'Keys: j/k move, c claim, a approve, r reject (needs a note), o order (newest, oldest, most given away), ' +
-  'u refresh, / filter, i incidents: there j/k move, Enter shows the orders, a/r preview the group, ' +
-  'v clear the voucher (admin), Esc back to the list.';
+  'Keys: j/k move, c claim, a approve, r reject (needs a note), p accept the new price of a line a price-history ' +
+  'rule held (admin), o order (newest, oldest, most given away), u refresh, / filter, i incidents: there j/k ' +
+  'move, Enter shows the orders, a/r preview the group, v clear the voucher, e keep it held 24 h (admin), ' +
+  'Esc back to the list.';
 
 function onKey(event) {
   const target = event.target;
@@ -42,6 +43,7 @@ function onKey(event) {
           a: () => group() && previewGroup(group(), 'approve'),
           r: () => group() && previewGroup(group(), 'reject'),
           v: () => group() && group().kind === 'voucher' && clearVoucher(group().key),
+          e: () => group() && group().kind === 'voucher' && keepHeld(group().key),
           i: () => setPane('list'),
           Escape: () => setPane('list'),
         }
@@ -52,6 +54,7 @@ function onKey(event) {
           a: () => act('approve'),
           r: () => act('reject'),
           c: () => act('claim'),
+          p: acceptPriceKey,
           i: () => setPane('incidents'),
         };
   const handler = Object.hasOwn(keys, event.key) ? keys[event.key] : undefined;

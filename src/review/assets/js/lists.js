@@ -57,8 +57,16 @@ function renderGroups() {
       actions.appendChild(
         button(
           clearing ? `Confirm: clear ${group.key}` : 'Clear voucher',
-          `admin-only${clearing ? ' reject' : ''}`,
+          `admin-only clear-voucher${clearing ? ' reject' : ''}`,
           () => clearVoucher(group.key),
+        ),
+      );
+      const extending = state.extending === group.key;
+      actions.appendChild(
+        button(
+          extending ? `Confirm: keep ${group.key} held 24 h` : 'Keep held 24 h',
+          `admin-only keep-held${extending ? ' reject' : ''}`,
+          () => keepHeld(group.key),
         ),
       );
     }

@@ -22,6 +22,8 @@ const state = {
   groupSelected: 0,
   groupsKey: '',
   clearing: null,
+  extending: null,
+  accepting: null,
   signature: '',
   updatedAt: 0,
   updateFailed: false,
