@@ -82,7 +82,13 @@ export class MemoryStore implements GuardStore, OutboxStore {
   bind(orderId: string, digest: string, now: number): OrderBinding {
     const seen = this.seen(orderId, now);
     if (seen === undefined) {
-      this.remember(orderId, { at: now, digest, verdict: undefined, facts: undefined, reserved: NO_RESERVATIONS });
+      this.remember(orderId, {
+        at: now,
+        digest,
+        verdict: undefined,
+        facts: undefined,
+        reserved: NO_RESERVATIONS,
+      });
       return { status: 'new' };
     }
     if (seen.digest === undefined) {

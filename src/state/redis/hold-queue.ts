@@ -76,7 +76,7 @@ export class RedisHoldQueue implements ReviewQueue {
     const body = JSON.stringify({
       orderId: held.orderId,
       order: held.order,
-      decision: { ...held.decision, reviewId: held.orderId },
+      decision: Object.assign({}, held.decision, { reviewId: held.orderId }),
       heldAt: held.heldAt,
       currency: held.currency,
       listValue: held.listValue,

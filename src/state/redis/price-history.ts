@@ -100,7 +100,8 @@ export class RedisPriceHistory {
     entry.limits = windowLimits(policy.history);
     entry.ttlMs = policy.history.ttlSeconds * 1000;
     for (const sample of samples) {
-      if (entry.window.add(sample, entry.limits, verified)) entry.pending.push({ ...sample, verified });
+      if (entry.window.add(sample, entry.limits, verified))
+        entry.pending.push({ price: sample.price, at: sample.at, verified });
     }
   }
 
