@@ -16,6 +16,31 @@ import { MemoryStore } from '../../src/state/memory/store';
 import { line, order } from '../helpers/orders';
 
 const CHROMIUM = '/usr/bin/chromium';
+
+/** Serves `router` at /review on a free port of 127.0.0.1. */
+async function serveReview(router: ReviewRouter): Promise<{ server: Server; base: string }> {
+  const app = express();
+  app.use('/review', router);
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/** Debian's chromium, headless, with nothing of its own running in the background. */
+function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
 const HOSTILE_SKU = '<img src=x onerror=alert(1)>';
 /** SKUs are stored in their canonical form (upper case): still markup, still shown as text. */
 const HOSTILE_SKU_SHOWN = HOSTILE_SKU.toUpperCase();
@@ -94,23 +119,8 @@ describeBrowser('review page in chromium', () => {
       tokens: [{ name: 'rudi', role: 'reviewer', sha256: hashToken(TOKEN) }],
       logger: { warn() {}, error() {} },
     });
-    const app = express();
-    app.use('/review', router);
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    ({ server, base } = await serveReview(router));
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.on('dialog', (dialog) => {
       dialogs.push(dialog.message());
@@ -311,23 +321,8 @@ describeBrowser('incident view, list order, live updates and phone layout in chr
       logger: { warn() {}, error() {} },
       clock: () => now,
     });
-    const app = express();
-    app.use('/review', router);
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    ({ server, base } = await serveReview(router));
+    browser = await launchChromium();
     page = await browser.newPage({
       viewport: { width: 1440, height: 900 },
       timezoneId: TIME_ZONE,

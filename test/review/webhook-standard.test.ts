@@ -1,6 +1,7 @@
 // test/review/webhook-standard.test.ts
 // What the outbox sends verifies with the Standard Webhooks reference library (the `standardwebhooks` package),
-// on the MemoryStore and on Redis: every event type, per-endpoint subscriptions, webhook-id = the event's id.
+// on the MemoryStore and on Redis: every event type, per-endpoint subscriptions, webhook-id = the event's id, and the
+// voucher.resumed of a code that calmed down.
 
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +21,8 @@ import { line, order } from '../helpers/orders';
 import { startRedis, stopAll } from '../helpers/redis';
 
 const TOKEN = 'tok-reviewer-standard-0123';
+const MINUTE = 60_000;
+const T0 = Date.UTC(2026, 10, 10, 3, 0, 0);
 const logger = { warn() {}, error() {} };
 
 interface Received {
@@ -63,7 +66,7 @@ const stores: Array<[string, () => Promise<GuardStore>]> = [
       const redis = await startRedis();
       const client = new Redis(redis.url, { commandTimeout: 2000, maxRetriesPerRequest: 1 });
       clients.push(client);
-      const store = new RedisStore({ client, prefix: 'standard', flushIntervalMs: 50 });
+      const store = new RedisStore({ client, prefix: `standard${clients.length}`, flushIntervalMs: 50 });
       await store.init();
       return store;
     },
@@ -164,6 +167,93 @@ describe.each(stores)('Standard Webhooks from the %s outbox', (name, makeStore) 
       expect(() =>
         new Webhook(everything).verify(other.body, other.headers as Record<string, string>),
       ).toThrow();
+    } finally {
+      await router.close();
+      await store.shutdown?.();
+    }
+  });
+
+  test('a code that trips and calms down past resumeAfterSeconds sends one signed voucher.resumed', async () => {
+    received.length = 0;
+    const store = await makeStore();
+    const secret = generateWebhookSecret();
+    const router = reviewRouter({
+      store,
+      tokens: [{ name: 'dewi', role: 'reviewer', sha256: hashToken(TOKEN) }],
+      webhooks: {
+        endpoints: [{ url: `${base}/resumed/${name}`, secret, events: ['voucher.resumed'] }],
+        pollIntervalMs: 50,
+      },
+      rateLimit: false,
+      logger,
+    });
+    try {
+      // The router's first claim turns recording on.
+      await router.webhooks!.ready();
+      let now = T0;
+      const policy = parsePolicy({
+        vouchers: { LEAK: { velocity: { maxPerWindow: 1, windowSeconds: 60, resumeAfterSeconds: 600 } } },
+      });
+      const guard = new Guard({ policy, store, clock: () => now });
+      const flush = async () => {
+        if (store instanceof RedisStore) await store.flush();
+      };
+      const use = async (orderId: string) => {
+        const result = await guard.check(
+          order({
+            orderId,
+            lines: [line('TOTE', 1_000_000)],
+            vouchers: [{ code: 'LEAK', discount: 10_000 }],
+          }),
+        );
+        await flush();
+        return result.kind;
+      };
+      // Two uses in the same minute: over its limit of one a minute, the code trips.
+      await expect(use('res-1')).resolves.toBe('allowed');
+      now += 5_000;
+      const trippedAt = now;
+      await expect(use('res-2')).resolves.toBe('held');
+      // Within resumeAfterSeconds (10 min) of the last anomalous use, a use at a normal rate is still held.
+      now += 5 * MINUTE;
+      await expect(use('res-3')).resolves.toBe('held');
+      // Past it, the next use at a normal rate resumes the code: allowed, and the event is recorded.
+      now += 6 * MINUTE;
+      const resumedAt = now;
+      await expect(use('res-4')).resolves.toBe('allowed');
+      now += 2 * MINUTE;
+      await expect(use('res-5')).resolves.toBe('allowed');
+
+      expect(await router.drain(10_000)).toBe(true);
+      await until(() => received.length >= 1);
+      // Nothing else was sent: the endpoint subscribed to voucher.resumed only, and the code resumed once.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(received).toHaveLength(1);
+      const [delivery] = received;
+      expect(delivery!.path).toBe(`/resumed/${name}`);
+      // The reference library throws unless webhook-id, webhook-timestamp and webhook-signature verify.
+      const payload = new Webhook(secret).verify(
+        delivery!.body,
+        delivery!.headers as Record<string, string>,
+      ) as Record<string, unknown>;
+      expect(payload).toMatchObject({
+        type: 'voucher.resumed',
+        voucher: 'LEAK',
+        trippedAt,
+        at: resumedAt,
+        timestamp: new Date(resumedAt).toISOString(),
+      });
+      expect(delivery!.headers['webhook-id']).toBe(payload.id);
+      expect(() =>
+        new Webhook(generateWebhookSecret()).verify(
+          delivery!.body,
+          delivery!.headers as Record<string, string>,
+        ),
+      ).toThrow();
+      const trail = await store.auditTrail({ limit: 10 });
+      expect(trail.filter((entry) => entry.action === 'voucher_resumed')).toEqual([
+        expect.objectContaining({ actor: 'guard', voucher: 'LEAK', at: resumedAt }),
+      ]);
     } finally {
       await router.close();
       await store.shutdown?.();
