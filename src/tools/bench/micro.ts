@@ -143,6 +143,8 @@ export async function heapPerOrder(orders: number, redisUrl?: string): Promise<H
 export interface ScalePoint {
   lines: number;
   evaluateNsPerOrder: number;
+  /** 99th percentile of single evaluate() calls, in µs. */
+  evaluateP99Us: number;
   checkNsPerOrder: number;
 }
 
@@ -167,6 +169,14 @@ export async function scaleCurve(sizes: readonly number[] = [1, 10, 100, 500]): 
       for (let i = 0; i < iterations; i++) evaluate(parsed.order, policy, facts, now);
       runs.push(Number(process.hrtime.bigint() - started) / iterations);
     }
+    // Single calls, timed one by one, for the tail.
+    const single: number[] = [];
+    for (let i = 0; i < Math.min(iterations, 5000); i++) {
+      const started = process.hrtime.bigint();
+      evaluate(parsed.order, policy, facts, now);
+      single.push(Number(process.hrtime.bigint() - started) / 1000);
+    }
+    single.sort((a, b) => a - b);
     const inputs = Array.from({ length: Math.min(iterations, 5000) }, (_, i) =>
       benchOrder(`chk-${lines}-${i}`, lines, 0),
     );
@@ -177,7 +187,12 @@ export async function scaleCurve(sizes: readonly number[] = [1, 10, 100, 500]): 
       for (const input of inputs) await guard.check({ ...input, orderId: `${input.orderId}-${round}` });
       checks.push(Number(process.hrtime.bigint() - started) / inputs.length);
     }
-    points.push({ lines, evaluateNsPerOrder: medianOf(runs), checkNsPerOrder: medianOf(checks) });
+    points.push({
+      lines,
+      evaluateNsPerOrder: medianOf(runs),
+      evaluateP99Us: percentile(single, 99),
+      checkNsPerOrder: medianOf(checks),
+    });
   }
   return points;
 }
