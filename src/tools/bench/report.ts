@@ -4,7 +4,7 @@
 import { cpus, totalmem } from 'node:os';
 import { medianOf } from './fixtures';
 import type { guardLatency, HeapPoint, ListPoint, MemoryPoint, scaleCurve } from './micro';
-import { type BenchConfig, CONFIG_NOTES, CONFIGS } from './server';
+import { CONFIG_NOTES, CONFIGS } from './server';
 
 /** One measured run of one configuration. */
 export interface Run {
@@ -33,7 +33,8 @@ export const grouped = (value: number) => Math.round(value).toLocaleString('en-U
 
 /** Everything one run measured. */
 export interface Results {
-  runs: Record<BenchConfig, Run[]>;
+  /** Runs by configuration: this build's (`CONFIGS`), then any `baseline …` ones, in the order measured. */
+  runs: Record<string, Run[]>;
   fixedRuns: Record<'bare' | 'guard-redis', Array<Omit<Run, 'cpuPerRequest'>>>;
   workers: Record<'1' | '2', Array<Omit<Run, 'cpuPerRequest'>>>;
   rate: number;
@@ -47,6 +48,8 @@ export interface Results {
   redisVersion: string;
   /** 1-minute load average at the start and the end of the run. */
   load: [number, number];
+  /** What `BENCH_BASELINE` named, when set. */
+  baseline?: string;
 }
 
 /** The report in Markdown. */
@@ -66,7 +69,7 @@ export function render(results: Results, settings: BenchSettings): string {
     '',
     '<!-- Written by `npm run bench` (src/tools/bench/run.ts); rerun it to refresh the numbers. -->',
     '',
-    `Command: \`npm run bench\` (${ROUNDS} rounds of ${DURATION} s per configuration after ${WARM_UP} s of warm-up, ${CONNECTIONS} connections, a 3-line IDR order with a fresh order id per request; BENCH_ROUNDS, BENCH_DURATION, BENCH_WARMUP and BENCH_BUDGET_SECONDS change them). Took ${fixed(results.seconds, 0)} s.`,
+    `Command: \`npm run bench\` (${ROUNDS} rounds of ${DURATION} s per configuration after ${WARM_UP} s of warm-up, ${CONNECTIONS} connections, a 3-line IDR order with a fresh order id per request; BENCH_ROUNDS, BENCH_DURATION, BENCH_WARMUP and BENCH_BUDGET_SECONDS change them; BENCH_BASELINE=DIR adds another built checkout's configurations to the same rounds). Took ${fixed(results.seconds, 0)} s.`,
     '',
     `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${fixed(totalmem() / 2 ** 30, 1)} GiB RAM, Node ${process.version}, redis-server ${results.redisVersion} (private, no persistence, on localhost), ${new Date().toISOString().slice(0, 10)}. 1-minute load average ${fixed(results.load[0], 1)} at the start and ${fixed(results.load[1], 1)} at the end. The machine is shared and noisy: read the ratios, which are paired per round, rather than the absolute numbers.`,
     '',
@@ -77,17 +80,21 @@ export function render(results: Results, settings: BenchSettings): string {
     '| configuration | server CPU µs/request (median) | CPU ratio to bare (median of per-round ratios) | min-max | req/s (median) | req/s ratio to bare | p50 ms | p99 ms | errors + non-2xx |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
-  for (const config of CONFIGS) {
-    const cpuRatios = runs[config].map((run, round) => run.cpuPerRequest / runs.bare[round]!.cpuPerRequest);
-    const ratios = runs[config].map(
-      (run, round) => run.requestsPerSecond / runs.bare[round]!.requestsPerSecond,
-    );
+  const bare = runs.bare!;
+  for (const [label, measured] of Object.entries(runs)) {
+    const cpuRatios = measured.map((run, round) => run.cpuPerRequest / bare[round]!.cpuPerRequest);
+    const ratios = measured.map((run, round) => run.requestsPerSecond / bare[round]!.requestsPerSecond);
     out.push(
-      `| ${config} | ${fixed(medianOf(runs[config].map((r) => r.cpuPerRequest)), 0)} | ${fixed(medianOf(cpuRatios))} | ${fixed(Math.min(...cpuRatios))}-${fixed(Math.max(...cpuRatios))} | ${grouped(medianOf(runs[config].map((r) => r.requestsPerSecond)))} | ${fixed(medianOf(ratios))} | ${fixed(medianOf(runs[config].map((r) => r.p50)), 1)} | ${fixed(medianOf(runs[config].map((r) => r.p99)), 1)} | ${runs[config].reduce((sum, r) => sum + r.errors + r.non2xx, 0)} |`,
+      `| ${label} | ${fixed(medianOf(measured.map((r) => r.cpuPerRequest)), 0)} | ${fixed(medianOf(cpuRatios))} | ${fixed(Math.min(...cpuRatios))}-${fixed(Math.max(...cpuRatios))} | ${grouped(medianOf(measured.map((r) => r.requestsPerSecond)))} | ${fixed(medianOf(ratios))} | ${fixed(medianOf(measured.map((r) => r.p50)), 1)} | ${fixed(medianOf(measured.map((r) => r.p99)), 1)} | ${measured.reduce((sum, r) => sum + r.errors + r.non2xx, 0)} |`,
     );
   }
   out.push('', 'Configurations:', '');
   for (const config of CONFIGS) out.push(`- \`${config}\`: ${CONFIG_NOTES[config]}.`);
+  if (Object.keys(runs).some((label) => label.startsWith('baseline '))) {
+    out.push(
+      `- \`baseline …\`: the same configuration on the baseline build given in \`BENCH_BASELINE\` (${results.baseline ?? 'another checkout'}), in the same rounds.`,
+    );
+  }
   out.push(
     '',
     'Every order is the same 3-line IDR order with a fresh `orderId` and the voucher `BENCH10`, declared in the policy with an `expectedPerHour` far above the load (a busy public code), so `guard-redis` measures the allowed path: the order id binding (batched: one script call for the orders of one event-loop turn) and cached facts, with counters and samples written behind.',

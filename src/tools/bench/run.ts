@@ -29,15 +29,49 @@ interface Server {
   port: number;
 }
 
-function startServer(config: BenchConfig, redisUrl: string): Promise<Server> {
-  const child = fork(join(__dirname, 'server.js'), [config, redisUrl], {
+/** One measured configuration: this build's, or a baseline build's (`BENCH_BASELINE`). */
+interface Entry {
+  label: string;
+  config: BenchConfig;
+  script: string;
+  execArgv: string[];
+}
+
+const OWN_SERVER = join(__dirname, 'server.js');
+
+/**
+ * `BENCH_BASELINE=DIR`: another checkout of this project, built (`npm run build`), e.g. the last release. Its
+ * guard and rate-limiter configurations run in the same rounds as this build's, labelled `baseline …`, so a change
+ * is measured against its baseline in one run. A baseline too old to report its CPU time gets it from cpu-hook.js.
+ */
+function baselineEntries(): Entry[] {
+  const dir = process.env.BENCH_BASELINE;
+  if (!dir) return [];
+  const script = [
+    join(dir, 'dist', 'tools', 'bench', 'server.js'),
+    join(dir, 'dist', 'bench', 'server.js'),
+  ].find((path) => existsSync(path));
+  if (script === undefined)
+    throw new Error(`BENCH_BASELINE=${dir}: no built bench server in it (run npm run build there)`);
+  const configs: BenchConfig[] = ['rate-limit-redis', 'guard-memory', 'guard-redis', 'guard-redis-held'];
+  return configs.map((config) => ({
+    label: `baseline ${config}`,
+    config,
+    script,
+    execArgv: ['-r', join(__dirname, 'cpu-hook.js')],
+  }));
+}
+
+function startServer(entry: Entry, redisUrl: string): Promise<Server> {
+  const child = fork(entry.script, [entry.config, redisUrl], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [...process.execArgv, ...entry.execArgv],
   });
   return new Promise((resolve, reject) => {
     child.once('message', (message: { ready?: number }) => {
       if (message.ready) resolve({ child, port: message.ready });
     });
-    child.once('exit', (code) => reject(new Error(`bench server ${config} exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`bench server ${entry.label} exited with ${code}`)));
   });
 }
 
@@ -136,8 +170,8 @@ function stopServer(server: { child: ChildProcess }): Promise<void> {
 }
 
 /** One measured run: a fresh server, warmed up, then DURATION seconds of load with its CPU time counted. */
-async function measure(config: BenchConfig, redisUrl: string): Promise<Run> {
-  const server = await startServer(config, redisUrl);
+async function measure(entry: Entry, redisUrl: string): Promise<Run> {
+  const server = await startServer(entry, redisUrl);
   try {
     await load(server.port, WARM_UP);
     await ask(server.child, { cpu: 'start' }, 'cpuStarted');
@@ -194,17 +228,32 @@ async function main(): Promise<void> {
     redis = await startRedis();
     log(`private redis-server on port ${redis.port}`);
 
-    const runs: Record<BenchConfig, Run[]> = Object.fromEntries(CONFIGS.map((c) => [c, []])) as never;
+    const entries: Entry[] = CONFIGS.map((config) => ({
+      label: config,
+      config,
+      script: OWN_SERVER,
+      execArgv: [],
+    }));
+    for (const entry of baselineEntries()) {
+      // A baseline older than one of the configurations refuses it: measure the ones it has.
+      try {
+        await stopServer(await startServer(entry, redis.url));
+        entries.push(entry);
+      } catch {
+        log(`${entry.label}: not in the baseline build, skipped`);
+      }
+    }
+    const runs: Record<string, Run[]> = Object.fromEntries(entries.map((entry) => [entry.label, []]));
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order each round so no configuration always runs first or last.
-      const order = CONFIGS.map((_, i) => CONFIGS[(i + round) % CONFIGS.length]!);
-      for (const config of order) runs[config].push(await measure(config, redis.url));
+      const order = entries.map((_, i) => entries[(i + round) % entries.length]!);
+      for (const entry of order) runs[entry.label]!.push(await measure(entry, redis.url));
       log(
-        `round ${round + 1}/${ROUNDS}: ${CONFIGS.map((c) => `${c} ${grouped(runs[c][round]!.requestsPerSecond)} req/s ${fixed(runs[c][round]!.cpuPerRequest, 0)} µs`).join(', ')}`,
+        `round ${round + 1}/${ROUNDS}: ${entries.map(({ label }) => `${label} ${grouped(runs[label]![round]!.requestsPerSecond)} req/s ${fixed(runs[label]![round]!.cpuPerRequest, 0)} µs`).join(', ')}`,
       );
     }
 
-    const bareMax = medianOf(runs.bare.map((run) => run.requestsPerSecond));
+    const bareMax = medianOf(runs.bare!.map((run) => run.requestsPerSecond));
     const rate = Math.round(bareMax / 2);
     const fixedRuns: Record<'bare' | 'guard-redis', Array<Omit<Run, 'cpuPerRequest'>>> = {
       bare: [],
@@ -213,7 +262,10 @@ async function main(): Promise<void> {
     for (let round = 0; round < 3; round++) {
       const order = round % 2 === 0 ? (['bare', 'guard-redis'] as const) : (['guard-redis', 'bare'] as const);
       for (const config of order) {
-        const server = await startServer(config, redis.url);
+        const server = await startServer(
+          { label: config, config, script: OWN_SERVER, execArgv: [] },
+          redis.url,
+        );
         try {
           await load(server.port, WARM_UP);
           fixedRuns[config].push(await load(server.port, DURATION, rate));
@@ -255,6 +307,7 @@ async function main(): Promise<void> {
         seconds: (Date.now() - begun) / 1000,
         redisVersion,
         load: [loadBefore, loadavg()[0]!],
+        ...(process.env.BENCH_BASELINE ? { baseline: process.env.BENCH_BASELINE } : {}),
       },
       { rounds: ROUNDS, duration: DURATION, warmUp: WARM_UP, connections: CONNECTIONS, budgetMs: BUDGET_MS },
     );
