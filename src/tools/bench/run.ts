@@ -62,6 +62,15 @@ function baselineEntries(): Entry[] {
   }));
 }
 
+/** The baseline as the report names it: its commit when it is a git checkout (never the local path). */
+function describeBaseline(dir: string): string {
+  try {
+    return `commit ${execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD']).toString().trim()}`;
+  } catch {
+    return 'another checkout';
+  }
+}
+
 function startServer(entry: Entry, redisUrl: string): Promise<Server> {
   const child = fork(entry.script, [entry.config, redisUrl], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -307,7 +316,7 @@ async function main(): Promise<void> {
         seconds: (Date.now() - begun) / 1000,
         redisVersion,
         load: [loadBefore, loadavg()[0]!],
-        ...(process.env.BENCH_BASELINE ? { baseline: process.env.BENCH_BASELINE } : {}),
+        ...(process.env.BENCH_BASELINE ? { baseline: describeBaseline(process.env.BENCH_BASELINE) } : {}),
       },
       { rounds: ROUNDS, duration: DURATION, warmUp: WARM_UP, connections: CONNECTIONS, budgetMs: BUDGET_MS },
     );
