@@ -5,12 +5,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import { readDocument } from '../../src/config/document';
 import { loadPolicyFile } from '../../src/config/policy-file';
 import { parsePolicy } from '../../src/core/policy';
 import { compileMapping, formatReport, MappingError, ReplayLineError, replay } from '../../src/tools/replay';
 import { runReplayCli } from '../../src/tools/replay-cli';
 import { DAYS, leakPlan, ScenarioGenerator, toNdjson } from '../../src/tools/scenarios';
-import { markdown } from '../../src/tools/scenarios/kinds/markdown';
+import { markdown, markdownPlan } from '../../src/tools/scenarios/kinds/markdown';
 import { newSku } from '../../src/tools/scenarios/kinds/new-sku';
 import { overchargeBurst } from '../../src/tools/scenarios/kinds/overcharge-burst';
 import { line, order } from '../helpers/orders';
@@ -629,6 +630,39 @@ describe('replay of the general stream with the shop policy (issue 13 kinds, see
     const span = Date.parse(recovered.lastLegitHeld!.at) - Date.parse(recovered.firstLegitHeld!.at);
     expect(span).toBeLessThan(90 * 60_000);
     expect(reviewed.review!.approved).toBeGreaterThan(0);
+  });
+
+  it("holds every stacked order by the payday code's own terms once it says it does not stack (voucher_stacking)", async () => {
+    const document = readDocument(join(EXAMPLES, 'policy.general.yaml'));
+    if (!document.ok) throw new Error(document.problem.message);
+    const input = document.data as { vouchers: Record<string, object> };
+    const strict = parsePolicy({
+      ...input,
+      vouchers: { ...input.vouchers, PAYDAY50: { ...input.vouchers.PAYDAY50, stackable: false } },
+    });
+    const report = await replay(lines, { policy: strict });
+    const stacked = incident(report, 'stacked-discounts');
+    expect(stacked.recall).toBe(1);
+    expect(stacked.firstHeldByRule.voucher_stacking).toBeDefined();
+    // The code used alone, as every day, is not held for stacking.
+    expect(stacked.legitHeld).toBeLessThanOrEqual(incident(plain, 'stacked-discounts').legitHeld);
+  });
+
+  it('holds none of the markdown once the shop declares it: a scheduled price change at its time, from the generator', async () => {
+    const plan = markdownPlan(generator);
+    const document = readDocument(join(EXAMPLES, 'policy.general.yaml'));
+    if (!document.ok) throw new Error(document.problem.message);
+    const input = document.data as { priceChanges?: unknown[] };
+    const declared = parsePolicy({
+      ...input,
+      priceChanges: [
+        ...(input.priceChanges ?? []),
+        { sku: plan.sku.sku, at: new Date(plan.at).toISOString(), listPrice: { IDR: plan.price } },
+      ],
+    });
+    const markdownOrders = incident(await replay(lines, { policy: declared }), 'markdown');
+    expect(markdownOrders.legit).toBeGreaterThan(10);
+    expect(markdownOrders.legitHeld).toBe(0);
   });
 
   it('holds none of the declared price increases, the public code launch or the bulk orders, and under 1% of the flash sale', () => {
