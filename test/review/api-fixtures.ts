@@ -1,0 +1,113 @@
+// test/review/api-fixtures.ts
+// Shared by the api-*.test.ts suites: tokens, held orders, MemoryStore and RedisStore, and the router serving a store.
+
+import type { Server } from 'node:http';
+import express from 'express';
+import Redis from 'ioredis';
+import type { OrderInput } from '../../src/core/order';
+import { parsePolicy } from '../../src/core/policy';
+import { Guard } from '../../src/guard';
+import { type ReviewRouter, reviewRouter } from '../../src/review/router';
+import { MemoryStore } from '../../src/state/memory/store';
+import { RedisStore } from '../../src/state/redis/store';
+import type { GuardStore, HeldOrder } from '../../src/state/types';
+import { line, order } from '../helpers/orders';
+import { deleteKeysContaining } from '../helpers/redis';
+import { reviewTokens } from '../helpers/review';
+
+export const { tokens: TOKENS, config: CONFIG, auth } = reviewTokens('api');
+export const SILENT = { warn() {}, error() {} };
+export const T0 = Date.UTC(2026, 10, 11, 10, 0, 0);
+export const policy = parsePolicy({});
+
+/** A zero-total order (always held); with a voucher when given. */
+export function glitch(orderId: string, sku: string, voucher?: string): OrderInput {
+  return voucher
+    ? order({ orderId, lines: [line(sku, 150_000)], vouchers: [{ code: voucher, discount: 150_000 }] })
+    : order({ orderId, lines: [line(sku, 4_700_000, 4_700_000)] });
+}
+
+export interface StoreFactory {
+  create(): Promise<GuardStore>;
+  destroy(): Promise<void>;
+}
+
+/**
+ * Each store the suites run on: MemoryStore, and RedisStore on the shared Redis at 127.0.0.1:6379 under a key
+ * prefix of the suite's own (`suite` tells the api-*.test.ts files apart), whose keys destroy() deletes.
+ */
+export function storeFactories(suite: string): Array<[string, StoreFactory]> {
+  const prefix = `cpg-test-review-api-${suite}-${process.pid}-${Date.now()}`;
+  let redisClient: Redis | undefined;
+  let redisStores: RedisStore[] = [];
+
+  return [
+    [
+      'MemoryStore',
+      {
+        create: async () => new MemoryStore(),
+        destroy: async () => {},
+      },
+    ],
+    [
+      'RedisStore',
+      {
+        create: async () => {
+          redisClient ??= new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 2 });
+          const store = new RedisStore({
+            client: redisClient,
+            prefix: `${prefix}-${redisStores.length}`,
+            logger: SILENT,
+          });
+          redisStores.push(store);
+          await store.init();
+          return store;
+        },
+        destroy: async () => {
+          for (const store of redisStores) await store.shutdown();
+          redisStores = [];
+          if (redisClient) {
+            await deleteKeysContaining(redisClient, prefix);
+            await redisClient.quit();
+            redisClient = undefined;
+          }
+        },
+      },
+    ],
+  ];
+}
+
+/** One store, a Guard holding orders on it, and the review router serving it on a free port, all on one clock. */
+export interface ReviewApi {
+  store: GuardStore;
+  router: ReviewRouter;
+  server: Server;
+  /** Checks an order that must be held and returns its hold. */
+  hold(input: OrderInput): Promise<HeldOrder>;
+  /** Closes the router and the server, then destroys the store. */
+  close(): Promise<void>;
+}
+
+export async function openReviewApi(factory: StoreFactory, clock: () => number): Promise<ReviewApi> {
+  const store = await factory.create();
+  const guard = new Guard({ policy, store, clock, storeTimeoutMs: 2_000 });
+  const router = reviewRouter({ store, tokens: CONFIG, logger: SILENT, clock, rateLimit: false });
+  const app = express();
+  app.use('/review', router);
+  const server = app.listen(0);
+  return {
+    store,
+    router,
+    server,
+    async hold(input) {
+      const result = await guard.check(input);
+      if (result.kind !== 'held') throw new Error(`expected a hold, got ${result.kind}`);
+      return result.held;
+    },
+    async close() {
+      router.close();
+      await new Promise((resolve) => server.close(resolve));
+      await factory.destroy();
+    },
+  };
+}
