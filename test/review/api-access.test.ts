@@ -3,29 +3,15 @@
 
 import type { Server } from 'node:http';
 import request from 'supertest';
-import type { OrderInput } from '../../src/core/order';
-import type { GuardStore, HeldOrder } from '../../src/state/types';
-import { auth, glitch, openReviewApi, type ReviewApi, storeFactories, T0, TOKENS } from './api-fixtures';
+import type { GuardStore } from '../../src/state/types';
+import { auth, glitch, reviewApiFor, storeFactories, TOKENS } from './api-fixtures';
 
 const FACTORIES = storeFactories('access');
 
 describe.each(FACTORIES)('review API on %s', (_name, factory) => {
-  let api: ReviewApi;
   let store: GuardStore;
   let server: Server;
-  let now = T0;
-
-  async function hold(input: OrderInput, at = now): Promise<HeldOrder> {
-    now = at;
-    return api.hold(input);
-  }
-
-  beforeAll(async () => {
-    api = await openReviewApi(factory, () => now);
-    ({ store, server } = api);
-  });
-
-  afterAll(() => api.close());
+  const { hold } = reviewApiFor(factory, (api) => ({ store, server } = api));
 
   describe('access control', () => {
     it('answers 401 without a token or with an unknown one, and 403 for a viewer acting; nothing changes', async () => {

@@ -3,20 +3,13 @@
 
 import type { Server } from 'node:http';
 import request from 'supertest';
-import { auth, openReviewApi, type ReviewApi, storeFactories, T0 } from './api-fixtures';
+import { auth, reviewApiFor, storeFactories } from './api-fixtures';
 
 const FACTORIES = storeFactories('admin');
 
 describe.each(FACTORIES)('review API on %s', (_name, factory) => {
-  let api: ReviewApi;
   let server: Server;
-
-  beforeAll(async () => {
-    api = await openReviewApi(factory, () => T0);
-    ({ server } = api);
-  });
-
-  afterAll(() => api.close());
+  reviewApiFor(factory, (api) => ({ server } = api));
 
   describe('clearing an incident', () => {
     it('resets a SKU history and reports a voucher that is not tripped, as admin, in the audit trail', async () => {

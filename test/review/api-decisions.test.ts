@@ -3,32 +3,18 @@
 
 import type { Server } from 'node:http';
 import request from 'supertest';
-import type { OrderInput } from '../../src/core/order';
 import type { ReviewRouter } from '../../src/review/router';
 import type { ReviewEvent } from '../../src/review/webhooks';
-import type { GuardStore, HeldOrder } from '../../src/state/types';
-import { auth, glitch, openReviewApi, type ReviewApi, storeFactories, T0 } from './api-fixtures';
+import type { GuardStore } from '../../src/state/types';
+import { auth, glitch, reviewApiFor, storeFactories } from './api-fixtures';
 
 const FACTORIES = storeFactories('decisions');
 
 describe.each(FACTORIES)('review API on %s', (_name, factory) => {
-  let api: ReviewApi;
   let store: GuardStore;
   let router: ReviewRouter;
   let server: Server;
-  let now = T0;
-
-  async function hold(input: OrderInput, at = now): Promise<HeldOrder> {
-    now = at;
-    return api.hold(input);
-  }
-
-  beforeAll(async () => {
-    api = await openReviewApi(factory, () => now);
-    ({ store, router, server } = api);
-  });
-
-  afterAll(() => api.close());
+  const { hold } = reviewApiFor(factory, (api) => ({ store, router, server } = api));
 
   describe('claim, approve, reject', () => {
     it('claims, then approves, records the token name, emits the event; a stale or second decision is 409', async () => {

@@ -111,3 +111,27 @@ export async function openReviewApi(factory: StoreFactory, clock: () => number):
     },
   };
 }
+
+/**
+ * The review API of one store for a describe block: opened before its tests and closed after them. `assign`
+ * receives it once open (to set the block's own variables); `hold(order, at)` checks a held order at time `at`
+ * (default: the clock as it stands), and `clock` reads that time.
+ */
+export function reviewApiFor(factory: StoreFactory, assign: (api: ReviewApi) => void = () => {}) {
+  let now = T0;
+  let api: ReviewApi | undefined;
+  const clock = () => now;
+  beforeAll(async () => {
+    api = await openReviewApi(factory, clock);
+    assign(api);
+  });
+  afterAll(() => api?.close());
+  return {
+    clock,
+    hold(input: OrderInput, at = now): Promise<HeldOrder> {
+      now = at;
+      if (api === undefined) throw new Error('the review API opens before the tests');
+      return api.hold(input);
+    },
+  };
+}

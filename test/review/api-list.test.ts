@@ -3,29 +3,15 @@
 
 import type { Server } from 'node:http';
 import request from 'supertest';
-import type { OrderInput } from '../../src/core/order';
 import type { HeldOrder } from '../../src/state/types';
 import { line, order } from '../helpers/orders';
-import { auth, glitch, openReviewApi, type ReviewApi, storeFactories, T0 } from './api-fixtures';
+import { auth, glitch, reviewApiFor, storeFactories, T0 } from './api-fixtures';
 
 const FACTORIES = storeFactories('list');
 
 describe.each(FACTORIES)('review API on %s', (_name, factory) => {
-  let api: ReviewApi;
   let server: Server;
-  let now = T0;
-
-  async function hold(input: OrderInput, at = now): Promise<HeldOrder> {
-    now = at;
-    return api.hold(input);
-  }
-
-  beforeAll(async () => {
-    api = await openReviewApi(factory, () => now);
-    ({ server } = api);
-  });
-
-  afterAll(() => api.close());
+  const { hold } = reviewApiFor(factory, (api) => ({ server } = api));
 
   describe('list and filters', () => {
     beforeAll(async () => {

@@ -4,39 +4,16 @@
 import express from 'express';
 import { Registry } from 'prom-client';
 import request from 'supertest';
-import type { OrderInput } from '../../src/core/order';
 import { createMetrics, DEFAULT_PREFIX, METRIC_NAMES } from '../../src/observability/metrics';
 import { reviewRouter } from '../../src/review/router';
-import type { GuardStore, HeldOrder } from '../../src/state/types';
-import {
-  auth,
-  CONFIG,
-  glitch,
-  openReviewApi,
-  type ReviewApi,
-  SILENT,
-  storeFactories,
-  T0,
-} from './api-fixtures';
+import type { GuardStore } from '../../src/state/types';
+import { auth, CONFIG, glitch, reviewApiFor, SILENT, storeFactories } from './api-fixtures';
 
 const FACTORIES = storeFactories('metrics');
 
 describe.each(FACTORIES)('review API on %s', (_name, factory) => {
-  let api: ReviewApi;
   let store: GuardStore;
-  let now = T0;
-
-  async function hold(input: OrderInput, at = now): Promise<HeldOrder> {
-    now = at;
-    return api.hold(input);
-  }
-
-  beforeAll(async () => {
-    api = await openReviewApi(factory, () => now);
-    ({ store } = api);
-  });
-
-  afterAll(() => api.close());
+  const { hold, clock } = reviewApiFor(factory, (api) => ({ store } = api));
 
   describe('metrics', () => {
     it('counts each claim, decision, bulk decision and admin action once it took effect', async () => {
@@ -45,7 +22,7 @@ describe.each(FACTORIES)('review API on %s', (_name, factory) => {
         store,
         tokens: CONFIG,
         logger: SILENT,
-        clock: () => now,
+        clock: clock,
         rateLimit: false,
         metrics: createMetrics({ registry }),
       });
