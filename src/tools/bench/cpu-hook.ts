@@ -1,5 +1,6 @@
 // src/tools/bench/cpu-hook.ts
-// Preloaded (`node -r`) into a baseline build's bench server that cannot report its own CPU time: answers the same messages.
+// Answers the benchmark's `{ cpu: 'start' | 'stop' }` messages with this process's CPU time: loaded by the bench
+// server, and preloaded (`node -r`) into a baseline build's server that cannot answer them itself.
 
 let started: NodeJS.CpuUsage | undefined;
 process.on('message', (message: { cpu?: 'start' | 'stop' }) => {

@@ -39,6 +39,11 @@ interface Entry {
 
 const OWN_SERVER = join(__dirname, 'server.js');
 
+/** This build's server in one configuration. */
+function own(config: BenchConfig): Entry {
+  return { label: config, config, script: OWN_SERVER, execArgv: [] };
+}
+
 /**
  * `BENCH_BASELINE=DIR`: another checkout of this project, built (`npm run build`), e.g. the last release. Its
  * guard and rate-limiter configurations run in the same rounds as this build's, labelled `baseline …`, so a change
@@ -237,12 +242,7 @@ async function main(): Promise<void> {
     redis = await startRedis();
     log(`private redis-server on port ${redis.port}`);
 
-    const entries: Entry[] = CONFIGS.map((config) => ({
-      label: config,
-      config,
-      script: OWN_SERVER,
-      execArgv: [],
-    }));
+    const entries: Entry[] = CONFIGS.map(own);
     for (const entry of baselineEntries()) {
       // A baseline older than one of the configurations refuses it: measure the ones it has.
       try {
@@ -271,10 +271,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < 3; round++) {
       const order = round % 2 === 0 ? (['bare', 'guard-redis'] as const) : (['guard-redis', 'bare'] as const);
       for (const config of order) {
-        const server = await startServer(
-          { label: config, config, script: OWN_SERVER, execArgv: [] },
-          redis.url,
-        );
+        const server = await startServer(own(config), redis.url);
         try {
           await load(server.port, WARM_UP);
           fixedRuns[config].push(await load(server.port, DURATION, rate));

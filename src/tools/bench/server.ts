@@ -120,25 +120,14 @@ export async function buildApp(config: BenchConfig, redisUrl: string | undefined
   return app;
 }
 
-/** Messages from the benchmark: start or stop counting this process's CPU time. */
-type Control = { cpu: 'start' } | { cpu: 'stop' };
-
 if (require.main === module) {
   const config = process.argv[2] as BenchConfig;
   if (!(CONFIGS as readonly string[]).includes(config)) {
     console.error(`bench server: unknown config "${config}" (known: ${CONFIGS.join(', ')})`);
     process.exit(2);
   }
-  let started: NodeJS.CpuUsage | undefined;
-  process.on('message', (message: Control) => {
-    if (message.cpu === 'start') {
-      started = process.cpuUsage();
-      process.send?.({ cpuStarted: true });
-    } else {
-      const used = process.cpuUsage(started);
-      process.send?.({ cpuMicros: used.user + used.system, cpuSystemMicros: used.system });
-    }
-  });
+  // Answers the benchmark's CPU-time messages (loaded here only, so importing CONFIGS has no side effect).
+  void import('./cpu-hook.js');
   void buildApp(config, process.argv[3]).then((app) => {
     const server = app.listen(0, '127.0.0.1', () => {
       const address = server.address();
