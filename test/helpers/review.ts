@@ -1,7 +1,12 @@
 // test/helpers/review.ts
-// Review tokens for the router suites: a viewer, a reviewer and an admin, each a distinct 32+ character token.
+// For the review router suites: a viewer, a reviewer and an admin token, and the stores they run on.
 
+import Redis from 'ioredis';
 import { hashToken, type ReviewToken } from '../../src/review/auth';
+import { MemoryStore } from '../../src/state/memory/store';
+import { RedisStore } from '../../src/state/redis/store';
+import type { GuardStore } from '../../src/state/types';
+import { deleteKeysContaining } from './redis';
 
 /** The three roles' tokens (tagged per suite), their configuration and the Authorization header of each. */
 export function reviewTokens(tag: string) {
@@ -17,4 +22,54 @@ export function reviewTokens(tag: string) {
   ];
   const auth = (role: keyof typeof tokens) => ({ Authorization: `Bearer ${tokens[role]}` });
   return { tokens, config, auth };
+}
+
+export interface StoreFactory {
+  create(): Promise<GuardStore>;
+  destroy(): Promise<void>;
+}
+
+/**
+ * Each store the suites run on: MemoryStore, and RedisStore on the shared Redis at 127.0.0.1:6379 under a key
+ * prefix of the suite's own (`suite` tells the review suites apart), whose keys destroy() deletes.
+ */
+export function storeFactories(suite: string): Array<[string, StoreFactory]> {
+  const prefix = `cpg-test-review-${suite}-${process.pid}-${Date.now()}`;
+  let redisClient: Redis | undefined;
+  let redisStores: RedisStore[] = [];
+
+  return [
+    [
+      'MemoryStore',
+      {
+        create: async () => new MemoryStore(),
+        destroy: async () => {},
+      },
+    ],
+    [
+      'RedisStore',
+      {
+        create: async () => {
+          redisClient ??= new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 2 });
+          const store = new RedisStore({
+            client: redisClient,
+            prefix: `${prefix}-${redisStores.length}`,
+            logger: { warn() {}, error() {} },
+          });
+          redisStores.push(store);
+          await store.init();
+          return store;
+        },
+        destroy: async () => {
+          for (const store of redisStores) await store.shutdown();
+          redisStores = [];
+          if (redisClient) {
+            await deleteKeysContaining(redisClient, prefix);
+            await redisClient.quit();
+            redisClient = undefined;
+          }
+        },
+      },
+    ],
+  ];
 }

@@ -3,17 +3,15 @@
 
 import type { Server } from 'node:http';
 import express from 'express';
-import Redis from 'ioredis';
 import type { OrderInput } from '../../src/core/order';
 import { parsePolicy } from '../../src/core/policy';
 import { Guard } from '../../src/guard';
 import { type ReviewRouter, reviewRouter } from '../../src/review/router';
-import { MemoryStore } from '../../src/state/memory/store';
-import { RedisStore } from '../../src/state/redis/store';
 import type { GuardStore, HeldOrder } from '../../src/state/types';
 import { line, order } from '../helpers/orders';
-import { deleteKeysContaining } from '../helpers/redis';
-import { reviewTokens } from '../helpers/review';
+import { reviewTokens, type StoreFactory } from '../helpers/review';
+
+export { type StoreFactory, storeFactories } from '../helpers/review';
 
 export const { tokens: TOKENS, config: CONFIG, auth } = reviewTokens('api');
 export const SILENT = { warn() {}, error() {} };
@@ -25,56 +23,6 @@ export function glitch(orderId: string, sku: string, voucher?: string): OrderInp
   return voucher
     ? order({ orderId, lines: [line(sku, 150_000)], vouchers: [{ code: voucher, discount: 150_000 }] })
     : order({ orderId, lines: [line(sku, 4_700_000, 4_700_000)] });
-}
-
-export interface StoreFactory {
-  create(): Promise<GuardStore>;
-  destroy(): Promise<void>;
-}
-
-/**
- * Each store the suites run on: MemoryStore, and RedisStore on the shared Redis at 127.0.0.1:6379 under a key
- * prefix of the suite's own (`suite` tells the api-*.test.ts files apart), whose keys destroy() deletes.
- */
-export function storeFactories(suite: string): Array<[string, StoreFactory]> {
-  const prefix = `cpg-test-review-api-${suite}-${process.pid}-${Date.now()}`;
-  let redisClient: Redis | undefined;
-  let redisStores: RedisStore[] = [];
-
-  return [
-    [
-      'MemoryStore',
-      {
-        create: async () => new MemoryStore(),
-        destroy: async () => {},
-      },
-    ],
-    [
-      'RedisStore',
-      {
-        create: async () => {
-          redisClient ??= new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 2 });
-          const store = new RedisStore({
-            client: redisClient,
-            prefix: `${prefix}-${redisStores.length}`,
-            logger: SILENT,
-          });
-          redisStores.push(store);
-          await store.init();
-          return store;
-        },
-        destroy: async () => {
-          for (const store of redisStores) await store.shutdown();
-          redisStores = [];
-          if (redisClient) {
-            await deleteKeysContaining(redisClient, prefix);
-            await redisClient.quit();
-            redisClient = undefined;
-          }
-        },
-      },
-    ],
-  ];
 }
 
 /** One store, a Guard holding orders on it, and the review router serving it on a free port, all on one clock. */

@@ -3,7 +3,6 @@
 
 import type { Server } from 'node:http';
 import express from 'express';
-import Redis from 'ioredis';
 import { Registry } from 'prom-client';
 import request from 'supertest';
 import type { OrderInput } from '../../src/core/order';
@@ -12,12 +11,9 @@ import { Guard } from '../../src/guard';
 import { instrumentStore } from '../../src/observability/instrument-store';
 import { createMetrics, DEFAULT_PREFIX, METRIC_NAMES } from '../../src/observability/metrics';
 import { type ReviewRouter, reviewRouter } from '../../src/review/router';
-import { MemoryStore } from '../../src/state/memory/store';
-import { RedisStore } from '../../src/state/redis/store';
 import type { GuardStore, HeldOrder } from '../../src/state/types';
 import { line, order } from '../helpers/orders';
-import { deleteKeysContaining } from '../helpers/redis';
-import { reviewTokens } from '../helpers/review';
+import { reviewTokens, storeFactories } from '../helpers/review';
 
 const { config: CONFIG, auth } = reviewTokens('hardening');
 const SILENT = { warn() {}, error() {} };
@@ -26,37 +22,13 @@ const LEAKED = 'TMRW100PEKR6X50';
 /** Velocity trips after one redemption per window, so the second order with TRIPME trips the code. */
 const policy = parsePolicy({ vouchers: { TRIPME: { velocity: { maxPerWindow: 1 } } } });
 
-const prefix = `cpg-test-review-hardening-${process.pid}-${Date.now()}`;
-let redisClient: Redis | undefined;
-const redisStores: RedisStore[] = [];
-
-const FACTORIES: Array<[string, () => Promise<GuardStore>]> = [
-  ['MemoryStore', async () => new MemoryStore()],
-  [
-    'RedisStore',
-    async () => {
-      redisClient ??= new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 2 });
-      const store = new RedisStore({
-        client: redisClient,
-        prefix: `${prefix}-${redisStores.length}`,
-        logger: SILENT,
-      });
-      redisStores.push(store);
-      await store.init();
-      return store;
-    },
-  ],
-];
+const FACTORIES = storeFactories('hardening');
 
 afterAll(async () => {
-  for (const store of redisStores) await store.shutdown();
-  if (redisClient) {
-    await deleteKeysContaining(redisClient, prefix);
-    await redisClient.quit();
-  }
+  for (const [, factory] of FACTORIES) await factory.destroy();
 });
 
-describe.each(FACTORIES)('review API hardening on %s', (_name, create) => {
+describe.each(FACTORIES)('review API hardening on %s', (_name, factory) => {
   let store: GuardStore;
   let guard: Guard;
   let router: ReviewRouter;
@@ -82,7 +54,7 @@ describe.each(FACTORIES)('review API hardening on %s', (_name, create) => {
     registry = new Registry();
     const metrics = createMetrics({ registry });
     // As the service mounts it: the store instrumented, so a store failure raises store_errors_total.
-    store = instrumentStore(await create(), metrics);
+    store = instrumentStore(await factory.create(), metrics);
     guard = new Guard({ policy, store, clock: () => now, storeTimeoutMs: 2_000 });
     router = reviewRouter({
       store,
