@@ -32,6 +32,7 @@ import {
   type TransitionResult,
 } from '../types';
 import type { Commands } from './commands';
+import { TurnBatcher } from './turn-batch';
 
 /** Money per currency from an aggregate hash (fields `<CUR>:n`, `:l`, `:d`, `:t`, see hold-create-1.lua). */
 function moneyFromHash(fields: Record<string, string>): Record<string, MoneyAtStake> {
@@ -49,6 +50,12 @@ function moneyFromHash(fields: Record<string, string>): Record<string, MoneyAtSt
   return out;
 }
 
+/**
+ * Most holds stored by one script call. Each carries its order as JSON (1 to 3 KB for a few lines) and costs
+ * Redis a fraction of a millisecond: a bigger batch would block Redis longer for little gain.
+ */
+export const MAX_HOLD_BATCH = 64;
+
 /** Limits of the queue, from the RedisStore options. */
 export interface HoldQueueLimits {
   maxAuditEntries: number;
@@ -63,12 +70,17 @@ export interface HoldQueueLimits {
  * write is one Lua script, so a hold is acknowledged only once it is indexed and exactly one decision wins.
  */
 export class RedisHoldQueue implements ReviewQueue {
+  /** Holds asked for in this turn of the event loop, stored in one script call. */
+  private readonly creates: TurnBatcher<Array<string | number>, Array<number | string>>;
+
   constructor(
     private readonly client: Redis | Cluster,
     private readonly commands: Commands,
     private readonly base: string,
     private readonly limits: HoldQueueLimits,
-  ) {}
+  ) {
+    this.creates = new TurnBatcher(MAX_HOLD_BATCH, (holds) => this.createAll(holds));
+  }
 
   /** Stores a hold once per order id; a retry returns the first hold with `created: false`. */
   async create(order: Order, evaluation: Evaluation, now: number) {
@@ -92,27 +104,30 @@ export class RedisHoldQueue implements ReviewQueue {
       orderId: order.orderId,
       note: held.rules.join(', '),
     };
-    const indexes = [
-      'all',
-      's:pending',
-      ...held.rules.map((rule) => `rule:${rule}`),
-      ...held.skus.map((sku) => `sku:${sku}`),
-      ...held.vouchers.map((code) => `vch:${code}`),
-    ];
-    const reply = (await this.commands.holdCreate(
-      this.base,
+    const args: Array<string | number> = [
       order.orderId,
       now,
       body,
       JSON.stringify(audit),
-      this.limits.maxAuditEntries,
-      this.limits.maxOrderAuditEntries,
       // The script records it in the webhook outbox only while a webhook worker runs.
       JSON.stringify(heldEvent(held)),
-      ...indexes,
-    )) as Array<number | string>;
+      1 + 1 + held.rules.length + held.skus.length + held.vouchers.length,
+      'all',
+      's:pending',
+    ];
+    for (const rule of held.rules) args.push(`rule:${rule}`);
+    for (const sku of held.skus) args.push(`sku:${sku}`);
+    for (const code of held.vouchers) args.push(`vch:${code}`);
+    const reply = await this.creates.add(args);
     if (Number(reply[0]) === 1) return { held, created: true };
     return { held: this.parseHold(reply.slice(1) as string[]), created: false };
+  }
+
+  /** One script call for the holds of one turn of the event loop (all under the queue's hash tag). */
+  private async createAll(holds: Array<Array<string | number>>): Promise<Array<Array<number | string>>> {
+    const args: Array<string | number> = [this.limits.maxAuditEntries, this.limits.maxOrderAuditEntries];
+    for (const hold of holds) for (const arg of hold) args.push(arg);
+    return (await this.commands.holdCreate(this.base, ...args)) as Array<Array<number | string>>;
   }
 
   async getHold(orderId: string): Promise<HeldOrder | undefined> {

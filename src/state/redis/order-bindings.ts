@@ -8,6 +8,7 @@ import type { Logger } from '../../guard';
 import type { OrderBinding } from '../types';
 import type { Commands } from './commands';
 import { orderBucket, type RedisKeys } from './keys';
+import { TurnBatcher } from './turn-batch';
 
 const VERDICT: Record<Verdict, string> = { allow: 'a', hold: 'h' };
 const FROM_LETTER: Record<string, Verdict> = { a: 'allow', h: 'hold' };
@@ -16,11 +17,9 @@ const FROM_LETTER: Record<string, Verdict> = { a: 'allow', h: 'hold' };
 export const MAX_BIND_BATCH = 512;
 
 /** A binding asked for and not yet answered. */
-interface Waiting {
+interface Asked {
   key: string;
   digest: string;
-  resolve(binding: OrderBinding): void;
-  reject(error: unknown): void;
 }
 
 /**
@@ -32,9 +31,8 @@ interface Waiting {
 export class RedisOrderBindings {
   /** Verdicts to record: key → value. */
   private pending = new Map<string, string>();
-  /** Bindings asked for in this turn of the event loop, by batch (bucket on a cluster, one batch otherwise). */
-  private batches = new Map<number, Waiting[]>();
-  private scheduled = false;
+  /** Bindings asked for in this turn of the event loop, sent together (by bucket on a cluster). */
+  private readonly batcher: TurnBatcher<Asked, OrderBinding>;
   private readonly cluster: boolean;
 
   constructor(
@@ -45,55 +43,29 @@ export class RedisOrderBindings {
     private readonly logger: Logger,
   ) {
     this.cluster = (client as { isCluster?: boolean }).isCluster === true;
+    this.batcher = new TurnBatcher(MAX_BIND_BATCH, (asked) => this.send(asked));
   }
 
   bind(orderId: string, digest: string): Promise<OrderBinding> {
-    return new Promise<OrderBinding>((resolve, reject) => {
-      const batch = this.cluster ? orderBucket(orderId) : 0;
-      let waiting = this.batches.get(batch);
-      if (waiting === undefined) {
-        waiting = [];
-        this.batches.set(batch, waiting);
-      }
-      waiting.push({ key: this.keys.order(orderId), digest, resolve, reject });
-      if (waiting.length >= MAX_BIND_BATCH) {
-        this.batches.delete(batch);
-        this.send(waiting);
-      } else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.sendAll());
-      }
-    });
-  }
-
-  private sendAll(): void {
-    this.scheduled = false;
-    const batches = this.batches;
-    this.batches = new Map();
-    for (const waiting of batches.values()) this.send(waiting);
-  }
-
-  private send(waiting: Waiting[]): void {
-    const args: Array<string | number> = [waiting.length];
-    for (const one of waiting) args.push(one.key);
-    args.push(this.ttlMs);
-    for (const one of waiting) args.push(one.digest);
-    this.commands.orderBind(...(args as [number, ...Array<string | number>])).then(
-      (reply) => {
-        const stored = reply as string[];
-        for (let index = 0; index < waiting.length; index++) {
-          const one = waiting[index]!;
-          one.resolve(this.binding(one, stored[index] ?? ''));
-        }
-      },
-      (error: unknown) => {
-        for (const one of waiting) one.reject(error);
-      },
+    return this.batcher.add(
+      { key: this.keys.order(orderId), digest },
+      this.cluster ? orderBucket(orderId) : 0,
     );
   }
 
+  private async send(asked: Asked[]): Promise<OrderBinding[]> {
+    const args: Array<string | number> = [asked.length];
+    for (const one of asked) args.push(one.key);
+    args.push(this.ttlMs);
+    for (const one of asked) args.push(one.digest);
+    const stored = (await this.commands.orderBind(
+      ...(args as [number, ...Array<string | number>]),
+    )) as string[];
+    return asked.map((one, index) => this.binding(one, stored[index] ?? ''));
+  }
+
   /** What a stored value says about the order that asked. */
-  private binding(asked: Waiting, stored: string): OrderBinding {
+  private binding(asked: Asked, stored: string): OrderBinding {
     if (stored === '') return { status: 'new' };
     // A verdict this process recorded but has not written yet is as good as the stored one.
     const unwritten = this.pending.get(asked.key);

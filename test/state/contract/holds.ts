@@ -1,6 +1,8 @@
 // test/state/contract/holds.ts
 // Held orders in the GuardStore contract: storing a hold once, filtering the list, claim and decide.
 
+import { evaluate } from '../../../src/core/evaluate';
+import { NO_FACTS } from '../../../src/core/facts';
 import type { GuardStore } from '../../../src/state/types';
 import { line } from '../../helpers/orders';
 import { type ContractSuite, parsed, policyOf, submit, T0 } from './setup';
@@ -45,6 +47,38 @@ export function holdsContract(suite: ContractSuite): void {
     expect(await store.auditTrail({ orderId: 'h1', limit: 10 })).toEqual([
       expect.objectContaining({ action: 'held', orderId: 'h1', actor: 'guard' }),
     ]);
+  });
+
+  test('holds stored at once (a leak’s burst) are each stored once, answered to their own order, counted once', async () => {
+    const policy = policyOf();
+    // 150 distinct orders (more than one script call takes on Redis) and three of them again in the same burst.
+    const inputs = Array.from({ length: 150 }, (_, index) =>
+      parsed({
+        orderId: `burst-${index}`,
+        customerId: `c${index}`,
+        lines: [line(`SKU-${index % 7}`, 10_000 + index, 10_000 + index)],
+        total: 0,
+      }),
+    );
+    const burst = [...inputs, inputs[3]!, inputs[64]!, inputs[149]!];
+    const evaluations = burst.map((input) => evaluate(input, policy, NO_FACTS, T0));
+    const results = await Promise.all(
+      burst.map((input, index) =>
+        store.hold(input, evaluations[index]!, policy, T0 + (index >= 150 ? 5 : 0)),
+      ),
+    );
+    results.forEach((result, index) => {
+      expect(result.held.orderId).toBe(burst[index]!.orderId);
+      expect(result.held.order.lines[0]!.unitPrice).toBe(burst[index]!.lines[0]!.unitPrice);
+      expect(result.held.heldAt).toBe(T0);
+      expect(result.created).toBe(index < 150);
+    });
+    const stats = await store.queueStats(T0);
+    expect(stats.byStatus.pending).toBe(150);
+    const value = inputs.reduce((sum, input) => sum + input.lines[0]!.unitPrice, 0);
+    expect(stats.pendingValue?.IDR).toEqual({ orders: 150, listValue: value, discount: value, total: 0 });
+    expect((await store.getHold('burst-64'))?.order).toEqual(inputs[64]);
+    expect(await store.auditTrail({ orderId: 'burst-149', limit: 10 })).toHaveLength(1);
   });
 
   test('listHolds filters by status, rule, sku, voucher and time, newest first, across pages', async () => {
