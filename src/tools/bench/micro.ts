@@ -10,7 +10,7 @@ import { MemoryStore } from '../../state/memory/store';
 import { createRedisClient } from '../../state/redis/connection';
 import { RedisStore } from '../../state/redis/store';
 import type { GuardStore } from '../../state/types';
-import { BENCH_POLICY, benchOrder, medianOf, percentile } from './fixtures';
+import { BENCH_POLICY, BENCH_VOUCHER, benchOrder, medianOf, percentile } from './fixtures';
 
 const SILENT = { warn() {}, error() {} };
 const micros = (ns: bigint) => Number(ns) / 1000;
@@ -101,6 +101,67 @@ export async function guardLatency(
   }
   out['evaluate() alone'] = summarize(values);
   return out;
+}
+
+/** The guard's own CPU time per order, in process, by store and outcome. */
+export interface CpuPoint {
+  store: string;
+  outcome: 'allowed' | 'held';
+  /** µs of this process's CPU (user + system) per order: median of the rounds. */
+  cpuPerOrder: number;
+}
+
+/**
+ * CPU time of `Guard.check` per order with 50 orders in flight, as a busy server has them: parse, digest, binding,
+ * facts, evaluation and the write (commit, or the stored hold), without HTTP. The stores and outcomes are
+ * interleaved over `rounds` rounds; each round is a fresh store and guard, warmed up first. Redis's own CPU is not
+ * counted (another process): this is what the guard costs the storefront's process.
+ */
+export async function guardCpu(orders: number, redisUrl: string, rounds = 3): Promise<CpuPoint[]> {
+  const outcomes = [
+    ['allowed', parsePolicy(BENCH_POLICY)],
+    // The code's limit is 0: its first use trips it, and every order after is held.
+    ['held', parsePolicy({ vouchers: { [BENCH_VOUCHER]: { velocity: { maxPerWindow: 0 } } } })],
+  ] as const;
+  const measured = new Map<string, { store: string; outcome: 'allowed' | 'held'; values: number[] }>();
+  let sequence = 0;
+  for (let round = 0; round < rounds; round++) {
+    for (const [outcome, policy] of outcomes) {
+      // A namespace of its own per run: the held runs trip the code, which must not carry into an allowed run.
+      for (const [storeName, make] of benchStores(redisUrl, `bench-cpu-${process.pid}-${round}-${outcome}`)) {
+        const { store, close } = make();
+        await store.init?.();
+        const guard = new Guard({ policy, store, logger: SILENT });
+        const run = async (count: number, measured: boolean) => {
+          for (let start = 0; start < count; start += 50) {
+            const batch = Array.from({ length: Math.min(50, count - start) }, () =>
+              benchOrder(`cpu-${sequence++}`, 3, 11),
+            );
+            const results = await Promise.all(batch.map((input) => guard.check(input)));
+            // The warm-up trips the held policy's code with its first orders; once measured, every order is held.
+            const unexpected = results.find(
+              (result) => result.kind !== outcome && (measured || result.kind !== 'allowed'),
+            );
+            if (unexpected) throw new Error(`bench order was ${unexpected.kind}, not ${outcome}`);
+          }
+        };
+        await run(Math.min(5_000, orders), false);
+        const before = process.cpuUsage();
+        await run(orders, true);
+        const used = process.cpuUsage(before);
+        await close();
+        const key = `${storeName} ${outcome}`;
+        const entry = measured.get(key) ?? { store: storeName, outcome, values: [] };
+        entry.values.push((used.user + used.system) / orders);
+        measured.set(key, entry);
+      }
+    }
+  }
+  return [...measured.values()].map(({ store, outcome, values }) => ({
+    store,
+    outcome,
+    cpuPerOrder: medianOf(values),
+  }));
 }
 
 /** Heap one checked order leaves behind, per store. */

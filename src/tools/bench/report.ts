@@ -3,7 +3,7 @@
 
 import { cpus, totalmem } from 'node:os';
 import { medianOf } from './fixtures';
-import type { guardLatency, HeapPoint, ListPoint, MemoryPoint, scaleCurve } from './micro';
+import type { CpuPoint, guardLatency, HeapPoint, ListPoint, MemoryPoint, scaleCurve } from './micro';
 import { CONFIG_NOTES, CONFIGS } from './server';
 
 /** One measured run of one configuration. */
@@ -39,6 +39,7 @@ export interface Results {
   workers: Record<'1' | '2', Array<Omit<Run, 'cpuPerRequest'>>>;
   rate: number;
   latency: Awaited<ReturnType<typeof guardLatency>>;
+  guardCpu: CpuPoint[];
   scale: Awaited<ReturnType<typeof scaleCurve>>;
   heap: HeapPoint[];
   memory: MemoryPoint[];
@@ -97,7 +98,7 @@ export function render(results: Results, settings: BenchSettings): string {
   }
   out.push(
     '',
-    'Every order is the same 3-line IDR order with a fresh `orderId` and the voucher `BENCH10`, declared in the policy with an `expectedPerHour` far above the load (a busy public code), so `guard-redis` measures the allowed path: the order id binding (batched: one script call for the orders of one event-loop turn) and cached facts, with counters and samples written behind.',
+    'Every order is the same 3-line IDR order with a fresh `orderId` and the voucher `BENCH10`, declared in the policy with an `expectedPerHour` far above the load (a busy public code), so `guard-redis` measures the allowed path: the order id binding (batched: one script call for the orders of one event-loop turn) and cached facts, with counters and samples written behind. `guard-redis-held` measures a leak: every order is held, and each hold is stored before it is answered (the holds of one turn in one script call).',
     '',
     '## The service on 1 and 2 workers (`serve --workers N`, on Redis)',
     '',
@@ -142,6 +143,18 @@ export function render(results: Results, settings: BenchSettings): string {
   );
   for (const [name, p] of Object.entries(results.latency)) {
     out.push(`| ${name} | ${fixed(p.p50, 1)} | ${fixed(p.p99, 1)} | ${fixed(p.p999, 1)} |`);
+  }
+  out.push(
+    '',
+    "## The guard's own CPU per order (in process, 10,000 orders after 5,000 warm-up, 50 in flight, median of 3 interleaved rounds)",
+    '',
+    "`Guard.check` without HTTP: parse, digest, order id binding, facts, evaluation, and the commit or the stored hold. This process's CPU time (user + system) only: Redis works in its own process. Over HTTP the same work is also shaped by how the answers leave (see `bare-batched` above).",
+    '',
+    '| store | orders | CPU µs/order |',
+    '|---|---|---:|',
+  );
+  for (const point of results.guardCpu) {
+    out.push(`| ${point.store} | ${point.outcome} | ${fixed(point.cpuPerOrder, 1)} |`);
   }
   const first = results.scale[0]!;
   out.push(

@@ -9,7 +9,15 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { BENCH_POLICY, bodyTemplate, medianOf, type PrivateRedis, startRedis } from './fixtures';
-import { guardLatency, heapPerOrder, type MemoryPoint, redisMemory, reviewList, scaleCurve } from './micro';
+import {
+  guardCpu,
+  guardLatency,
+  heapPerOrder,
+  type MemoryPoint,
+  redisMemory,
+  reviewList,
+  scaleCurve,
+} from './micro';
 import { fixed, grouped, type Run, render } from './report';
 import { type BenchConfig, CONFIGS } from './server';
 
@@ -286,6 +294,8 @@ async function main(): Promise<void> {
 
     const latency = await guardLatency(50_000, redis.url);
     log('guard latency done');
+    const guardCpuPoints = await guardCpu(10_000, redis.url);
+    log('guard CPU per order done');
     const scale = await scaleCurve();
     log('scale curve done');
     const heap = await heapPerOrder(20_000, redis.url);
@@ -305,6 +315,7 @@ async function main(): Promise<void> {
         workers,
         rate,
         latency,
+        guardCpu: guardCpuPoints,
         scale,
         heap,
         memory,

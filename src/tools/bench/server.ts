@@ -16,6 +16,7 @@ import { BENCH_POLICY, BENCH_VOUCHER } from './fixtures';
 /** The configurations the benchmark compares. */
 export const CONFIGS = [
   'bare',
+  'bare-batched',
   'zod',
   'rate-limit-redis',
   'guard-memory',
@@ -28,6 +29,8 @@ export type BenchConfig = (typeof CONFIGS)[number];
 /** What each configuration is, for the report. */
 export const CONFIG_NOTES: Record<BenchConfig, string> = {
   bare: '`express.json()` and the handler',
+  'bare-batched':
+    'the same, with the answer sent at the end of the event-loop turn (`setImmediate`): the answers of the requests read in one turn leave together, as those of the Redis configurations do when their Redis reply arrives. It shows what answering in bursts alone is worth on this machine, with no guard at all',
   zod: 'adds the zod order schema (`safeParse`)',
   'rate-limit-redis': 'adds express-rate-limit on rate-limit-redis (one Redis round trip per request)',
   'guard-memory': 'adds `priceGuard()` on the embedded MemoryStore, orders allowed',
@@ -61,6 +64,11 @@ export async function buildApp(config: BenchConfig, redisUrl: string | undefined
   switch (config) {
     case 'bare':
       app.post('/order', express.json(), placeOrder);
+      break;
+    case 'bare-batched':
+      app.post('/order', express.json(), (req, res) => {
+        setImmediate(placeOrder, req, res);
+      });
       break;
     case 'zod': {
       const parser = new OrderParser();
