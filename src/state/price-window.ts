@@ -90,7 +90,7 @@ export class PriceWindow {
     const fact: SkuHistory = {
       samples: sorted.length,
       median: medianOfSorted(sorted),
-      ...(this.anchor === undefined ? {} : { anchor: this.anchor }),
+      anchor: this.anchor,
     };
     this.cached = { since, fact };
     return fact;

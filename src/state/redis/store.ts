@@ -223,14 +223,19 @@ export class RedisStore implements GuardStore, OutboxStore {
     // An order id prepared a moment ago (a retry, a duplicate in flight) is not counted again here; Redis counts
     // each id once in any case (its dedupe markers), this keeps the in-process projection as exact.
     const repeat = !this.recentOrders.add(order.orderId);
-    const unavailable = new Set<'history' | 'vouchers'>();
+    // Made only when a part of the state cannot be read: the common order allocates no set.
+    let unavailable: Set<'history' | 'vouchers'> | undefined;
+    const markUnavailable = (part: 'history' | 'vouchers') => {
+      unavailable ??= new Set();
+      unavailable.add(part);
+    };
     const history = new Map<string, SkuHistory>();
     const vouchers = new Map<string, VoucherState>();
     const waits: Array<Promise<void>> = [];
     for (const line of order.lines) {
       if (history.has(historyKey(line.sku, order.currency))) continue;
       const wait = this.history.lookup(line.sku, order.currency, policy, now, history);
-      if (wait) waits.push(wait.catch(() => void unavailable.add('history')));
+      if (wait) waits.push(wait.catch(() => markUnavailable('history')));
     }
     let traffic: TrafficState | undefined;
     const counted = this.vouchers.countTraffic(policy, now, repeat);
@@ -244,17 +249,18 @@ export class RedisStore implements GuardStore, OutboxStore {
     for (const { code } of order.vouchers) {
       if (vouchers.has(code)) continue;
       const wait = this.vouchers.count(code, order, policy, now, vouchers, repeat);
-      if (wait) waits.push(wait.catch(() => void unavailable.add('vouchers')));
+      if (wait) waits.push(wait.catch(() => markUnavailable('vouchers')));
     }
-    const facts = (): Facts => {
-      if (unavailable.size > 0) return { history, vouchers, ...(traffic ? { traffic } : {}), unavailable };
-      return {
-        history: history.size > 0 ? history : NO_FACTS.history,
-        vouchers: vouchers.size > 0 ? vouchers : NO_FACTS.vouchers,
-        ...(traffic ? { traffic } : {}),
-        unavailable: NO_FACTS.unavailable,
-      };
-    };
+    // Object literals, not spreads: V8 builds a literal far faster, and this runs for every order.
+    const facts = (): Facts =>
+      unavailable !== undefined
+        ? { history, vouchers, traffic, unavailable }
+        : {
+            history: history.size > 0 ? history : NO_FACTS.history,
+            vouchers: vouchers.size > 0 ? vouchers : NO_FACTS.vouchers,
+            traffic,
+            unavailable: NO_FACTS.unavailable,
+          };
     return waits.length === 0 ? facts() : Promise.all(waits).then(facts);
   }
 

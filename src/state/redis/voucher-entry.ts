@@ -91,9 +91,10 @@ export function entryState(entry: VoucherEntry, order: Order, policy: Policy, no
     })),
     baselineCount: snapshot?.baselineCount ?? 0,
     baselineSeconds: baselineSeconds(entry.params.velocity, snapshot?.firstSeen ?? now, now),
-    ...(trippedAt === undefined ? {} : { trippedAt }),
-    ...(snapshot?.anomalousAt === undefined ? {} : { anomalousAt: snapshot.anomalousAt }),
-    ...(snapshot?.stickyUntil === undefined ? {} : { stickyUntil: snapshot.stickyUntil }),
+    // Set even when undefined: a literal, not conditional spreads, on this per-order path.
+    trippedAt,
+    anomalousAt: snapshot?.anomalousAt,
+    stickyUntil: snapshot?.stickyUntil,
   };
   const terms = policy.vouchers[entry.code];
   if (terms?.budget?.[order.currency] !== undefined) {
