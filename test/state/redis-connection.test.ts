@@ -182,6 +182,40 @@ describe('hot path round trips (private redis-server)', () => {
     }
   });
 
+  test('orders held together (a leak’s burst) cost one binding call and one hold call between them', async () => {
+    const client = createRedisClient(server.url, { commandTimeoutMs: 2000 });
+    let sent = 0;
+    const target = client as unknown as { sendCommand: (...args: unknown[]) => unknown };
+    const send = target.sendCommand.bind(client);
+    target.sendCommand = (...args: unknown[]) => {
+      sent += 1;
+      return send(...args);
+    };
+    const store = new RedisStore({ client, prefix: 'heldbatch', flushIntervalMs: 60_000, closeClient: true });
+    try {
+      await store.init();
+      const guard = new Guard({
+        policy: parsePolicy({}),
+        store,
+        storeTimeoutMs: 2000,
+        clock: () => 1_800_000_000_000,
+      });
+      // A zero total is held whatever the state says.
+      const free = (orderId: string) =>
+        order({ orderId, lines: [line('SKU-1', 100_000, 100_000)], total: 0 });
+      await guard.check(free('warm'));
+      const before = sent;
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, index) => guard.check(free(`leak-${index}`))),
+      );
+      expect(results.every((result) => result.kind === 'held' && result.created)).toBe(true);
+      expect(sent - before).toBe(2);
+      expect((await store.queueStats(1_800_000_000_000)).byStatus.pending).toBe(41);
+    } finally {
+      await store.shutdown();
+    }
+  });
+
   test('createRedisClient fails fast while disconnected instead of queueing', async () => {
     const client = createRedisClient('redis://127.0.0.1:1', { connectTimeoutMs: 200 });
     client.on('error', () => {});
