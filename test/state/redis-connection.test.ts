@@ -95,9 +95,9 @@ describe('hot path round trips (private redis-server)', () => {
     await server.stop();
   });
 
-  test('an allowed order makes one Redis call in steady state (its id binding), two with a hard-capped voucher', async () => {
+  /** A client that counts what the store sends: every command, script call and pipeline goes through sendCommand. */
+  function countingClient() {
     const client = createRedisClient(server.url, { commandTimeoutMs: 2000 });
-    // Count what the store sends: every command, script call and pipeline goes through sendCommand.
     let sent = 0;
     const target = client as unknown as { sendCommand: (...args: unknown[]) => unknown };
     const send = target.sendCommand.bind(client);
@@ -105,10 +105,15 @@ describe('hot path round trips (private redis-server)', () => {
       sent += 1;
       return send(...args);
     };
+    return { client, sent: () => sent };
+  }
+
+  test('an allowed order makes one Redis call in steady state (its id binding), two with a hard-capped voucher', async () => {
+    const { client, sent } = countingClient();
     const commandsDuring = async (action: () => Promise<unknown>) => {
-      const before = sent;
+      const before = sent();
       await action();
-      return sent - before;
+      return sent() - before;
     };
     const store = new RedisStore({ client, flushIntervalMs: 60_000, closeClient: true });
     try {
@@ -145,14 +150,7 @@ describe('hot path round trips (private redis-server)', () => {
   });
 
   test('orders that arrive together are bound in one script call; a duplicate in the batch is seen, not bound twice', async () => {
-    const client = createRedisClient(server.url, { commandTimeoutMs: 2000 });
-    let sent = 0;
-    const target = client as unknown as { sendCommand: (...args: unknown[]) => unknown };
-    const send = target.sendCommand.bind(client);
-    target.sendCommand = (...args: unknown[]) => {
-      sent += 1;
-      return send(...args);
-    };
+    const { client, sent } = countingClient();
     const store = new RedisStore({ client, prefix: 'batch', flushIntervalMs: 60_000, closeClient: true });
     try {
       await store.init();
@@ -164,7 +162,7 @@ describe('hot path round trips (private redis-server)', () => {
       });
       const cart = (orderId: string, price = 100_000) => order({ orderId, lines: [line('SKU-1', price)] });
       await guard.check(cart('warm'));
-      const before = sent;
+      const before = sent();
       const results = await Promise.all([
         ...Array.from({ length: 50 }, (_, index) => guard.check(cart(`together-${index}`))),
         guard.check(cart('twice')),
@@ -172,7 +170,7 @@ describe('hot path round trips (private redis-server)', () => {
         guard.check(cart('twice', 90_000)),
       ]);
       // Fifty-three orders, one call: every SKU is cached, so the bindings were the only round trip.
-      expect(sent - before).toBe(1);
+      expect(sent() - before).toBe(1);
       expect(results.slice(0, 50).every((result) => result.kind === 'allowed')).toBe(true);
       // The first of the duplicates binds the id; the same content again is a retry, other content is refused.
       expect(results.slice(50).map((result) => result.kind)).toEqual(['allowed', 'allowed', 'conflict']);
@@ -183,14 +181,7 @@ describe('hot path round trips (private redis-server)', () => {
   });
 
   test('orders held together (a leak’s burst) cost one binding call and one hold call between them', async () => {
-    const client = createRedisClient(server.url, { commandTimeoutMs: 2000 });
-    let sent = 0;
-    const target = client as unknown as { sendCommand: (...args: unknown[]) => unknown };
-    const send = target.sendCommand.bind(client);
-    target.sendCommand = (...args: unknown[]) => {
-      sent += 1;
-      return send(...args);
-    };
+    const { client, sent } = countingClient();
     const store = new RedisStore({ client, prefix: 'heldbatch', flushIntervalMs: 60_000, closeClient: true });
     try {
       await store.init();
@@ -204,12 +195,12 @@ describe('hot path round trips (private redis-server)', () => {
       const free = (orderId: string) =>
         order({ orderId, lines: [line('SKU-1', 100_000, 100_000)], total: 0 });
       await guard.check(free('warm'));
-      const before = sent;
+      const before = sent();
       const results = await Promise.all(
         Array.from({ length: 40 }, (_, index) => guard.check(free(`leak-${index}`))),
       );
       expect(results.every((result) => result.kind === 'held' && result.created)).toBe(true);
-      expect(sent - before).toBe(2);
+      expect(sent() - before).toBe(2);
       expect((await store.queueStats(1_800_000_000_000)).byStatus.pending).toBe(41);
     } finally {
       await store.shutdown();

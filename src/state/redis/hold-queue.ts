@@ -111,7 +111,12 @@ export class RedisHoldQueue implements ReviewQueue {
       JSON.stringify(audit),
       // The script records it in the webhook outbox only while a webhook worker runs.
       JSON.stringify(heldEvent(held)),
-      1 + 1 + held.rules.length + held.skus.length + held.vouchers.length,
+      // The amounts the queue's money aggregates count, as in the base JSON above.
+      held.currency,
+      held.listValue,
+      held.discount,
+      order.total,
+      2 + held.rules.length + held.skus.length + held.vouchers.length,
       'all',
       's:pending',
     ];

@@ -5,7 +5,8 @@
 -- a assignee, r resolution JSON, x JSON list of its index suffixes), :a:<id> the order's audit list, :audit the
 -- global audit list, index sorted sets (all, s:<status>, rule:<id>, sku:<sku>, vch:<code>) scored by heldAt.
 -- ARGV: maxAudit, maxOrderAudit, then per hold: orderId, heldAt, base JSON, audit JSON, order.held event JSON
---   (webhook outbox; '' for none), the number of index suffixes, the index suffixes.
+--   (webhook outbox; '' for none), currency, list value, discount, total (minor units, as in the base JSON), the
+--   number of index suffixes, the index suffixes (all, s:pending, then rule:<id>, sku:<sku> and vch:<code>).
 -- Output: one entry per hold, in order: {1} when created, {0, hold fields...} when the order was already held.
 
 local base = KEYS[1]
@@ -18,8 +19,11 @@ local function create(at)
   local id = ARGV[at]
   local heldAtArg = ARGV[at + 1]
   local event = ARGV[at + 4]
-  local indexCount = tonumber(ARGV[at + 5])
-  local nextAt = at + 6 + indexCount
+  local currency = ARGV[at + 5]
+  local discount = ARGV[at + 7]
+  local amounts = { n = '1', l = ARGV[at + 6], d = discount, t = ARGV[at + 8] }
+  local first = at + 10
+  local nextAt = first + tonumber(ARGV[at + 9])
   local hold = base .. ':h:' .. id
   if redis.call('EXISTS', hold) == 1 then
     local out = {0}
@@ -27,11 +31,12 @@ local function create(at)
     return out, nextAt
   end
   local indexes = {}
-  for n = at + 6, nextAt - 1 do
+  for n = first, nextAt - 1 do
     redis.call('ZADD', base .. ':' .. ARGV[n], heldAtArg, id)
     indexes[#indexes + 1] = ARGV[n]
   end
-  redis.call('HSET', hold, 'b', ARGV[at + 2], 's', 'pending', 'v', 1, 'u', heldAtArg, 'h', heldAtArg, 'x', cjson.encode(indexes))
+  -- g=1: counted in the aggregates below, in this same script.
+  redis.call('HSET', hold, 'b', ARGV[at + 2], 's', 'pending', 'v', 1, 'u', heldAtArg, 'h', heldAtArg, 'x', cjson.encode(indexes), 'g', 1)
   redis.call('LPUSH', base .. ':audit', ARGV[at + 3])
   redis.call('LTRIM', base .. ':audit', 0, maxAudit)
   redis.call('LPUSH', base .. ':a:' .. id, ARGV[at + 3])
@@ -48,43 +53,27 @@ local function create(at)
   end
   -- [/outbox]
 
-  -- [aggregates] Queue aggregates of pending holds (kept exact here and in hold-transition, never by scanning). This block reads the
-  -- hold back from its hash, so it does not depend on the ARGV layout above.
+  -- [aggregates] Queue aggregates of pending holds (kept exact here and in hold-transition, never by scanning), from
+  -- the amounts and index suffixes passed with the hold (the base JSON is not decoded on this path).
   -- :m:<suffix> money indexes (every index suffix again, scored by discount); :pv money of pending holds per currency
   -- (hash fields <CUR>:n orders, :l list value, :d discount, :t total); per group <kind>:<key> (vch:, sku:, rule:):
   -- :g:<group> its money (same fields), :pg:<group> its pending ids scored by heldAt, :gc:<kind> groups scored by
-  -- pending count, :gd:<kind>:<CUR> groups scored by pending discount in CUR. The hold's field g=1 marks it counted.
+  -- pending count, :gd:<kind>:<CUR> groups scored by pending discount in CUR.
   do
-    local summary = cjson.decode(redis.call('HGET', hold, 'b'))
-    local heldAt = redis.call('HGET', hold, 'h')
-    local currency = summary.currency
-    local discount = string.format('%d', summary.discount)
-    local amounts = {
-      n = '1',
-      l = string.format('%d', summary.listValue),
-      d = discount,
-      t = string.format('%d', summary.order.total),
-    }
     local function count(key)
       for field, amount in pairs(amounts) do redis.call('HINCRBY', key, currency .. ':' .. field, amount) end
     end
-    for _, suffix in ipairs(cjson.decode(redis.call('HGET', hold, 'x'))) do
-      redis.call('ZADD', base .. ':m:' .. suffix, discount, id)
-    end
     count(base .. ':pv')
-    local function join(kind, keys)
-      for _, key in ipairs(keys) do
-        local group = kind .. ':' .. key
-        count(base .. ':g:' .. group)
-        redis.call('ZADD', base .. ':pg:' .. group, heldAt, id)
-        redis.call('ZINCRBY', base .. ':gc:' .. kind, 1, group)
-        redis.call('ZINCRBY', base .. ':gd:' .. kind .. ':' .. currency, discount, group)
+    for _, suffix in ipairs(indexes) do
+      redis.call('ZADD', base .. ':m:' .. suffix, discount, id)
+      local kind = string.match(suffix, '^(%a+):')
+      if kind == 'vch' or kind == 'sku' or kind == 'rule' then
+        count(base .. ':g:' .. suffix)
+        redis.call('ZADD', base .. ':pg:' .. suffix, heldAtArg, id)
+        redis.call('ZINCRBY', base .. ':gc:' .. kind, 1, suffix)
+        redis.call('ZINCRBY', base .. ':gd:' .. kind .. ':' .. currency, discount, suffix)
       end
     end
-    join('vch', summary.vouchers)
-    join('sku', summary.skus)
-    join('rule', summary.rules)
-    redis.call('HSET', hold, 'g', 1)
   end
   -- [/aggregates]
 
