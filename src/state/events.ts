@@ -104,6 +104,49 @@ export function heldEvent(held: HeldOrder): HeldEvent {
   };
 }
 
+/**
+ * What the Redis hold script records in the outbox for `order.held`: a reference to the stored hold, not the event.
+ * The hold's JSON is already in Redis, so the checkout path does not build and send the event a second time; the
+ * outbox expands the reference (`heldEventBody`) when a webhook worker claims it, to the same event and bytes.
+ */
+export interface HeldEventRef {
+  id: string;
+  type: 'order.held';
+  at: number;
+  /** The order id of the held order. */
+  hold: string;
+}
+
+/** True for an outbox body that is a held-event reference rather than an event. */
+export function isHeldEventRef(value: unknown): value is HeldEventRef {
+  const ref = value as Partial<HeldEventRef> | null;
+  return (
+    typeof ref === 'object' &&
+    ref !== null &&
+    ref.type === 'order.held' &&
+    typeof ref.hold === 'string' &&
+    typeof ref.id === 'string' &&
+    typeof ref.at === 'number'
+  );
+}
+
+/**
+ * The JSON sent for a held-event reference: the `order.held` event of the stored hold, byte for byte what
+ * `heldEvent` gives. Should the hold be gone (swept long after its decision), the event names the order only.
+ */
+export function heldEventBody(ref: HeldEventRef, held: HeldOrder | undefined): string {
+  if (held !== undefined && held.orderId === ref.hold && held.heldAt === ref.at) {
+    return JSON.stringify(heldEvent(held));
+  }
+  return JSON.stringify({
+    id: ref.id,
+    timestamp: timestamp(ref.at),
+    at: ref.at,
+    type: 'order.held',
+    orderId: ref.hold,
+  });
+}
+
 /** The event of a decision: released for `approved`, cancelled for `rejected`. */
 export function decisionEvent(decision: {
   orderId: string;

@@ -7,6 +7,7 @@ import { parsePolicy } from '../../src/core/policy';
 import { Guard } from '../../src/guard';
 import { eventId, heldEvent } from '../../src/state/events';
 import { MemoryStore } from '../../src/state/memory/store';
+import { RedisKeys } from '../../src/state/redis/keys';
 import { RedisStore } from '../../src/state/redis/store';
 import type {
   EventOutbox,
@@ -270,4 +271,45 @@ describe.each(subjects)('webhook outbox: %s', (_name, subject) => {
       }
     },
   );
+});
+
+describe('webhook outbox on Redis: order.held recorded as a reference to the stored hold', () => {
+  test('the checkout path records a small reference; a claim delivers the event byte for byte', async () => {
+    const prefix = `outboxref${++prefixes}`;
+    const store = await redisStore(prefix);
+    const client = clients.at(-1)!;
+    const guard = new Guard({ policy: parsePolicy({}), store });
+    try {
+      await store.outbox.claim(request([ALL]));
+      expect((await guard.check(glitch('ref-1'))).kind).toBe('held');
+      expect((await guard.check(glitch('ref-2'))).kind).toBe('held');
+      const base = new RedisKeys(prefix).queue;
+      const recorded = (await client.lrange(`${base}:ob:in`, 0, -1)).map((entry) => JSON.parse(entry));
+      const first = (await store.getHold('ref-1'))!;
+      expect(recorded).toEqual([
+        { id: heldEvent(first).id, type: 'order.held', at: first.heldAt, hold: 'ref-1' },
+        expect.objectContaining({ type: 'order.held', hold: 'ref-2' }),
+      ]);
+
+      // A hold swept before its event is sent (far past any retry): the event still names the order.
+      const second = (await store.getHold('ref-2'))!;
+      await client.del(`${base}:h:ref-2`);
+      const delivered = await claimAll(store.outbox, [ALL]);
+      // Deliveries due at the same moment come in event id order.
+      expect(delivered.map((d) => d.body).sort()).toEqual(
+        [
+          JSON.stringify(heldEvent(first)),
+          JSON.stringify({
+            id: heldEvent(second).id,
+            timestamp: new Date(second.heldAt).toISOString(),
+            at: second.heldAt,
+            type: 'order.held',
+            orderId: 'ref-2',
+          }),
+        ].sort(),
+      );
+    } finally {
+      await store.shutdown?.();
+    }
+  });
 });

@@ -101,6 +101,11 @@ export class MemoryOutbox implements EventOutbox {
 
   constructor(private readonly clock: () => number = Date.now) {}
 
+  /** True once a worker has claimed: only then are events recorded (so a caller can skip building one). */
+  get recording(): boolean {
+    return this.enabled;
+  }
+
   /** Records an event the store produced (a hold, a decision, a trip), if any endpoint is configured. */
   record(event: { id: string; type: string }): void {
     if (!this.enabled) return;

@@ -144,7 +144,8 @@ export class MemoryStore implements GuardStore, OutboxStore {
   async hold(order: Order, evaluation: Evaluation, _policy: Policy, now: number) {
     const created = await this.queue.create(order, evaluation, now);
     if (created.created) {
-      this.outbox.record(heldEvent(created.held));
+      // Built only when a webhook worker is running: during a leak, every held order comes through here.
+      if (this.outbox.recording) this.outbox.record(heldEvent(created.held));
       await this.announce(this.vouchers.apply(evaluation.effects, now));
     }
     return created;

@@ -4,7 +4,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Evaluation } from '../../core/evaluate';
 import type { Order } from '../../core/order';
-import { decisionEvent, heldEvent } from '../events';
+import { decisionEvent, eventId } from '../events';
 import {
   type CursorPosition,
   decodeCursor,
@@ -109,8 +109,9 @@ export class RedisHoldQueue implements ReviewQueue {
       now,
       body,
       JSON.stringify(audit),
-      // The script records it in the webhook outbox only while a webhook worker runs.
-      JSON.stringify(heldEvent(held)),
+      // While a webhook worker runs, the script records a reference to the hold under this id in the outbox; the
+      // outbox expands it to the order.held event when a worker claims it (see HeldEventRef).
+      eventId('order.held', order.orderId, now),
       // The amounts the queue's money aggregates count, as in the base JSON above.
       held.currency,
       held.listValue,

@@ -2,7 +2,15 @@
 // The webhook outbox in Redis, under the queue's `{P:q}` hash tag: recorded with holds and decisions, leased to workers.
 
 import type { Cluster, Redis } from 'ioredis';
-import type { EventOutbox, OutboxClaim, OutboxClaimRequest, OutboxDelivery, OutboxRoute } from '../types';
+import { heldEventBody, isHeldEventRef } from '../events';
+import type {
+  EventOutbox,
+  HeldOrder,
+  OutboxClaim,
+  OutboxClaimRequest,
+  OutboxDelivery,
+  OutboxRoute,
+} from '../types';
 import type { Commands } from './commands';
 
 /** How long the outbox keeps recording events after the last worker's claim: a week without any worker. */
@@ -26,6 +34,8 @@ export class RedisOutbox implements EventOutbox {
     private readonly client: Redis | Cluster,
     private readonly commands: Commands,
     private readonly base: string,
+    /** Reads a stored hold, to expand the `order.held` references the hold script records. */
+    private readonly loadHold: (orderId: string) => Promise<HeldOrder | undefined>,
   ) {}
 
   async publish(event: { id: string; type: string }): Promise<boolean> {
@@ -53,12 +63,41 @@ export class RedisOutbox implements EventOutbox {
         body: String(reply[n + 3]),
       });
     }
+    await this.expandHeldEvents(deliveries);
     return {
       deliveries,
       pending: Number(reply[1]),
       dropped: Number(reply[2]),
       nextDueInMs: reply[0] === '' ? undefined : Number(reply[0]),
     };
+  }
+
+  /** Replaces each `order.held` reference with the event of its hold (each hold read once, all in parallel). */
+  private async expandHeldEvents(deliveries: OutboxDelivery[]): Promise<void> {
+    const bodies = new Map<string, Promise<string>>();
+    const expanded: Array<Promise<void>> = [];
+    for (const delivery of deliveries) {
+      if (!delivery.body.includes('"hold":')) continue;
+      let ref: unknown;
+      try {
+        ref = JSON.parse(delivery.body);
+      } catch {
+        continue;
+      }
+      if (!isHeldEventRef(ref)) continue;
+      const known = ref;
+      let body = bodies.get(known.id);
+      if (body === undefined) {
+        body = this.loadHold(known.hold).then((hold) => heldEventBody(known, hold));
+        bodies.set(known.id, body);
+      }
+      expanded.push(
+        body.then((text) => {
+          delivery.body = text;
+        }),
+      );
+    }
+    await Promise.all(expanded);
   }
 
   async settle(delivery: OutboxDelivery, outcome: { retryInMs?: number }): Promise<boolean> {

@@ -150,7 +150,9 @@ export class RedisStore implements GuardStore, OutboxStore {
     this.logger = options.logger ?? SILENT;
     const commands = registerCommands(this.client);
     this.history = new RedisPriceHistory(this.client, commands, keys, this.options, this.logger);
-    this.outbox = new RedisOutbox(this.client, commands, keys.queue);
+    this.outbox = new RedisOutbox(this.client, commands, keys.queue, (orderId) =>
+      this.queue.getHold(orderId),
+    );
     // voucher.tripped (issue 14): published by the instance that wrote the trip, once per trip (its id is derived
     // from the code and the trip time Redis keeps, and the outbox records each id once).
     // voucher.resumed likewise: published by the instance whose write resumed the code, with an audit entry.

@@ -4,8 +4,8 @@
 -- KEYS[1] base `{p:q}`; suffixes :h:<id> hold hash (b base JSON, s status, v version, u updatedAt, h heldAt,
 -- a assignee, r resolution JSON, x JSON list of its index suffixes), :a:<id> the order's audit list, :audit the
 -- global audit list, index sorted sets (all, s:<status>, rule:<id>, sku:<sku>, vch:<code>) scored by heldAt.
--- ARGV: maxAudit, maxOrderAudit, then per hold: orderId, heldAt, base JSON, audit JSON, order.held event JSON
---   (webhook outbox; '' for none), currency, list value, discount, total (minor units, as in the base JSON), the
+-- ARGV: maxAudit, maxOrderAudit, then per hold: orderId, heldAt, base JSON, audit JSON, the order.held event id
+--   (webhook outbox: a reference {id, type, at, hold} is recorded, which the outbox expands when it is claimed), currency, list value, discount, total (minor units, as in the base JSON), the
 --   number of index suffixes, the index suffixes (all, s:pending, then rule:<id>, sku:<sku> and vch:<code>).
 -- Output: one entry per hold, in order: {1} when created, {0, hold fields...} when the order was already held.
 
@@ -18,7 +18,7 @@ local outboxMax = tonumber(redis.call('HGET', base .. ':ob:cfg', 'max') or '0')
 local function create(at)
   local id = ARGV[at]
   local heldAtArg = ARGV[at + 1]
-  local event = ARGV[at + 4]
+  local eventId = ARGV[at + 4]
   local currency = ARGV[at + 5]
   local discount = ARGV[at + 7]
   local amounts = { n = '1', l = ARGV[at + 6], d = discount, t = ARGV[at + 8] }
@@ -42,11 +42,13 @@ local function create(at)
   redis.call('LPUSH', base .. ':a:' .. id, ARGV[at + 3])
   redis.call('LTRIM', base .. ':a:' .. id, 0, maxOrderAudit)
 
-  -- [outbox] Webhook outbox (issue 14): the order.held event is recorded in this same script, atomically with the
-  -- hold. Recorded only while a webhook worker runs (:ob:cfg exists); outbox-claim-1.lua routes it.
-  if event ~= '' and outboxMax > 0 then
+  -- [outbox] Webhook outbox: the order.held event is recorded in this same script, atomically with the hold, as a
+  -- reference to the hold (expanded to the event when claimed). Recorded only while a webhook worker runs
+  -- (:ob:cfg exists); outbox-claim-1.lua routes it.
+  if outboxMax > 0 then
     if redis.call('LLEN', base .. ':ob:in') < outboxMax then
-      redis.call('RPUSH', base .. ':ob:in', event)
+      local ref = '{"id":' .. cjson.encode(eventId) .. ',"type":"order.held","at":' .. heldAtArg .. ',"hold":' .. cjson.encode(id) .. '}'
+      redis.call('RPUSH', base .. ':ob:in', ref)
     else
       redis.call('HINCRBY', base .. ':ob:cfg', 'dropped', 1)
     end
