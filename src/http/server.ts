@@ -3,7 +3,7 @@
 
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
-import { unwatchFile, watchFile } from 'node:fs';
+import { stat, statSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -99,9 +99,16 @@ function restartOnly(config: ServiceConfig): string {
 }
 
 /** The configuration file and the configuration with the command line's overrides; throws ConfigError. */
-function effectiveConfig(options: RunOptions): { configPath: string | undefined; config: ServiceConfig } {
+function effectiveConfig(options: RunOptions): {
+  configPath: string | undefined;
+  config: ServiceConfig;
+  /** The file's modification time, taken before it was read: a later edit differs from it (`watchConfig`). */
+  readMtimeMs: number | undefined;
+} {
   const env = options.env ?? process.env;
   const configPath = options.configPath ?? (env.PRICE_GUARD_CONFIG || undefined);
+  const readMtimeMs =
+    configPath === undefined ? undefined : statSync(configPath, { throwIfNoEntry: false })?.mtimeMs;
   const loaded = loadConfig(configPath, env);
   const service = { ...loaded.service };
   if (options.host !== undefined) service.host = options.host;
@@ -115,13 +122,13 @@ function effectiveConfig(options: RunOptions): { configPath: string | undefined;
       );
     }
   }
-  return { configPath, config: { ...loaded, service } };
+  return { configPath, config: { ...loaded, service }, readMtimeMs };
 }
 
 /** Loads the config and starts listening. Throws ConfigError for a bad file (the CLI turns it into exit 78). */
 export async function runService(options: RunOptions = {}): Promise<RunningService> {
   const env = options.env ?? process.env;
-  const { configPath, config } = effectiveConfig(options);
+  const { configPath, config, readMtimeMs } = effectiveConfig(options);
   const overrides = {
     ...(options.host !== undefined ? { host: options.host } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
@@ -192,11 +199,19 @@ export async function runService(options: RunOptions = {}): Promise<RunningServi
     }
   };
 
-  // Watch before listening, so an edit made once the service is up is never missed.
+  // Polled against the modification time the file had when it was read (not against a first poll, which could
+  // already see an edit made while the service started), so no edit after the read is missed.
+  let watcher: NodeJS.Timeout | undefined;
   if (configPath && config.service.watchConfig) {
-    watchFile(configPath, { interval: 1000 }, (now, before) => {
-      if (now.mtimeMs !== before.mtimeMs) reload();
-    });
+    let seenMtimeMs = readMtimeMs;
+    watcher = setInterval(() => {
+      stat(configPath, (error, stats) => {
+        if (error || stats.mtimeMs === seenMtimeMs) return;
+        seenMtimeMs = stats.mtimeMs;
+        reload();
+      });
+    }, 1000);
+    watcher.unref();
   }
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = service.app.listen(config.service.port, config.service.host, () => resolve(listening));
@@ -229,7 +244,7 @@ export async function runService(options: RunOptions = {}): Promise<RunningServi
     if (stopping) return stopping;
     stopping = (async () => {
       logger.info({ signal, inFlight: service.inFlight() }, 'shutting down: no new connections');
-      if (configPath) unwatchFile(configPath);
+      clearInterval(watcher);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await service.drain();
