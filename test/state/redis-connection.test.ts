@@ -108,6 +108,20 @@ describe('hot path round trips (private redis-server)', () => {
     return { client, sent: () => sent };
   }
 
+  /** A store on a counting client, and a guard on it with the default policy and a fixed clock. */
+  async function countedGuard(prefix: string) {
+    const { client, sent } = countingClient();
+    const store = new RedisStore({ client, prefix, flushIntervalMs: 60_000, closeClient: true });
+    await store.init();
+    const guard = new Guard({
+      policy: parsePolicy({}),
+      store,
+      storeTimeoutMs: 2000,
+      clock: () => 1_800_000_000_000,
+    });
+    return { store, guard, sent };
+  }
+
   test('an allowed order makes one Redis call in steady state (its id binding), two with a hard-capped voucher', async () => {
     const { client, sent } = countingClient();
     const commandsDuring = async (action: () => Promise<unknown>) => {
@@ -150,16 +164,8 @@ describe('hot path round trips (private redis-server)', () => {
   });
 
   test('orders that arrive together are bound in one script call; a duplicate in the batch is seen, not bound twice', async () => {
-    const { client, sent } = countingClient();
-    const store = new RedisStore({ client, prefix: 'batch', flushIntervalMs: 60_000, closeClient: true });
+    const { store, guard, sent } = await countedGuard('batch');
     try {
-      await store.init();
-      const guard = new Guard({
-        policy: parsePolicy({}),
-        store,
-        storeTimeoutMs: 2000,
-        clock: () => 1_800_000_000_000,
-      });
       const cart = (orderId: string, price = 100_000) => order({ orderId, lines: [line('SKU-1', price)] });
       await guard.check(cart('warm'));
       const before = sent();
@@ -181,16 +187,8 @@ describe('hot path round trips (private redis-server)', () => {
   });
 
   test('orders held together (a leak’s burst) cost one binding call and one hold call between them', async () => {
-    const { client, sent } = countingClient();
-    const store = new RedisStore({ client, prefix: 'heldbatch', flushIntervalMs: 60_000, closeClient: true });
+    const { store, guard, sent } = await countedGuard('heldbatch');
     try {
-      await store.init();
-      const guard = new Guard({
-        policy: parsePolicy({}),
-        store,
-        storeTimeoutMs: 2000,
-        clock: () => 1_800_000_000_000,
-      });
       // A zero total is held whatever the state says.
       const free = (orderId: string) =>
         order({ orderId, lines: [line('SKU-1', 100_000, 100_000)], total: 0 });
