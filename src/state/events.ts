@@ -77,8 +77,9 @@ export function eventId(type: EventType, subject: string, at: number): string {
 
 /*
  * Each event is built as one object literal, its common fields first, rather than spread from a shared base: V8
- * (Node 20) builds `{ ...base, more, fields }` about a hundred times slower than the literal, and `order.held` is
- * built for every hold, which during a leak is the hot path.
+ * (Node 20) builds `{ ...base, more, fields }` about a hundred times slower than the literal, and during a leak
+ * an `order.held` event is built for every held order (by the embedded store while a webhook worker runs, and by
+ * the Redis outbox when a worker claims the hold's reference).
  */
 function timestamp(at: number): string {
   return new Date(at).toISOString();
