@@ -264,6 +264,15 @@ describeBrowser('incident view, list order, live updates and phone layout in chr
     await target.locator('#groups tr[data-key]').first().waitFor();
   }
 
+  /** Another signed-in page beside the main one (an admin, a phone), in the same time zone and locale. */
+  async function signedInPage(token: string, options: Parameters<Browser['newPage']>[0]): Promise<Page> {
+    const other = await browser.newPage({ timezoneId: TIME_ZONE, locale: 'en-US', ...options });
+    other.on('pageerror', (error) => pageErrors.push(error.message));
+    other.setDefaultTimeout(8_000);
+    await signIn(other, token);
+    return other;
+  }
+
   beforeAll(async () => {
     const policy = parsePolicy({
       vouchers: {
@@ -475,14 +484,7 @@ describeBrowser('incident view, list order, live updates and phone layout in chr
     await expect(page.locator('#groups tr[data-key="FLASH50"] button.keep-held').isVisible()).resolves.toBe(
       false,
     );
-    const admin = await browser.newPage({
-      viewport: { width: 1280, height: 800 },
-      timezoneId: TIME_ZONE,
-      locale: 'en-US',
-    });
-    admin.on('pageerror', (error) => pageErrors.push(error.message));
-    admin.setDefaultTimeout(8_000);
-    await signIn(admin, ADMIN);
+    const admin = await signedInPage(ADMIN, { viewport: { width: 1280, height: 800 } });
     const keep = admin.locator('#groups tr[data-key="FLASH50"] button.keep-held');
     await expect(keep.textContent()).resolves.toBe('Keep held 24 h');
     await keep.click();
@@ -519,10 +521,7 @@ describeBrowser('incident view, list order, live updates and phone layout in chr
     await expect(
       page.locator('#groups tr[data-key="FLASH50"] button.clear-voucher').isVisible(),
     ).resolves.toBe(false);
-    const admin = await browser.newPage({ viewport: { width: 1280, height: 800 }, timezoneId: TIME_ZONE });
-    admin.on('pageerror', (error) => pageErrors.push(error.message));
-    admin.setDefaultTimeout(8_000);
-    await signIn(admin, ADMIN);
+    const admin = await signedInPage(ADMIN, { viewport: { width: 1280, height: 800 } });
     const clearButton = admin.locator('#groups tr[data-key="FLASH50"] button.clear-voucher');
     await clearButton.click();
     await expect(clearButton.textContent()).resolves.toBe('Confirm: clear FLASH50');
@@ -538,17 +537,12 @@ describeBrowser('incident view, list order, live updates and phone layout in chr
   });
 
   it('on a phone, the list and the selected order do not cover each other', async () => {
-    const phone = await browser.newPage({
+    const phone = await signedInPage(REVIEWER, {
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
       isMobile: true,
       hasTouch: true,
-      timezoneId: TIME_ZONE,
-      locale: 'en-US',
     });
-    phone.on('pageerror', (error) => pageErrors.push(error.message));
-    phone.setDefaultTimeout(8_000);
-    await signIn(phone, REVIEWER);
     await phone.locator('#groups tr[data-key="MJ-TOTE-TIGER"] button', { hasText: 'Orders' }).click();
     await phone.locator('#status', { hasText: 'Showing the 8 pending orders' }).waitFor();
     await phone.locator('#rows tr', { hasText: 'ord_tote_2' }).click();
@@ -594,14 +588,7 @@ describeBrowser('incident view, list order, live updates and phone layout in chr
     await page.locator('body').press('p');
     await page.locator('#status', { hasText: 'Accepting a new price needs the admin role.' }).waitFor();
 
-    const admin = await browser.newPage({
-      viewport: { width: 1280, height: 800 },
-      timezoneId: TIME_ZONE,
-      locale: 'en-US',
-    });
-    admin.on('pageerror', (error) => pageErrors.push(error.message));
-    admin.setDefaultTimeout(8_000);
-    await signIn(admin, ADMIN);
+    const admin = await signedInPage(ADMIN, { viewport: { width: 1280, height: 800 } });
     await admin.locator('#rows tr[data-order-id="ord_lamp_cut"]').click();
     const accept = admin.locator('#detail button.accept-price');
     await expect(accept.textContent()).resolves.toBe('Accept new price IDR 249,999');
