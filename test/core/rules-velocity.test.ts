@@ -116,13 +116,15 @@ describe('voucher_velocity', () => {
   });
 
   it('resumes a tripped code once its rate has been normal for resumeAfterSeconds', () => {
-    const calm = facts({
+    // Tripped 3 h ago; its rate has been normal for the last 31 min.
+    const calmState = {
       windows: counts(0, 1, 2),
       baselineCount: 47,
       baselineSeconds: day,
       trippedAt: NOW - 3 * 3600_000,
       anomalousAt: NOW - 31 * 60_000,
-    });
+    };
+    const calm = facts(calmState);
     const { decision, effects } = run(withVoucher, {}, calm);
     expect(decision.reasons).toEqual([]);
     expect(effects.resumeVouchers).toEqual(['CODE']);
@@ -131,14 +133,7 @@ describe('voucher_velocity', () => {
       run(withVoucher, { vouchers: { CODE: { velocity: { sticky: true } } } }, calm).decision.reasons[0]
         ?.message,
     ).toContain('until on-call clears it');
-    const extended = facts({
-      windows: counts(0, 1, 2),
-      baselineCount: 47,
-      baselineSeconds: day,
-      trippedAt: NOW - 3 * 3600_000,
-      anomalousAt: NOW - 31 * 60_000,
-      stickyUntil: NOW + 3600_000,
-    });
+    const extended = facts({ ...calmState, stickyUntil: NOW + 3600_000 });
     expect(run(withVoucher, {}, extended).effects.resumeVouchers).toEqual([]);
   });
 
