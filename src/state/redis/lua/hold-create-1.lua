@@ -5,8 +5,9 @@
 -- a assignee, r resolution JSON, x JSON list of its index suffixes), :a:<id> the order's audit list, :audit the
 -- global audit list, index sorted sets (all, s:<status>, rule:<id>, sku:<sku>, vch:<code>) scored by heldAt.
 -- ARGV: maxAudit, maxOrderAudit, then per hold: orderId, heldAt, base JSON, audit JSON, the order.held event id
---   (webhook outbox: a reference {id, type, at, hold} is recorded, which the outbox expands when it is claimed), currency, list value, discount, total (minor units, as in the base JSON), the
---   number of index suffixes, the index suffixes (all, s:pending, then rule:<id>, sku:<sku> and vch:<code>).
+--   (webhook outbox: a reference {id, type, at, hold} is recorded, which the outbox expands when it is claimed),
+--   currency, list value, discount, total (minor units, as in the base JSON), the number of index suffixes, the
+--   index suffixes (all, s:pending, then rule:<id>, sku:<sku> and vch:<code>).
 -- Output: one entry per hold, in order: {1} when created, {0, hold fields...} when the order was already held.
 
 local base = KEYS[1]
