@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // src/cli.ts
-// The command line: serve (the default), validate-config, preflight, replay, scenarios; one parser, one help, --version.
+// The command line: serve (the default), validate-config, preflight, replay; one parser, one help, --version.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,7 +14,9 @@ import {
   synopsis,
   UsageError,
   wrap,
-} from './cli-options';
+} from './cli/options';
+import { PREFLIGHT_COMMAND, runPreflightCli } from './cli/preflight';
+import { REPLAY_COMMAND, runReplayCli } from './cli/replay';
 import {
   ConfigError,
   EX_CONFIG,
@@ -24,10 +26,7 @@ import {
   parseWorkers,
 } from './config/service';
 import { closest } from './core/suggest';
-import { serve } from './http/server';
-import { PREFLIGHT_COMMAND, runPreflightCli } from './tools/preflight-cli';
-import { REPLAY_COMMAND, runReplayCli } from './tools/replay-cli';
-import { runScenariosCli, SCENARIOS_COMMAND } from './tools/scenarios-cli';
+import { serve } from './service/server';
 
 const PROGRAM = 'checkout-price-guard';
 
@@ -91,7 +90,6 @@ const COMMANDS: readonly CommandSpec[] = [
   VALIDATE_COMMAND,
   PREFLIGHT_COMMAND,
   REPLAY_COMMAND,
-  SCENARIOS_COMMAND,
   HELP_COMMAND,
 ];
 
@@ -227,8 +225,6 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
         return runPreflightCli(rest);
       case 'replay':
         return await runReplayCli(rest);
-      case 'scenarios':
-        return runScenariosCli(rest);
       case 'help': {
         const { positionals } = parseCommandLine(HELP_COMMAND, rest);
         const topic = positionals[0];

@@ -1,5 +1,5 @@
 // src/index.mts
-// The package's ESM entry: every named export of the CommonJS build, and priceGuard as the default export.
+// The root entry for ESM: every named export of the CommonJS build, and priceGuard as the default export.
 
 // One implementation, loaded once: this file re-exports the CommonJS build instead of being a second copy of it,
 // so `instanceof OptionsError` and a shared MemoryStore work whether a shop imports or requires the package.

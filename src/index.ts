@@ -1,140 +1,44 @@
 // src/index.ts
-// The package's public surface; each export says why it is public.
+// The package's root entry: what a storefront needs to mount the guard. Each other wing has its own subpath.
 
 export { loadPolicyFile } from './config/policy-file';
-export { ConfigError, loadConfig, parseConfig } from './config/service';
-export type { Evaluation } from './core/evaluate';
-// The pure core, for tests and tools that evaluate orders themselves.
-export { evaluate } from './core/evaluate';
-export type { Facts, SkuHistory, VoucherState } from './core/facts';
 export type { Language, MessageKey } from './core/messages';
-// Shopper-facing texts in Indonesian and English.
-export { MESSAGES, negotiateLanguage, shopperMessage } from './core/messages';
-// Exact money helpers used in messages and by storefront code.
-export { formatBp, formatMoney, MoneyOverflowError } from './core/money';
+// The shopper's texts in Indonesian and English, and exact money formatting for a storefront's own pages.
+export { negotiateLanguage, shopperMessage } from './core/messages';
+export { formatMoney } from './core/money';
 export type { Order, OrderInput, OrderLimits, OrderLine, OrderVoucher } from './core/order';
-// The order contract and its parser.
-export { DEFAULT_ORDER_LIMITS, OrderParser } from './core/order';
+// The order contract: its parser (for storefronts that validate before they call the guard) and its limits.
+export { DEFAULT_ORDER_LIMITS } from './core/order';
+export type { ParseResult } from './core/order-parser';
+export { OrderParser } from './core/order-parser';
 export type { Campaign, Policy, PolicyInput, VoucherTerms } from './core/policy';
-// The policy schema, for validating policy files in CI.
-export { DEFAULT_VELOCITY, PolicyError, parsePolicy, policySchema } from './core/policy';
-// Preflight: the lowest price each SKU can be paid under a policy's campaigns and codes, before they go live
-// (docs/preflight.md); catalog files read as the CLI and the admin API read them.
-export type {
-  CatalogEntry,
-  CatalogOptions,
-  CatalogResult,
-  PreflightCatalog,
-  PreflightFinding,
-  PreflightOptions,
-  PreflightReport,
-  SkuPreflight,
-} from './core/preflight';
-export {
-  CatalogError,
-  catalogFromCsv,
-  catalogFromJson,
-  formatPreflight,
-  parseCatalog,
-  preflight,
-} from './core/preflight';
+// The policy: parse and check one in code or from a JSON/YAML file, the same way the middleware does.
+export { PolicyError, parsePolicy } from './core/policy';
 export type { Problem } from './core/problems';
-export { RULES } from './core/rules';
-export type { Effects } from './core/rules/context';
-export type { LineView, OrderTotals } from './core/totals';
-export { deriveTotals } from './core/totals';
 export type { Abstention, AppliedException, Decision, Mode, Reason, RuleId, Verdict } from './core/types';
-// Decision types and the stable rule ids.
+// Decisions and the stable rule ids they name.
 export { RULE_IDS } from './core/types';
-export type { CheckResult, GuardOptions, Logger } from './guard';
-// The guard without HTTP, for services, workers and replays.
-export { Guard, StoreTimeoutError } from './guard';
-export type { HoldContext, PriceGuardMiddleware, PriceGuardOptions } from './http/middleware';
-// The middleware: the main entry point, as the default export and by name.
-export { OptionsError, priceGuard as default, priceGuard } from './http/middleware';
-// The standalone service, for embedding or a custom start-up.
-export { createService } from './http/service';
-// Prometheus metrics for the guard, its store and the review queue, with a /metrics handler (docs/observability.md).
-export { instrumentStore } from './observability/instrument-store';
-export type { MetricsOptions, PriceGuardMetrics } from './observability/metrics';
-export {
-  createMetrics,
-  declaredVoucherCodes,
-  METRIC_NAMES,
-  MetricsOptionsError,
-} from './observability/metrics';
-// Metrics sink interface, for custom metrics back-ends.
-export type { FaultKind, GuardMetrics, WebhookOutcome } from './observability/sink';
-export type { Reviewer, ReviewRole, ReviewToken } from './review/auth';
-// The on-call review queue: mount reviewRouter({ store, tokens }) at /review; hashToken makes token config.
-export { hashToken } from './review/auth';
-export type { BulkResult } from './review/bulk';
-export type { ReviewRateLimitOptions } from './review/rate-limit';
-export type { ReviewRouter, ReviewRouterOptions } from './review/router';
-export { ReviewOptionsError, reviewRouter } from './review/router';
+export type { CheckResult, GuardOptions } from './engine/guard';
+// The guard without HTTP, for workers, queues and other frameworks; the error of a store call that timed out.
+export { Guard } from './engine/guard';
+export type { HoldContext, PriceGuardMiddleware, PriceGuardOptions } from './middleware/price-guard';
+// The middleware: the main entry point, as the default export and by name; its options error.
+export { OptionsError, priceGuard as default, priceGuard } from './middleware/price-guard';
+export type { Logger } from './ports/logger';
+// The metrics port the guard reports through (`checkout-price-guard/metrics` implements it with prom-client).
+export type { GuardMetrics } from './ports/metrics';
+// The store port, for custom stores and for mounting the same store in the review router.
 export type {
-  SignedWebhookHeaders,
-  VerifyOptions,
-  WebhookHeaders,
-  WebhookSignatureFailure,
-} from './review/signature';
-// Standard Webhooks signatures: the verification helper storefronts use on their receiving endpoint, a signer,
-// and a generator of `whsec_` secrets.
-export {
-  assertWebhookSignature,
-  generateWebhookSecret,
-  signWebhook,
-  verifyWebhookSignature,
-  WEBHOOK_HEADERS,
-  WebhookSignatureError,
-} from './review/signature';
-export type {
-  EventType,
-  GuardEvent,
-  HeldEvent,
-  OutboxStats,
-  ReviewEvent,
-  VoucherTrippedEvent,
-  WebhookEndpoint,
-  WebhookOptions,
-} from './review/webhooks';
-// In-process release/cancel events for storefronts that mount the router in their own app; the webhook event types.
-export { EVENT_TYPES, ReviewEvents } from './review/webhooks';
-export { createStoreFromEnv } from './state/from-env';
-export type { MemoryStoreOptions } from './state/memory/store';
-// Stores: the interface for custom stores, and the embedded one.
-export { MemoryStore } from './state/memory/store';
-export type { RedisConnectionOptions, RedisTarget } from './state/redis/connection';
-// Shared state in Redis or Redis Cluster: the store picked from REDIS_URL, and the fail-fast client it uses.
-export {
-  createRedisClient,
-  parseRedisUrl,
-  RedisConfigError,
-} from './state/redis/connection';
-export type { RedisStoreOptions } from './state/redis/store';
-// The Redis store itself, for shops that build their own ioredis client.
-export { RedisStore } from './state/redis/store';
-// The store's shapes, for custom stores: holds, the review queue and the webhook outbox (docs/review-queue.md).
-export type {
-  AuditEntry,
-  DecisionRequest,
-  EventOutbox,
-  GroupKind,
-  GroupList,
-  GroupQuery,
+  GuardState,
   GuardStore,
   HeldOrder,
-  HoldFilter,
-  HoldGroup,
-  HoldOrder,
-  HoldPage,
   HoldStatus,
-  MoneyAtStake,
-  OutboxClaim,
-  OutboxClaimRequest,
-  OutboxDelivery,
-  OutboxRoute,
-  OutboxStore,
-  QueueStats,
-  TransitionResult,
-} from './state/types';
+  OrderBinding,
+  ReviewQueue,
+  ShutdownReport,
+  StateControls,
+} from './ports/store';
+export { StoreTimeoutError } from './ports/timeout';
+export type { MemoryStoreOptions } from './state/memory/store';
+// The embedded store: one process, nothing to run (the Redis store is `checkout-price-guard/redis`).
+export { MemoryStore } from './state/memory/store';

@@ -5,8 +5,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { ROOT, rel } = require('./paths');
 
-// Source trees never loaded by `node dist/cli.js` (dev tooling compiled along with the rest).
-const DEV_ONLY_SOURCES = ['src/tools/bench/'];
+// Source trees never loaded by `node dist/cli.js` (none: the dev tools live in tools/, outside src/).
+const DEV_ONLY_SOURCES = [];
 
 // Package names a TypeScript file needs at run time (type-only imports are erased by tsc).
 function runtimeImports(text) {

@@ -1,7 +1,7 @@
 // src/observability/instrument-store.ts
 // instrumentStore(store, metrics): times every store call and counts failures, passing everything else through.
 
-import type { GuardStore } from '../state/types';
+import type { GuardStore } from '../ports/store';
 import type { PriceGuardMetrics } from './metrics';
 import { INSTRUMENTED, STORE_OPERATION_SET } from './store-operations';
 

@@ -2,8 +2,8 @@
 // The bounded label values of the metrics: mapped records that keep each list complete, and the `other` fallback.
 
 import { isKnownCurrency } from '../core/currencies';
-import type { AuditEntry, HoldStatus } from '../state/types';
-import type { FaultKind, WebhookOutcome } from './sink';
+import type { FaultKind, WebhookOutcome } from '../ports/metrics';
+import type { AuditEntry, HoldStatus } from '../ports/store';
 
 /** The label value of anything outside a bounded list (an unconfigured voucher, an unknown operation). */
 export const OTHER = 'other';

@@ -7,7 +7,8 @@ import type { Evaluation } from '../core/evaluate';
 import type { Order } from '../core/order';
 import type { Policy } from '../core/policy';
 import type { Decision, RuleId } from '../core/types';
-import type { GuardStore } from '../state/types';
+import type { FaultKind, GuardMetrics, WebhookOutcome } from '../ports/metrics';
+import type { GuardStore } from '../ports/store';
 import { registerCounters } from './counters';
 import {
   boundedLabel,
@@ -18,7 +19,6 @@ import {
 } from './labels';
 import { type MetricsOptions, MetricsOptionsError, resolveMetricsOptions } from './metrics-options';
 import { amount, createRegistrar } from './registrar';
-import type { FaultKind, GuardMetrics, WebhookOutcome } from './sink';
 import { registerStoreGauges } from './store-gauges';
 import { STORE_OPERATION_SET } from './store-operations';
 import { createVoucherLabels, type VoucherLabelling } from './voucher-labels';

@@ -1,8 +1,8 @@
 // src/observability/store-gauges.ts
 // The gauges read from the store at each scrape: holds by status, oldest pending age, money pending, webhook outbox.
 
-import { withTimeout } from '../guard';
-import type { GuardStore, HoldStatus, MoneyAtStake } from '../state/types';
+import type { GuardStore, HoldStatus, MoneyAtStake } from '../ports/store';
+import { withTimeout } from '../ports/timeout';
 import { currencyLabel, HOLD_STATUSES, PENDING_AMOUNTS } from './labels';
 import { METRIC_NAMES } from './metric-names';
 import { MetricsOptionsError, type ResolvedMetricsOptions } from './metrics-options';

@@ -1,7 +1,7 @@
 // src/observability/store-operations.ts
 // The store operations metrics may name (the bounded `operation` label), and the mark of an instrumented store.
 
-import type { GuardStore } from '../state/types';
+import type { GuardStore } from '../ports/store';
 
 /** Every GuardStore method, as a mapped record so a new method fails the build until it is listed. */
 export const STORE_OPERATION_SET: { [K in keyof GuardStore]-?: true } = {

@@ -1,8 +1,8 @@
 // src/review/bulk.ts
 // Bulk decisions by filter: decide every pending order that matches, each on the version seen; safe to retry.
 
+import type { DecisionRequest, GuardStore, HeldOrder, HoldFilter, MoneyAtStake } from '../ports/store';
 import { addMoney, moneyOf } from '../state/holds';
-import type { DecisionRequest, GuardStore, HeldOrder, HoldFilter, MoneyAtStake } from '../state/types';
 
 /** What a bulk action did. */
 export interface BulkResult {

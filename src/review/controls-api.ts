@@ -5,8 +5,8 @@
 import type { Response, Router } from 'express';
 import { z } from 'zod';
 import { isKnownCurrency } from '../core/currencies';
-import { asyncRoute } from '../http/async-route';
-import type { StateControls } from '../state/types';
+import { asyncRoute } from '../express/async-route';
+import type { StateControls } from '../ports/store';
 import { requireRole } from './auth';
 import type { Resolved } from './options';
 import { pathIdentifier } from './queue-api';

@@ -1,17 +1,17 @@
 // src/review/options.ts
 // The review router's options: their types, their defaults and their checks at construction (with precise errors).
 
-import type { Logger } from '../guard';
-import type { GuardMetrics, WebhookOutcome } from '../observability/sink';
-import type { GuardStore } from '../state/types';
-import { type ReviewToken, TokenRegistry } from './auth';
-import type { ReviewRateLimitOptions } from './rate-limit';
+import type { Logger } from '../ports/logger';
+import type { GuardMetrics, WebhookOutcome } from '../ports/metrics';
+import type { GuardStore } from '../ports/store';
 import {
   type ResolvedWebhookOptions,
   ReviewEvents,
   resolveWebhookOptions,
   type WebhookOptions,
-} from './webhooks';
+} from '../webhooks/delivery';
+import { type ReviewToken, TokenRegistry } from './auth';
+import type { ReviewRateLimitOptions } from './rate-limit';
 
 /** Options of `reviewRouter()`. */
 export interface ReviewRouterOptions {

@@ -6,8 +6,8 @@ import { isKnownCurrency } from '../core/currencies';
 import { canonicalCode, canonicalName, IDENTIFIER_LIMITS, identifierProblem } from '../core/identifiers';
 import { formatMoney } from '../core/money';
 import { RULE_IDS } from '../core/types';
+import { GROUP_KINDS, HOLD_ORDERS, type HoldGroup, type MoneyAtStake } from '../ports/store';
 import { cursorProblem } from '../state/holds';
-import { GROUP_KINDS, HOLD_ORDERS, type HoldGroup, type MoneyAtStake } from '../state/types';
 
 /** An instant: epoch milliseconds (number or digits) or an ISO 8601 date-time. */
 const instant = z.union([z.number(), z.string()]).transform((value, context) => {

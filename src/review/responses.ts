@@ -5,7 +5,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { formatBp, formatMoney } from '../core/money';
 import { toProblems } from '../core/problems';
-import type { HeldOrder, TransitionFailure } from '../state/types';
+import type { HeldOrder, TransitionFailure } from '../ports/store';
 import { bulkFilter } from './queue-api';
 
 export const noteSchema = z

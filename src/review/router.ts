@@ -3,10 +3,11 @@
 
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { asyncRoute } from '../http/async-route';
-import { securityHeaders } from '../http/security-headers';
+import { asyncRoute } from '../express/async-route';
+import { securityHeaders } from '../express/security-headers';
+import type { GuardStore, HeldOrder, HoldFilter, OutboxStore } from '../ports/store';
 import { MemoryOutbox } from '../state/memory/outbox';
-import type { GuardStore, HeldOrder, HoldFilter, OutboxStore } from '../state/types';
+import { eventFor, type ReviewEvents, WebhookOutbox } from '../webhooks/delivery';
 import { pageAssets } from './assets';
 import { identify, type Reviewer, requireRole } from './auth';
 import { bulkDecide } from './bulk';
@@ -30,7 +31,6 @@ import {
   refuse,
   withoutUndefined,
 } from './responses';
-import { eventFor, type ReviewEvents, WebhookOutbox } from './webhooks';
 
 export { ReviewOptionsError, type ReviewRouterOptions } from './options';
 export { presentHold } from './responses';

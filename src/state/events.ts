@@ -4,7 +4,7 @@
 import { MESSAGES } from '../core/messages';
 import { sha256 } from '../core/sha256';
 import type { EventType } from '../core/webhook-contract';
-import type { HeldOrder } from './types';
+import type { HeldOrder } from '../ports/store';
 
 export { DEFAULT_EVENT_TYPES, EVENT_TYPES, type EventType } from '../core/webhook-contract';
 

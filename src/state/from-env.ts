@@ -1,11 +1,11 @@
 // src/state/from-env.ts
 // The store the environment asks for: the embedded MemoryStore, or a RedisStore on REDIS_URL.
 
-import type { Logger } from '../guard';
+import type { Logger } from '../ports/logger';
+import type { GuardStore } from '../ports/store';
 import { MemoryStore } from './memory/store';
 import { createRedisClient, RedisConfigError } from './redis/connection';
 import { RedisStore } from './redis/store';
-import type { GuardStore } from './types';
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const raw = env[name];

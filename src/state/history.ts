@@ -2,7 +2,7 @@
 // Which prices enter a SKU's history: those of allowed orders, and those on-call confirmed by approving. Shared by both stores.
 
 import type { Evaluation } from '../core/evaluate';
-import type { HeldOrder } from './types';
+import type { HeldOrder } from '../ports/store';
 
 /** Price samples an allowed order contributes: paid unit prices of lines outside campaigns. */
 export function historySamples(evaluation: Evaluation): Array<{ sku: string; unitPaid: number }> {

@@ -3,7 +3,7 @@
 
 import type { Evaluation } from '../core/evaluate';
 import type { Order } from '../core/order';
-import type { GroupKind, HeldOrder, HoldFilter, HoldOrder, MoneyAtStake } from './types';
+import type { GroupKind, HeldOrder, HoldFilter, HoldOrder, MoneyAtStake } from '../ports/store';
 
 /** Summaries a held order is searched by, derived from the evaluation. */
 export function summarizeHold(order: Order, evaluation: Evaluation, now: number): HeldOrder {

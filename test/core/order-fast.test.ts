@@ -2,8 +2,9 @@
 // The order parser's fast path gives exactly the schema's answer: the same canonical order, or a refusal.
 
 import fc from 'fast-check';
-import { DEFAULT_ORDER_LIMITS, OrderParser } from '../../src/core/order';
+import { DEFAULT_ORDER_LIMITS } from '../../src/core/order';
 import { fastParseOrder } from '../../src/core/order-fast';
+import { OrderParser } from '../../src/core/order-parser';
 import { anything, mutated, order, validOrder } from '../helpers/arbitraries';
 
 describe('the fast path of OrderParser', () => {

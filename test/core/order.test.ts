@@ -2,7 +2,8 @@
 // The order contract: defaults, and a precise problem (field path + message) for every kind of bad input.
 
 import fc from 'fast-check';
-import { DEFAULT_ORDER_LIMITS, OrderParser } from '../../src/core/order';
+import { DEFAULT_ORDER_LIMITS } from '../../src/core/order';
+import { OrderParser } from '../../src/core/order-parser';
 import { LEAKED_CODE_SPELLINGS, MARC_JACOBS_ORDER } from '../helpers/orders';
 
 const parser = new OrderParser();

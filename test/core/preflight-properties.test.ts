@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { evaluate } from '../../src/core/evaluate';
 import { NO_FACTS } from '../../src/core/facts';
-import { OrderParser } from '../../src/core/order';
+import { OrderParser } from '../../src/core/order-parser';
 import { type Policy, type PolicyInput, parsePolicy } from '../../src/core/policy';
 import { type PreflightCatalog, preflight } from '../../src/core/preflight';
 import { order } from '../helpers/orders';

@@ -3,7 +3,7 @@
 
 import { evaluate } from '../../src/core/evaluate';
 import { NO_FACTS } from '../../src/core/facts';
-import { OrderParser } from '../../src/core/order';
+import { OrderParser } from '../../src/core/order-parser';
 import { type PolicyInput, parsePolicy } from '../../src/core/policy';
 import type { RuleId } from '../../src/core/types';
 import { line, order } from '../helpers/orders';

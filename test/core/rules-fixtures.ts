@@ -3,7 +3,8 @@
 
 import { evaluate } from '../../src/core/evaluate';
 import { type Facts, NO_FACTS } from '../../src/core/facts';
-import { type Order, OrderParser } from '../../src/core/order';
+import type { Order } from '../../src/core/order';
+import { OrderParser } from '../../src/core/order-parser';
 import { type PolicyInput, parsePolicy } from '../../src/core/policy';
 import type { RuleId } from '../../src/core/types';
 

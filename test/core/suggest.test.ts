@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { parseConfig } from '../../src/config/service';
 import { knownKeysAt } from '../../src/core/known-keys';
-import { OrderParser } from '../../src/core/order';
+import { OrderParser } from '../../src/core/order-parser';
 import { PolicyError, parsePolicy, policySchema } from '../../src/core/policy';
 import { closest, editDistance } from '../../src/core/suggest';
 import { RULE_IDS } from '../../src/core/types';

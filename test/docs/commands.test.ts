@@ -21,7 +21,7 @@
  * What a user types is rewritten only where this checkout differs from a fresh one:
  *   `npm ci && `        dropped (the checkout is installed; .ci/run runs npm ci itself)
  *   `npm start`         node CLI serve (CLI: src/ transpiled by test/helpers/service-process.ts, no 40 s build)
- *   `npm run scenarios` node CLI scenarios --out scenarios
+ *   `npm run scenarios` node TOOLS/scenarios/cli.js --out scenarios (tools/ transpiled beside src/)
  *   `npx checkout-price-guard`, `node dist/cli.js`   node CLI
  *   `localhost:3000`, `127.0.0.1:3000`, `--port 3000`   the service's port
  * `npm test` lines are not run (this is part of it): the script must exist. Blocks run in a scratch directory
@@ -31,11 +31,18 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import { deleteKeysContaining, freePort } from '../helpers/redis';
 import { type RunResult, run } from '../helpers/run';
-import { buildService, http, type ServiceProcess, startService } from '../helpers/service-process';
+import {
+  buildService,
+  buildTools,
+  http,
+  removeBuild,
+  type ServiceProcess,
+  startService,
+} from '../helpers/service-process';
 
 const ROOT = join(__dirname, '..', '..');
 const DOCS = [
@@ -137,7 +144,10 @@ function rewrite(text: string, cli: string, port: number): string {
   return text
     .replace(/npm ci && /g, '')
     .replace(/\bnpm start\b/g, `node ${cli} serve`)
-    .replace(/\bnpm run scenarios\b/g, `node ${cli} scenarios --out scenarios`)
+    .replace(
+      /\bnpm run scenarios( --)?/g,
+      () => `node ${join(tools(), 'tools', 'scenarios', 'cli.js')} --out scenarios`,
+    )
     .replace(/\bnpx checkout-price-guard\b/g, `node ${cli}`)
     .replace(/\bnode dist\/cli\.js\b/g, `node ${cli}`)
     .replace(/\b(localhost|127\.0\.0\.1):3000\b/g, `127.0.0.1:${port}`)
@@ -168,6 +178,12 @@ const ADMIN_TOKEN = `doc-test-admin-${'x'.repeat(40)}`;
 const PREFIX = `cpg-doc-test-${process.pid}`;
 
 let cli: string;
+let toolsDir: string | undefined;
+/** The development tools, transpiled the first time a block runs one. */
+function tools(): string {
+  toolsDir ??= buildTools();
+  return toolsDir;
+}
 let work: string;
 const services = new Map<Profile, { service: ServiceProcess; env: NodeJS.ProcessEnv }>();
 const baseEnv = (): NodeJS.ProcessEnv => ({
@@ -208,7 +224,9 @@ beforeAll(() => {
 afterAll(async () => {
   for (const { service } of services.values()) await service.stop();
   if (work) rmSync(work, { recursive: true, force: true });
-  if (cli) rmSync(dirname(cli), { recursive: true, force: true });
+  if (cli) removeBuild(cli);
+  if (toolsDir) rmSync(toolsDir, { recursive: true, force: true });
+  if (toolsDir) rmSync(toolsDir, { recursive: true, force: true });
   const client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
   await client.connect().then(
     () => deleteKeysContaining(client, PREFIX),

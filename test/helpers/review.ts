@@ -2,10 +2,10 @@
 // For the review router suites: a viewer, a reviewer and an admin token, and the stores they run on.
 
 import Redis from 'ioredis';
+import type { GuardStore } from '../../src/ports/store';
 import { hashToken, type ReviewToken } from '../../src/review/auth';
 import { MemoryStore } from '../../src/state/memory/store';
 import { RedisStore } from '../../src/state/redis/store';
-import type { GuardStore } from '../../src/state/types';
 import { deleteKeysContaining } from './redis';
 
 /** The three roles' tokens (tagged per suite), their configuration and the Authorization header of each. */

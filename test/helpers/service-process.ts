@@ -8,6 +8,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -18,10 +19,11 @@ import ts from 'typescript';
 const ROOT = join(__dirname, '..', '..');
 
 /**
- * Transpiles src/ (no type check: `npx tsc --noEmit` does that) into a private directory under
- * node_modules/.cache, so tests never race other builds of dist/ and need no 20 s tsc run. Returns cli.js.
+ * Transpiles `dirs` of the repository (no type check: `npx tsc --noEmit` does that) into a private directory under
+ * node_modules/.cache, keeping their paths, so tests never race other builds of dist/ and need no 20 s tsc run.
+ * Lua scripts and the review page travel beside the code, as scripts/copy-assets.js puts them in dist/.
  */
-export function buildService(): string {
+function transpile(dirs: readonly string[]): string {
   const cache = join(ROOT, 'node_modules', '.cache');
   mkdirSync(cache, { recursive: true });
   const out = mkdtempSync(join(cache, 'cpg-service-'));
@@ -30,11 +32,10 @@ export function buildService(): string {
       const path = join(dir, name);
       return statSync(path).isDirectory() ? walk(path) : [path];
     });
-  for (const file of walk(join(ROOT, 'src'))) {
+  for (const file of dirs.flatMap((dir) => walk(join(ROOT, dir)))) {
+    const target = join(out, relative(ROOT, file));
+    mkdirSync(dirname(target), { recursive: true });
     if (!file.endsWith('.ts')) {
-      // Lua scripts and the review page travel beside the code, as scripts/copy-assets.js puts them in dist/.
-      const target = join(out, relative(join(ROOT, 'src'), file));
-      mkdirSync(dirname(target), { recursive: true });
       copyFileSync(file, target);
       continue;
     }
@@ -47,17 +48,35 @@ export function buildService(): string {
         esModuleInterop: true,
       },
     });
-    const target = join(out, relative(join(ROOT, 'src'), file)).replace(/\.ts$/, '.js');
-    mkdirSync(dirname(target), { recursive: true });
     // CPG_EXPRESS=4 (npm run test:express4): the process runs on Express 4, as jest's moduleNameMapper does in-process.
     writeFileSync(
-      target,
+      target.replace(/\.ts$/, '.js'),
       process.env.CPG_EXPRESS === '4'
         ? outputText.replaceAll('require("express")', 'require("express4")')
         : outputText,
     );
   }
-  return join(out, 'cli.js');
+  return out;
+}
+
+/** Transpiles src/ into a private directory (see transpile); returns its cli.js. `removeBuild(cli)` after. */
+export function buildService(): string {
+  const out = transpile(['src']);
+  // The service's files at the top of the directory, as in dist/: cli.js beside index.js and the layers.
+  return join(out, 'src', 'cli.js');
+}
+
+/** Removes what buildService built. */
+export function removeBuild(cli: string): void {
+  rmSync(dirname(dirname(cli)), { recursive: true, force: true });
+}
+
+/**
+ * Transpiles src/ and the development tools (tools/) together, as `npm run build:tools` builds them; returns the
+ * directory, which holds src/ and tools/ (remove it after).
+ */
+export function buildTools(): string {
+  return transpile(['src', 'tools']);
 }
 
 /** One log line of the service (pino JSON). */

@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import type { PolicyInput } from '../../src/core/policy';
 import { parsePolicy } from '../../src/core/policy';
 import { RULE_IDS } from '../../src/core/types';
-import { Guard } from '../../src/guard';
+import { Guard } from '../../src/engine/guard';
 import { instrumentStore } from '../../src/observability/instrument-store';
 import { createMetrics, OTHER } from '../../src/observability/metrics';
 import { MemoryStore } from '../../src/state/memory/store';

@@ -4,7 +4,7 @@
 import { Registry } from 'prom-client';
 import type { PolicyInput } from '../../src/core/policy';
 import { parsePolicy } from '../../src/core/policy';
-import { Guard } from '../../src/guard';
+import { Guard } from '../../src/engine/guard';
 import {
   createMetrics,
   DEFAULT_PREFIX,

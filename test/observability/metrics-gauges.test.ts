@@ -3,8 +3,8 @@
 
 import { Registry } from 'prom-client';
 import { createMetrics, DEFAULT_PREFIX, OTHER } from '../../src/observability/metrics';
+import type { QueueStats } from '../../src/ports/store';
 import { MemoryStore } from '../../src/state/memory/store';
-import type { QueueStats } from '../../src/state/types';
 import { NOW, samples, setup, value, zeroTotalOrder } from './metrics-fixtures';
 
 describe('review queue gauges', () => {

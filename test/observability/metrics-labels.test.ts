@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { parsePolicy } from '../../src/core/policy';
-import { Guard } from '../../src/guard';
+import { Guard } from '../../src/engine/guard';
 import { createMetrics, OTHER, REVIEW_ACTIONS } from '../../src/observability/metrics';
 import { STORE_OPERATIONS } from '../../src/observability/store-operations';
 import { line, order } from '../helpers/orders';

@@ -10,7 +10,7 @@ import {
   type MetricsOptions,
   MetricsOptionsError,
 } from '../../src/observability/metrics';
-import type { GuardStore } from '../../src/state/types';
+import type { GuardStore } from '../../src/ports/store';
 import { setup, zeroTotalOrder } from './metrics-fixtures';
 
 describe('registry, prefix, labels and the /metrics handler', () => {

@@ -30,7 +30,7 @@ import { Registry } from 'prom-client';
 import { parse as parseYaml } from 'yaml';
 import { DASHBOARD_FILE, metricsIn } from '../../grafana/dashboard';
 import type { PolicyInput } from '../../src/core/policy';
-import { priceGuard } from '../../src/http/middleware';
+import { priceGuard } from '../../src/middleware/price-guard';
 import { instrumentStore } from '../../src/observability/instrument-store';
 import { createMetrics, DEFAULT_PREFIX, METRIC_NAMES } from '../../src/observability/metrics';
 import { createRedisClient } from '../../src/state/redis/connection';

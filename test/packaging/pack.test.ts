@@ -50,6 +50,18 @@ async function ok(command: string, args: string[], options: SpawnOptions = {}): 
 
 const NPM_ENV = { ...process.env, npm_config_update_notifier: 'false', npm_config_loglevel: 'error' };
 
+/** Every entry of the package's `exports` map (but its files), with names each must export at run time. */
+const ENTRIES: Record<string, string[]> = {
+  'checkout-price-guard': ['priceGuard', 'default', 'Guard', 'MemoryStore', 'OptionsError', 'parsePolicy'],
+  'checkout-price-guard/redis': ['RedisStore', 'createRedisClient', 'createStoreFromEnv'],
+  'checkout-price-guard/review': ['reviewRouter', 'hashToken', 'ReviewOptionsError'],
+  'checkout-price-guard/metrics': ['createMetrics', 'instrumentStore', 'METRIC_NAMES'],
+  'checkout-price-guard/webhooks': ['verifyWebhookSignature', 'signWebhook', 'ReviewEvents', 'EVENT_TYPES'],
+  'checkout-price-guard/service': ['createService', 'loadConfig', 'parseConfig', 'ConfigError'],
+  'checkout-price-guard/preflight': ['preflight', 'formatPreflight', 'parseCatalog', 'CatalogError'],
+  'checkout-price-guard/replay': ['replay', 'formatReport', 'compileMapping'],
+};
+
 /** `npm install` from the local cache first; online (the registry) only when the cache lacks something. */
 async function npmInstall(cwd: string, specs: string[]): Promise<void> {
   const args = ['install', '--no-audit', '--no-fund', '--no-package-lock', ...specs];
@@ -78,7 +90,8 @@ function walk(dir: string, base = dir): string[] {
 const APP = `
 import { createRequire } from 'node:module';
 import express from 'express';
-import priceGuard, { MemoryStore, hashToken, reviewRouter } from 'checkout-price-guard';
+import priceGuard, { MemoryStore } from 'checkout-price-guard';
+import { hashToken, reviewRouter } from 'checkout-price-guard/review';
 
 const require = createRequire(import.meta.url);
 const store = new MemoryStore();
@@ -119,8 +132,20 @@ const TS_CONFIG = JSON.stringify({
 
 // The same source in an ESM and a CJS TypeScript project: default import, named imports and the option types.
 const TS_SOURCE = `
-import priceGuard, { type PriceGuardOptions, MemoryStore, OptionsError, reviewRouter } from 'checkout-price-guard';
+import priceGuard, { type PriceGuardOptions, type GuardStore, MemoryStore, OptionsError } from 'checkout-price-guard';
 import { priceGuard as named } from 'checkout-price-guard';
+import { RedisStore, type RedisStoreOptions } from 'checkout-price-guard/redis';
+import { reviewRouter, type ReviewRouterOptions } from 'checkout-price-guard/review';
+import { createMetrics, type MetricsOptions } from 'checkout-price-guard/metrics';
+import { verifyWebhookSignature, type GuardEvent } from 'checkout-price-guard/webhooks';
+import { createService, type ServiceConfig } from 'checkout-price-guard/service';
+import { preflight, type PreflightReport } from 'checkout-price-guard/preflight';
+import { replay, type ReplayResult } from 'checkout-price-guard/replay';
+
+const store: GuardStore = new MemoryStore();
+const reviewOptions: ReviewRouterOptions = { store, tokens: [] };
+const typed: [RedisStoreOptions?, MetricsOptions?, GuardEvent?, ServiceConfig?, PreflightReport?, ReplayResult?] = [];
+const wings = [RedisStore, createMetrics, verifyWebhookSignature, createService, preflight, replay];
 
 const options: PriceGuardOptions = { store: new MemoryStore(), mode: 'shadow' };
 const middleware = priceGuard(options);
@@ -134,6 +159,7 @@ console.log(JSON.stringify({
   defaultIsNamed: priceGuard === named,
   guard: typeof middleware.guard.check,
   router: typeof reviewRouter,
+  wings: wings.every((wing) => typeof wing === 'function') && typed.length === 0 && reviewOptions.store === store,
   rejected,
 }));
 `;
@@ -151,7 +177,9 @@ suite('the packed tarball', () => {
     // A staging copy of what `files` names, built there: the shared dist/ of the checkout is never touched.
     const stage = join(work, 'package');
     mkdirSync(stage);
-    for (const entry of ['package.json', 'README.md', 'LICENSE', ...pkg.files]) {
+    for (const pattern of ['package.json', 'README.md', 'LICENSE', ...pkg.files]) {
+      // A pattern with a wildcard (docs/*.md) copies its folder: npm pack applies the pattern itself.
+      const entry = pattern.includes('*') ? pattern.slice(0, pattern.indexOf('/')) : pattern;
       if (entry.startsWith('!') || entry === 'dist' || !existsSync(join(ROOT, entry))) continue;
       cpSync(join(ROOT, entry), join(stage, entry), { recursive: true });
     }
@@ -182,7 +210,12 @@ suite('the packed tarball', () => {
         `@types/express@${pkg.devDependencies['@types/express']}`,
         `@types/node@${pkg.devDependencies['@types/node']}`,
       ]),
-      npmInstall(consumer4, [tarball, `express@${EXPRESS_4}`]),
+      npmInstall(consumer4, [
+        tarball,
+        `express@${EXPRESS_4}`,
+        '@types/express@4.17.21',
+        `@types/node@${pkg.devDependencies['@types/node']}`,
+      ]),
     ]);
   }, 300_000);
 
@@ -190,23 +223,32 @@ suite('the packed tarball', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('ships the entry points, the Lua scripts, the review page, the dashboards and alerts, and a LICENSE', () => {
+  it('ships every entry point, the Lua scripts, the review page, the dashboards and alerts, examples and docs', () => {
+    const entryFiles = Object.keys(ENTRIES).flatMap((entry) => {
+      const name = entry === pkg.name ? 'index' : entry.slice(pkg.name.length + 1);
+      return ['js', 'd.ts', 'mjs', 'd.mts'].map((extension) => `dist/${name}.${extension}`);
+    });
     for (const file of [
       'package.json',
       'LICENSE',
       'README.md',
-      'dist/index.js',
-      'dist/index.d.ts',
-      'dist/index.mjs',
-      'dist/index.d.mts',
+      'CHANGELOG.md',
+      ...entryFiles,
       'dist/cli.js',
-      'dist/tools/replay-cli.js',
-      'dist/tools/scenarios.js',
       'grafana/dashboards/checkout-price-guard.json',
       'prometheus/alerts.yml',
+      'examples/policy.default.yaml',
+      'examples/service.yaml',
+      'docs/service.md',
+      'docs/policy.md',
     ]) {
       expect(shipped).toContain(file);
     }
+    // Every subpath of the exports map is one of ENTRIES (a new entry is tested here before it ships).
+    const subpaths = Object.keys((pkg as unknown as { exports: Record<string, unknown> }).exports)
+      .filter((key) => !key.includes('*') && key !== './package.json')
+      .map((key) => (key === '.' ? pkg.name : `${pkg.name}/${key.slice(2)}`));
+    expect(subpaths.sort()).toEqual(Object.keys(ENTRIES).sort());
     // Every file copy-assets puts beside the code (Lua scripts, the review page) is in the tarball.
     const assets = walk(join(ROOT, 'src')).filter((file) => !/\.[mc]?ts$/.test(file));
     expect(assets.length).toBeGreaterThan(10);
@@ -214,12 +256,15 @@ suite('the packed tarball', () => {
     expect(shipped.some((file) => file.startsWith('grafana/provisioning/'))).toBe(true);
   });
 
-  it('ships nothing that does not run: no bench, no source maps, no sources, tests or scripts', () => {
+  it('ships nothing that does not run: no dev tools, source maps, sources, tests, scripts or demo-only files', () => {
     const unwanted = shipped.filter(
       (file) =>
-        file.startsWith('dist/tools/bench/') ||
+        /^dist\/(tools|bench|scenarios)\//.test(file) ||
         file.endsWith('.map') ||
-        /^(src|test|scripts|docs|examples)\//.test(file) ||
+        file.endsWith('.tsbuildinfo') ||
+        /^(src|test|tools|scripts)\//.test(file) ||
+        /^docs\/.*\.png$/.test(file) ||
+        /^prometheus\/(tests\/|prometheus\.yml)/.test(file) ||
         (/\.ts$/.test(file) && !/\.d\.m?ts$/.test(file)),
     );
     expect(unwanted).toEqual([]);
@@ -258,70 +303,87 @@ suite('the packed tarball', () => {
     );
   });
 
-  it('works from CommonJS: require() gives the named exports and `default` is priceGuard', async () => {
-    const dir = project(join(consumer5, 'cjs'), 'commonjs', {
-      'index.js': `
-        const guard = require('checkout-price-guard');
-        const { priceGuard, reviewRouter, MemoryStore } = require('checkout-price-guard');
-        console.log(JSON.stringify({
-          priceGuard: typeof priceGuard,
-          defaultIsNamed: guard.default === priceGuard,
-          reviewRouter: typeof reviewRouter,
-          store: typeof new MemoryStore().prepare,
-        }));
-      `,
-    });
-    const out = JSON.parse(await ok(process.execPath, ['index.js'], { cwd: dir }));
-    expect(out).toEqual({
-      priceGuard: 'function',
-      defaultIsNamed: true,
-      reviewRouter: 'function',
-      store: 'function',
-    });
-  });
-
-  it('works from ESM: the default import is priceGuard and every CommonJS export has its named import', async () => {
-    const dir = project(join(consumer5, 'esm'), 'module', {
-      'index.js': `
+  it.each([
+    ['5', () => consumer5],
+    ['4', () => consumer4],
+  ])(
+    'works from CommonJS and ESM on Express %s: every entry, one copy of the code',
+    async (_major, consumer) => {
+      const dir = project(join(consumer(), 'entries'), 'module', {
+        'index.js': `
         import { createRequire } from 'node:module';
-        import priceGuard, { priceGuard as named, MemoryStore } from 'checkout-price-guard';
-        import * as namespace from 'checkout-price-guard';
-        const cjs = createRequire(import.meta.url)('checkout-price-guard');
-        console.log(JSON.stringify({
-          priceGuard: typeof priceGuard,
-          defaultIsNamed: priceGuard === named,
-          missing: Object.keys(cjs).filter((key) => key !== 'default' && !(key in namespace)),
-          oneCopy: MemoryStore === cjs.MemoryStore,
-        }));
+        const require = createRequire(import.meta.url);
+        const entries = ${JSON.stringify(ENTRIES)};
+        const out = {};
+        for (const [entry, names] of Object.entries(entries)) {
+          const cjs = require(entry);
+          const esm = await import(entry);
+          out[entry] = {
+            cjs: names.filter((name) => cjs[name] === undefined),
+            esm: names.filter((name) => esm[name] === undefined),
+            missing: Object.keys(cjs).filter((key) => key !== 'default' && !(key in esm)),
+            oneCopy: Object.keys(cjs).every((key) => key === 'default' || esm[key] === cjs[key]),
+          };
+        }
+        const root = require('checkout-price-guard');
+        out.defaultIsPriceGuard = (await import('checkout-price-guard')).default === root.priceGuard && root.default === root.priceGuard;
+        console.log(JSON.stringify(out));
       `,
-    });
-    const out = JSON.parse(await ok(process.execPath, ['index.js'], { cwd: dir }));
-    expect(out).toEqual({ priceGuard: 'function', defaultIsNamed: true, missing: [], oneCopy: true });
+      });
+      const out = JSON.parse(await ok(process.execPath, ['index.js'], { cwd: dir }));
+      const expected: Record<string, unknown> = { defaultIsPriceGuard: true };
+      for (const entry of Object.keys(ENTRIES))
+        expected[entry] = { cjs: [], esm: [], missing: [], oneCopy: true };
+      expect(out).toEqual(expected);
+    },
+  );
+
+  it('keeps the root entry small: at most 30 names at run time, each other wing on its own subpath', () => {
+    const root = require(join(consumer5, 'node_modules', pkg.name, 'dist', 'index.js')) as object;
+    const names = Object.keys(root).filter((key) => key !== 'default' && key !== '__esModule');
+    expect(names.length).toBeLessThanOrEqual(30);
+    for (const wing of [
+      'RedisStore',
+      'reviewRouter',
+      'createMetrics',
+      'createService',
+      'replay',
+      'preflight',
+    ]) {
+      expect(names).not.toContain(wing);
+    }
   });
 
-  it('typechecks and runs in ESM and CommonJS TypeScript projects (module nodenext), default and named imports alike', async () => {
-    project(join(consumer5, 'ts-module'), 'module', { 'index.ts': TS_SOURCE });
-    project(join(consumer5, 'ts-commonjs'), 'commonjs', { 'index.ts': TS_SOURCE });
-    writeFileSync(join(consumer5, 'tsconfig.json'), TS_CONFIG);
-    const compiled = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: consumer5 });
-    expect(compiled.stdout + compiled.stderr).toBe('');
-    expect(compiled.code).toBe(0);
-    expect(readFileSync(join(consumer5, 'ts-module', 'index.js'), 'utf8')).toMatch(/^import /m);
-    expect(readFileSync(join(consumer5, 'ts-commonjs', 'index.js'), 'utf8')).toMatch(
-      /require\("checkout-price-guard"\)/,
-    );
-    for (const type of ['module', 'commonjs']) {
-      const out = JSON.parse(
-        await ok(process.execPath, ['index.js'], { cwd: join(consumer5, `ts-${type}`) }),
+  it.each([
+    ['5', () => consumer5],
+    ['4', () => consumer4],
+  ])(
+    'typechecks and runs in ESM and CommonJS TypeScript projects (module nodenext) on Express %s, every entry',
+    async (_major, consumer) => {
+      const root = consumer();
+      project(join(root, 'ts-module'), 'module', { 'index.ts': TS_SOURCE });
+      project(join(root, 'ts-commonjs'), 'commonjs', { 'index.ts': TS_SOURCE });
+      writeFileSync(join(root, 'tsconfig.json'), TS_CONFIG);
+      const compiled = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root });
+      expect(compiled.stdout + compiled.stderr).toBe('');
+      expect(compiled.code).toBe(0);
+      expect(readFileSync(join(root, 'ts-module', 'index.js'), 'utf8')).toMatch(/^import /m);
+      expect(readFileSync(join(root, 'ts-commonjs', 'index.js'), 'utf8')).toMatch(
+        /require\("checkout-price-guard"\)/,
       );
-      expect(out).toEqual({
-        defaultIsNamed: true,
-        guard: 'function',
-        router: 'function',
-        rejected: 'ERR_PRICE_GUARD_OPTIONS',
-      });
-    }
-  }, 120_000);
+      for (const type of ['module', 'commonjs']) {
+        const out = JSON.parse(await ok(process.execPath, ['index.js'], { cwd: join(root, `ts-${type}`) }));
+        expect(out).toEqual({
+          defaultIsNamed: true,
+          guard: 'function',
+          router: 'function',
+          wings: true,
+          rejected: 'ERR_PRICE_GUARD_OPTIONS',
+        });
+      }
+    },
+    180_000,
+  );
 
   it.each([
     ['5', () => consumer5, EXPRESS_5],

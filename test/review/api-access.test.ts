@@ -3,7 +3,7 @@
 
 import type { Server } from 'node:http';
 import request from 'supertest';
-import type { GuardStore } from '../../src/state/types';
+import type { GuardStore } from '../../src/ports/store';
 import { auth, glitch, reviewApiFor, storeFactories, TOKENS } from './api-fixtures';
 
 const FACTORIES = storeFactories('access');

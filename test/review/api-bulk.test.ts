@@ -3,8 +3,8 @@
 
 import type { Server } from 'node:http';
 import request from 'supertest';
+import type { GuardStore } from '../../src/ports/store';
 import type { ReviewRouter } from '../../src/review/router';
-import type { GuardStore } from '../../src/state/types';
 import { auth, glitch, reviewApiFor, storeFactories, T0 } from './api-fixtures';
 
 const FACTORIES = storeFactories('bulk');

@@ -3,9 +3,9 @@
 
 import type { Server } from 'node:http';
 import request from 'supertest';
+import type { GuardStore } from '../../src/ports/store';
 import type { ReviewRouter } from '../../src/review/router';
-import type { ReviewEvent } from '../../src/review/webhooks';
-import type { GuardStore } from '../../src/state/types';
+import type { ReviewEvent } from '../../src/webhooks/delivery';
 import { auth, glitch, reviewApiFor, storeFactories } from './api-fixtures';
 
 const FACTORIES = storeFactories('decisions');

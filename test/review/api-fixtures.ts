@@ -5,9 +5,9 @@ import type { Server } from 'node:http';
 import express from 'express';
 import type { OrderInput } from '../../src/core/order';
 import { parsePolicy } from '../../src/core/policy';
-import { Guard } from '../../src/guard';
+import { Guard } from '../../src/engine/guard';
+import type { GuardStore, HeldOrder } from '../../src/ports/store';
 import { type ReviewRouter, reviewRouter } from '../../src/review/router';
-import type { GuardStore, HeldOrder } from '../../src/state/types';
 import { line, order } from '../helpers/orders';
 import { reviewTokens, type StoreFactory } from '../helpers/review';
 

@@ -3,7 +3,7 @@
 
 import type { Server } from 'node:http';
 import request from 'supertest';
-import type { HeldOrder } from '../../src/state/types';
+import type { HeldOrder } from '../../src/ports/store';
 import { line, order } from '../helpers/orders';
 import { auth, glitch, reviewApiFor, storeFactories, T0 } from './api-fixtures';
 

@@ -5,8 +5,8 @@ import express from 'express';
 import { Registry } from 'prom-client';
 import request from 'supertest';
 import { createMetrics, DEFAULT_PREFIX, METRIC_NAMES } from '../../src/observability/metrics';
+import type { GuardStore } from '../../src/ports/store';
 import { reviewRouter } from '../../src/review/router';
-import type { GuardStore } from '../../src/state/types';
 import { auth, CONFIG, glitch, reviewApiFor, SILENT, storeFactories } from './api-fixtures';
 
 const FACTORIES = storeFactories('metrics');

@@ -4,9 +4,9 @@
 import type { Server } from 'node:http';
 import express from 'express';
 import request from 'supertest';
-import { Guard } from '../../src/guard';
+import { Guard } from '../../src/engine/guard';
+import type { GuardStore, HeldOrder } from '../../src/ports/store';
 import { type ReviewRouter, reviewRouter } from '../../src/review/router';
-import type { GuardStore, HeldOrder } from '../../src/state/types';
 import { auth, CONFIG, glitch, policy, SILENT, storeFactories, T0 } from './api-fixtures';
 
 const FACTORIES = storeFactories('pagination');

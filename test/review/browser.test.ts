@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import express from 'express';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { parsePolicy } from '../../src/core/policy';
-import { Guard } from '../../src/guard';
+import { Guard } from '../../src/engine/guard';
 import { hashToken } from '../../src/review/auth';
 import { type ReviewRouter, reviewRouter } from '../../src/review/router';
 import { MemoryStore } from '../../src/state/memory/store';

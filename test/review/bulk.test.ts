@@ -4,11 +4,11 @@
 import fc from 'fast-check';
 import Redis from 'ioredis';
 import { parsePolicy } from '../../src/core/policy';
-import { Guard } from '../../src/guard';
+import { Guard } from '../../src/engine/guard';
+import type { GuardStore, HoldStatus } from '../../src/ports/store';
 import { bulkDecide } from '../../src/review/bulk';
 import { MemoryStore } from '../../src/state/memory/store';
 import { RedisStore } from '../../src/state/redis/store';
-import type { GuardStore, HoldStatus } from '../../src/state/types';
 import { line, order } from '../helpers/orders';
 import { deleteKeysContaining } from '../helpers/redis';
 

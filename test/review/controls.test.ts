@@ -4,7 +4,7 @@
 import express from 'express';
 import request from 'supertest';
 import { parsePolicy } from '../../src/core/policy';
-import { Guard } from '../../src/guard';
+import { Guard } from '../../src/engine/guard';
 import { reviewRouter } from '../../src/review/router';
 import { MemoryStore } from '../../src/state/memory/store';
 import { line, order } from '../helpers/orders';

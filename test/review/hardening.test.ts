@@ -7,11 +7,11 @@ import { Registry } from 'prom-client';
 import request from 'supertest';
 import type { OrderInput } from '../../src/core/order';
 import { parsePolicy } from '../../src/core/policy';
-import { Guard } from '../../src/guard';
+import { Guard } from '../../src/engine/guard';
 import { instrumentStore } from '../../src/observability/instrument-store';
 import { createMetrics, DEFAULT_PREFIX, METRIC_NAMES } from '../../src/observability/metrics';
+import type { GuardStore, HeldOrder } from '../../src/ports/store';
 import { type ReviewRouter, reviewRouter } from '../../src/review/router';
-import type { GuardStore, HeldOrder } from '../../src/state/types';
 import { line, order } from '../helpers/orders';
 import { reviewTokens, storeFactories } from '../helpers/review';
 

@@ -8,11 +8,11 @@ import Redis from 'ioredis';
 import request from 'supertest';
 import type { OrderInput } from '../../src/core/order';
 import { parsePolicy } from '../../src/core/policy';
-import { Guard } from '../../src/guard';
+import { Guard } from '../../src/engine/guard';
+import type { MoneyAtStake } from '../../src/ports/store';
 import { hashToken } from '../../src/review/auth';
 import { type ReviewRouter, reviewRouter } from '../../src/review/router';
 import { RedisStore } from '../../src/state/redis/store';
-import type { MoneyAtStake } from '../../src/state/types';
 import { line, order } from '../helpers/orders';
 import { deleteKeysContaining } from '../helpers/redis';
 

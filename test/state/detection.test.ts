@@ -3,10 +3,10 @@
 
 import { Redis } from 'ioredis';
 import { type PolicyInput, parsePolicy } from '../../src/core/policy';
-import { Guard } from '../../src/guard';
+import { Guard } from '../../src/engine/guard';
+import type { GuardStore } from '../../src/ports/store';
 import { MemoryStore } from '../../src/state/memory/store';
 import { RedisStore } from '../../src/state/redis/store';
-import type { GuardStore } from '../../src/state/types';
 import { line, order } from '../helpers/orders';
 import { type RedisInstance, startRedis } from '../helpers/redis';
 

@@ -4,11 +4,7 @@
 
 import { Redis } from 'ioredis';
 import { parsePolicy } from '../../src/core/policy';
-import { Guard } from '../../src/guard';
-import { eventId, heldEvent } from '../../src/state/events';
-import { MemoryStore } from '../../src/state/memory/store';
-import { RedisKeys } from '../../src/state/redis/keys';
-import { RedisStore } from '../../src/state/redis/store';
+import { Guard } from '../../src/engine/guard';
 import type {
   EventOutbox,
   GuardStore,
@@ -16,7 +12,11 @@ import type {
   OutboxClaimRequest,
   OutboxRoute,
   OutboxStore,
-} from '../../src/state/types';
+} from '../../src/ports/store';
+import { eventId, heldEvent } from '../../src/state/events';
+import { MemoryStore } from '../../src/state/memory/store';
+import { RedisKeys } from '../../src/state/redis/keys';
+import { RedisStore } from '../../src/state/redis/store';
 import { line, order } from '../helpers/orders';
 import { type RedisInstance, startRedis, stopAll } from '../helpers/redis';
 

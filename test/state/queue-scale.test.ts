@@ -11,10 +11,10 @@
 import { Redis } from 'ioredis';
 import { evaluate } from '../../src/core/evaluate';
 import { NO_FACTS } from '../../src/core/facts';
-import { OrderParser } from '../../src/core/order';
+import { OrderParser } from '../../src/core/order-parser';
 import { parsePolicy } from '../../src/core/policy';
+import type { HoldFilter, HoldOrder } from '../../src/ports/store';
 import { RedisStore } from '../../src/state/redis/store';
-import type { HoldFilter, HoldOrder } from '../../src/state/types';
 import { type RedisInstance, startRedis } from '../helpers/redis';
 
 const enabled = process.env.CPG_MEASURE === '1';

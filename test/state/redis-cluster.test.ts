@@ -3,7 +3,7 @@
 
 import { Cluster, Redis } from 'ioredis';
 import { parsePolicy } from '../../src/core/policy';
-import { Guard } from '../../src/guard';
+import { Guard } from '../../src/engine/guard';
 import { createStoreFromEnv } from '../../src/state/from-env';
 import { createRedisClient } from '../../src/state/redis/connection';
 import { RedisStore } from '../../src/state/redis/store';

@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import { parsePolicy } from '../../src/core/policy';
-import { Guard } from '../../src/guard';
+import { Guard } from '../../src/engine/guard';
 import { createStoreFromEnv } from '../../src/state/from-env';
 import { MemoryStore } from '../../src/state/memory/store';
 import { createRedisClient, parseRedisUrl, RedisConfigError } from '../../src/state/redis/connection';

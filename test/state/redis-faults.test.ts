@@ -3,7 +3,7 @@
 
 import type { Cluster, Redis } from 'ioredis';
 import { parsePolicy } from '../../src/core/policy';
-import { type CheckResult, Guard } from '../../src/guard';
+import { type CheckResult, Guard } from '../../src/engine/guard';
 import { createRedisClient } from '../../src/state/redis/connection';
 import { RedisStore } from '../../src/state/redis/store';
 import { line, order } from '../helpers/orders';

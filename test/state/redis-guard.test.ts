@@ -3,7 +3,7 @@
 
 import { Redis } from 'ioredis';
 import { type PolicyInput, parsePolicy } from '../../src/core/policy';
-import { Guard } from '../../src/guard';
+import { Guard } from '../../src/engine/guard';
 import { RedisStore } from '../../src/state/redis/store';
 import { line, order } from '../helpers/orders';
 import { type RedisInstance, startRedis } from '../helpers/redis';

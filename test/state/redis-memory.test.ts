@@ -10,7 +10,8 @@
 import { Redis } from 'ioredis';
 import { evaluate } from '../../src/core/evaluate';
 import { NO_FACTS } from '../../src/core/facts';
-import { type Order, OrderParser } from '../../src/core/order';
+import type { Order } from '../../src/core/order';
+import { OrderParser } from '../../src/core/order-parser';
 import { parsePolicy } from '../../src/core/policy';
 import { RedisStore } from '../../src/state/redis/store';
 import { type RedisInstance, startRedis } from '../helpers/redis';

@@ -4,11 +4,12 @@
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { evaluate } from '../../src/core/evaluate';
-import { type Order, OrderParser } from '../../src/core/order';
+import type { Order } from '../../src/core/order';
+import { OrderParser } from '../../src/core/order-parser';
 import { type Policy, parsePolicy } from '../../src/core/policy';
+import type { GuardStore } from '../../src/ports/store';
 import { MemoryStore } from '../../src/state/memory/store';
 import { RedisStore } from '../../src/state/redis/store';
-import type { GuardStore } from '../../src/state/types';
 import { type RedisInstance, startRedis } from '../helpers/redis';
 
 let server: RedisInstance;

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { loadPolicyFile } from '../../src/config/policy-file';
-import { OrderParser } from '../../src/core/order';
+import { OrderParser } from '../../src/core/order-parser';
 import { parsePolicy } from '../../src/core/policy';
 import {
   DAYS,
@@ -20,8 +20,9 @@ import {
   prng,
   ScenarioGenerator,
   toNdjson,
-} from '../../src/tools/scenarios';
-import { VOUCHER_TERMS, voucherDiscount } from '../../src/tools/scenarios/vouchers';
+} from '../../tools/scenarios';
+import { runScenariosCli } from '../../tools/scenarios/cli';
+import { VOUCHER_TERMS, voucherDiscount } from '../../tools/scenarios/vouchers';
 
 const small = { ordersPerDay: 400, leakMinutes: 3, leakPerMinute: 40, skus: 120 };
 
@@ -314,5 +315,26 @@ describe('the general stream (issue 13 kinds)', () => {
     expect(policy.velocity).toEqual({});
     expect(policy.history).toEqual(parsePolicy({}).history);
     expect(policy.discountCaps).toEqual(parsePolicy({}).discountCaps);
+  });
+});
+
+describe('npm run scenarios', () => {
+  it.each([
+    [['--seed'], /--seed needs a value \(N\)/],
+    [['--seed', 'abc'], /--seed must be a whole number, got "abc"/],
+  ])('%j is a usage error (exit 2) naming the option', (args, message) => {
+    const errors: string[] = [];
+    const error = jest.spyOn(console, 'error').mockImplementation((text: string) => void errors.push(text));
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((text) => {
+      errors.push(String(text));
+      return true;
+    });
+    try {
+      expect(runScenariosCli(args)).toBe(2);
+    } finally {
+      error.mockRestore();
+      stderr.mockRestore();
+    }
+    expect(errors.join('')).toMatch(message);
   });
 });

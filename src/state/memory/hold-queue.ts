@@ -3,17 +3,6 @@
 
 import type { Evaluation } from '../../core/evaluate';
 import type { Order } from '../../core/order';
-import {
-  addMoney,
-  type CursorPosition,
-  decodeCursor,
-  encodeCursor,
-  groupsOf,
-  matchesFilter,
-  moneyOf,
-  sortScore,
-  summarizeHold,
-} from '../holds';
 import type {
   AuditEntry,
   DecisionRequest,
@@ -28,7 +17,18 @@ import type {
   QueueStats,
   ReviewQueue,
   TransitionResult,
-} from '../types';
+} from '../../ports/store';
+import {
+  addMoney,
+  type CursorPosition,
+  decodeCursor,
+  encodeCursor,
+  groupsOf,
+  matchesFilter,
+  moneyOf,
+  sortScore,
+  summarizeHold,
+} from '../holds';
 
 /** (score, orderId) ascending: heldAt or discount, ties broken by order id. */
 function compare(a: CursorPosition, b: CursorPosition): number {

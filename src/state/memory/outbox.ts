@@ -1,7 +1,13 @@
 // src/state/memory/outbox.ts
 // The webhook outbox of the embedded store: the same routing, leases and retries as in Redis, in process memory.
 
-import type { EventOutbox, OutboxClaim, OutboxClaimRequest, OutboxDelivery, OutboxRoute } from '../types';
+import type {
+  EventOutbox,
+  OutboxClaim,
+  OutboxClaimRequest,
+  OutboxDelivery,
+  OutboxRoute,
+} from '../../ports/store';
 
 interface Due {
   eventId: string;

@@ -5,8 +5,6 @@ import type { Evaluation } from '../../core/evaluate';
 import { type Facts, historyKey, NO_FACTS, type SkuHistory, type VoucherState } from '../../core/facts';
 import type { Order } from '../../core/order';
 import type { Policy } from '../../core/policy';
-import { eventFor, heldEvent, resumedEvent, trippedEvent } from '../events';
-import { approvedSamples, historySamples } from '../history';
 import type {
   AuditEntry,
   BoundVerdict,
@@ -22,7 +20,9 @@ import type {
   OutboxStore,
   QueueStats,
   TransitionResult,
-} from '../types';
+} from '../../ports/store';
+import { eventFor, heldEvent, resumedEvent, trippedEvent } from '../events';
+import { approvedSamples, historySamples } from '../history';
 import { MemoryHoldQueue } from './hold-queue';
 import { MemoryOutbox } from './outbox';
 import { MemoryPriceHistory } from './price-history';

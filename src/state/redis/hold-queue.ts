@@ -4,15 +4,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Evaluation } from '../../core/evaluate';
 import type { Order } from '../../core/order';
-import { decisionEvent, eventId } from '../events';
-import {
-  type CursorPosition,
-  decodeCursor,
-  encodeCursor,
-  GROUP_PREFIX,
-  matchesFilter,
-  summarizeHold,
-} from '../holds';
 import {
   type AuditEntry,
   type DecisionRequest,
@@ -30,7 +21,16 @@ import {
   type QueueStats,
   type ReviewQueue,
   type TransitionResult,
-} from '../types';
+} from '../../ports/store';
+import { decisionEvent, eventId } from '../events';
+import {
+  type CursorPosition,
+  decodeCursor,
+  encodeCursor,
+  GROUP_PREFIX,
+  matchesFilter,
+  summarizeHold,
+} from '../holds';
 import type { Commands } from './commands';
 import { TurnBatcher } from './turn-batch';
 

@@ -4,8 +4,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Evaluation } from '../../core/evaluate';
 import type { Verdict } from '../../core/types';
-import type { Logger } from '../../guard';
-import type { OrderBinding } from '../types';
+import type { Logger } from '../../ports/logger';
+import type { OrderBinding } from '../../ports/store';
 import type { Commands } from './commands';
 import { orderBucket, type RedisKeys } from './keys';
 import { TurnBatcher } from './turn-batch';

@@ -2,7 +2,6 @@
 // The webhook outbox in Redis, under the queue's `{P:q}` hash tag: recorded with holds and decisions, leased to workers.
 
 import type { Cluster, Redis } from 'ioredis';
-import { heldEventBody, isHeldEventRef } from '../events';
 import type {
   EventOutbox,
   HeldOrder,
@@ -10,7 +9,8 @@ import type {
   OutboxClaimRequest,
   OutboxDelivery,
   OutboxRoute,
-} from '../types';
+} from '../../ports/store';
+import { heldEventBody, isHeldEventRef } from '../events';
 import type { Commands } from './commands';
 
 /** How long the outbox keeps recording events after the last worker's claim: a week without any worker. */

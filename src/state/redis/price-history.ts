@@ -4,7 +4,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { historyKey, type SkuHistory } from '../../core/facts';
 import { historySince, type Policy } from '../../core/policy';
-import type { Logger } from '../../guard';
+import type { Logger } from '../../ports/logger';
 import { setLru, touchLru } from '../lru';
 import { type PriceSample, PriceWindow, type WindowLimits, windowLimits } from '../price-window';
 import type { Commands } from './commands';

@@ -14,10 +14,7 @@ import {
 } from '../../core/facts';
 import type { Order } from '../../core/order';
 import { type Policy, parsePolicy } from '../../core/policy';
-import type { Logger } from '../../guard';
-import { resumedEvent, trippedEvent } from '../events';
-import { approvedSamples, historySamples } from '../history';
-import { RecentKeys } from '../lru';
+import type { Logger } from '../../ports/logger';
 import type {
   AuditEntry,
   DecisionRequest,
@@ -33,7 +30,10 @@ import type {
   QueueStats,
   ShutdownReport,
   TransitionResult,
-} from '../types';
+} from '../../ports/store';
+import { resumedEvent, trippedEvent } from '../events';
+import { approvedSamples, historySamples } from '../history';
+import { RecentKeys } from '../lru';
 import { registerCommands } from './commands';
 import { RedisHoldQueue } from './hold-queue';
 import { RedisKeys } from './keys';

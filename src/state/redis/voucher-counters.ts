@@ -5,7 +5,7 @@ import { TRAFFIC, type TrafficState, type VoucherState } from '../../core/facts'
 import type { Order } from '../../core/order';
 import { type Policy, velocityFor } from '../../core/policy';
 import type { Effects } from '../../core/rules/context';
-import type { Logger } from '../../guard';
+import type { Logger } from '../../ports/logger';
 import { setLru, touchLru } from '../lru';
 import { isKnownVoucher, UntrackedVouchers } from '../vouchers';
 import type { Commands } from './commands';

@@ -3,7 +3,7 @@
 
 import { evaluate } from '../../../src/core/evaluate';
 import { orderDigest } from '../../../src/core/order-digest';
-import type { GuardStore } from '../../../src/state/types';
+import type { GuardStore } from '../../../src/ports/store';
 import { line } from '../../helpers/orders';
 import { type ContractSuite, parsed, policyOf, type StoreFactory, type StoreUnderTest, T0 } from './setup';
 

@@ -1,7 +1,7 @@
 // test/state/contract/history.ts
 // Price history in the GuardStore contract: built by allowed orders only, capped, per currency, reset.
 
-import type { GuardStore } from '../../../src/state/types';
+import type { GuardStore } from '../../../src/ports/store';
 import { line } from '../../helpers/orders';
 import { type ContractSuite, parsed, policyOf, type StoreUnderTest, submit, T0 } from './setup';
 

@@ -3,7 +3,7 @@
 
 import { evaluate } from '../../../src/core/evaluate';
 import { NO_FACTS } from '../../../src/core/facts';
-import type { GuardStore } from '../../../src/state/types';
+import type { GuardStore } from '../../../src/ports/store';
 import { line } from '../../helpers/orders';
 import { type ContractSuite, parsed, policyOf, submit, T0 } from './setup';
 

@@ -1,7 +1,7 @@
 // test/state/contract/queue-lists.ts
 // The review queue in the GuardStore contract: money at stake, groups, and listHolds paging in every order.
 
-import type { GuardStore, HeldOrder } from '../../../src/state/types';
+import type { GuardStore, HeldOrder } from '../../../src/ports/store';
 import { line } from '../../helpers/orders';
 import { type ContractSuite, parsed, policyOf, submit, T0 } from './setup';
 

@@ -2,9 +2,10 @@
 // Shared pieces of the GuardStore contract: the store factory types, order and policy builders, and the per-suite store.
 
 import { evaluate } from '../../../src/core/evaluate';
-import { type Order, OrderParser } from '../../../src/core/order';
+import type { Order } from '../../../src/core/order';
+import { OrderParser } from '../../../src/core/order-parser';
 import { type Policy, type PolicyInput, parsePolicy } from '../../../src/core/policy';
-import type { GuardStore } from '../../../src/state/types';
+import type { GuardStore } from '../../../src/ports/store';
 import { order } from '../../helpers/orders';
 
 /** A store under test, and how to make its write-behind visible. */

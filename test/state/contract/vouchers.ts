@@ -2,7 +2,7 @@
 // Voucher counters in the GuardStore contract: attempts, unknown codes, hard caps, velocity, budget, idempotent prepare.
 
 import { NO_FACTS } from '../../../src/core/facts';
-import type { GuardStore } from '../../../src/state/types';
+import type { GuardStore } from '../../../src/ports/store';
 import { line } from '../../helpers/orders';
 import { type ContractSuite, parsed, policyOf, type StoreUnderTest, submit, T0 } from './setup';
 

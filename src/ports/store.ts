@@ -1,0 +1,371 @@
+// src/ports/store.ts
+// The store interface: shared state behind the guard (facts for rules, durable holds, the review queue).
+
+import type { Evaluation } from '../core/evaluate';
+import type { Facts } from '../core/facts';
+import type { Order } from '../core/order';
+import type { Policy } from '../core/policy';
+import type { Decision, RuleId, Verdict } from '../core/types';
+
+/** Where a held order is in review. `pending` until a reviewer approves (releases) or rejects (cancels) it. */
+export type HoldStatus = 'pending' | 'approved' | 'rejected';
+
+/** A held order as the review queue keeps it. */
+export interface HeldOrder {
+  /** The order id; a held order is stored once per order id. */
+  orderId: string;
+  status: HoldStatus;
+  /** Incremented on every change; a decision names the version it was made on (optimistic concurrency). */
+  version: number;
+  order: Order;
+  decision: Decision;
+  /** Epoch ms the hold was stored. */
+  heldAt: number;
+  /** Epoch ms of the last change. */
+  updatedAt: number;
+  /** Searchable summaries. */
+  currency: string;
+  listValue: number;
+  /** Line discounts plus voucher discounts, minor units. */
+  discount: number;
+  rules: RuleId[];
+  skus: string[];
+  vouchers: string[];
+  /** Who claimed it, if anyone. */
+  assignee?: string;
+  /** Who decided, when and why, once decided. */
+  resolution?: { by: string; at: number; note: string };
+}
+
+/** Audit actions of the service's admin API (src/http/admin.ts): runtime floors, caps and the catalog. */
+export type AdminAuditAction =
+  | 'floor_set'
+  | 'floor_removed'
+  | 'cap_set'
+  | 'cap_removed'
+  | 'catalog_uploaded'
+  | 'catalog_removed';
+
+/** One entry of the audit trail. */
+export interface AuditEntry {
+  /** Epoch ms. */
+  at: number;
+  /** Token name of the reviewer, or `guard` for the guard itself. */
+  actor: string;
+  action:
+    | 'held'
+    | 'claimed'
+    | 'approved'
+    | 'rejected'
+    | 'voucher_cleared'
+    | 'voucher_resumed'
+    | 'voucher_extended'
+    | 'history_reset'
+    | 'price_accepted'
+    | AdminAuditAction;
+  orderId?: string;
+  voucher?: string;
+  sku?: string;
+  note?: string;
+}
+
+/** Filters of the review list; all optional, combined with AND. */
+export interface HoldFilter {
+  status?: HoldStatus;
+  rule?: RuleId;
+  sku?: string;
+  voucher?: string;
+  /** Held at or after, epoch ms. */
+  from?: number;
+  /** Held before, epoch ms. */
+  to?: number;
+}
+
+/**
+ * The order of a list of held orders: `newest` first (by heldAt, the default), `oldest` first (the SLA runbook
+ * works oldest first), or by `money`: the discount an order would give away, largest first.
+ */
+export type HoldOrder = 'newest' | 'oldest' | 'money';
+
+/** Every `HoldOrder`, for validation. */
+export const HOLD_ORDERS: readonly HoldOrder[] = Object.freeze(['newest', 'oldest', 'money']);
+
+/** A page of held orders in the requested order, and the cursor of the next page. */
+export interface HoldPage {
+  items: HeldOrder[];
+  /** Pass it back with the same filter and order for the next page; undefined on the last page. */
+  nextCursor: string | undefined;
+}
+
+/** What a group of pending holds shares: one voucher code, one SKU or one rule. */
+export type GroupKind = 'voucher' | 'sku' | 'rule';
+
+/** Every `GroupKind`, for validation. */
+export const GROUP_KINDS: readonly GroupKind[] = Object.freeze(['voucher', 'sku', 'rule']);
+
+/**
+ * The pending holds that share one cause: an incident as on-call sees it. An order with two SKUs is in both SKU
+ * groups, and its whole amounts count in each.
+ */
+export interface HoldGroup {
+  kind: GroupKind;
+  /** The voucher code, SKU or rule id (canonical, as the holds store it). */
+  key: string;
+  /** Pending holds in the group (at least 1: a group whose last hold is decided is gone). */
+  count: number;
+  /** heldAt of its oldest and newest pending hold, epoch ms. */
+  firstHeldAt: number;
+  lastHeldAt: number;
+  /** Money in its pending holds, per currency. */
+  money: Record<string, MoneyAtStake>;
+}
+
+/** Which groups `listGroups` returns. */
+export interface GroupQuery {
+  /** Only groups of this kind. Defaults to every kind. */
+  kind?: GroupKind;
+  /** Rank by pending `count` or by the `discount` given away in `currency`. Defaults to count. */
+  by?: 'count' | 'discount';
+  /** The currency whose discount ranks the groups; required when `by` is `discount`. */
+  currency?: string;
+  /** Most groups returned (the top ones). */
+  limit: number;
+}
+
+/** The top groups, and how many groups there are in all (of the kind, or with pending holds in the currency). */
+export interface GroupList {
+  groups: HoldGroup[];
+  total: number;
+}
+
+/** A reviewer's decision on one order. */
+export interface DecisionRequest {
+  orderId: string;
+  to: 'approved' | 'rejected';
+  actor: string;
+  note: string;
+  /** The version the reviewer saw; the change is refused if the order changed since. Omit to accept any pending. */
+  expectedVersion?: number;
+  now: number;
+}
+
+/** Why a transition did not happen. */
+export type TransitionFailure = 'not_found' | 'already_decided' | 'version_conflict';
+
+/** The outcome of one transition. */
+export type TransitionResult =
+  | { ok: true; held: HeldOrder }
+  | { ok: false; reason: TransitionFailure; held?: HeldOrder };
+
+/** Money carried by a set of held orders in one currency, in minor units. */
+export interface MoneyAtStake {
+  orders: number;
+  /** Sum of the orders' line list values. */
+  listValue: number;
+  /** Line and voucher discounts: what the orders would give away. */
+  discount: number;
+  /** What the orders would collect (their totals). */
+  total: number;
+}
+
+/** Counts for the queue gauges. */
+export interface QueueStats {
+  byStatus: Record<HoldStatus, number>;
+  /** heldAt of the oldest pending hold, epoch ms. */
+  oldestPendingAt: number | undefined;
+  /**
+   * Money in pending holds, per currency; a currency with no pending hold is absent. Both shipped stores always
+   * report it (kept exact as holds are stored and decided); a custom store may leave it out.
+   */
+  pendingValue?: Record<string, MoneyAtStake>;
+}
+
+/** What a store could not write before it stopped. */
+export interface ShutdownReport {
+  /** Writes still buffered after the last flush, by kind; all zero after a clean stop. */
+  unflushed: Record<string, number>;
+}
+
+/** What the guard decided for an order id before, as its binding remembers it. */
+export interface BoundVerdict {
+  decision: Verdict;
+  wouldDecide: Verdict;
+  /** Epoch ms of that decision. */
+  at: number;
+}
+
+/**
+ * What the store knows of an order id when an order arrives under it: nothing (`new`, and the id is now bound to
+ * this content), the same content (`same`: a retry, with the first verdict once it is recorded), or other content
+ * (`conflict`: the id was used for another order, which must be refused, never decided afresh).
+ */
+export type OrderBinding =
+  | { status: 'new' }
+  | { status: 'same'; verdict: BoundVerdict | undefined }
+  | { status: 'conflict'; boundAt: number | undefined };
+
+/**
+ * The state the guard reads and writes for every order: the hot path. `Guard.check` calls `prepare`, then
+ * `hold` (a held order) or `commit` (an allowed one). Methods may return values or promises.
+ */
+export interface GuardState {
+  /** Optional start-up work (connect, load scripts). Rejections are logged, never thrown at requests. */
+  init?(): Promise<void>;
+  /**
+   * Binds an order id to the digest of its content for the idempotency window (atomically across instances), or
+   * reports what it was bound to. The verdict is recorded by `hold` and `commit` (from `evaluation.digest`).
+   * Rejects when the store cannot answer.
+   */
+  bind(orderId: string, digest: string, now: number): Promise<OrderBinding> | OrderBinding;
+  /**
+   * Facts the stateful rules need for this order. Counts this order's voucher redemption attempts (idempotent
+   * per orderId) and reserves uses of hard-capped codes. Must not throw: report what it could not get in
+   * `facts.unavailable`.
+   */
+  prepare(order: Order, policy: Policy, now: number): Promise<Facts> | Facts;
+  /**
+   * Stores a hold durably before it is acknowledged, and carries out the evaluation's effects (velocity trips).
+   * Idempotent per orderId: a retry returns the first hold with `created: false`. Rejects when it cannot store.
+   */
+  hold(
+    order: Order,
+    evaluation: Evaluation,
+    policy: Policy,
+    now: number,
+  ): Promise<{ held: HeldOrder; created: boolean }>;
+  /**
+   * Records an order the guard let through: price samples, budget use, the evaluation's effects. May be
+   * write-behind; must not throw.
+   */
+  commit(order: Order, evaluation: Evaluation, policy: Policy, now: number): Promise<void> | void;
+  /**
+   * Checks that the store can read and write now (a short-lived write), for readiness probes: a store out of
+   * memory or a read-only replica must not report ready. Rejects when it cannot. Optional: a store without it is
+   * always writable (the embedded one).
+   */
+  probe?(): Promise<void>;
+  /**
+   * Flushes anything written behind and releases connections; resolves with what could not be written (price
+   * samples, voucher attempts and grants, trips, verdicts), so the process can report a lossy stop.
+   */
+  shutdown?(): Promise<ShutdownReport | undefined>;
+}
+
+/** The review queue: held orders, reviewers' decisions on them and the audit trail. */
+export interface ReviewQueue {
+  /** One held order. */
+  getHold(orderId: string): Promise<HeldOrder | undefined>;
+  /**
+   * Held orders matching a filter, in `order` (newest first by default). A cursor belongs to the order it was made
+   * for; a malformed one (see `cursorProblem`) is a TypeError.
+   */
+  listHolds(filter: HoldFilter, limit: number, cursor?: string, order?: HoldOrder): Promise<HoldPage>;
+  /** The top groups of pending holds by cause (voucher, SKU, rule), with their counts, times and money. */
+  listGroups(query: GroupQuery): Promise<GroupList>;
+  /** Assigns a pending hold to a reviewer. */
+  claim(orderId: string, actor: string, now: number): Promise<TransitionResult>;
+  /** Approves or rejects a pending hold, once: exactly one of several concurrent decisions wins. */
+  decide(request: DecisionRequest): Promise<TransitionResult>;
+  /** Appends to the audit trail. */
+  audit(entry: AuditEntry): Promise<void>;
+  /** The audit trail, newest first; for one order when `orderId` is given. */
+  auditTrail(options: { orderId?: string; limit: number }): Promise<AuditEntry[]>;
+  /** Counts for the queue gauges. */
+  queueStats(now: number): Promise<QueueStats>;
+}
+
+/** What on-call may do to the guard's state from the review side, each action audited. */
+export interface StateControls {
+  /** Clears a tripped voucher so its orders flow again (its counters restart). */
+  clearVoucher(code: string, actor: string, now: number): Promise<boolean>;
+  /** Forgets a SKU's price history (after a catalog fix), in every currency. */
+  resetHistory(sku: string, actor: string, now: number): Promise<void>;
+  /**
+   * Accepts a new normal price for a SKU in one currency (an unannounced markdown or increase on-call confirmed):
+   * its history starts over at that price, so the next order at it is judged against it.
+   */
+  acceptPrice(sku: string, currency: string, price: number, actor: string, now: number): Promise<void>;
+  /**
+   * Keeps a tripped code tripped until `until` (epoch ms) even once its rate is normal again; false when the code
+   * is not tripped.
+   */
+  extendVoucher(code: string, until: number, actor: string, now: number): Promise<boolean>;
+}
+
+/** One webhook endpoint as the outbox routes events to it: a stable id and the event types it takes. */
+export interface OutboxRoute {
+  /** Stable across restarts and instances (derived from the endpoint's URL); letters, digits, `_` and `-`. */
+  id: string;
+  /** Event types (`order.held`, `order.released`, `order.cancelled`, `voucher.tripped`) it subscribes to. */
+  events: readonly string[];
+}
+
+/** What a delivery worker asks the outbox for. */
+export interface OutboxClaimRequest {
+  /** The endpoints this worker delivers to; events are routed to every endpoint subscribed to their type. */
+  routes: readonly OutboxRoute[];
+  /** Most deliveries to claim. */
+  limit: number;
+  /** How long a claimed delivery is this worker's, in ms; after that another worker may attempt it again. */
+  leaseMs: number;
+  /** Most deliveries waiting per endpoint; an event beyond that is dropped (and counted). */
+  maxPending: number;
+}
+
+/** One claimed delivery: an event for one endpoint, leased to the worker that claimed it. */
+export interface OutboxDelivery {
+  endpointId: string;
+  eventId: string;
+  /** 1 for the first attempt; counts every claim, including one whose worker died. */
+  attempt: number;
+  /** The event's JSON, exactly as it is sent and signed. */
+  body: string;
+}
+
+/** The answer to a claim. */
+export interface OutboxClaim {
+  deliveries: OutboxDelivery[];
+  /** Deliveries waiting or in flight for the routes, plus events not yet routed. */
+  pending: number;
+  /** Events dropped because an endpoint's deliveries had reached `maxPending` (a running total). */
+  dropped: number;
+  /** Milliseconds until the next delivery is due, or undefined when none is waiting. */
+  nextDueInMs: number | undefined;
+}
+
+/**
+ * Where webhook events wait until an endpoint has taken them: part of the store, so in Redis they survive a
+ * crash and every instance sharing the store shares them. The store records `order.held` and the decision
+ * events atomically with the hold and the decision, once a worker has claimed at least once (before that, no
+ * endpoint is configured and nothing is recorded). Delivery is at least once: a claimed delivery is leased,
+ * and one whose worker dies is claimed again when its lease runs out.
+ */
+export interface EventOutbox {
+  /** True when the outbox outlives the process (Redis); false for the embedded store. */
+  readonly durable: boolean;
+  /** Records an event not tied to a hold (a voucher trip). Resolves false if it was already recorded. */
+  publish(event: { id: string; type: string }): Promise<boolean>;
+  /** Routes newly recorded events to the endpoints and leases up to `limit` due deliveries to the caller. */
+  claim(request: OutboxClaimRequest): Promise<OutboxClaim>;
+  /**
+   * Ends a claimed attempt: without `retryInMs` the delivery is done (delivered, or given up); with it the
+   * delivery is due again after that many ms. Resolves false when the lease was lost (another worker claimed it).
+   */
+  settle(delivery: OutboxDelivery, outcome: { retryInMs?: number }): Promise<boolean>;
+  /** Deliveries waiting or in flight for these routes, plus events not yet routed. */
+  size(routes: readonly OutboxRoute[]): Promise<number>;
+}
+
+/**
+ * A whole store: the guard's state, the review queue and the controls over them. The embedded `MemoryStore` and
+ * the `RedisStore` implement it; pass the same instance to `priceGuard({ store })` and `reviewRouter({ store })`.
+ */
+export interface GuardStore extends GuardState, ReviewQueue, StateControls {}
+
+/**
+ * A store that keeps the webhook outbox (both shipped stores do). The review router delivers from it; with a store
+ * without one, the router keeps decision events in process memory instead.
+ */
+export interface OutboxStore {
+  readonly outbox: EventOutbox;
+}

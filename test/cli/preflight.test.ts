@@ -1,0 +1,168 @@
+// test/cli/preflight.test.ts
+// `checkout-price-guard preflight` as a user runs it: reports, JSON, exit codes, both kinds of config, mistakes.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isServiceConfig } from '../../src/cli/preflight';
+import { EX_CONFIG } from '../../src/config/service';
+import type { PreflightReport } from '../../src/core/preflight';
+import { type RunResult, run } from '../helpers/run';
+import { buildService, removeBuild } from '../helpers/service-process';
+
+const ROOT = join(__dirname, '..', '..');
+const LAUNCH = ['--config', 'examples/policy.launch.yaml', '--at', '2026-12-12T10:00:00+07:00'];
+const HARBOLNAS = [
+  '--config',
+  'examples/policy.harbolnas.yaml',
+  '--catalog',
+  'examples/catalog.harbolnas.csv',
+  '--at',
+  '2026-11-11T00:00:00+07:00',
+];
+
+let cli: string;
+let dir: string;
+
+beforeAll(() => {
+  cli = buildService();
+  dir = mkdtempSync(join(tmpdir(), 'cpg-preflight-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  removeBuild(cli);
+});
+
+/** Runs `preflight ARGS` from the repository root with only PATH set. */
+function preflight(args: string[]): Promise<RunResult> {
+  return run(process.execPath, [cli, 'preflight', ...args], { cwd: ROOT, env: { PATH: process.env.PATH } });
+}
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('preflight reports', () => {
+  it('exits 1 on errors and prints each with the combination that reaches it', async () => {
+    const { code, stdout, stderr } = await preflight(LAUNCH);
+    expect(stderr).toBe('');
+    expect(code).toBe(1);
+    expect(stdout).toContain('examples/policy.launch.yaml (policy)\nPreflight at 2026-12-12T03:00:00.000Z');
+    expect(stdout).toContain(
+      'free: MJ-TOTE-TIGER can be had for nothing in IDR (list price IDR 4,700,000) at the price of\n' +
+        '      campaign tote-markdown (100% off).',
+    );
+    expect(stdout).toContain('below_floor: MJ-KEYCHAIN can be paid IDR 35,000 a unit');
+    expect(stdout).toContain('voucher_unrestricted: Voucher BANKX100K looks meant for a few');
+    expect(stdout).toMatch(/\n3 errors, 3 warnings\.\n$/);
+  });
+
+  it('--json prints the whole report', async () => {
+    const { code, stdout } = await preflight([...LAUNCH, '--json']);
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout) as PreflightReport;
+    expect(report).toMatchObject({ ok: false, summary: { skus: 4, rows: 4, errors: 3, warnings: 3 } });
+    expect(report.errors.map((error) => [error.code, error.sku])).toEqual([
+      ['below_floor', 'MJ-KEYCHAIN'],
+      ['below_floor', 'MJ-SNAPSHOT'],
+      ['free', 'MJ-TOTE-TIGER'],
+    ]);
+    expect(report.skus.find((row) => row.sku === 'MJ-KEYCHAIN')).toMatchObject({
+      lowest: 35_000,
+      combination: {
+        campaign: 'flash-1212',
+        campaignDiscountBp: 7000,
+        vouchers: ['BANKX100K'],
+        minSubtotal: 150_000,
+      },
+    });
+  });
+
+  it('exits 0 with warnings alone, and 1 with --strict', async () => {
+    const clean = await preflight(HARBOLNAS);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toContain('40 prices of 40 SKUs (IDR)');
+    expect(clean.stdout).toContain('Campaigns active: harbolnas-1111 (40 prices).');
+    expect(clean.stdout).toMatch(/\n0 errors, 17 warnings\.\n$/);
+    expect((await preflight([...HARBOLNAS, '--strict'])).code).toBe(1);
+    // Before the sale the campaign is not active, and the report says how to judge it.
+    const before = await preflight([
+      '--config',
+      'examples/policy.harbolnas.yaml',
+      '--at',
+      '2026-11-01T00:00:00Z',
+    ]);
+    expect(before.stdout).toContain('Not active then, so not checked: harbolnas-1111');
+  });
+
+  it('reads the policy section of a service configuration, without its secrets', async () => {
+    const { code, stdout } = await preflight(['--config', 'examples/service.yaml', '--json']);
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as PreflightReport).campaigns.map((campaign) => campaign.id)).toEqual([
+      'harbolnas-12-12',
+    ]);
+    expect((await preflight(['--config', 'examples/service.yaml'])).stdout).toMatch(
+      /^examples\/service\.yaml \(service configuration\)\n/,
+    );
+  });
+
+  it('takes a JSON catalog too', async () => {
+    const catalog = file('catalog.json', JSON.stringify({ 'mj-keychain': { IDR: 10_000 } }));
+    const { stdout } = await preflight([...LAUNCH, '--catalog', catalog, '--json']);
+    const report = JSON.parse(stdout) as PreflightReport;
+    expect(report.skus.find((row) => row.sku === 'MJ-KEYCHAIN')).toMatchObject({
+      listPrice: 10_000,
+      listPriceFrom: 'catalog',
+    });
+  });
+});
+
+describe('preflight mistakes', () => {
+  it('an invalid policy or service configuration exits 78 naming the field', async () => {
+    const policy = file('bad.yaml', 'floorBp: { all: 12000 }\n');
+    const bad = await preflight(['--config', policy]);
+    expect(bad.code).toBe(EX_CONFIG);
+    expect(bad.stderr).toContain(
+      `checkout-price-guard: preflight: invalid ${policy}:\n  - floorBp.all: must be at most 10000`,
+    );
+    const service = file('service.yaml', 'service: { port: 3000 }\npolicy: { flors: {} }\n');
+    const wrong = await preflight(['--config', service]);
+    expect(wrong.code).toBe(EX_CONFIG);
+    expect(wrong.stderr).toContain('policy.flors: is not a known field; did you mean "floors"?');
+    const missing = await preflight(['--config', join(dir, 'nowhere.yaml')]);
+    expect(missing.code).toBe(EX_CONFIG);
+    expect(missing.stderr).toContain('cannot read the file');
+  });
+
+  it('an invalid catalog exits 78 naming the line and column', async () => {
+    const catalog = file('catalog.csv', 'sku,currency,listPrice\nTOTE,IDR,4.700.000\n');
+    const { code, stderr } = await preflight([...LAUNCH, '--catalog', catalog]);
+    expect(code).toBe(EX_CONFIG);
+    expect(stderr).toContain(`invalid ${catalog}:\n  - line 2, listPrice: must be a list price`);
+  });
+
+  it('a missing --config or a bad --at exits 2 with the usage', async () => {
+    const none = await preflight([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe(
+      'checkout-price-guard: preflight: name the policy or service configuration with --config FILE\n' +
+        'usage: checkout-price-guard preflight [--config FILE] [--catalog FILE] [--at TIME] [--json] [--strict]\n',
+    );
+    const at = await preflight([...LAUNCH.slice(0, 2), '--at', '2026-12-12 10:00']);
+    expect(at.code).toBe(2);
+    expect(at.stderr).toContain('--at must be an ISO 8601 timestamp with a time zone');
+    const typo = await preflight(['--catalogue', 'x.csv']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('unknown option "--catalogue"; did you mean "--catalog"?');
+  });
+
+  it('tells a service configuration from a bare policy by its top-level keys', () => {
+    expect(isServiceConfig({ policy: {} })).toBe(true);
+    expect(isServiceConfig({ service: { port: 1 }, review: {} })).toBe(true);
+    expect(isServiceConfig({ floors: {}, campaigns: [] })).toBe(false);
+    expect(isServiceConfig({})).toBe(false);
+    expect(isServiceConfig([])).toBe(false);
+  });
+});

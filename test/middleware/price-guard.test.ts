@@ -1,0 +1,230 @@
+// test/middleware/price-guard.test.ts
+// priceGuard() mounted in a real Express app: 202 holds, next() on allow, 400s, shadow, annotate, toOrder, 503.
+
+import express, { type Express } from 'express';
+import request from 'supertest';
+import { OptionsError, type PriceGuardOptions, priceGuard } from '../../src/middleware/price-guard';
+import type { GuardStore } from '../../src/ports/store';
+import { MemoryStore } from '../../src/state/memory/store';
+import { line, MARC_JACOBS_ORDER, order } from '../helpers/orders';
+
+const silent = { warn() {}, error() {} };
+
+/** A minimal shop: the guard on POST /checkout, a handler that places the order, and an error handler. */
+function createShop(options: PriceGuardOptions = {}, path = '/checkout'): Express {
+  const app = express();
+  app.post(path, express.json(), priceGuard({ logger: silent, ...options }), (_req, res) => {
+    res.status(201).json({ placed: true, guard: res.locals.priceGuard });
+  });
+  app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    res.status(500).json({ crashed: error.message });
+  });
+  return app;
+}
+
+const good = order({ orderId: 'ok-1', lines: [line('CARD-CASE', 1_250_000)] });
+
+describe('priceGuard middleware', () => {
+  it('calls next() on allow with the decision on res.locals', async () => {
+    const response = await request(createShop()).post('/checkout').send(good).expect(201);
+    expect(response.body.guard).toMatchObject({ decision: 'allow', orderId: 'ok-1', reasons: [] });
+  });
+
+  it('answers a held order itself with 202 and a friendly message, and does not place it', async () => {
+    const store = new MemoryStore();
+    const response = await request(createShop({ store }))
+      .post('/checkout')
+      .send(MARC_JACOBS_ORDER)
+      .expect(202);
+    expect(response.body).toEqual({
+      status: 'held',
+      orderId: 'ord_8f2c',
+      reviewId: 'ord_8f2c',
+      language: 'en',
+      message: expect.stringContaining('double-checking its price'),
+    });
+    expect(JSON.stringify(response.body)).not.toContain('discount_cap'); // no rule details for shoppers
+    expect((await store.getHold('ord_8f2c'))?.status).toBe('pending');
+  });
+
+  it('speaks Indonesian when the shopper asks for it', async () => {
+    const response = await request(createShop())
+      .post('/checkout')
+      .set('Accept-Language', 'id-ID,id;q=0.9,en;q=0.5')
+      .send(MARC_JACOBS_ORDER)
+      .expect(202);
+    expect(response.body.language).toBe('id');
+    expect(response.body.message).toContain('Terima kasih');
+  });
+
+  it('is idempotent: a retried held order returns the same hold', async () => {
+    const store = new MemoryStore();
+    const app = createShop({ store });
+    await request(app).post('/checkout').send(MARC_JACOBS_ORDER).expect(202);
+    await request(app).post('/checkout').send(MARC_JACOBS_ORDER).expect(202);
+    expect((await store.listHolds({}, 10)).items).toHaveLength(1);
+  });
+
+  it('answers 400 with every problem for a malformed order', async () => {
+    const response = await request(createShop())
+      .post('/checkout')
+      .send({
+        orderId: 'bad',
+        currency: 'IDR',
+        lines: [{ sku: 'A', quantity: 1, unitPrice: 12.5 }],
+        total: -1,
+      })
+      .expect(400);
+    expect(response.body).toEqual({
+      error: 'invalid_order',
+      message: 'The order is malformed (2 problems).',
+      problems: [
+        { path: 'lines[0].unitPrice', message: expect.stringContaining('not a fraction') },
+        { path: 'total', message: 'must not be negative' },
+      ],
+    });
+  });
+
+  it('in shadow mode lets a suspicious order through with the would-be decision attached', async () => {
+    const store = new MemoryStore();
+    const response = await request(createShop({ mode: 'shadow', store }))
+      .post('/checkout')
+      .send(MARC_JACOBS_ORDER)
+      .expect(201);
+    expect(response.body.guard).toMatchObject({ decision: 'allow', wouldDecide: 'hold', mode: 'shadow' });
+    expect(response.body.guard.reasons[0]).toMatchObject({ rule: 'discount_cap', sku: 'MJ-TOTE-TIGER' });
+    expect((await store.listHolds({}, 10)).items).toHaveLength(0);
+  });
+
+  it('in annotate style calls next() with the stored hold on res.locals', async () => {
+    const store = new MemoryStore();
+    const response = await request(createShop({ style: 'annotate', store }))
+      .post('/checkout')
+      .send(MARC_JACOBS_ORDER)
+      .expect(201);
+    expect(response.body.guard).toMatchObject({ decision: 'hold', reviewId: 'ord_8f2c' });
+    expect(await store.getHold('ord_8f2c')).toBeDefined();
+  });
+
+  it('lets the storefront answer holds itself with onHold', async () => {
+    const app = createShop({
+      onHold(_req, res, _next, hold) {
+        res
+          .status(200)
+          .json({ custom: true, rules: hold.decision.reasons.map((r) => r.rule), text: hold.message });
+      },
+    });
+    const response = await request(app).post('/checkout').send(MARC_JACOBS_ORDER).expect(200);
+    expect(response.body).toMatchObject({ custom: true, rules: ['discount_cap'] });
+  });
+
+  it('maps another body shape through toOrder', async () => {
+    const app = createShop({
+      toOrder: (req) => ({
+        orderId: req.body.id,
+        currency: req.body.money.currency,
+        lines: req.body.items.map((item: { code: string; price: number }) => ({
+          sku: item.code,
+          quantity: 1,
+          unitPrice: item.price,
+        })),
+        total: req.body.money.amount,
+      }),
+    });
+    const shop = { id: 'x1', money: { currency: 'USD', amount: 0 }, items: [{ code: 'TEE', price: 2500 }] };
+    await request(app).post('/checkout').send(shop).expect(202);
+    await request(app)
+      .post('/checkout')
+      .send({ ...shop, id: 'x2', money: { currency: 'USD', amount: 2500 } })
+      .expect(201);
+  });
+
+  it('answers a retryable 503 when a hold cannot be stored, and never places the order', async () => {
+    const broken: GuardStore = Object.assign(new MemoryStore(), {
+      hold: async () => {
+        throw new Error('redis down');
+      },
+    });
+    const response = await request(createShop({ store: broken }))
+      .post('/checkout')
+      .send(MARC_JACOBS_ORDER)
+      .expect(503);
+    expect(response.headers['retry-after']).toBe('2');
+    expect(response.body).toMatchObject({ error: 'guard_unavailable', orderId: 'ord_8f2c' });
+  });
+
+  it('still holds a zero-total order when the store cannot give facts', async () => {
+    const failing: GuardStore = Object.assign(new MemoryStore(), {
+      prepare: () => new Promise<never>(() => {}), // never answers: the timeout must cut in
+    });
+    const zero = order({ orderId: 'z1', lines: [line('TOTE', 4_700_000, 4_700_000)] });
+    const response = await request(createShop({ store: failing, storeTimeoutMs: 50 }))
+      .post('/checkout')
+      .send(zero)
+      .expect(202);
+    expect(response.body.status).toBe('held');
+  });
+
+  it('passes an error to next() when express.json() is missing', async () => {
+    const app = express();
+    app.post('/checkout', priceGuard({ logger: silent }), (_req, res) => {
+      res.sendStatus(201);
+    });
+    app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      res.status(500).json({ crashed: error.message });
+    });
+    const response = await request(app).post('/checkout').send(good).expect(500);
+    expect(response.body.crashed).toContain('mount express.json() before priceGuard()');
+  });
+});
+
+describe('priceGuard options', () => {
+  it.each([
+    [
+      'an unknown option, with a suggestion',
+      { polcy: {} },
+      /unknown option "polcy"; did you mean "policy"\?/,
+    ],
+    ['a bad mode', { mode: 'off' }, /option "mode" must be "enforce" or "shadow"/],
+    ['a bad style', { style: 'block' }, /option "style"/],
+    [
+      'a policy with a bad field',
+      { policy: { floors: { A: { IDR: -1 } } } },
+      /floors\.A\.IDR: must not be negative/,
+    ],
+    ['policy and policyFile together', { policy: {}, policyFile: 'x.yaml' }, /not both/],
+    [
+      'a store missing methods',
+      { store: { prepare() {} } },
+      /option "store" must implement GuardState \(prepare, hold, commit\): its "hold"/,
+    ],
+    ['a non-function toOrder', { toOrder: 'body' }, /option "toOrder" must be a function/],
+    ['a bad limit', { limits: { maxLines: 0 } }, /limits\.maxLines" must be a positive whole number/],
+    ['an unknown limit', { limits: { maxLine: 5 } }, /unknown limit "limits\.maxLine"/],
+    ['onHold with annotate', { style: 'annotate', onHold() {} }, /"onHold" has no effect/],
+    ['a bad language', { defaultLanguage: 'fr' }, /defaultLanguage/],
+  ])('rejects %s at construction', (_name, options, message) => {
+    expect(() => priceGuard(options as PriceGuardOptions)).toThrow(OptionsError);
+    expect(() => priceGuard(options as PriceGuardOptions)).toThrow(message);
+  });
+
+  it('explains app.use(priceGuard) without the call', () => {
+    expect(() => priceGuard(priceGuard as unknown as PriceGuardOptions)).toThrow(/without being called/);
+  });
+
+  it('fails every request with an OptionsError saying to call it when mounted as app.use(priceGuard)', async () => {
+    const app = express();
+    app.use(express.json());
+    app.use(priceGuard as unknown as express.RequestHandler);
+    let seen: unknown;
+    app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      seen = error;
+      res.status(500).json({ error: (error as Error).message });
+    });
+    const response = await request(app).post('/checkout').send(MARC_JACOBS_ORDER).expect(500);
+    expect(seen).toBeInstanceOf(OptionsError);
+    expect(response.body.error).toBe(
+      'priceGuard: it was passed to app.use() without being called: write app.use(priceGuard({ ... }))',
+    );
+  });
+});
