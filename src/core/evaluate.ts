@@ -38,7 +38,7 @@ function applyExceptions(context: RuleContext): AppliedException[] {
     const allLinesCovered = !skus || order.lines.every((line) => skus.includes(line.sku));
     const suppressed: Reason[] = [];
     context.reasons = context.reasons.filter((reason) => {
-      if (!exception.rules.includes(reason.rule)) return true;
+      if (!(exception.rules as readonly string[]).includes(reason.rule)) return true;
       const covered = reason.sku === undefined ? allLinesCovered : !skus || skus.includes(reason.sku);
       if (covered) suppressed.push(reason);
       return !covered;

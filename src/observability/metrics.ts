@@ -6,7 +6,7 @@ import { collectDefaultMetrics, type Registry } from 'prom-client';
 import type { Evaluation } from '../core/evaluate';
 import type { Order } from '../core/order';
 import type { Policy } from '../core/policy';
-import type { Decision, RuleId } from '../core/types';
+import type { Decision, RuleName } from '../core/types';
 import type { FaultKind, GuardMetrics, WebhookOutcome } from '../ports/metrics';
 import type { GuardStore } from '../ports/store';
 import { registerCounters } from './counters';
@@ -72,7 +72,7 @@ export interface PriceGuardMetrics extends Required<GuardMetrics> {
 }
 
 /** Whether a configured exception set aside the order's reason from `rule`. */
-function setAside(decision: Decision, rule: RuleId): boolean {
+function setAside(decision: Decision, rule: RuleName): boolean {
   for (const applied of decision.exceptions) {
     for (const reason of applied.suppressed) if (reason.rule === rule) return true;
   }
@@ -122,26 +122,26 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
         counters.zeroTotalOrders.inc(withConstants({}));
       }
       if (decision.exceptions.length > 0) {
-        const rules = new Set<RuleId>();
+        const rules = new Set<RuleName>();
         for (const applied of decision.exceptions)
           for (const reason of applied.suppressed) rules.add(reason.rule);
         for (const rule of rules) counters.exceptedOrders.inc(withConstants({ rule }));
       }
       vouchers.evaluated(order, effects);
       if (decision.reasons.length > 0) {
-        const shadowRules = new Set<RuleId>();
+        const shadowRules = new Set<RuleName>();
         for (const reason of decision.reasons) if (reason.mode === 'shadow') shadowRules.add(reason.rule);
         for (const rule of shadowRules) counters.wouldHold.inc(withConstants({ rule }));
       }
       if (decision.abstentions.length > 0) {
-        const rules = new Set<RuleId>();
+        const rules = new Set<RuleName>();
         for (const abstention of decision.abstentions) rules.add(abstention.rule);
         for (const rule of rules) counters.abstentions.inc(withConstants({ rule }));
       }
     },
     held(order: Order, evaluation: Evaluation) {
       const { decision, totals } = evaluation;
-      const rules = new Set<RuleId>();
+      const rules = new Set<RuleName>();
       for (const reason of decision.reasons) if (reason.mode === 'enforce') rules.add(reason.rule);
       for (const rule of rules) counters.holds.inc(withConstants({ rule }));
       const currency = withConstants({ currency: currencyLabel(order.currency) });

@@ -3,7 +3,7 @@
 
 import type { Evaluation } from '../core/evaluate';
 import type { Order } from '../core/order';
-import type { RuleId } from '../core/types';
+import type { RuleName } from '../core/types';
 import { addMoney, type MoneyHeld, rulesOf } from './report';
 
 /** One order whose decision changed. */
@@ -18,7 +18,7 @@ export interface DiffExample {
   currency: string;
   total: number;
   /** The rules of the side that holds it (the new policy for allow->hold, the baseline for hold->allow). */
-  rules: RuleId[];
+  rules: RuleName[];
   /** Their reasons, for people. */
   messages: string[];
 }
@@ -27,7 +27,7 @@ export interface DiffExample {
 export interface DiffChange {
   orders: number;
   /** Per rule of the holding side (an order with two rules counts under both). */
-  byRule: Partial<Record<RuleId, number>>;
+  byRule: Record<string, number>;
   /** Per label (`(none)` for unlabelled orders). */
   byLabel: Record<string, number>;
   /** Their money per currency: list value, discounts, what they pay. */

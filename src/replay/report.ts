@@ -4,7 +4,7 @@
 import type { Evaluation } from '../core/evaluate';
 import type { Order } from '../core/order';
 import type { Problem } from '../core/problems';
-import type { RuleId } from '../core/types';
+import type { RuleName } from '../core/types';
 
 /** How many examples a report keeps of each kind (held legit orders, invalid lines, reused ids). */
 export const SAMPLES = 20;
@@ -16,7 +16,7 @@ export interface HeldRef {
   at: string;
   /** 1-based line of the file. */
   line: number;
-  rules: RuleId[];
+  rules: RuleName[];
 }
 
 /** Money a set of orders carries, per currency (minor units). */
@@ -56,7 +56,7 @@ export interface IncidentReport {
   firstLegitHeld: HeldRef | undefined;
   lastLegitHeld: HeldRef | undefined;
   /** The first held order of the incident per rule that fired. */
-  firstHeldByRule: Partial<Record<RuleId, HeldRef>>;
+  firstHeldByRule: Record<string, HeldRef>;
   /** Glitch orders allowed before the incident's first held glitch order: the bad orders that got through first. */
   escapedBeforeDetection: number;
   /** Milliseconds from the first glitch order to the first held glitch order; undefined when none was held. */
@@ -86,7 +86,7 @@ export interface LabelStats {
 export interface ClassReport {
   orders: number;
   held: number;
-  heldByRule: Partial<Record<RuleId, number>>;
+  heldByRule: Record<string, number>;
 }
 
 /** A line the replay skipped (`--skip-invalid`) or could not judge: where, and why. */
@@ -123,7 +123,7 @@ export interface ReplayReport {
   /** Orders the guard would have held. */
   held: number;
   /** Held orders per rule that fired on them (an order with two rules counts under both). */
-  heldByRule: Partial<Record<RuleId, number>>;
+  heldByRule: Record<string, number>;
   moneyHeld: Record<string, MoneyHeld>;
   /** Orders let through only because a configured exception set the rules' reasons aside, per exception id. */
   excepted: { orders: number; byException: Record<string, number> };
@@ -178,7 +178,7 @@ export function addMoney(tally: Record<string, MoneyHeld>, order: Order, evaluat
 }
 
 /** The rules of a decision, each once, in the order they fired. */
-export function rulesOf(evaluation: Evaluation): RuleId[] {
+export function rulesOf(evaluation: Evaluation): RuleName[] {
   return [...new Set(evaluation.decision.reasons.map((reason) => reason.rule))];
 }
 
