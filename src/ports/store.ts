@@ -44,7 +44,9 @@ export type AdminAuditAction =
   | 'cap_set'
   | 'cap_removed'
   | 'catalog_uploaded'
-  | 'catalog_removed';
+  | 'catalog_removed'
+  | 'rule_set'
+  | 'rule_removed';
 
 /** One entry of the audit trail. */
 export interface AuditEntry {
@@ -66,6 +68,8 @@ export interface AuditEntry {
   orderId?: string;
   voucher?: string;
   sku?: string;
+  /** The custom rule an admin added, changed or removed. */
+  rule?: string;
   note?: string;
 }
 
