@@ -166,6 +166,7 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
           },
           logger,
           metrics,
+          customRules: () => guard.policy.customRules.map((rule) => rule.id),
           ...(deps.clock ? { clock: deps.clock } : {}),
         })
       : undefined;
