@@ -107,6 +107,7 @@ describe('the line a line-scope rule reads', () => {
 
   it.each([
     ['line.index', '0'],
+    ['line.number', '1'],
     ['line.sku', '"PHONE-X"'],
     ['line.category', '"PHONES"'],
     ['line.quantity', '3'],

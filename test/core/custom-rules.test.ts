@@ -294,7 +294,7 @@ describe('a custom rule decides like a built-in one', () => {
     scope: 'line',
     when: 'line.category == "PHONES" && line.quantity > 3',
     message:
-      'Line {line.index}: {line.quantity} units of {line.sku} at {line.unitPrice} each ({line.discountBp} off)',
+      'Line {line.number}: {line.quantity} units of {line.sku} at {line.unitPrice} each ({line.discountBp} off)',
   };
   const phones = order({
     lines: [line('case', 50_000), line('iphone-16', 15_000_000, 1_500_000, 4, 'phones')],
@@ -309,7 +309,7 @@ describe('a custom rule decides like a built-in one', () => {
         line: 1,
         sku: 'IPHONE-16',
         mode: 'enforce',
-        message: 'Line 1: 4 units of IPHONE-16 at IDR 15,000,000 each (2.5% off)',
+        message: 'Line 2: 4 units of IPHONE-16 at IDR 15,000,000 each (2.5% off)',
       },
     ]);
   });

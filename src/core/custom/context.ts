@@ -51,7 +51,7 @@ export const ORDER_FIELDS = {
   discountBp: {
     type: 'int',
     unit: 'bp',
-    doc: '`discounts` as a share of `listValue`, in basis points, rounded down (0 when `listValue` is 0).',
+    doc: '`discounts` as a share of `listValue`, rounded down (0 when `listValue` is 0).',
   },
   shipping: { type: 'int', unit: 'money', doc: 'The shipping fee.' },
   shippingDiscount: { type: 'int', unit: 'money', doc: 'What is taken off the shipping fee.' },
@@ -66,7 +66,8 @@ export const ORDER_FIELDS = {
 
 /** The fields of `line` (line scope) and of each element of `order.lines`. */
 export const LINE_FIELDS = {
-  index: { type: 'int', unit: 'count', doc: 'The line’s position, from 0 (reasons show line `index + 1`).' },
+  index: { type: 'int', unit: 'count', doc: 'The line’s position in `order.lines`, from 0.' },
+  number: { type: 'int', unit: 'count', doc: '`index + 1`: the line’s number as reasons and people say it.' },
   sku: { type: 'string', unit: 'text', doc: 'The SKU, upper case.' },
   category: { type: 'string', unit: 'text', doc: 'The category, upper case; `""` when none was sent.' },
   quantity: { type: 'int', unit: 'count', doc: 'Units on the line.' },
@@ -91,7 +92,7 @@ export const LINE_FIELDS = {
   discountBp: {
     type: 'int',
     unit: 'bp',
-    doc: '`listValue - paid` as a share of `listValue`, in basis points, rounded down (0 when `listValue` is 0).',
+    doc: '`listValue - paid` as a share of `listValue`, rounded down (0 when `listValue` is 0).',
   },
   declaredPrice: {
     type: 'int',
@@ -215,6 +216,9 @@ export class CelLine {
   ) {}
   get index() {
     return big(this.view.index);
+  }
+  get number() {
+    return big(this.view.index + 1);
   }
   get sku() {
     return this.view.sku;
