@@ -488,3 +488,80 @@ describe('a rule that cannot judge abstains and says why', () => {
     });
   });
 });
+
+describe('the short cut before the program runs', () => {
+  const atom = fc.oneof(
+    fc.constantFrom('PHONES', 'GIFT_CARDS', '').map((category) => `line.category == "${category}"`),
+    fc
+      .tuple(
+        fc.constantFrom('line.quantity', 'order.units', 'order.total', 'order.codes.size()', 'line.index'),
+        fc.constantFrom('==', '!=', '<', '<=', '>', '>='),
+        fc.integer({ min: 0, max: 12 }),
+      )
+      .map(([field, op, n]) => `${field} ${op} ${field === 'order.total' ? n * 100_000 : n}`),
+    fc.constantFrom(
+      '"NEW" in order.segments',
+      'line.sku in ["A", "B"]',
+      'line.sku.startsWith("A")',
+      'order.paymentMethod.endsWith("OD")',
+      'order.customerId.contains("9")',
+      '!(line.quantity > 2)',
+      'line.paid * 2 > line.listValue',
+      'has(line.declaredPrice)',
+      'line.declaredPrice > 150000',
+      'order.vouchers.exists(v, v.discount > 0)',
+    ),
+  );
+  const expression = fc.array(atom, { minLength: 1, maxLength: 4 }).map((atoms) => atoms.join(' && '));
+  const orders = fc.record({
+    lines: fc.array(
+      fc.tuple(
+        fc.constantFrom('A', 'B', 'C'),
+        fc.integer({ min: 1, max: 5 }),
+        fc.constantFrom('phones', 'gift_cards', undefined),
+      ),
+      { minLength: 1, maxLength: 4 },
+    ),
+    segments: fc.subarray(['new', 'vip']),
+    cod: fc.boolean(),
+    customer: fc.constantFrom('cus_9', 'cus_1', ''),
+    codes: fc.subarray(['X1', 'X2', 'X3']),
+  });
+
+  it('decides exactly as the program alone: the same lines held and the same abstentions (property)', () => {
+    fc.assert(
+      fc.property(
+        expression,
+        orders,
+        fc.constantFrom('order' as const, 'line' as const),
+        (when, shape, scope) => {
+          if (scope === 'order' && when.includes('line.')) return;
+          const input = order({
+            customerId: shape.customer,
+            customerSegments: shape.segments,
+            paymentMethod: shape.cod ? 'cod' : 'card',
+            lines: shape.lines.map(([sku, quantity, category], index) =>
+              line(sku, 100_000 + index * 50_000, 0, quantity, category),
+            ),
+            vouchers: shape.codes.map((code) => ({ code, discount: 1 })),
+          });
+          // `(when) || false` is the same expression to CEL, but its top level is no conjunction: no short cut.
+          const { decision } = run(input, {
+            catalog: { A: { IDR: 120_000 } },
+            customRules: [
+              { id: 'guarded', scope, when, message: 'x' },
+              { id: 'program', scope, when: `(${when}) || false`, message: 'x' },
+            ],
+          });
+          const fired = (id: string) =>
+            decision.reasons.filter((reason) => reason.rule === id).map((reason) => reason.line ?? 'order');
+          const abstained = (id: string) =>
+            decision.abstentions.filter((item) => item.rule === id).map((item) => item.line ?? 'order');
+          expect(fired('guarded')).toEqual(fired('program'));
+          expect(abstained('guarded')).toEqual(abstained('program'));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

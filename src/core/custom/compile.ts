@@ -14,6 +14,7 @@ import {
   VOUCHER_FIELDS,
 } from './context';
 import { ESTIMATE_LIMITS, estimateCost } from './cost';
+import { type Guards, guardsOf } from './guards';
 import { type CelEnvironment, type CelNode, type CelProgram, celLibrary } from './library';
 import { compileMessage, type MessageTemplate } from './message';
 
@@ -43,6 +44,8 @@ export interface CompiledRule {
   template: MessageTemplate;
   /** Estimated worst-case steps on the largest order (see cost.ts). */
   cost: number;
+  /** The simple conjuncts decided before the program runs (see guards.ts). */
+  guards: Guards;
 }
 
 /** What is wrong with a rule: the field (`when` or `message`) and the problem, with its position. */
@@ -229,7 +232,13 @@ export function compileRule(rule: {
   if (!message.ok || !when.ok) return { ok: false, problems };
   return {
     ok: true,
-    compiled: { scope: rule.scope, program: when.program, cost: when.cost, template: message.template },
+    compiled: {
+      scope: rule.scope,
+      program: when.program,
+      cost: when.cost,
+      template: message.template,
+      guards: guardsOf(when.program.ast),
+    },
   };
 }
 

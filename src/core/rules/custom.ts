@@ -105,6 +105,9 @@ interface Failures {
 
 /** What one evaluation of `when` gave: true, false, or why it could not judge. */
 function judge(compiled: CompiledRule, scope: Record<string, unknown>): boolean | string {
+  const { tests, complete } = compiled.guards;
+  for (const test of tests) if (!test(scope)) return false;
+  if (complete) return true;
   let result: unknown;
   try {
     result = compiled.program(scope);
