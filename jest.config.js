@@ -12,7 +12,15 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }],
+    // The CEL library ships ES modules only: Node 20 requires them natively, Jest's module system needs CommonJS.
+    '/node_modules/@marcbachmann/cel-js/.+\\.js$': [
+      'ts-jest',
+      { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022' }, isolatedModules: true },
+    ],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!@marcbachmann/cel-js/)'],
   setupFilesAfterEnv: ['<rootDir>/test/helpers/setup.ts'],
   collectCoverageFrom: ['src/**/*.ts'],
   testTimeout: 30000,

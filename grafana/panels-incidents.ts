@@ -1,6 +1,7 @@
 // grafana/panels-incidents.ts
 // The dashboard's lower rows: voucher incidents, then money in pending holds, exceptions, the webhook outbox, abstentions.
 
+import { RULE_IDS } from '../src/core/types';
 import {
   at,
   type GuardPanel,
@@ -10,6 +11,9 @@ import {
   s,
   timeseries,
 } from './panel-builders';
+
+/** The shop's own rules: every `rule` label but the built-in ids (and `other`). */
+export const CUSTOM_RULES_MATCHER = `rule!~"${[...RULE_IDS, 'other'].join('|')}"`;
 
 /** How many voucher codes the top-codes panels show at each point in time. */
 export const TOP_CODES = 10;
@@ -112,5 +116,24 @@ export const incidentPanels = (): GuardPanel[] => [
     unit: 'suffix: /min',
     min: 0,
     queries: [[`sum by (rule) (rate(${s('abstentions')}[${RATE}])) * 60 > 0`, '{{rule}}']],
+  }),
+  timeseries({
+    title: 'Custom rules: holds, shadow holds and abstentions per minute',
+    description:
+      "The shop's own rules (customRules in the policy), by rule id: orders each held, orders it would have held in shadow mode (a new rule on trial: compare with replay's estimate before you enforce it), and orders it could not judge (a fact it reads was unknown, e.g. no declared price without has()). Built-in rules are in the panels above.",
+    gridPos: at(0, 68, 24, 8),
+    unit: 'suffix: /min',
+    min: 0,
+    queries: [
+      [`sum by (rule) (rate(${s('holds', CUSTOM_RULES_MATCHER)}[${RATE}])) * 60 > 0`, '{{rule}} held'],
+      [
+        `sum by (rule) (rate(${s('wouldHold', CUSTOM_RULES_MATCHER)}[${RATE}])) * 60 > 0`,
+        '{{rule}} (shadow: would hold)',
+      ],
+      [
+        `sum by (rule) (rate(${s('abstentions', CUSTOM_RULES_MATCHER)}[${RATE}])) * 60 > 0`,
+        '{{rule}} could not judge',
+      ],
+    ],
   }),
 ];

@@ -11,11 +11,20 @@ export type { Order, OrderInput, OrderLimits, OrderLine, OrderVoucher } from './
 export { DEFAULT_ORDER_LIMITS } from './core/order';
 export type { ParseResult } from './core/order-parser';
 export { OrderParser } from './core/order-parser';
-export type { Campaign, Policy, PolicyInput, VoucherTerms } from './core/policy';
+export type { Campaign, CustomRule, CustomRuleInput, Policy, PolicyInput, VoucherTerms } from './core/policy';
 // The policy: parse and check one in code or from a JSON/YAML file, the same way the middleware does.
 export { PolicyError, parsePolicy } from './core/policy';
 export type { Problem } from './core/problems';
-export type { Abstention, AppliedException, Decision, Mode, Reason, RuleId, Verdict } from './core/types';
+export type {
+  Abstention,
+  AppliedException,
+  Decision,
+  Mode,
+  Reason,
+  RuleId,
+  RuleName,
+  Verdict,
+} from './core/types';
 // Decisions and the stable rule ids they name.
 export { RULE_IDS } from './core/types';
 export type { CheckResult, GuardOptions } from './engine/guard';

@@ -6,6 +6,7 @@ import type { Order } from './order';
 import { type Policy, ruleMode } from './policy';
 import { RULES } from './rules';
 import type { Effects, RuleContext } from './rules/context';
+import { runCustomRules } from './rules/custom';
 import { matchesPattern } from './rules/vouchers';
 import { deriveTotals, isActive, type OrderTotals } from './totals';
 import { type AppliedException, type Decision, type Reason, RULE_IDS } from './types';
@@ -38,7 +39,7 @@ function applyExceptions(context: RuleContext): AppliedException[] {
     const allLinesCovered = !skus || order.lines.every((line) => skus.includes(line.sku));
     const suppressed: Reason[] = [];
     context.reasons = context.reasons.filter((reason) => {
-      if (!exception.rules.includes(reason.rule)) return true;
+      if (!(exception.rules as readonly string[]).includes(reason.rule)) return true;
       const covered = reason.sku === undefined ? allLinesCovered : !skus || skus.includes(reason.sku);
       if (covered) suppressed.push(reason);
       return !covered;
@@ -68,6 +69,7 @@ export function evaluate(order: Order, policy: Policy, facts: Facts, now: number
   for (const rule of RULES) {
     if (ruleMode(policy, rule.id) !== 'off') rule.check(context);
   }
+  if (policy.customRules.length > 0) runCustomRules(context);
   const exceptions =
     policy.exceptions.length > 0 && context.reasons.length > 0 ? applyExceptions(context) : [];
   // A velocity trip set aside by an exception still trips the code for everyone else.

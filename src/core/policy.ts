@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { IDENTIFIER_LIMITS } from './identifiers';
 import { campaign, exception } from './policy/campaigns';
+import { type CustomRule, customRules, ruleNameProblem } from './policy/custom-rules';
 import { amount, basisPoints, keyedBy, mode, perCurrency, ruleId } from './policy/fields';
 import {
   catalog,
@@ -61,8 +62,18 @@ export const policySchema = z
     velocity: velocity.default({}),
     vouchers: keyedBy('code', voucher, IDENTIFIER_LIMITS.code).prefault({}),
     unknownVouchers: unknownVouchers.prefault({}),
+    /** The shop's own rules: CEL expressions over the order or a line (docs/policy.md, "Custom rules"). */
+    customRules: customRules.default([]),
   })
   .superRefine((policy, ctx) => {
+    const customIds = policy.customRules.map((rule) => rule.id);
+    policy.exceptions.forEach((exception, index) => {
+      exception.rules.forEach((name, at) => {
+        const problem = ruleNameProblem(name, customIds);
+        if (problem !== undefined)
+          ctx.addIssue({ code: 'custom', path: ['exceptions', index, 'rules', at], message: problem });
+      });
+    });
     for (const [list, items] of [
       ['exceptions', policy.exceptions],
       ['campaigns', policy.campaigns],
@@ -74,6 +85,8 @@ export const policySchema = z
       });
     }
   });
+
+export type { CustomRule, CustomRuleInput } from './policy/custom-rules';
 
 /** A policy as written in a file or passed as an option (every field optional). */
 export type PolicyInput = z.input<typeof policySchema>;
@@ -196,4 +209,10 @@ export function ruleMode(policy: Policy, rule: RuleId): Mode | 'off' {
   const switches = policy.rules[rule];
   if (switches?.enabled === false) return 'off';
   return switches?.mode ?? policy.mode;
+}
+
+/** Whether a custom rule runs, and in which mode: its own `enabled` and `mode`, over the policy's mode. */
+export function customRuleMode(policy: Policy, rule: CustomRule): Mode | 'off' {
+  if (rule.enabled === false) return 'off';
+  return rule.mode ?? policy.mode;
 }

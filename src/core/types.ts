@@ -19,8 +19,14 @@ export const RULE_IDS = [
   'voucher_stacking',
 ] as const;
 
-/** The stable id of one rule. */
+/** The stable id of one built-in rule. */
 export type RuleId = (typeof RULE_IDS)[number];
+
+/**
+ * The id a decision names a rule by: a built-in rule's (`RuleId`) or one of the policy's custom rules'
+ * (`customRules[].id`, which can never be a built-in id).
+ */
+export type RuleName = RuleId | (string & Record<never, never>);
 
 /** `enforce` holds suspicious orders; `shadow` only records what it would have done. */
 export type Mode = 'enforce' | 'shadow';
@@ -30,8 +36,8 @@ export type Verdict = 'allow' | 'hold';
 
 /** Why a rule fired, in numbers a person on call can check without reading code. */
 export interface Reason {
-  /** The rule that fired. */
-  rule: RuleId;
+  /** The rule that fired: a built-in id, or a custom rule's id. */
+  rule: RuleName;
   /** One sentence for people, with the numbers in it. */
   message: string;
   /** Index of the order line the reason is about, when it is about one line. */
@@ -52,8 +58,10 @@ export interface Reason {
 
 /** A rule that could not judge the order, and why (e.g. too little history, the store unavailable). */
 export interface Abstention {
-  rule: RuleId;
+  rule: RuleName;
   message: string;
+  /** Index of the order line the abstention is about, when it is about one line. */
+  line?: number;
   sku?: string;
   voucher?: string;
 }

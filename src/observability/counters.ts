@@ -2,7 +2,6 @@
 // The counters and histograms of createMetrics with their help texts, registered in a fixed order, and the series
 // of bounded label sets started at zero.
 
-import { RULE_IDS } from '../core/types';
 import { FAULT_KINDS, REVIEW_ACTIONS, WEBHOOK_OUTCOMES } from './labels';
 import { EVALUATION_BUCKETS, METRIC_NAMES, STORE_BUCKETS } from './metric-names';
 import type { Registrar } from './registrar';
@@ -121,12 +120,7 @@ export function registerCounters(registrar: Registrar, currencies: readonly stri
       counters.ordersEvaluated.inc(withConstants({ decision, mode }), 0);
     }
   }
-  for (const rule of RULE_IDS) {
-    counters.holds.inc(withConstants({ rule }), 0);
-    counters.wouldHold.inc(withConstants({ rule }), 0);
-    counters.abstentions.inc(withConstants({ rule }), 0);
-    counters.exceptedOrders.inc(withConstants({ rule }), 0);
-  }
+  // The `rule` series start in rule-labels.ts: the built-in rules here, custom rules with the policy in force.
   for (const kind of FAULT_KINDS) counters.faults.inc(withConstants({ kind }), 0);
   for (const operation of STORE_OPERATIONS) counters.storeErrors.inc(withConstants({ operation }), 0);
   for (const action of REVIEW_ACTIONS) counters.reviewerActions.inc(withConstants({ action }), 0);

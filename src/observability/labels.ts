@@ -50,6 +50,8 @@ export const REVIEW_ACTION_SET: { [K in Exclude<AuditEntry['action'], 'held'>]: 
   cap_removed: true,
   catalog_uploaded: true,
   catalog_removed: true,
+  rule_set: true,
+  rule_removed: true,
 };
 const HOLD_STATUS_SET: { [K in HoldStatus]: true } = { pending: true, approved: true, rejected: true };
 /** Every webhook delivery outcome, as a mapped record kept complete by the build. */

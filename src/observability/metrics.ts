@@ -6,7 +6,7 @@ import { collectDefaultMetrics, type Registry } from 'prom-client';
 import type { Evaluation } from '../core/evaluate';
 import type { Order } from '../core/order';
 import type { Policy } from '../core/policy';
-import type { Decision, RuleId } from '../core/types';
+import type { Decision, RuleName } from '../core/types';
 import type { FaultKind, GuardMetrics, WebhookOutcome } from '../ports/metrics';
 import type { GuardStore } from '../ports/store';
 import { registerCounters } from './counters';
@@ -19,6 +19,7 @@ import {
 } from './labels';
 import { type MetricsOptions, MetricsOptionsError, resolveMetricsOptions } from './metrics-options';
 import { amount, createRegistrar } from './registrar';
+import { createRuleLabels } from './rule-labels';
 import { registerStoreGauges } from './store-gauges';
 import { STORE_OPERATION_SET } from './store-operations';
 import { createVoucherLabels, type VoucherLabelling } from './voucher-labels';
@@ -61,18 +62,20 @@ export interface PriceGuardMetrics extends Required<GuardMetrics> {
    */
   watchOutbox(read: () => number | undefined | Promise<number | undefined>): void;
   /**
-   * Tells the metrics the policy in force, so the voucher codes it declares get their own `voucher` series (at 0
-   * at once) and codes it no longer declares lose theirs. The guard passes its policy with every evaluation, so
-   * this is only needed to create the series before the first order after a start or reload. Cheap when the
-   * policy's `vouchers` and `campaigns` did not change.
+   * Tells the metrics the policy in force, so the voucher codes it declares and its custom rules get their own
+   * `voucher` and `rule` series (at 0 at once), and codes and custom rules it no longer has lose theirs. The guard
+   * passes its policy with every evaluation, so this is only needed to create the series before the first order
+   * after a start or reload. Cheap when the policy's `vouchers`, `campaigns` and `customRules` did not change.
    */
-  usePolicy(policy: Pick<Policy, 'vouchers' | 'campaigns'>): VoucherLabelling;
+  usePolicy(
+    policy: Pick<Policy, 'vouchers' | 'campaigns'> & Partial<Pick<Policy, 'customRules'>>,
+  ): VoucherLabelling;
   /** An Express handler serving the registry in Prometheus text format: `app.get('/metrics', metrics.handler())`. */
   handler(): RequestHandler;
 }
 
 /** Whether a configured exception set aside the order's reason from `rule`. */
-function setAside(decision: Decision, rule: RuleId): boolean {
+function setAside(decision: Decision, rule: RuleName): boolean {
   for (const applied of decision.exceptions) {
     for (const reason of applied.suppressed) if (reason.rule === rule) return true;
   }
@@ -97,6 +100,14 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
   const gauges = registerStoreGauges(registrar, { ...config, storeCall });
   // Voucher labels: voucherLabels, then the declared codes of the policy in force, up to maxVoucherLabels.
   const vouchers = createVoucherLabels(registrar, counters, config);
+  // Rule labels: the built-in ids, then the custom rules of the policy in force.
+  const rules = createRuleLabels(registrar, counters);
+  /** Counts each rule of `names` once under its bounded label. */
+  const byRule = (counter: typeof counters.holds, names: Iterable<RuleName>) => {
+    const labels = new Set<string>();
+    for (const name of names) labels.add(rules.label(name));
+    for (const rule of labels) counter.inc(withConstants({ rule }));
+  };
 
   if (config.defaultMetrics) {
     const hasConstants = registrar.constantNames.length > 0;
@@ -114,7 +125,10 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
     prefix,
     evaluated(order: Order, evaluation: Evaluation, seconds: number, policy?: Policy) {
       const { decision, totals, effects } = evaluation;
-      if (policy !== undefined) vouchers.usePolicy(policy);
+      if (policy !== undefined) {
+        vouchers.usePolicy(policy);
+        rules.usePolicy(policy);
+      }
       counters.ordersEvaluated.inc(withConstants({ decision: decision.decision, mode: decision.mode }));
       counters.evaluationDuration.observe(withConstants({}), amount(seconds));
       // An intended free order let through by a configured exception (a staff order) must not page anyone.
@@ -122,28 +136,31 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
         counters.zeroTotalOrders.inc(withConstants({}));
       }
       if (decision.exceptions.length > 0) {
-        const rules = new Set<RuleId>();
+        const names: RuleName[] = [];
         for (const applied of decision.exceptions)
-          for (const reason of applied.suppressed) rules.add(reason.rule);
-        for (const rule of rules) counters.exceptedOrders.inc(withConstants({ rule }));
+          for (const reason of applied.suppressed) names.push(reason.rule);
+        byRule(counters.exceptedOrders, names);
       }
       vouchers.evaluated(order, effects);
       if (decision.reasons.length > 0) {
-        const shadowRules = new Set<RuleId>();
-        for (const reason of decision.reasons) if (reason.mode === 'shadow') shadowRules.add(reason.rule);
-        for (const rule of shadowRules) counters.wouldHold.inc(withConstants({ rule }));
+        byRule(
+          counters.wouldHold,
+          decision.reasons.filter((reason) => reason.mode === 'shadow').map((reason) => reason.rule),
+        );
       }
       if (decision.abstentions.length > 0) {
-        const rules = new Set<RuleId>();
-        for (const abstention of decision.abstentions) rules.add(abstention.rule);
-        for (const rule of rules) counters.abstentions.inc(withConstants({ rule }));
+        byRule(
+          counters.abstentions,
+          decision.abstentions.map((abstention) => abstention.rule),
+        );
       }
     },
     held(order: Order, evaluation: Evaluation) {
       const { decision, totals } = evaluation;
-      const rules = new Set<RuleId>();
-      for (const reason of decision.reasons) if (reason.mode === 'enforce') rules.add(reason.rule);
-      for (const rule of rules) counters.holds.inc(withConstants({ rule }));
+      byRule(
+        counters.holds,
+        decision.reasons.filter((reason) => reason.mode === 'enforce').map((reason) => reason.rule),
+      );
       const currency = withConstants({ currency: currencyLabel(order.currency) });
       counters.heldListValue.inc(currency, amount(totals.listValue));
       counters.heldDiscount.inc(currency, amount(totals.lineDiscounts + totals.voucherDiscounts));
@@ -165,7 +182,10 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
       counters.webhookDeliveries.inc(withConstants({ outcome: boundedLabel(WEBHOOK_OUTCOME_SET, outcome) }));
     },
     storeCall,
-    usePolicy: vouchers.usePolicy,
+    usePolicy(policy) {
+      rules.usePolicy(policy);
+      return vouchers.usePolicy(policy);
+    },
     watchOutbox: gauges.watchOutbox,
     watchQueue: gauges.watchQueue,
     handler(): RequestHandler {

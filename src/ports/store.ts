@@ -5,7 +5,7 @@ import type { Evaluation } from '../core/evaluate';
 import type { Facts } from '../core/facts';
 import type { Order } from '../core/order';
 import type { Policy } from '../core/policy';
-import type { Decision, RuleId, Verdict } from '../core/types';
+import type { Decision, RuleName, Verdict } from '../core/types';
 
 /** Where a held order is in review. `pending` until a reviewer approves (releases) or rejects (cancels) it. */
 export type HoldStatus = 'pending' | 'approved' | 'rejected';
@@ -28,7 +28,7 @@ export interface HeldOrder {
   listValue: number;
   /** Line discounts plus voucher discounts, minor units. */
   discount: number;
-  rules: RuleId[];
+  rules: RuleName[];
   skus: string[];
   vouchers: string[];
   /** Who claimed it, if anyone. */
@@ -44,7 +44,9 @@ export type AdminAuditAction =
   | 'cap_set'
   | 'cap_removed'
   | 'catalog_uploaded'
-  | 'catalog_removed';
+  | 'catalog_removed'
+  | 'rule_set'
+  | 'rule_removed';
 
 /** One entry of the audit trail. */
 export interface AuditEntry {
@@ -66,13 +68,15 @@ export interface AuditEntry {
   orderId?: string;
   voucher?: string;
   sku?: string;
+  /** The custom rule an admin added, changed or removed. */
+  rule?: string;
   note?: string;
 }
 
 /** Filters of the review list; all optional, combined with AND. */
 export interface HoldFilter {
   status?: HoldStatus;
-  rule?: RuleId;
+  rule?: RuleName;
   sku?: string;
   voucher?: string;
   /** Held at or after, epoch ms. */

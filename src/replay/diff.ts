@@ -3,8 +3,8 @@
 
 import type { Evaluation } from '../core/evaluate';
 import type { Order } from '../core/order';
-import type { RuleId } from '../core/types';
-import { addMoney, type MoneyHeld, rulesOf } from './report';
+import type { RuleName } from '../core/types';
+import { addMoney, keyed, type MoneyHeld, type RuleTally, rulesOf, tallyOf, tallyRule } from './report';
 
 /** One order whose decision changed. */
 export interface DiffExample {
@@ -18,7 +18,7 @@ export interface DiffExample {
   currency: string;
   total: number;
   /** The rules of the side that holds it (the new policy for allow->hold, the baseline for hold->allow). */
-  rules: RuleId[];
+  rules: RuleName[];
   /** Their reasons, for people. */
   messages: string[];
 }
@@ -27,13 +27,23 @@ export interface DiffExample {
 export interface DiffChange {
   orders: number;
   /** Per rule of the holding side (an order with two rules counts under both). */
-  byRule: Partial<Record<RuleId, number>>;
+  byRule: Record<string, number>;
   /** Per label (`(none)` for unlabelled orders). */
   byLabel: Record<string, number>;
   /** Their money per currency: list value, discounts, what they pay. */
   money: Record<string, MoneyHeld>;
   /** The first examples, in file order. */
   examples: DiffExample[];
+}
+
+/** How one rule's firing changes when the new policy replaces the baseline (a rule added, changed or removed). */
+export interface RuleChange {
+  /** Orders it fires on under the new policy and not under the baseline: their money and the first examples. */
+  more: RuleTally;
+  /** Of those, orders the baseline held anyway, for other rules. */
+  alreadyHeld: number;
+  /** Orders it fired on under the baseline and no longer does. */
+  fewer: number;
 }
 
 /** What changes when the new policy replaces the baseline over the same stream. */
@@ -50,9 +60,17 @@ export interface PolicyDiff {
   holdToAllow: DiffChange;
   /** Held by both, for other rules. */
   heldForOtherRules: number;
+  /** Per rule whose firing changed, built-in or custom. */
+  rules: Record<string, RuleChange>;
 }
 
-const emptyChange = (): DiffChange => ({ orders: 0, byRule: {}, byLabel: {}, money: {}, examples: [] });
+const emptyChange = (): DiffChange => ({
+  orders: 0,
+  byRule: keyed(),
+  byLabel: keyed(),
+  money: {},
+  examples: [],
+});
 
 /** Compares the two guards' decisions order by order. */
 export class DiffBuilder {
@@ -70,7 +88,40 @@ export class DiffBuilder {
       allowToHold: emptyChange(),
       holdToAllow: emptyChange(),
       heldForOtherRules: 0,
+      rules: keyed(),
     };
+  }
+
+  /** Counts, per rule, the orders it fires on under one side only. */
+  private compareRules(
+    where: { line: number; at: number },
+    order: Order,
+    policy: Evaluation,
+    baseline: Evaluation,
+  ): void {
+    const now = rulesOf(policy);
+    const before = rulesOf(baseline);
+    const changeOf = (rule: string) => {
+      let change = this.diff.rules[rule];
+      if (change === undefined) {
+        change = { more: tallyOf(keyed(), rule), alreadyHeld: 0, fewer: 0 };
+        this.diff.rules[rule] = change;
+      }
+      return change;
+    };
+    for (const rule of now) {
+      if (before.includes(rule)) continue;
+      const change = changeOf(rule);
+      const ref = {
+        orderId: order.orderId,
+        at: new Date(where.at).toISOString(),
+        line: where.line,
+        rules: now,
+      };
+      tallyRule(change.more, ref, order, policy, rule);
+      if (baseline.decision.wouldDecide === 'hold') change.alreadyHeld++;
+    }
+    for (const rule of before) if (!now.includes(rule)) changeOf(rule).fewer++;
   }
 
   /** Records one order both guards judged. */
@@ -82,6 +133,7 @@ export class DiffBuilder {
   ): void {
     const diff = this.diff;
     diff.orders++;
+    this.compareRules(where, order, policy, baseline);
     const now = policy.decision.wouldDecide === 'hold';
     const before = baseline.decision.wouldDecide === 'hold';
     if (before) diff.heldByBaseline++;

@@ -1,8 +1,8 @@
 // src/replay/format.ts
 // The replay report as plain text for people (the CLI's default output; `--json` prints the report itself).
 
-import type { DiffChange, PolicyDiff } from './diff';
-import type { HeldRef, MoneyHeld, ReplayReport } from './report';
+import type { DiffChange, PolicyDiff, RuleChange } from './diff';
+import type { HeldRef, MoneyHeld, ReplayReport, RuleTally } from './report';
 
 const ratio = (part: number, whole: number) => (whole === 0 ? undefined : part / whole);
 const percent = (value: number | undefined, digits = 2) =>
@@ -34,6 +34,39 @@ function moneyLines(money: Record<string, MoneyHeld>, indent: string): string[] 
   );
 }
 
+/** A rule's money in one line per currency, and its first example with the rule's reason. */
+function tallyLines(tally: RuleTally, indent: string): string[] {
+  const out = moneyLines(tally.money, indent);
+  const example = tally.examples[0];
+  if (example !== undefined) {
+    out.push(`${indent}e.g. ${example.orderId} at ${example.at} (line ${example.line}): ${example.message}`);
+  }
+  return out;
+}
+
+/** The rules whose firing changed: orders each fires on under this policy only (+), or the baseline only (-). */
+function ruleChangeLines(rules: Record<string, RuleChange>): string[] {
+  const entries = Object.entries(rules).sort(
+    (a, b) => b[1].more.orders - a[1].more.orders || b[1].fewer - a[1].fewer || (a[0] < b[0] ? -1 : 1),
+  );
+  if (entries.length === 0) return [];
+  const out = [
+    '  by rule, orders it fires on under this policy and not the baseline (+), or the other way (-):',
+  ];
+  for (const [rule, change] of entries) {
+    const parts = [];
+    if (change.more.orders > 0) {
+      parts.push(
+        `+${grouped(change.more.orders)}${change.alreadyHeld > 0 ? ` (${grouped(change.alreadyHeld)} held by the baseline anyway)` : ''}`,
+      );
+    }
+    if (change.fewer > 0) parts.push(`-${grouped(change.fewer)}`);
+    out.push(`    ${rule}: ${parts.join(', ')}`);
+    if (change.more.orders > 0) out.push(...tallyLines(change.more, '      '));
+  }
+  return out;
+}
+
 function changeLines(title: string, change: DiffChange): string[] {
   const out = [
     `  ${title}: ${grouped(change.orders)} orders${change.orders > 0 ? ` (${counts(change.byLabel)})` : ''}`,
@@ -59,6 +92,7 @@ function diffLines(diff: PolicyDiff): string[] {
     ...changeLines('allow -> hold', diff.allowToHold),
     ...changeLines('hold -> allow', diff.holdToAllow),
     `  held by both, for other rules: ${grouped(diff.heldForOtherRules)}`,
+    ...ruleChangeLines(diff.rules),
   ];
 }
 
@@ -98,7 +132,11 @@ export function formatReport(report: ReplayReport & { diff?: PolicyDiff }): stri
   out.push('', 'Held by rule:');
   const rules = Object.entries(report.heldByRule).sort((a, b) => b[1] - a[1]);
   if (rules.length === 0) out.push('  (none)');
-  for (const [rule, count] of rules) out.push(`  ${rule.padEnd(20)} ${grouped(count).padStart(9)}`);
+  for (const [rule, count] of rules) {
+    out.push(`  ${rule.padEnd(20)} ${grouped(count).padStart(9)}`);
+    const tally = report.byRule[rule];
+    if (tally !== undefined) out.push(...tallyLines(tally, '    '));
+  }
   out.push('', 'Money held:', ...moneyLines(report.moneyHeld, '  '));
   if (report.excepted.orders > 0) {
     out.push(

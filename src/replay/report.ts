@@ -4,7 +4,7 @@
 import type { Evaluation } from '../core/evaluate';
 import type { Order } from '../core/order';
 import type { Problem } from '../core/problems';
-import type { RuleId } from '../core/types';
+import type { RuleName } from '../core/types';
 
 /** How many examples a report keeps of each kind (held legit orders, invalid lines, reused ids). */
 export const SAMPLES = 20;
@@ -16,7 +16,7 @@ export interface HeldRef {
   at: string;
   /** 1-based line of the file. */
   line: number;
-  rules: RuleId[];
+  rules: RuleName[];
 }
 
 /** Money a set of orders carries, per currency (minor units). */
@@ -56,7 +56,7 @@ export interface IncidentReport {
   firstLegitHeld: HeldRef | undefined;
   lastLegitHeld: HeldRef | undefined;
   /** The first held order of the incident per rule that fired. */
-  firstHeldByRule: Partial<Record<RuleId, HeldRef>>;
+  firstHeldByRule: Record<string, HeldRef>;
   /** Glitch orders allowed before the incident's first held glitch order: the bad orders that got through first. */
   escapedBeforeDetection: number;
   /** Milliseconds from the first glitch order to the first held glitch order; undefined when none was held. */
@@ -86,7 +86,45 @@ export interface LabelStats {
 export interface ClassReport {
   orders: number;
   held: number;
-  heldByRule: Partial<Record<RuleId, number>>;
+  heldByRule: Record<string, number>;
+}
+
+/** How many examples a report keeps of each rule. */
+export const RULE_SAMPLES = 3;
+
+/** What one rule held (or, in a policy diff, newly holds): its orders, their money, and the first examples. */
+export interface RuleTally {
+  orders: number;
+  /** Their money per currency: list value, discounts, what they pay. */
+  money: Record<string, MoneyHeld>;
+  /** The first orders, in file order, with the rule's reason. */
+  examples: Array<HeldRef & { message: string }>;
+}
+
+/** Adds an order to a rule's tally: one more order, its money, and an example while there are fewer than 3. */
+export function tallyRule(
+  tally: RuleTally,
+  ref: HeldRef,
+  order: Order,
+  evaluation: Evaluation,
+  rule: string,
+) {
+  tally.orders++;
+  addMoney(tally.money, order, evaluation);
+  if (tally.examples.length < RULE_SAMPLES) {
+    const reason = evaluation.decision.reasons.find((item) => item.rule === rule);
+    tally.examples.push({ ...ref, message: reason?.message ?? '' });
+  }
+}
+
+/** A rule's tally, created on first use. */
+export function tallyOf(tallies: Record<string, RuleTally>, rule: string): RuleTally {
+  let tally = tallies[rule];
+  if (tally === undefined) {
+    tally = { orders: 0, money: {}, examples: [] };
+    tallies[rule] = tally;
+  }
+  return tally;
 }
 
 /** A line the replay skipped (`--skip-invalid`) or could not judge: where, and why. */
@@ -123,7 +161,12 @@ export interface ReplayReport {
   /** Orders the guard would have held. */
   held: number;
   /** Held orders per rule that fired on them (an order with two rules counts under both). */
-  heldByRule: Partial<Record<RuleId, number>>;
+  heldByRule: Record<string, number>;
+  /**
+   * Per rule that fired, built-in or custom: the orders it held, their money and the first examples (a new rule
+   * tried on last month's orders: how many it would hold, for how much, and which).
+   */
+  byRule: Record<string, RuleTally>;
   moneyHeld: Record<string, MoneyHeld>;
   /** Orders let through only because a configured exception set the rules' reasons aside, per exception id. */
   excepted: { orders: number; byException: Record<string, number> };
@@ -178,9 +221,15 @@ export function addMoney(tally: Record<string, MoneyHeld>, order: Order, evaluat
 }
 
 /** The rules of a decision, each once, in the order they fired. */
-export function rulesOf(evaluation: Evaluation): RuleId[] {
+export function rulesOf(evaluation: Evaluation): RuleName[] {
   return [...new Set(evaluation.decision.reasons.map((reason) => reason.rule))];
 }
+
+/**
+ * A record keyed by names the shop chose (rule ids, exception ids, labels, incidents), without a prototype: a
+ * custom rule named `constructor` is an ordinary key.
+ */
+export const keyed = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
 
 /** Builds a ReplayReport from the orders of one guard, in file order. */
 export class ReportBuilder {
@@ -193,15 +242,16 @@ export class ReportBuilder {
       store,
       orders: 0,
       held: 0,
-      heldByRule: {},
+      heldByRule: keyed(),
+      byRule: keyed(),
       moneyHeld: {},
-      excepted: { orders: 0, byException: {} },
+      excepted: { orders: 0, byException: keyed() },
       zeroOrFullDiscount: { orders: 0, held: 0, excepted: 0 },
       firstOrderAt: undefined,
       lastOrderAt: undefined,
       firstHeld: undefined,
       lastHeld: undefined,
-      incidents: {},
+      incidents: keyed(),
       labels: {
         glitch: 0,
         legit: 0,
@@ -215,7 +265,7 @@ export class ReportBuilder {
         recall: undefined,
         falseHoldRate: undefined,
       },
-      classes: {},
+      classes: keyed(),
       falseHoldSamples: [],
       invalid: { lines: 0, samples: [] },
       reusedIds: { lines: 0, samples: [] },
@@ -288,7 +338,10 @@ export class ReportBuilder {
     }
     if (held) {
       report.held++;
-      for (const rule of rules) report.heldByRule[rule] = (report.heldByRule[rule] ?? 0) + 1;
+      for (const rule of rules) {
+        report.heldByRule[rule] = (report.heldByRule[rule] ?? 0) + 1;
+        tallyRule(tallyOf(report.byRule, rule), ref, order, evaluation, rule);
+      }
       addMoney(report.moneyHeld, order, evaluation);
       report.firstHeld ??= ref;
       report.lastHeld = ref;
@@ -299,7 +352,7 @@ export class ReportBuilder {
     else {
       let kind = report.classes[label];
       if (kind === undefined) {
-        kind = { orders: 0, held: 0, heldByRule: {} };
+        kind = { orders: 0, held: 0, heldByRule: keyed() };
         report.classes[label] = kind;
       }
       kind.orders++;
@@ -349,7 +402,7 @@ export class ReportBuilder {
         lastHeld: undefined,
         firstLegitHeld: undefined,
         lastLegitHeld: undefined,
-        firstHeldByRule: {},
+        firstHeldByRule: keyed(),
         escapedBeforeDetection: 0,
         timeToDetectMs: undefined,
       };

@@ -37,6 +37,11 @@ export interface ReviewRouterOptions {
   logger?: Logger;
   /** Counts reviewer actions and webhook deliveries (e.g. `createMetrics()`). Defaults to none. */
   metrics?: Pick<GuardMetrics, 'reviewAction' | 'webhook'>;
+  /**
+   * The ids of the custom rules in force (the policy's `customRules`), offered beside the built-in rules in the
+   * page's rule menus; the service passes its policy's. Called on each request, so a reload shows. Defaults to none.
+   */
+  customRules?: () => readonly string[];
   /** Clock in epoch ms, for tests and replays. Defaults to Date.now. */
   clock?: () => number;
 }
@@ -62,6 +67,7 @@ const KNOWN_OPTIONS: { [K in keyof Required<ReviewRouterOptions>]: true } = {
   maxBulkOrders: true,
   logger: true,
   metrics: true,
+  customRules: true,
   clock: true,
 };
 
@@ -106,6 +112,7 @@ export interface Resolved {
   maxBulkOrders: number;
   logger: Logger;
   metrics: { reviewAction(action: string, count?: number): void; webhook(outcome: WebhookOutcome): void };
+  customRules: () => readonly string[];
   clock: () => number;
 }
 
@@ -182,7 +189,7 @@ export function resolveOptions(options: ReviewRouterOptions): Resolved {
       `option "pageSize" (${pageSize}) must not exceed "maxPageSize" (${maxPageSize})`,
     );
   }
-  for (const name of ['clock'] as const) {
+  for (const name of ['clock', 'customRules'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') {
       throw new ReviewOptionsError(`option "${name}" must be a function, got ${typeof options[name]}`);
     }
@@ -215,6 +222,7 @@ export function resolveOptions(options: ReviewRouterOptions): Resolved {
       reviewAction: metrics?.reviewAction?.bind(metrics) ?? (() => {}),
       webhook: metrics?.webhook?.bind(metrics) ?? (() => {}),
     },
+    customRules: options.customRules ?? (() => []),
     clock: options.clock ?? Date.now,
   };
 }

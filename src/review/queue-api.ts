@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { isKnownCurrency } from '../core/currencies';
 import { canonicalCode, canonicalName, IDENTIFIER_LIMITS, identifierProblem } from '../core/identifiers';
 import { formatMoney } from '../core/money';
+import { RULE_ID_SHAPE } from '../core/policy/fields';
 import { RULE_IDS } from '../core/types';
 import { GROUP_KINDS, HOLD_ORDERS, type HoldGroup, type MoneyAtStake } from '../ports/store';
 import { cursorProblem } from '../state/holds';
@@ -42,9 +43,17 @@ export const voucherCode = identifier(IDENTIFIER_LIMITS.code, canonicalCode);
 /** A SKU, canonical. */
 export const skuName = identifier(IDENTIFIER_LIMITS.sku, canonicalName);
 
+/**
+ * A rule id: a built-in one or a custom rule's. Any id of that shape is accepted, a custom rule's included even
+ * after the policy dropped it (its holds are still in the queue); an id no hold names lists nothing.
+ */
+export const ruleName = z.string({ error: 'must be a string' }).regex(RULE_ID_SHAPE, {
+  error: `must be a rule id: one of ${RULE_IDS.join(', ')}, or a custom rule's id (lower case letters, digits and underscores)`,
+});
+
 /** The fields that narrow a list or a bulk action. */
 const narrowing = {
-  rule: z.enum(RULE_IDS, { error: `must be one of ${RULE_IDS.join(', ')}` }).optional(),
+  rule: ruleName.optional(),
   sku: skuName.optional(),
   voucher: voucherCode.optional(),
   from: instant.optional(),

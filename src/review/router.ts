@@ -3,6 +3,8 @@
 
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import { z } from 'zod';
+import { RULE_ID_SHAPE } from '../core/policy/fields';
+import { RULE_IDS } from '../core/types';
 import { asyncRoute } from '../express/async-route';
 import { securityHeaders } from '../express/security-headers';
 import type { GuardStore, HeldOrder, HoldFilter, OutboxStore } from '../ports/store';
@@ -115,6 +117,23 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
 
   api.get('/me', requireRole('viewer'), function me(_req, res) {
     res.json(res.locals.reviewer);
+  });
+
+  // The rule ids the page's menus offer: the built-in rules, then the custom rules in force.
+  api.get('/rules', requireRole('viewer'), function rules(_req, res) {
+    const builtIn: readonly string[] = RULE_IDS;
+    let custom: string[] = [];
+    try {
+      custom = [...new Set(resolved.customRules())].filter(
+        (id) => typeof id === 'string' && RULE_ID_SHAPE.test(id) && !builtIn.includes(id),
+      );
+    } catch (error) {
+      logger.error(
+        { err: error },
+        'review: the customRules option threw; the page offers the built-in rules',
+      );
+    }
+    res.json({ builtIn, custom });
   });
 
   api.get(

@@ -13,6 +13,7 @@ import { type ReviewRateLimitOptions, reviewRateLimit } from '../review/rate-lim
 import { type Overlay, type OverlayStore, validateCap, validateFloor, validateSku } from '../state/overlay';
 import { catalogRoutes } from './admin-catalog';
 import { preflightRoute } from './admin-preflight';
+import { ruleRoutes } from './admin-rules';
 import { validOr400 } from './admin-values';
 
 /** What the admin router needs from the service. */
@@ -26,11 +27,13 @@ export interface AdminOptions {
   refresh(): Promise<void>;
   /** The overlay and the effective floors and caps, for GET /v1/admin/policy. */
   describe(): {
-    overlay: Pick<Overlay, 'floors' | 'caps'>;
+    overlay: Pick<Overlay, 'floors' | 'caps' | 'rules'>;
     floors: unknown;
     skuCaps: unknown;
     /** SKUs and list prices of the uploaded catalog (the prices themselves are not listed: there may be 100,000). */
     catalog: { skus: number; prices: number };
+    /** The custom rules in force, each with where it comes from (`file` or `runtime`). */
+    customRules: unknown;
     source: string | undefined;
   };
   /** The policy in force, for POST /v1/admin/preflight. */
@@ -64,10 +67,20 @@ export function adminRouter(options: AdminOptions): Router {
     next();
   });
 
-  const record = async (res: Response, action: AdminAuditAction, sku: string, note: string) => {
+  /** Logs and audits a change of `subject` (a SKU, or a custom rule's id), then applies it. */
+  const record = async (
+    res: Response,
+    action: AdminAuditAction,
+    subject: string,
+    note: string,
+    field: 'sku' | 'rule' = 'sku',
+  ) => {
     const actor = res.locals.actor as string;
-    logger.info({ audit: action, actor, sku, note, reqId: res.locals.requestId }, `admin: ${action} ${sku}`);
-    await store.audit({ at: clock(), actor, action, sku, note });
+    logger.info(
+      { audit: action, actor, [field]: subject, note, reqId: res.locals.requestId },
+      `admin: ${action} ${subject}`,
+    );
+    await store.audit({ at: clock(), actor, action, [field]: subject, note });
     await options.refresh();
   };
 
@@ -75,6 +88,12 @@ export function adminRouter(options: AdminOptions): Router {
   catalogRoutes(router, { overlay, record, size: () => options.describe().catalog });
   preflightRoute(router, { policy: options.policy, withOverlay: options.withOverlay, clock });
   router.use(express.json({ limit: '16kb' }));
+  ruleRoutes(router, {
+    overlay,
+    rules: () => options.policy().customRules,
+    runtime: () => options.describe().overlay.rules,
+    record: (res, action, id, note) => record(res, action, id, note, 'rule'),
+  });
 
   router.get('/policy', (_req, res) => {
     res.json(options.describe());

@@ -63,7 +63,10 @@ export function startPolicyReloads(options: PolicyReloadOptions): PolicyReloads 
     currentOverlay = next;
     apply();
     const empty =
-      Object.keys(next.floors).length + Object.keys(next.caps).length + Object.keys(next.catalog).length ===
+      Object.keys(next.floors).length +
+        Object.keys(next.caps).length +
+        Object.keys(next.catalog).length +
+        Object.keys(next.rules).length ===
       0;
     if (first && empty) return;
     logger.info(
@@ -71,6 +74,7 @@ export function startPolicyReloads(options: PolicyReloadOptions): PolicyReloads 
         floors: Object.keys(next.floors).length,
         caps: Object.keys(next.caps).length,
         catalog: Object.keys(next.catalog).length,
+        rules: Object.keys(next.rules).length,
       },
       'runtime floors, caps and catalog applied',
     );

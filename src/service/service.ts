@@ -166,6 +166,7 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
           },
           logger,
           metrics,
+          customRules: () => guard.policy.customRules.map((rule) => rule.id),
           ...(deps.clock ? { clock: deps.clock } : {}),
         })
       : undefined;
@@ -208,13 +209,17 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
         const currentOverlay = reloads.current();
         const catalog = Object.values(currentOverlay.catalog);
         return {
-          overlay: { floors: currentOverlay.floors, caps: currentOverlay.caps },
+          overlay: { floors: currentOverlay.floors, caps: currentOverlay.caps, rules: currentOverlay.rules },
           floors: policy.floors,
           skuCaps: policy.discountCaps.skus,
           catalog: {
             skus: catalog.length,
             prices: catalog.reduce((sum, prices) => sum + Object.keys(prices).length, 0),
           },
+          customRules: policy.customRules.map((rule) => ({
+            ...rule,
+            source: Object.hasOwn(currentOverlay.rules, rule.id) ? 'runtime' : 'file',
+          })),
           source,
         };
       },

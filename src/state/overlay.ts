@@ -4,7 +4,9 @@
 import type { Cluster, Redis } from 'ioredis';
 import { isKnownCurrency } from '../core/currencies';
 import { canonicalName, IDENTIFIER_LIMITS, identifierProblem } from '../core/identifiers';
-import { type Policy, PolicyError } from '../core/policy';
+import { type CustomRule, type Policy, PolicyError } from '../core/policy';
+import { customRule, customRules } from '../core/policy/custom-rules';
+import { toProblems } from '../core/problems';
 
 /**
  * Floors and SKU discount caps set at run time; they win over the file policy's entries for the same SKU. Keys are
@@ -17,6 +19,11 @@ export interface Overlay {
   caps: Record<string, number>;
   /** sku → currency → declared list price (the reference prices of `catalog`), uploaded in bulk. */
   catalog: Record<string, Record<string, number>>;
+  /**
+   * id → custom rule added or changed at run time, checked and compiled as the policy's own are; it replaces the
+   * file policy's rule of the same id.
+   */
+  rules: Record<string, CustomRule>;
 }
 
 /** One declared list price of an uploaded catalog. */
@@ -40,6 +47,10 @@ export interface OverlayStore {
   putCatalog(entries: readonly CatalogEntry[], replace: boolean): Promise<void>;
   /** Removes a SKU from the uploaded catalog; true when it was there. */
   deleteCatalog(sku: string): Promise<boolean>;
+  /** Adds or replaces a custom rule (validated with `validateRule`). */
+  setRule(rule: CustomRule): Promise<void>;
+  /** Removes a runtime custom rule; true when it was there. */
+  deleteRule(id: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -50,7 +61,7 @@ function record<T>(): Record<string, T> {
 
 /** An empty overlay. */
 export function emptyOverlay(): Overlay {
-  return { floors: record(), caps: record(), catalog: record() };
+  return { floors: record(), caps: record(), catalog: record(), rules: record() };
 }
 
 function refuse(source: string, path: string, message: string): never {
@@ -110,6 +121,39 @@ export function validateCatalogEntry(sku: string, currency: unknown, listPrice: 
   return { sku: canonical, currency, listPrice };
 }
 
+/**
+ * Validates a custom rule sent to the admin API, exactly as the policy's own are (compiled, with the positions of
+ * its problems), then the rules in force with it added or replaced (ids once, cost together bounded). Returns the
+ * rule, or throws a PolicyError naming the field.
+ */
+export function validateRule(id: string, body: unknown, inForce: readonly CustomRule[]): CustomRule {
+  const source = `custom rule ${JSON.stringify(id)}`;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    refuse(
+      source,
+      '',
+      'the body must be a JSON object like { "scope": "line", "when": "...", "message": "..." }',
+    );
+  }
+  if (Object.hasOwn(body, 'id') && (body as { id: unknown }).id !== id) {
+    refuse(source, 'id', `must be the id in the path ("${id}"), or left out`);
+  }
+  const parsed = customRule.safeParse({ ...body, id });
+  if (!parsed.success) throw new PolicyError(toProblems(parsed.error.issues, { schema: customRule }), source);
+  const merged = inForce.filter((rule) => rule.id !== id).concat(parsed.data);
+  const together = customRules.safeParse(merged);
+  if (!together.success) {
+    throw new PolicyError(
+      toProblems(together.error.issues).map((problem) => ({
+        ...problem,
+        path: `customRules${problem.path}`,
+      })),
+      source,
+    );
+  }
+  return parsed.data;
+}
+
 /** The file policy with the overlay merged over it: a new policy; the inputs are not changed. */
 export function applyOverlay(policy: Policy, overlay: Overlay): Policy {
   const floors: Policy['floors'] = Object.assign(record<Record<string, number>>(), policy.floors);
@@ -125,7 +169,17 @@ export function applyOverlay(policy: Policy, overlay: Overlay): Policy {
   for (const sku of Object.keys(overlay.catalog)) {
     catalog[sku] = Object.assign(record<number>(), policy.catalog[sku], overlay.catalog[sku]);
   }
-  return { ...policy, floors, catalog, discountCaps: { ...policy.discountCaps, skus } };
+  const runtime = Object.keys(overlay.rules).sort();
+  const customRules =
+    runtime.length === 0
+      ? policy.customRules
+      : [
+          ...policy.customRules.map((rule) => overlay.rules[rule.id] ?? rule),
+          ...runtime
+            .filter((id) => !policy.customRules.some((rule) => rule.id === id))
+            .map((id) => overlay.rules[id]!),
+        ];
+  return { ...policy, floors, catalog, customRules, discountCaps: { ...policy.discountCaps, skus } };
 }
 
 /** Builds an overlay from entries, validating each; entries that do not validate are returned in `rejected`. */
@@ -172,11 +226,25 @@ function addCatalog(overlay: Overlay, entries: Iterable<[string, number]>, rejec
 }
 const capField = (sku: string) => JSON.stringify(['cap', sku]);
 
+/** Adds stored custom rules (id → JSON) to an overlay, each checked and compiled again; bad ones go to `rejected`. */
+function addRules(overlay: Overlay, entries: Iterable<[string, string]>, rejected: string[]): void {
+  for (const [id, json] of entries) {
+    try {
+      const parsed = customRule.safeParse({ ...(JSON.parse(json) as object), id });
+      if (parsed.success) overlay.rules[id] = parsed.data;
+      else rejected.push(id);
+    } catch {
+      rejected.push(id);
+    }
+  }
+}
+
 /** The overlay of a single process, for the embedded store. Entries keyed as in Redis, in a Map. */
 export class MemoryOverlayStore implements OverlayStore {
   readonly kind = 'memory';
   private readonly entries = new Map<string, number>();
   private catalog = new Map<string, number>();
+  private readonly rules = new Map<string, string>();
   /** The overlay as last read; dropped by every write, so an unchanged overlay is the same object. */
   private cached: Overlay | undefined;
 
@@ -184,9 +252,18 @@ export class MemoryOverlayStore implements OverlayStore {
     if (this.cached === undefined) {
       const { overlay, rejected } = fromEntries(this.entries);
       addCatalog(overlay, this.catalog, rejected);
+      addRules(overlay, this.rules, rejected);
       this.cached = overlay;
     }
     return this.cached;
+  }
+  async setRule(rule: CustomRule): Promise<void> {
+    this.rules.set(rule.id, JSON.stringify(rule));
+    this.cached = undefined;
+  }
+  async deleteRule(id: string): Promise<boolean> {
+    this.cached = undefined;
+    return this.rules.delete(id);
   }
   async putCatalog(entries: readonly CatalogEntry[], replace: boolean): Promise<void> {
     const next = replace ? new Map<string, number>() : new Map(this.catalog);
@@ -237,6 +314,7 @@ export class RedisOverlayStore implements OverlayStore {
   readonly key: string;
   private readonly versionKey: string;
   private readonly catalogKey: string;
+  private readonly rulesKey: string;
   private cached: { version: string | null; overlay: Overlay } | undefined;
 
   constructor(
@@ -249,6 +327,7 @@ export class RedisOverlayStore implements OverlayStore {
     this.key = `{${prefix}:policy-overlay}`;
     this.versionKey = `${this.key}:version`;
     this.catalogKey = `${this.key}:catalog`;
+    this.rulesKey = `${this.key}:rules`;
   }
 
   /** Reads the hash (unless its version is unchanged); entries that do not validate are returned in `rejected`. */
@@ -256,9 +335,10 @@ export class RedisOverlayStore implements OverlayStore {
     const version = await this.redis.get(this.versionKey);
     if (this.cached !== undefined && this.cached.version === version)
       return { overlay: this.cached.overlay, rejected: [] };
-    const [fields, catalog] = await Promise.all([
+    const [fields, catalog, rules] = await Promise.all([
       this.redis.hgetall(this.key),
       this.redis.hgetall(this.catalogKey),
+      this.redis.hgetall(this.rulesKey),
     ]);
     const read = fromEntries(Object.entries(fields).map(([field, raw]) => [field, Number(raw)]));
     addCatalog(
@@ -266,6 +346,7 @@ export class RedisOverlayStore implements OverlayStore {
       Object.entries(catalog).map(([field, raw]) => [field, Number(raw)]),
       read.rejected,
     );
+    addRules(read.overlay, Object.entries(rules), read.rejected);
     this.cached = { version, overlay: read.overlay };
     return read;
   }
@@ -312,6 +393,12 @@ export class RedisOverlayStore implements OverlayStore {
     );
     if (fields.length === 0) return false;
     return (await this.write((multi) => multi.hdel(this.catalogKey, ...fields))) > 0;
+  }
+  async setRule(rule: CustomRule): Promise<void> {
+    await this.write((multi) => multi.hset(this.rulesKey, rule.id, JSON.stringify(rule)));
+  }
+  async deleteRule(id: string): Promise<boolean> {
+    return (await this.write((multi) => multi.hdel(this.rulesKey, id))) > 0;
   }
   async close(): Promise<void> {
     if (this.ownsConnection) await this.redis.quit().catch(() => this.redis.disconnect());

@@ -149,6 +149,23 @@ describe('validate-config', () => {
     expect(stderr).toContain('policy.rules.zero_totals: is not a rule id; did you mean "zero_total"?');
   });
 
+  it('exits 78 for a custom rule that does not check, naming the rule and the position in its expression', async () => {
+    const path = file(
+      'custom-rule.yaml',
+      [
+        'policy:',
+        '  customRules:',
+        '    - id: phone_bulk',
+        '      scope: line',
+        '      when: line.quantity > "3"',
+        '      message: bulk',
+      ].join('\n'),
+    );
+    const { code, stderr } = await cliRun(['validate-config', '--ignore-env', path]);
+    expect(code).toBe(78);
+    expect(stderr).toContain('policy.customRules[0].when: no such overload: int > string at column 1');
+  });
+
   it('exits 78 for a file that is missing or not YAML', async () => {
     const missing = await cliRun(['validate-config', join(dir, 'missing.yaml')]);
     expect(missing.code).toBe(78);

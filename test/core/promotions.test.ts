@@ -5,7 +5,7 @@ import { evaluate } from '../../src/core/evaluate';
 import { NO_FACTS } from '../../src/core/facts';
 import { OrderParser } from '../../src/core/order-parser';
 import { type PolicyInput, parsePolicy } from '../../src/core/policy';
-import type { RuleId } from '../../src/core/types';
+import type { RuleName } from '../../src/core/types';
 import { line, order } from '../helpers/orders';
 
 const parser = new OrderParser();
@@ -17,7 +17,7 @@ function run(input: unknown, policy: PolicyInput = {}, now = NOW) {
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
   return evaluate(parsed.order, parsePolicy(policy), NO_FACTS, now);
 }
-const rulesOf = (input: unknown, policy: PolicyInput = {}, now = NOW): RuleId[] =>
+const rulesOf = (input: unknown, policy: PolicyInput = {}, now = NOW): RuleName[] =>
   [...new Set(run(input, policy, now).decision.reasons.map((reason) => reason.rule))].sort();
 
 describe('floors: absolute and relative, regular and campaign', () => {

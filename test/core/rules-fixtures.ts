@@ -6,7 +6,7 @@ import { type Facts, NO_FACTS } from '../../src/core/facts';
 import type { Order } from '../../src/core/order';
 import { OrderParser } from '../../src/core/order-parser';
 import { type PolicyInput, parsePolicy } from '../../src/core/policy';
-import type { RuleId } from '../../src/core/types';
+import type { RuleName } from '../../src/core/types';
 
 const parser = new OrderParser();
 export const NOW = Date.parse('2026-11-11T10:00:00+07:00');
@@ -26,4 +26,4 @@ export const rulesOf = (
   policy: PolicyInput = {},
   facts: Facts = NO_FACTS,
   now = NOW,
-): RuleId[] => run(input, policy, facts, now).decision.reasons.map((reason) => reason.rule);
+): RuleName[] => run(input, policy, facts, now).decision.reasons.map((reason) => reason.rule);

@@ -19,6 +19,7 @@ import {
   voucherTripAnnotation,
 } from '../../grafana/dashboard';
 import { buildDashboard } from '../../scripts/build-dashboard';
+import { RULE_IDS } from '../../src/core/types';
 import { DEFAULT_PREFIX, METRIC_NAMES } from '../../src/observability/metrics';
 
 const ROOT = join(__dirname, '..', '..');
@@ -143,6 +144,19 @@ describe('layout', () => {
           taken.add(cell);
         }
       }
+    }
+  });
+
+  it("shows the shop's custom rules in a panel of their own: every rule label but the built-in ids", () => {
+    const panel = panels.find((item) => item.title.startsWith('Custom rules'))!;
+    expect(panel.targets.map((target) => target.legendFormat)).toEqual([
+      '{{rule}} held',
+      '{{rule}} (shadow: would hold)',
+      '{{rule}} could not judge',
+    ]);
+    for (const target of panel.targets) {
+      const excluded = /rule!~"([^"]+)"/.exec(target.expr)?.[1]?.split('|');
+      expect(excluded?.sort()).toEqual([...RULE_IDS, 'other'].sort());
     }
   });
 

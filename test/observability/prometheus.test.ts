@@ -29,7 +29,7 @@ import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { parse as parseYaml } from 'yaml';
 import { DASHBOARD_FILE, metricsIn } from '../../grafana/dashboard';
-import type { PolicyInput } from '../../src/core/policy';
+import { type PolicyInput, parsePolicy } from '../../src/core/policy';
 import { priceGuard } from '../../src/middleware/price-guard';
 import { instrumentStore } from '../../src/observability/instrument-store';
 import { createMetrics, DEFAULT_PREFIX, METRIC_NAMES } from '../../src/observability/metrics';
@@ -290,7 +290,16 @@ describeWithPrometheus('a real Prometheus scraping a real guard', () => {
           customerIds: ['STAFF-7'],
         },
       ],
+      // The shop's own rules, for the custom rules panel: one that holds (the tote, held anyway), one in shadow
+      // mode (the tee, still allowed) and one that cannot judge (no SKU here has a declared price).
+      customRules: [
+        { id: 'tote_line', scope: 'line', when: 'line.sku == "MJ-TOTE-TIGER"', message: 'tote' },
+        { id: 'tee_line', scope: 'line', when: 'line.sku == "TEE"', message: 'tee', mode: 'shadow' },
+        { id: 'needs_price', scope: 'line', when: 'line.paid > line.declaredPrice * 2', message: 'x' },
+      ],
     };
+    // The custom rules' series start at 0 before the first order, as the service does at start (usePolicy).
+    metrics.usePolicy(parsePolicy(policy));
     const logger = { warn() {}, error() {} };
     const placed = (_req: express.Request, res: express.Response) => {
       res.status(201).json({ status: 'placed' });

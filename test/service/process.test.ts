@@ -284,7 +284,7 @@ describe('admin: runtime floors and caps', () => {
     });
 
     const policy = await admin('GET', '/policy');
-    expect(policy.body.overlay).toEqual({ floors: { CARD: { IDR: 1_000_000 } }, caps: {} });
+    expect(policy.body.overlay).toEqual({ floors: { CARD: { IDR: 1_000_000 } }, caps: {}, rules: {} });
     expect(policy.body.floors).toEqual({ TOTE: { IDR: 2_000_000 }, CARD: { IDR: 1_000_000 } });
 
     expect((await admin('DELETE', '/floors/CARD', undefined, PRICING)).status).toBe(204);

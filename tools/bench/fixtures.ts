@@ -14,6 +14,44 @@ export const BENCH_POLICY: PolicyInput = {
   vouchers: { [BENCH_VOUCHER]: { velocity: { expectedPerHour: 100_000_000 } } },
 };
 
+/**
+ * Twenty custom rules a shop might write, 12 judged per order and 8 per line (the five of docs/policy.md and
+ * others like them); none holds a benchmark order, so each runs to its end as on an ordinary order.
+ */
+export const BENCH_CUSTOM_RULES: NonNullable<PolicyInput['customRules']> = [
+  ['order', '"NEW" in order.segments && order.codes.size() >= 2 && order.paymentMethod == "COD"'],
+  [
+    'order',
+    'order.shippingDiscount > order.shipping || (order.shippingDiscount > 0 && order.subtotal < 50000)',
+  ],
+  ['order', 'order.units > 50'],
+  ['order', 'order.total > 100000000'],
+  ['order', 'order.discountBp > 8000 && order.listValue > 1000000'],
+  ['order', 'order.vouchers.exists(v, v.discount > 1000000)'],
+  ['order', 'order.lines.exists(l, l.quantity > 20)'],
+  ['order', 'order.customerId == "" && order.total > 20000000'],
+  ['order', 'order.paymentMethod.startsWith("CARD:") && order.codes.size() > 3'],
+  ['order', 'order.expectedTotal != order.total && order.total < 1000'],
+  ['order', 'order.lineCount > 30'],
+  ['order', 'order.voucherDiscounts * 2 > order.subtotal'],
+  ['line', 'line.category == "PHONES" && line.quantity > 3'],
+  ['line', 'line.category == "GIFT_CARDS" && order.codes.size() > 0'],
+  [
+    'line',
+    'line.category == "ELECTRONICS" && has(line.declaredPrice) && line.paid * 100 < line.declaredPrice * line.quantity * 30',
+  ],
+  ['line', 'line.quantity > 100'],
+  ['line', 'line.discountBp > 9500'],
+  ['line', 'line.unitPrice > 500000000'],
+  ['line', 'has(line.recentMedian) && line.paidUnitPrice * 10 < line.recentMedian'],
+  ['line', 'line.sku.startsWith("TEST-")'],
+].map(([scope, when], index) => ({
+  id: `bench_rule_${index + 1}`,
+  scope: scope as 'order' | 'line',
+  when: when!,
+  message: `bench rule ${index + 1} on {order.orderId}`,
+}));
+
 /** SKUs the benchmark orders rotate through, so the guard keeps real price history. */
 export const BENCH_SKUS = 200;
 

@@ -10,7 +10,14 @@ import type { GuardStore } from '../../src/ports/store';
 import { MemoryStore } from '../../src/state/memory/store';
 import { createRedisClient } from '../../src/state/redis/connection';
 import { RedisStore } from '../../src/state/redis/store';
-import { BENCH_POLICY, BENCH_VOUCHER, benchOrder, medianOf, percentile } from './fixtures';
+import {
+  BENCH_CUSTOM_RULES,
+  BENCH_POLICY,
+  BENCH_VOUCHER,
+  benchOrder,
+  medianOf,
+  percentile,
+} from './fixtures';
 
 const SILENT = { warn() {}, error() {} };
 const micros = (ns: bigint) => Number(ns) / 1000;
@@ -254,6 +261,56 @@ export async function scaleCurve(sizes: readonly number[] = [1, 10, 100, 500]): 
       evaluateP99Us: percentile(single, 99),
       checkNsPerOrder: medianOf(checks),
     });
+  }
+  return points;
+}
+
+/** One point of the custom rules comparison: evaluate() without and with 20 custom rules, same order, same run. */
+export interface CustomRulesPoint {
+  lines: number;
+  /** Median ns per evaluate() without custom rules. */
+  withoutNs: number;
+  /** Median ns per evaluate() with the 20 rules of BENCH_CUSTOM_RULES. */
+  withNs: number;
+}
+
+/**
+ * What 20 custom rules (12 per order, 8 per line; see BENCH_CUSTOM_RULES) add to evaluate(), in process, on the
+ * benchmark order of each size with price history: the two policies alternate over 7 rounds, each round timing
+ * many calls, and each figure is the median of its rounds.
+ */
+export async function customRulesCost(sizes: readonly number[] = [3, 10]): Promise<CustomRulesPoint[]> {
+  const without = parsePolicy(BENCH_POLICY);
+  const withRules = parsePolicy({ ...BENCH_POLICY, customRules: BENCH_CUSTOM_RULES });
+  const parser = new OrderParser();
+  const points: CustomRulesPoint[] = [];
+  for (const lines of sizes) {
+    const store = new MemoryStore();
+    const warm = new Guard({ policy: without, store, logger: SILENT });
+    for (let i = 0; i < 30; i++) await warm.check(benchOrder(`warm-custom-${lines}-${i}`, lines, 0));
+    const parsed = parser.parse(benchOrder(`custom-${lines}`, lines, 0));
+    if (!parsed.ok) throw new Error('bench order invalid');
+    const now = Date.now();
+    const facts = store.prepare(parsed.order, withRules, now);
+    const check = evaluate(parsed.order, withRules, facts, now).decision;
+    const ours = (rule: string) => rule.startsWith('bench_rule_');
+    if (check.reasons.some((item) => ours(item.rule)) || check.abstentions.some((item) => ours(item.rule))) {
+      throw new Error('a bench custom rule fired or abstained on the bench order');
+    }
+    const iterations = Math.max(2_000, Math.round(200_000 / lines));
+    const runs = { without: [] as number[], with: [] as number[] };
+    for (let round = 0; round < 7; round++) {
+      for (const [name, policy] of [
+        ['without', without],
+        ['with', withRules],
+      ] as const) {
+        for (let i = 0; i < 1000; i++) evaluate(parsed.order, policy, facts, now);
+        const started = process.hrtime.bigint();
+        for (let i = 0; i < iterations; i++) evaluate(parsed.order, policy, facts, now);
+        runs[name].push(Number(process.hrtime.bigint() - started) / iterations);
+      }
+    }
+    points.push({ lines, withoutNs: medianOf(runs.without), withNs: medianOf(runs.with) });
   }
   return points;
 }

@@ -3,7 +3,15 @@
 
 import { cpus, totalmem } from 'node:os';
 import { medianOf } from './fixtures';
-import type { CpuPoint, guardLatency, HeapPoint, ListPoint, MemoryPoint, scaleCurve } from './micro';
+import type {
+  CpuPoint,
+  CustomRulesPoint,
+  guardLatency,
+  HeapPoint,
+  ListPoint,
+  MemoryPoint,
+  scaleCurve,
+} from './micro';
 import { CONFIG_NOTES, CONFIGS } from './server';
 
 /** One measured run of one configuration. */
@@ -41,6 +49,8 @@ export interface Results {
   latency: Awaited<ReturnType<typeof guardLatency>>;
   guardCpu: CpuPoint[];
   scale: Awaited<ReturnType<typeof scaleCurve>>;
+  /** evaluate() without and with 20 custom rules, same run. */
+  customRules: CustomRulesPoint[];
   heap: HeapPoint[];
   memory: MemoryPoint[];
   list: ListPoint[];
@@ -167,6 +177,20 @@ export function render(results: Results, settings: BenchSettings): string {
   for (const point of results.scale) {
     out.push(
       `| ${point.lines} | ${grouped(point.evaluateNsPerOrder)} | ${fixed(point.evaluateNsPerOrder / first.evaluateNsPerOrder, 1)} | ${fixed(point.evaluateP99Us, 1)} | ${grouped(point.checkNsPerOrder)} | ${fixed(point.checkNsPerOrder / first.checkNsPerOrder, 1)} |`,
+    );
+  }
+  out.push(
+    '',
+    '## Custom rules (in process, evaluate() without and with 20 custom rules, same order, same run)',
+    '',
+    '12 rules judged per order and 8 per line (`BENCH_CUSTOM_RULES` in tools/bench/fixtures.ts: the five of docs/policy.md and others like them), none holding the order, so each runs to its end; every line has price history. The two policies alternate over 7 rounds; each figure is the median of its rounds.',
+    '',
+    '| lines | no custom rules ns/order | 20 custom rules ns/order | added µs/order | ratio |',
+    '|---:|---:|---:|---:|---:|',
+  );
+  for (const point of results.customRules) {
+    out.push(
+      `| ${point.lines} | ${grouped(point.withoutNs)} | ${grouped(point.withNs)} | ${fixed((point.withNs - point.withoutNs) / 1000)} | ${fixed(point.withNs / point.withoutNs, 1)} |`,
     );
   }
   if (results.heap.length > 0) {

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import autocannon from 'autocannon';
 import { BENCH_POLICY, bodyTemplate, medianOf, type PrivateRedis, startRedis } from './fixtures';
 import {
+  customRulesCost,
   guardCpu,
   guardLatency,
   heapPerOrder,
@@ -302,6 +303,8 @@ async function main(): Promise<void> {
     log('guard CPU per order done');
     const scale = await scaleCurve();
     log('scale curve done');
+    const customRules = await customRulesCost();
+    log('custom rules done');
     const heap = await heapPerOrder(20_000, redis.url);
     log(heap.length > 0 ? 'heap per order done' : 'heap per order skipped (run node with --expose-gc)');
     const memory: MemoryPoint[] = await redisMemory(redis.url, [10_000, 50_000, 100_000]);
@@ -321,6 +324,7 @@ async function main(): Promise<void> {
         latency,
         guardCpu: guardCpuPoints,
         scale,
+        customRules,
         heap,
         memory,
         list: list.points,

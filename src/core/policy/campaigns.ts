@@ -2,7 +2,7 @@
 // Planned deep discounts (campaigns) and explicit allow-lists (exceptions), each scoped to a window.
 
 import { z } from 'zod';
-import { basisPoints, codes, keyedBy, list, names, opaque, perCurrency, ruleId, timestamp } from './fields';
+import { basisPoints, codes, keyedBy, list, names, opaque, perCurrency, ruleName, timestamp } from './fields';
 
 /** A planned campaign: its window, what it covers, and the prices it makes normal. */
 export const campaign = z
@@ -43,7 +43,8 @@ export const exception = z
   .strictObject({
     id: opaque,
     note: z.string().min(1, { error: 'must say why the exception exists' }).max(500),
-    rules: z.array(ruleId).min(1, { error: 'must name the rules the exception lets orders through' }),
+    /** Built-in rule ids, or ids of the policy's custom rules. */
+    rules: z.array(ruleName).min(1, { error: 'must name the rules the exception lets orders through' }),
     vouchers: codes.optional(),
     customerIds: list(opaque).optional(),
     paymentMethods: names.optional(),

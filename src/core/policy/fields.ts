@@ -115,6 +115,15 @@ export const timestamp = z.iso
   })
   .transform((value) => Date.parse(value));
 export const ruleId = z.enum(RULE_IDS, { error: `must be a rule id: one of ${RULE_IDS.join(', ')}` });
+/** The shape of every rule id, built-in or custom: lower case letters, digits and underscores. */
+export const RULE_ID_SHAPE = /^[a-z][a-z0-9_]{0,63}$/;
+/**
+ * A rule named by an exception: a built-in id or the id of one of the policy's `customRules` (the policy checks
+ * that it names one).
+ */
+export const ruleName = z.string({ error: 'must be a rule id' }).regex(RULE_ID_SHAPE, {
+  error: `must be a rule id: one of ${RULE_IDS.join(', ')} or a custom rule's id`,
+});
 export const mode = z.enum(['enforce', 'shadow'], { error: 'must be "enforce" or "shadow"' });
 /** A ratio above 100% in basis points (20000 = 2×). */
 export const factorBp = z

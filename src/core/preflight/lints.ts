@@ -230,7 +230,7 @@ export function policyLints(policy: Policy, at: number): PreflightFinding[] {
   const findings: PreflightFinding[] = [];
   for (const exception of policy.exceptions) {
     if (!isActive(exception, at)) continue;
-    const waived = exception.rules.filter((rule) => RELIED.includes(rule));
+    const waived = exception.rules.filter((rule) => (RELIED as readonly string[]).includes(rule));
     if (waived.length === 0) continue;
     const matching = [
       exception.vouchers && `vouchers ${exception.vouchers.join(', ')}`,

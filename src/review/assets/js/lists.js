@@ -8,7 +8,7 @@ function renderAudit(list, entries) {
     item.appendChild(timeEl(entry.at));
     item.appendChild(el('strong', null, ` ${entry.actor} `));
     item.appendChild(el('span', 'action', entry.action));
-    const subject = entry.orderId || entry.voucher || entry.sku;
+    const subject = entry.orderId || entry.voucher || entry.sku || entry.rule;
     if (subject) item.appendChild(el('span', 'subject', ` ${subject}`));
     if (entry.note) item.appendChild(el('q', null, entry.note));
     list.appendChild(item);

@@ -51,10 +51,24 @@ function renderUpdated() {
   node.className = state.updateFailed ? 'updated error' : 'updated';
 }
 
+/** Adds the custom rules in force to the rule menus (the built-in ones come with the page). */
+function fillRuleMenus(rules) {
+  for (const id of ['f-rule', 'b-rule']) {
+    const menu = $(id);
+    for (const old of menu.querySelectorAll('option.custom')) old.remove();
+    for (const rule of rules.custom) {
+      const option = el('option', 'custom', `${rule.replaceAll('_', ' ')} (custom)`);
+      option.value = rule;
+      menu.appendChild(option);
+    }
+  }
+}
+
 async function signIn(token) {
   state.token = token;
   try {
     state.me = await api('GET', 'me');
+    fillRuleMenus(await api('GET', 'rules'));
     sessionStorage.setItem(TOKEN_KEY, token);
     $('me').textContent = `${state.me.name} (${state.me.role})`;
     $('login').hidden = true;
