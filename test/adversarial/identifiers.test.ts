@@ -97,6 +97,22 @@ describe('identifiers that would spoof the review page are refused, naming the f
       { vouchers: [{ code: 'TMRW\u200b100', discount: 0 }] },
       'vouchers[0].code',
     ],
+    // The policy reference says these are refused wherever they are; white space around them is not an excuse.
+    [
+      'a byte-order mark in the leaked code',
+      { vouchers: [{ code: '\ufeffTMRW100PEKR6X50', discount: 0 }] },
+      'vouchers[0].code',
+    ],
+    [
+      'a line separator in the leaked code',
+      { vouchers: [{ code: 'TMRW100\u2028PEKR6X50', discount: 0 }] },
+      'vouchers[0].code',
+    ],
+    [
+      'a paragraph separator after the leaked code',
+      { vouchers: [{ code: 'TMRW100PEKR6X50 \u2029', discount: 0 }] },
+      'vouchers[0].code',
+    ],
   ])('%s: 400', async (_name, patch, path) => {
     const response = await harness.evaluate(idrOrder(patch));
     expect(response.status).toBe(400);
