@@ -7,8 +7,28 @@ export interface SkuHistory {
   samples: number;
   /** Median paid unit price, minor units (0 without samples). */
   median: number;
-  /** A price on-call accepted as the SKU's new normal (`acceptPrice`): judged against until samples build up. */
-  anchor?: { price: number; at: number };
+  /**
+   * The SKU's anchor: a price only people, declarations or a slow daily follow move, so a drift in small steps
+   * that the median follows cannot walk it. Judged against until samples build up, and beside the median after.
+   */
+  anchor?: PriceAnchor;
+}
+
+/** What a SKU's price is anchored to (see `SkuHistory.anchor`), in minor units of the history's currency. */
+export interface PriceAnchor {
+  /** The anchor price: a paid unit price. */
+  price: number;
+  /** When it was set: accepted by on-call, or first learned from the median (epoch ms). */
+  at: number;
+  /**
+   * `accepted`: on-call accepted the price (`acceptPrice`, or approving holds at it); `learned`: the SKU's usual
+   * price, learned from its median and following it by at most `history.anchorFollowBp` a day.
+   */
+  source: 'accepted' | 'learned';
+  /** The latest sample paid at or above the anchor price (epoch ms): when a fall from it began, at the latest. */
+  lastAbove?: number;
+  /** The latest sample paid at or below the anchor price (epoch ms): when a rise from it began, at the latest. */
+  lastBelow?: number;
 }
 
 /** Redemptions of a code counted over one window ending now. */

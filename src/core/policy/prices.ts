@@ -60,4 +60,9 @@ export const history = z.strictObject({
   bucketSeconds: seconds.default(600),
   /** Most samples one bucket contributes. */
   perBucket: z.number().int().min(1).default(10),
+  /**
+   * How far a SKU's learned anchor may follow its median in a day, in basis points of itself (1000: 10%); 0 keeps
+   * it where it was learned until on-call accepts a price or a price change is declared.
+   */
+  anchorFollowBp: basisPoints.default(1000),
 });

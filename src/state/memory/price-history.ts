@@ -1,5 +1,5 @@
 // src/state/memory/price-history.ts
-// SKU price history in process memory: one burst-resistant window per SKU and currency, bounded in SKUs.
+// SKU price history in process memory: one burst-resistant window and anchor per SKU and currency, bounded in SKUs.
 
 import { historyKey, type SkuHistory } from '../../core/facts';
 import { historySince, type Policy } from '../../core/policy';
@@ -23,7 +23,10 @@ export class MemoryPriceHistory {
     return entry.window.fact(historySince(policy, sku, currency, now));
   }
 
-  /** Adds samples; `verified` ones (from approved holds) skip the per-bucket limit. */
+  /**
+   * Adds samples and moves the SKU's anchor after them; `verified` ones (from approved holds) skip the per-bucket
+   * limit and set the anchor to the median they make.
+   */
   add(
     sku: string,
     currency: string,
@@ -34,8 +37,15 @@ export class MemoryPriceHistory {
     const key = historyKey(sku, currency);
     const entry = this.entry(key, samples[0]?.at ?? 0);
     const limits = windowLimits(policy.history);
-    for (const sample of samples) entry.window.add(sample, limits, verified);
+    const added = samples.filter((sample) => entry.window.add(sample, limits, verified));
     entry.updatedAt = Math.max(entry.updatedAt, ...samples.map((sample) => sample.at));
+    const at = entry.updatedAt;
+    entry.window.follow(added, {
+      since: historySince(policy, sku, currency, at),
+      minSamples: policy.history.minSamples,
+      followBp: policy.history.anchorFollowBp,
+      accept: verified,
+    });
   }
 
   /** Starts a SKU's history over at an accepted price. */

@@ -6,6 +6,7 @@ import { historyKey, type SkuHistory } from '../../core/facts';
 import { historySince, type Policy } from '../../core/policy';
 import type { Logger } from '../../ports/logger';
 import { setLru, touchLru } from '../lru';
+import { anchorFromRedis } from '../price-anchor';
 import { type PriceSample, PriceWindow, type WindowLimits, windowLimits } from '../price-window';
 import type { Commands } from './commands';
 import type { RedisKeys } from './keys';
@@ -19,6 +20,8 @@ interface HistoryEntry {
   refreshing: boolean;
   limits: WindowLimits;
   ttlMs: number;
+  /** What the anchor follows by (from the policy of the latest samples): since, minSamples, followBp. */
+  follow: { since: number | undefined; minSamples: number; followBp: number };
 }
 
 /** Options of the history cache, from the RedisStore options. */
@@ -99,6 +102,7 @@ export class RedisPriceHistory {
     }
     entry.limits = windowLimits(policy.history);
     entry.ttlMs = policy.history.ttlSeconds * 1000;
+    entry.follow = followOf(policy, sku, currency, samples.at(-1)?.at ?? 0);
     for (const sample of samples) {
       if (entry.window.add(sample, entry.limits, verified))
         entry.pending.push({ price: sample.price, at: sample.at, verified });
@@ -128,7 +132,8 @@ export class RedisPriceHistory {
     await this.commands.historyAccept(
       this.keys.sku(sku),
       currency,
-      encode({ price, at: now }),
+      price,
+      now,
       policy.history.ttlSeconds * 1000,
     );
     const key = historyKey(sku, currency);
@@ -152,16 +157,19 @@ export class RedisPriceHistory {
     try {
       const args: Array<string | number> = [];
       for (const sample of samples) args.push(encode(sample), sample.verified ? 1 : 0);
-      const [remote, anchor] = (await this.commands.historyPush(
+      const [remote, anchor, legacy] = (await this.commands.historyPush(
         this.keys.sku(sku),
         currency,
         entry.limits.maxSamples,
         entry.ttlMs,
         entry.limits.bucketMs,
         entry.limits.perBucket,
+        entry.follow.since ?? -1,
+        entry.follow.minSamples,
+        entry.follow.followBp,
         ...args,
-      )) as [string[], string];
-      this.load(entry, remote, anchor);
+      )) as [string[], string[], string];
+      this.load(entry, remote, anchor, legacy);
     } catch (error) {
       entry.pending.unshift(...samples.slice(-entry.limits.maxSamples));
       this.logger.warn({ err: error, sku }, 'price guard: could not write price samples; will retry');
@@ -179,15 +187,17 @@ export class RedisPriceHistory {
       const results = ((await this.client
         .pipeline()
         .lrange(list, 0, policy.history.maxSamples - 1)
+        .hgetall(`${list}:a`)
         .get(`${list}:anchor`)
         .exec()) ?? []) as Array<[Error | null, unknown]>;
       for (const [error] of results) if (error) throw error;
       const remote = results[0]?.[1];
-      const anchor = results[1]?.[1];
+      const anchor = Object.entries((results[1]?.[1] as Record<string, string> | null) ?? {}).flat();
+      const legacy = results[2]?.[1];
       entry = this.entries.get(key) ?? this.newEntry(policy, 0);
       entry.limits = windowLimits(policy.history);
       entry.ttlMs = policy.history.ttlSeconds * 1000;
-      this.load(entry, remote as string[], (anchor as string | null) ?? '');
+      this.load(entry, remote as string[], anchor, (legacy as string | null) ?? '');
       setLru(this.entries, key, entry, this.options.maxCachedSkus, busy);
       return entry;
     } finally {
@@ -195,13 +205,21 @@ export class RedisPriceHistory {
     }
   }
 
-  /** Replaces the cached window with Redis's samples (newest first) plus the ones still to write. */
-  private load(entry: HistoryEntry, remote: readonly string[], anchor: string): void {
+  /**
+   * Replaces the cached window with Redis's samples (newest first) plus the ones still to write, and the anchor
+   * with Redis's (its fields, or the accepted price an older version kept).
+   */
+  private load(
+    entry: HistoryEntry,
+    remote: readonly string[],
+    anchor: readonly string[],
+    legacy: string,
+  ): void {
     const samples = remote.map(decode).reverse();
     samples.push(...entry.pending.map(({ price, at }) => ({ price, at })));
     entry.window.replace(
       samples.slice(-entry.limits.maxSamples),
-      anchor === '' ? undefined : decode(anchor),
+      anchorFromRedis(anchor, legacy),
       entry.limits,
     );
     entry.fetchedAt = Date.now();
@@ -215,8 +233,18 @@ export class RedisPriceHistory {
       refreshing: false,
       limits: windowLimits(policy.history),
       ttlMs: policy.history.ttlSeconds * 1000,
+      follow: followOf(policy, '', '', 0),
     };
   }
+}
+
+/** What a SKU's anchor follows by under `policy` at `at`. */
+function followOf(policy: Policy, sku: string, currency: string, at: number): HistoryEntry['follow'] {
+  return {
+    since: sku === '' ? undefined : historySince(policy, sku, currency, at),
+    minSamples: policy.history.minSamples,
+    followBp: policy.history.anchorFollowBp,
+  };
 }
 
 /** An entry with samples not yet written must not be evicted. */
