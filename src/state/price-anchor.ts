@@ -22,6 +22,8 @@ export interface FollowSettings {
   /** The last scheduled price change in force (epoch ms): an anchor set before it is superseded. */
   since: number | undefined;
   minSamples: number;
+  /** The window's size: a learned anchor is refined to the median until the window is full once. */
+  maxSamples: number;
   /** Most the anchor moves in one daily step, in basis points of itself. */
   followBp: number;
   /** The new samples were confirmed by a person (an approved hold): the anchor is set to the median. */
@@ -45,7 +47,8 @@ export function acceptedAnchor(price: number, at: number): AnchorRecord {
  * The anchor after `added` samples entered the window (`window`: every sample in it, the added included):
  * - an anchor set before the last declared price change is dropped (the declared price rules until a new one);
  * - confirmed samples (`accept`) set it to the window's median, as accepted;
- * - without one, it is learned from the median once the window has `minSamples` samples since the declaration;
+ * - without one, it is learned from the median once the window has `minSamples` samples since the declaration,
+ *   and refined to the median until the window is full (or until its first daily move);
  * - otherwise the added samples mark when a price at or above (at or below) it was last paid, and once a day it
  *   moves toward the median it recorded a day before, by at most `followBp` of itself: a drift that has not lasted
  *   a day has not moved it at all.
@@ -71,6 +74,14 @@ export function followAnchor(
     return { ...acceptedAnchor(learned, now), source: 'learned' };
   }
   current = { ...current };
+  const young = window.length < settings.maxSamples && eligible.length > 0;
+  if (young && current.source === 'learned' && current.movedAt === current.at) {
+    // Learned from a young history (minSamples): refined to the median until the window has filled once, so
+    // the anchor is the median of a full window, not of the first few sales.
+    const refined = median();
+    current.price = refined;
+    current.checkpoint = refined;
+  }
   for (const sample of added) {
     if (sample.price >= current.price) current.lastAbove = Math.max(current.lastAbove ?? 0, sample.at);
     if (sample.price <= current.price) current.lastBelow = Math.max(current.lastBelow ?? 0, sample.at);

@@ -15,7 +15,7 @@ import { PriceWindow, type WindowLimits } from '../../src/state/price-window';
 import { registerCommands } from '../../src/state/redis/commands';
 import { type RedisInstance, startRedis } from '../helpers/redis';
 
-const settings = { since: undefined, minSamples: 3, followBp: 1000, accept: false };
+const settings = { since: undefined, minSamples: 3, maxSamples: 3, followBp: 1000, accept: false };
 
 describe('followAnchor', () => {
   const at = (hours: number) => Date.UTC(2026, 10, 10) + hours * 3_600_000;
@@ -100,7 +100,7 @@ describe('history-push-1.lua moves the anchor as followAnchor does', () => {
               if (window.add(one, limits, accept)) added.push(one);
               args.push(`${one.price}:${one.at}`, accept ? 1 : 0);
             }
-            window.follow(added, { since, minSamples: 3, followBp, accept });
+            window.follow(added, { since, minSamples: 3, maxSamples: limits.maxSamples, followBp, accept });
             const reply = (await commands.historyPush(
               base,
               'IDR',

@@ -13,6 +13,7 @@ import { newSku } from './kinds/new-sku';
 import { openCodeLeak } from './kinds/open-code-leak';
 import { overchargeBurst } from './kinds/overcharge-burst';
 import { price1000x } from './kinds/price-1000x';
+import { priceDrift } from './kinds/price-drift';
 import { priceIncrease } from './kinds/price-increase';
 import { publicCode } from './kinds/public-code';
 import { stackedDiscounts } from './kinds/stacked-discounts';
@@ -104,11 +105,21 @@ export class ScenarioGenerator extends World {
     return orders;
   }
 
+  /** A repricer walking a popular SKU's price down in small steps on the incident day: see kinds/price-drift.ts. */
+  priceDrift(base?: ScenarioOrder[]): ScenarioOrder[] {
+    return priceDrift(this, base ?? this.normalDays());
+  }
+
+  /** The warm-up day and the incident day of normal traffic. */
+  normalDays(): ScenarioOrder[] {
+    return [...this.normalDay(DAYS.warmup, 'd1109'), ...this.normalDay(DAYS.incident, 'd1110')];
+  }
+
   /**
    * Every scenario (warm-up day, incident day with one incident; Harbolnas after both normal days), the combined
-   * stream of the original incidents, and the general stream.
+   * stream of the original incidents, the general stream, and the streams of issue 23's kinds.
    */
-  generate(): Record<ScenarioName | 'combined' | 'general', ScenarioOrder[]> {
+  generate(): Record<ScenarioName | 'combined' | 'general' | 'price-drift', ScenarioOrder[]> {
     const warmup = this.normalDay(DAYS.warmup, 'd1109');
     const day = this.normalDay(DAYS.incident, 'd1110');
     const base = [...warmup, ...day];
@@ -124,6 +135,7 @@ export class ScenarioGenerator extends World {
       harbolnas: [...base, ...harbolnas],
       combined: [...combined, ...harbolnasAfterLeak],
       general: this.general(base),
+      'price-drift': this.priceDrift(base),
     };
   }
 }

@@ -43,6 +43,7 @@ export class MemoryPriceHistory {
     entry.window.follow(added, {
       since: historySince(policy, sku, currency, at),
       minSamples: policy.history.minSamples,
+      maxSamples: policy.history.maxSamples,
       followBp: policy.history.anchorFollowBp,
       accept: verified,
     });

@@ -94,6 +94,12 @@ if #added > 0 then
       changed = true
     end
   else
+    if anchor.s == 'l' and anchor.m == anchor.at and #samples < maxSamples and #eligible > 0 then
+      -- Learned from a young history: refined to the median until the window has filled once.
+      local price = median()
+      anchor.p = price
+      anchor.c = price
+    end
     for _, sample in ipairs(added) do
       if sample[1] >= anchor.p and (anchor.hi == nil or sample[2] > anchor.hi) then anchor.hi = sample[2] end
       if sample[1] <= anchor.p and (anchor.lo == nil or sample[2] > anchor.lo) then anchor.lo = sample[2] end
