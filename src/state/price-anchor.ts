@@ -4,7 +4,9 @@
 
 import { medianOfSorted, type PriceAnchor, sortAscending } from '../core/facts';
 import { applyBp } from '../core/money';
-import type { PriceSample } from './price-window';
+
+/** One paid unit price and when it was paid (epoch ms), as the price window keeps it. */
+type PriceSample = { price: number; at: number };
 
 /** A day, in ms: the anchor moves at most once per day. */
 export const ANCHOR_DAY_MS = 86_400_000;

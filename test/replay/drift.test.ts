@@ -1,4 +1,4 @@
-// test/tools/replay-drift.test.ts
+// test/replay/drift.test.ts
 // Replay of a generated price drift: a repricer walks a bestseller down a few percent every quarter of an hour,
 // so the median follows; every order past the history rules' bound is held from the first, with and without a
 // catalog, and none before it.
@@ -6,10 +6,10 @@
 import { join } from 'node:path';
 import { readDocument } from '../../src/config/document';
 import { parsePolicy } from '../../src/core/policy';
-import { replay } from '../../src/tools/replay';
-import { ScenarioGenerator, toNdjson } from '../../src/tools/scenarios';
-import { driftPlan } from '../../src/tools/scenarios/kinds/price-drift';
-import { EXAMPLES } from './replay-fixtures';
+import { replay } from '../../src/replay/replay';
+import { ScenarioGenerator, toNdjson } from '../../tools/scenarios';
+import { driftPlan } from '../../tools/scenarios/kinds/price-drift';
+import { EXAMPLES } from './fixtures';
 
 describe('replay of a price drifting down in small steps (seed 11)', () => {
   const generator = new ScenarioGenerator({ seed: 11, ordersPerDay: 1200 });
