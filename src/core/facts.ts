@@ -60,6 +60,39 @@ export interface VoucherState {
   limitReached?: 'maxUses' | 'maxUsesPerCustomer';
   /** Discount already granted in the budget window before this order, in the order's currency. */
   budgetUsed?: number;
+  /**
+   * The code's uses per value of each trait (voucher-traits.ts), counted like `windows` and `baselineCount`: what
+   * a trip is scoped by. Present for the codes the policy names, when the store counts traits.
+   */
+  traits?: readonly TraitCount[];
+  /** Set while the code is tripped for one segment of its uses only: the uses outside it go on. */
+  scope?: TripScope;
+  /** When a scoped trip widened to every use (its normal use surged too). */
+  widenedAt?: number;
+}
+
+/** A trait a code's uses are told apart by (voucher-traits.ts TRAITS: the order a trip is scoped by them). */
+export type Trait = 'stacked' | 'customer' | 'payment';
+
+/** A code's uses with one value of one trait, counted like the code's (see VoucherState). */
+export interface TraitCount {
+  trait: Trait;
+  /** The value: `+`-joined other codes (`''`: alone), `,`-joined segments (`''`: none), or the payment method. */
+  value: string;
+  windows: readonly WindowCount[];
+  baselineCount: number;
+}
+
+/**
+ * A trip limited to the surge's segment: uses whose `trait` has one of the `normal` values (the code's normal
+ * use, by the same statistics as the trip) go on; the rest are held.
+ */
+export interface TripScope {
+  trait: Trait;
+  /** The values of the code's normal use; uses with another value (or one never seen) are the segment. */
+  normal: string[];
+  /** The values that carried the surge, most used first: what reasons and the incident name. */
+  surge: string[];
 }
 
 /** The shop's order counts, as a code's: per velocity window, and over the baseline before them. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { DAYS, LEAKED_VOUCHER } from './constants';
 import { bulkOrders } from './kinds/bulk-orders';
 import { checkout100 } from './kinds/checkout-100pct';
+import { codeCombination } from './kinds/code-combination';
 import { flashSale } from './kinds/flash-sale';
 import { harbolnasDay } from './kinds/harbolnas';
 import { markdown } from './kinds/markdown';
@@ -110,6 +111,11 @@ export class ScenarioGenerator extends World {
     return priceDrift(this, base ?? this.normalDays());
   }
 
+  /** A popular code abused in one combination while its normal use goes on: see kinds/code-combination.ts. */
+  codeCombination(base?: ScenarioOrder[]): ScenarioOrder[] {
+    return codeCombination(this, base ?? this.normalDays());
+  }
+
   /** The warm-up day and the incident day of normal traffic. */
   normalDays(): ScenarioOrder[] {
     return [...this.normalDay(DAYS.warmup, 'd1109'), ...this.normalDay(DAYS.incident, 'd1110')];
@@ -119,7 +125,10 @@ export class ScenarioGenerator extends World {
    * Every scenario (warm-up day, incident day with one incident; Harbolnas after both normal days), the combined
    * stream of the original incidents, the general stream, and the streams of issue 23's kinds.
    */
-  generate(): Record<ScenarioName | 'combined' | 'general' | 'price-drift', ScenarioOrder[]> {
+  generate(): Record<
+    ScenarioName | 'combined' | 'general' | 'price-drift' | 'code-combination',
+    ScenarioOrder[]
+  > {
     const warmup = this.normalDay(DAYS.warmup, 'd1109');
     const day = this.normalDay(DAYS.incident, 'd1110');
     const base = [...warmup, ...day];
@@ -136,6 +145,7 @@ export class ScenarioGenerator extends World {
       combined: [...combined, ...harbolnasAfterLeak],
       general: this.general(base),
       'price-drift': this.priceDrift(base),
+      'code-combination': this.codeCombination(base),
     };
   }
 }

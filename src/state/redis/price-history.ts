@@ -1,7 +1,6 @@
 // src/state/redis/price-history.ts
 // SKU price history in Redis: recent paid prices per SKU and currency, cached locally in windows, written behind.
 
-import type { Cluster, Redis } from 'ioredis';
 import { historyKey, type SkuHistory } from '../../core/facts';
 import { historySince, type Policy } from '../../core/policy';
 import type { Logger } from '../../ports/logger';
@@ -50,7 +49,6 @@ export class RedisPriceHistory {
   private readonly entries = new Map<string, HistoryEntry>();
 
   constructor(
-    private readonly client: Redis | Cluster,
     private readonly commands: Commands,
     private readonly keys: RedisKeys,
     private readonly options: PriceHistoryOptions,
@@ -183,21 +181,15 @@ export class RedisPriceHistory {
     if (entry?.refreshing) return entry;
     if (entry) entry.refreshing = true;
     try {
-      const list = `${this.keys.sku(sku)}:${currency}`;
-      const results = ((await this.client
-        .pipeline()
-        .lrange(list, 0, policy.history.maxSamples - 1)
-        .hgetall(`${list}:a`)
-        .get(`${list}:anchor`)
-        .exec()) ?? []) as Array<[Error | null, unknown]>;
-      for (const [error] of results) if (error) throw error;
-      const remote = results[0]?.[1];
-      const anchor = Object.entries((results[1]?.[1] as Record<string, string> | null) ?? {}).flat();
-      const legacy = results[2]?.[1];
+      const [remote, anchor, legacy] = (await this.commands.historyRead(
+        this.keys.sku(sku),
+        currency,
+        policy.history.maxSamples,
+      )) as [string[], string[], string];
       entry = this.entries.get(key) ?? this.newEntry(policy, 0);
       entry.limits = windowLimits(policy.history);
       entry.ttlMs = policy.history.ttlSeconds * 1000;
-      this.load(entry, remote as string[], anchor, (legacy as string | null) ?? '');
+      this.load(entry, remote, anchor, legacy);
       setLru(this.entries, key, entry, this.options.maxCachedSkus, busy);
       return entry;
     } finally {
