@@ -164,6 +164,7 @@ export const belowRecentPrice: Rule = {
     if (historyUnavailable(context, 'below_recent_price')) return;
     const ratio = context.policy.history.ratioBp;
     for (const line of context.totals.lines) {
+      if (line.free?.allowed) continue; // a declared free item listed at 0 is not priced by its history
       const found = lineHistory(context, line, shared(context));
       const { baseline, anchor } = found;
       if (baseline === undefined || line.paid < 0) continue;
