@@ -19,6 +19,8 @@ interface HistoryEntry {
   refreshing: boolean;
   limits: WindowLimits;
   ttlMs: number;
+  /** Cached only until its samples are written (Redis had nothing for the SKU when it was first sold here). */
+  transient: boolean;
   /** What the anchor follows by (from the policy of the latest samples): since, minSamples, followBp. */
   follow: { since: number | undefined; minSamples: number; followBp: number };
 }
@@ -28,6 +30,9 @@ export interface PriceHistoryOptions {
   historyRefreshMs: number;
   maxCachedSkus: number;
 }
+
+/** Most SKU names remembered as having no history in Redis (a flood of made-up SKUs stops here). */
+const MAX_ABSENT = 10_000;
 
 /** `price:epochMs`, as samples are stored. */
 const encode = (sample: PriceSample) => `${sample.price}:${sample.at}`;
@@ -47,6 +52,8 @@ function decode(entry: string): PriceSample {
  */
 export class RedisPriceHistory {
   private readonly entries = new Map<string, HistoryEntry>();
+  /** SKUs Redis had no history for, by when that was read (wall clock): at most MAX_ABSENT. */
+  private readonly absent = new Map<string, number>();
 
   constructor(
     private readonly commands: Commands,
@@ -70,6 +77,11 @@ export class RedisPriceHistory {
     const since = historySince(policy, sku, currency, now);
     const entry = this.entries.get(key);
     if (entry === undefined) {
+      // A SKU Redis had nothing for a moment ago is not asked again before the refresh interval (a flood of
+      // made-up SKUs reads each once and caches nothing but its name, for a while).
+      const absentSince = this.absent.get(key);
+      if (absentSince !== undefined && Date.now() - absentSince <= this.options.historyRefreshMs)
+        return undefined;
       return this.fetch(sku, currency, policy).then((fetched) => {
         const fact = fetched.window.fact(since);
         if (fact !== undefined) history.set(key, fact);
@@ -95,7 +107,10 @@ export class RedisPriceHistory {
     const key = historyKey(sku, currency);
     let entry = this.entries.get(key);
     if (entry === undefined) {
+      // Cached only until its samples are written: the SKU is cached once Redis has history for it (next read).
       entry = this.newEntry(policy, 0);
+      entry.transient = true;
+      this.absent.delete(key);
       setLru(this.entries, key, entry, this.options.maxCachedSkus, busy);
     }
     entry.limits = windowLimits(policy.history);
@@ -137,6 +152,7 @@ export class RedisPriceHistory {
     const key = historyKey(sku, currency);
     const entry = this.entries.get(key) ?? this.newEntry(policy, Date.now());
     entry.window.rebase(price, now);
+    this.absent.delete(key);
     entry.pending = [];
     entry.fetchedAt = Date.now();
     setLru(this.entries, key, entry, this.options.maxCachedSkus, busy);
@@ -145,6 +161,8 @@ export class RedisPriceHistory {
   /** Forgets a SKU's history in every currency, in Redis and in the cache. */
   async reset(sku: string): Promise<void> {
     await this.commands.historyReset(this.keys.sku(sku));
+    for (const key of [...this.absent.keys()])
+      if (key.slice(key.indexOf(':') + 1) === sku) this.absent.delete(key);
     for (const key of [...this.entries.keys()]) {
       if (key.slice(key.indexOf(':') + 1) === sku) this.entries.delete(key);
     }
@@ -168,6 +186,10 @@ export class RedisPriceHistory {
         ...args,
       )) as [string[], string[], string];
       this.load(entry, remote, anchor, legacy);
+      const key = historyKey(sku, currency);
+      if (entry.transient && entry.pending.length === 0 && this.entries.get(key) === entry) {
+        this.entries.delete(key);
+      }
     } catch (error) {
       entry.pending.unshift(...samples.slice(-entry.limits.maxSamples));
       this.logger.warn({ err: error, sku }, 'price guard: could not write price samples; will retry');
@@ -186,10 +208,17 @@ export class RedisPriceHistory {
         currency,
         policy.history.maxSamples,
       )) as [string[], string[], string];
-      entry = this.entries.get(key) ?? this.newEntry(policy, 0);
+      const cached = this.entries.get(key);
+      entry = cached ?? this.newEntry(policy, 0);
       entry.limits = windowLimits(policy.history);
       entry.ttlMs = policy.history.ttlSeconds * 1000;
       this.load(entry, remote, anchor, legacy);
+      if (cached === undefined && remote.length === 0 && anchor.length === 0 && legacy === '') {
+        // Nothing in Redis: remember the name only, bounded, instead of caching an empty window.
+        setLru(this.absent, key, Date.now(), MAX_ABSENT);
+        return entry;
+      }
+      entry.transient = false;
       setLru(this.entries, key, entry, this.options.maxCachedSkus, busy);
       return entry;
     } finally {
@@ -226,6 +255,7 @@ export class RedisPriceHistory {
       limits: windowLimits(policy.history),
       ttlMs: policy.history.ttlSeconds * 1000,
       follow: followOf(policy, '', '', 0),
+      transient: false,
     };
   }
 }
