@@ -7,8 +7,28 @@ export interface SkuHistory {
   samples: number;
   /** Median paid unit price, minor units (0 without samples). */
   median: number;
-  /** A price on-call accepted as the SKU's new normal (`acceptPrice`): judged against until samples build up. */
-  anchor?: { price: number; at: number };
+  /**
+   * The SKU's anchor: a price only people, declarations or a slow daily follow move, so a drift in small steps
+   * that the median follows cannot walk it. Judged against until samples build up, and beside the median after.
+   */
+  anchor?: PriceAnchor;
+}
+
+/** What a SKU's price is anchored to (see `SkuHistory.anchor`), in minor units of the history's currency. */
+export interface PriceAnchor {
+  /** The anchor price: a paid unit price. */
+  price: number;
+  /** When it was set: accepted by on-call, or first learned from the median (epoch ms). */
+  at: number;
+  /**
+   * `accepted`: on-call accepted the price (`acceptPrice`, or approving holds at it); `learned`: the SKU's usual
+   * price, learned from its median and following it by at most `history.anchorFollowBp` a day.
+   */
+  source: 'accepted' | 'learned';
+  /** The latest sample paid at or above the anchor price (epoch ms): when a fall from it began, at the latest. */
+  lastAbove?: number;
+  /** The latest sample paid at or below the anchor price (epoch ms): when a rise from it began, at the latest. */
+  lastBelow?: number;
 }
 
 /** Redemptions of a code counted over one window ending now. */
@@ -40,6 +60,39 @@ export interface VoucherState {
   limitReached?: 'maxUses' | 'maxUsesPerCustomer';
   /** Discount already granted in the budget window before this order, in the order's currency. */
   budgetUsed?: number;
+  /**
+   * The code's uses per value of each trait (voucher-traits.ts), counted like `windows` and `baselineCount`: what
+   * a trip is scoped by. Present for the codes the policy names, when the store counts traits.
+   */
+  traits?: readonly TraitCount[];
+  /** Set while the code is tripped for one segment of its uses only: the uses outside it go on. */
+  scope?: TripScope;
+  /** When a scoped trip widened to every use (its normal use surged too). */
+  widenedAt?: number;
+}
+
+/** A trait a code's uses are told apart by (voucher-traits.ts TRAITS: the order a trip is scoped by them). */
+export type Trait = 'stacked' | 'customer' | 'payment';
+
+/** A code's uses with one value of one trait, counted like the code's (see VoucherState). */
+export interface TraitCount {
+  trait: Trait;
+  /** The value: `+`-joined other codes (`''`: alone), `,`-joined segments (`''`: none), or the payment method. */
+  value: string;
+  windows: readonly WindowCount[];
+  baselineCount: number;
+}
+
+/**
+ * A trip limited to the surge's segment: uses whose `trait` has one of the `normal` values (the code's normal
+ * use, by the same statistics as the trip) go on; the rest are held.
+ */
+export interface TripScope {
+  trait: Trait;
+  /** The values of the code's normal use; uses with another value (or one never seen) are the segment. */
+  normal: string[];
+  /** The values that carried the surge, most used first: what reasons and the incident name. */
+  surge: string[];
 }
 
 /** The shop's order counts, as a code's: per velocity window, and over the baseline before them. */

@@ -9,6 +9,23 @@
  */
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u;
 
+/**
+ * White space a paste brings along, which the canonical form drops: JavaScript's `\s` without the byte-order mark
+ * (U+FEFF) and the line and paragraph separators (U+2028, U+2029). Those three are invisible or break lines on the
+ * review page, so they are refused like every other invisible character, never silently dropped.
+ */
+const SPACE = /[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/u;
+const SPACES = new RegExp(`${SPACE.source}+`, 'gu');
+
+/** `value` without the white space (as `SPACE` defines it) at both ends; a loop, so no input backtracks. */
+function trimSpace(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && SPACE.test(value[start]!)) start++;
+  while (end > start && SPACE.test(value[end - 1]!)) end--;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
+}
+
 /** Longest identifiers, in characters (before canonicalisation). */
 export const IDENTIFIER_LIMITS = Object.freeze({
   orderId: 128,
@@ -30,7 +47,7 @@ export type IdentifierKind = 'code' | 'name' | 'opaque';
  * dropped and nothing displays as something it is not.
  */
 export function identifierProblem(value: string, kind: IdentifierKind = 'name'): string | undefined {
-  const checked = kind === 'code' ? value.replace(/\s+/gu, '') : value.trim();
+  const checked = kind === 'code' ? value.replace(SPACES, '') : trimSpace(value);
   const match = INVISIBLE.exec(checked);
   if (match === null) return undefined;
   const code = match[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
@@ -50,8 +67,8 @@ export function canonicalIdentifier(value: string, kind: IdentifierKind): string
   // already canonical: the common case costs one regular expression test.
   if (kind === 'opaque' ? ASCII_TRIMMED.test(value) : ASCII_UPPER.test(value)) return value;
   const normal = value.normalize('NFKC');
-  if (kind === 'code') return normal.replace(/\s+/gu, '').toUpperCase();
-  const trimmed = normal.trim();
+  if (kind === 'code') return normal.replace(SPACES, '').toUpperCase();
+  const trimmed = trimSpace(normal);
   return kind === 'name' ? trimmed.toUpperCase() : trimmed;
 }
 

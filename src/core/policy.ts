@@ -12,6 +12,7 @@ import {
   discountCaps,
   floorBp,
   floors,
+  freeItems,
   history,
   priceChange,
   referencePrice,
@@ -54,6 +55,7 @@ export const policySchema = z
      */
     floorCoverage: z.enum(['abstain', 'hold'], { error: 'must be "abstain" or "hold"' }).default('abstain'),
     catalog: catalog.prefault({}),
+    freeItems: freeItems.prefault({}),
     priceChanges: z.array(priceChange).default([]),
     referencePrice: referencePrice.prefault({}),
     campaigns: z.array(campaign).default([]),

@@ -116,6 +116,7 @@ function lineOf(row: PricedSku, campaign: Campaign | undefined): LineView {
     netPaid: row.listPrice,
     campaign,
     reference: row.listPrice,
+    free: undefined,
   };
 }
 

@@ -1,7 +1,7 @@
 // src/core/totals.ts
 // An order's derived amounts (line values, discounts, voucher shares, subtotal, expected total), campaign and reference of each line.
 
-import { add, allocate, multiply } from './money';
+import { add, allocate, formatMoney, multiply } from './money';
 import type { Order } from './order';
 import { type Campaign, type Policy, referenceListPrice } from './policy';
 
@@ -25,6 +25,11 @@ export interface LineView {
   campaign: Campaign | undefined;
   /** The declared list price of the SKU at the order's time (catalog or scheduled change), if any. */
   reference: number | undefined;
+  /**
+   * For a line listed at 0 only: whether the policy's `freeItems` let it be (`allowed`), and if not, why (its SKU
+   * is not declared free, or this order does not meet the declaration). Undefined for a line listed above 0.
+   */
+  free: { allowed: true; kind: string } | { allowed: false; why: string } | undefined;
 }
 
 /** An order's derived totals, computed once per evaluation. */
@@ -88,6 +93,7 @@ export function deriveTotals(order: Order, policy: Policy, now: number): OrderTo
       netPaid: paid,
       campaign: policy.campaigns.length === 0 ? undefined : campaignFor(policy, line.sku, line.category, now),
       reference: referenceListPrice(policy, line.sku, order.currency, now),
+      free: undefined,
     });
     listValue = add(listValue, value);
     lineDiscounts = add(lineDiscounts, line.discount);
@@ -109,5 +115,58 @@ export function deriveTotals(order: Order, policy: Policy, now: number): OrderTo
     });
   }
   const expectedTotal = subtotal - voucherDiscounts + order.shipping - order.shippingDiscount + order.tax;
+  for (const line of lines) {
+    if (line.unitPrice === 0) line.free = freeVerdict(policy, order, lines, subtotal, line, now);
+  }
   return { lines, listValue, lineDiscounts, voucherDiscounts, subtotal, expectedTotal };
+}
+
+/** Whether a line listed at 0 is one the policy's `freeItems` declares, in this order; and why not. */
+function freeVerdict(
+  policy: Policy,
+  order: Order,
+  lines: readonly LineView[],
+  subtotal: number,
+  line: LineView,
+  now: number,
+): NonNullable<LineView['free']> {
+  const item = policy.freeItems[line.sku];
+  if (item === undefined) return { allowed: false, why: `${line.sku} is not declared free (\`freeItems\`)` };
+  const kind =
+    item.kind === 'free'
+      ? 'a free SKU'
+      : item.kind === 'bundle'
+        ? "a bundle's component"
+        : 'a gift with purchase';
+  if (!isActive(item, now))
+    return { allowed: false, why: `${line.sku} is declared ${kind} outside this order's time` };
+  if (item.with !== undefined) {
+    const withs = item.with;
+    if (!lines.some((other) => other.unitPrice > 0 && withs.includes(other.sku))) {
+      return {
+        allowed: false,
+        why: `${line.sku} is declared ${kind} only beside ${withs.join(', ')}, which this order does not list`,
+      };
+    }
+  }
+  const minimum = item.minSubtotal?.[order.currency];
+  if (item.minSubtotal !== undefined && (minimum === undefined || subtotal < minimum)) {
+    return {
+      allowed: false,
+      why: `${line.sku} is declared ${kind} only from a subtotal of ${minimum === undefined ? `a minimum in ${Object.keys(item.minSubtotal).join(', ')}` : formatMoney(minimum, order.currency)}`,
+    };
+  }
+  if (item.maxQuantity !== undefined) {
+    const units = lines.reduce(
+      (sum, other) => (other.sku === line.sku && other.unitPrice === 0 ? sum + other.quantity : sum),
+      0,
+    );
+    if (units > item.maxQuantity) {
+      return {
+        allowed: false,
+        why: `${line.sku} is declared ${kind}, at most ${item.maxQuantity} an order; this order lists ${units} at 0`,
+      };
+    }
+  }
+  return { allowed: true, kind };
 }

@@ -3,6 +3,7 @@
 
 import { type Evaluation, evaluate } from '../core/evaluate';
 import type { Facts } from '../core/facts';
+import { foldLookalikes } from '../core/lookalikes';
 import { DEFAULT_ORDER_LIMITS, type Order, type OrderLimits } from '../core/order';
 import { orderDigest } from '../core/order-digest';
 import { OrderParser } from '../core/order-parser';
@@ -109,8 +110,9 @@ export class Guard {
       this.metrics.invalidOrder();
       return { kind: 'invalid', problems: parsed.problems };
     }
-    const { order } = parsed;
     const policy = this.policyValue;
+    // A look-alike spelling of a declared code (a Cyrillic А, an accent) is that code, held for its spelling.
+    const order = foldLookalikes(parsed.order, policy);
     const now = this.clock();
     const digest = orderDigest(order);
 

@@ -22,6 +22,7 @@ export const STORE_OPERATION_SET: { [K in keyof GuardStore]-?: true } = {
   resetHistory: true,
   acceptPrice: true,
   extendVoucher: true,
+  voucherTrip: true,
   queueStats: true,
   shutdown: true,
 };

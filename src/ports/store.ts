@@ -6,6 +6,7 @@ import type { Facts } from '../core/facts';
 import type { Order } from '../core/order';
 import type { Policy } from '../core/policy';
 import type { Decision, RuleName, Verdict } from '../core/types';
+import type { TripScope } from '../core/voucher-traits';
 
 /** Where a held order is in review. `pending` until a reviewer approves (releases) or rejects (cancels) it. */
 export type HoldStatus = 'pending' | 'approved' | 'rejected';
@@ -294,6 +295,31 @@ export interface StateControls {
    * is not tripped.
    */
   extendVoucher(code: string, until: number, actor: string, now: number): Promise<boolean>;
+  /**
+   * The trip of a code as the review page's trip panel shows it (what it holds, since when, until when), or
+   * undefined when the code is not tripped. Optional: both shipped stores have it.
+   */
+  voucherTrip?(code: string, now: number): Promise<VoucherTrip | undefined>;
+}
+
+/** A tripped code: since when, which of its uses it holds, and what keeps it tripped. */
+export interface VoucherTrip {
+  voucher: string;
+  /** Epoch ms it tripped. */
+  trippedAt: number;
+  /** When its rate was last found anomalous (it resumes `resumeAfterSeconds` after), epoch ms. */
+  anomalousAt?: number;
+  /** On-call keeps it tripped until then, epoch ms. */
+  stickyUntil?: number;
+  /**
+   * Set when the trip holds only the uses that set the surge apart (its segment): the trait, the values of the
+   * code's normal use that go on, the values that carried the surge. Absent: every use is held.
+   */
+  scope?: TripScope;
+  /** The segment in words, as the reasons say it: "stacked with EXTRA (any use but its normal use: alone)". */
+  segment?: string;
+  /** When a scoped trip widened to every use (its normal use surged too), epoch ms. */
+  widenedAt?: number;
 }
 
 /** One webhook endpoint as the outbox routes events to it: a stable id and the event types it takes. */

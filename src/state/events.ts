@@ -3,6 +3,7 @@
 
 import { MESSAGES } from '../core/messages';
 import { sha256 } from '../core/sha256';
+import { scopeWords, type TripScope } from '../core/voucher-traits';
 import type { EventType } from '../core/webhook-contract';
 import type { HeldOrder } from '../ports/store';
 
@@ -50,10 +51,23 @@ export interface ReviewEvent extends EventBase {
   shopperMessage: { en: string; id: string };
 }
 
-/** `voucher.tripped`: a code's redemptions outran its velocity limit; its new uses are held until it resumes or is cleared. */
+/**
+ * `voucher.tripped`: a code's redemptions outran its velocity limit; its new uses (or, with `segment`, those of the
+ * surge's segment) are held until it resumes or is cleared. Sent again, with `widenedFrom`, when a scoped trip
+ * widens to every use.
+ */
 export interface VoucherTrippedEvent extends EventBase {
   type: 'voucher.tripped';
   voucher: string;
+  /** When it tripped (the same as `at`, except on a widening). */
+  trippedAt: number;
+  /**
+   * Present when the trip holds only the uses that set the surge apart: the trait, the values of the code's normal
+   * use (let through) and those that carried the surge, and the segment in words.
+   */
+  segment?: TripScope & { description: string };
+  /** On a widening: the segment the trip held until `at`, when the normal use surged too. */
+  widenedFrom?: 'segment';
 }
 
 /** `voucher.resumed`: a tripped code's rate was normal long enough; its new uses are judged again as usual. */
@@ -182,10 +196,29 @@ export function eventFor(held: HeldOrder): ReviewEvent {
   });
 }
 
-/** The `voucher.tripped` event of a code tripped at `at` (the trip time the store keeps). */
-export function trippedEvent(code: string, at: number): VoucherTrippedEvent {
+/**
+ * The `voucher.tripped` event of a code tripped at `trippedAt` (the trip time the store keeps), for the segment of
+ * `scope` or every use; with `widenedAt`, the event of its widening to every use then.
+ */
+export function trippedEvent(
+  code: string,
+  trippedAt: number,
+  scope?: TripScope,
+  widenedAt?: number,
+): VoucherTrippedEvent {
+  const at = widenedAt ?? trippedAt;
   const id = eventId('voucher.tripped', code, at);
-  return { id, timestamp: timestamp(at), at, type: 'voucher.tripped', voucher: code };
+  const event: VoucherTrippedEvent = {
+    id,
+    timestamp: timestamp(at),
+    at,
+    type: 'voucher.tripped',
+    voucher: code,
+    trippedAt,
+  };
+  if (scope !== undefined) event.segment = { ...scope, description: scopeWords(scope) };
+  if (widenedAt !== undefined) event.widenedFrom = 'segment';
+  return event;
 }
 
 /** The `voucher.resumed` event of a code that resumed at `at` after tripping at `trippedAt`. */

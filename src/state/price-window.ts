@@ -2,6 +2,13 @@
 // One SKU's recent paid prices in one currency: a window a burst cannot own, its median, and an accepted price.
 
 import { medianOfSorted, type SkuHistory, sortAscending, sortedSamples } from '../core/facts';
+import {
+  type AnchorRecord,
+  acceptedAnchor,
+  anchorFact,
+  type FollowSettings,
+  followAnchor,
+} from './price-anchor';
 
 /** One paid unit price and when it was paid (epoch ms). */
 export interface PriceSample {
@@ -19,8 +26,9 @@ export interface WindowLimits {
 /**
  * The window keeps the newest `maxSamples` samples, at most `perBucket` from any one `bucketMs` bucket (a busy
  * half hour cannot fill it, so it cannot own the median). Samples on-call verified (approved holds) skip the
- * bucket limit. The median can be asked for since a time (a scheduled price change rebases the history); an
- * accepted price (`anchor`) stands in until samples build up again.
+ * bucket limit. The median can be asked for since a time (a scheduled price change rebases the history). The
+ * anchor (accepted by on-call or learned, see price-anchor.ts) stands in until samples build up, and is judged
+ * beside the median after.
  */
 export class PriceWindow {
   /** Oldest first. */
@@ -29,7 +37,7 @@ export class PriceWindow {
   private sorted: number[] = [];
   private readonly perBucketCount = new Map<number, number>();
   private cached: { since: number | undefined; fact: SkuHistory } | undefined;
-  anchor: { price: number; at: number } | undefined;
+  anchor: AnchorRecord | undefined;
 
   /** Samples in the window. */
   get size(): number {
@@ -55,11 +63,7 @@ export class PriceWindow {
   }
 
   /** Replaces the samples (oldest first) and the anchor, as another store holds them. */
-  replace(
-    samples: readonly PriceSample[],
-    anchor: { price: number; at: number } | undefined,
-    limits: WindowLimits,
-  ): void {
+  replace(samples: readonly PriceSample[], anchor: AnchorRecord | undefined, limits: WindowLimits): void {
     this.samples = [...samples];
     this.sorted = sortAscending(this.samples.map((sample) => sample.price));
     this.perBucketCount.clear();
@@ -76,7 +80,15 @@ export class PriceWindow {
     this.samples = [];
     this.sorted = [];
     this.perBucketCount.clear();
-    this.anchor = { price, at };
+    this.anchor = acceptedAnchor(price, at);
+    this.cached = undefined;
+  }
+
+  /** Moves the anchor after `added` samples entered the window (see `followAnchor`). */
+  follow(added: readonly PriceSample[], settings: FollowSettings): void {
+    const anchor = followAnchor(this.anchor, this.samples, added, settings);
+    if (anchor === this.anchor) return;
+    this.anchor = anchor;
     this.cached = undefined;
   }
 
@@ -90,7 +102,7 @@ export class PriceWindow {
     const fact: SkuHistory = {
       samples: sorted.length,
       median: medianOfSorted(sorted),
-      anchor: this.anchor,
+      ...(this.anchor === undefined ? {} : { anchor: anchorFact(this.anchor) }),
     };
     this.cached = { since, fact };
     return fact;

@@ -64,6 +64,40 @@ describe('voucher codes are one code in any spelling', () => {
     expect(found.body.items).toHaveLength(20);
   });
 
+  test('look-alike spellings (a Cyrillic letter, an accent, O for 0) are the leaked code, held as it', async () => {
+    const before = await harness.metric('voucher_redemption_attempts_total', { voucher: LEAKED });
+    const spellings = ['TМRW100PEKR6X50', 'TMRW100PÉKR6X50', 'tmrw1OOpekr6x5O', 'ТМRW100РЕКR6Х50'];
+    for (const [index, code] of spellings.entries()) {
+      const response = await harness.evaluate(
+        idrOrder({
+          orderId: `lookalike-${index}`,
+          customerId: `lookalike-shopper-${index}`,
+          paymentMethod: 'card:uob-tmrw-visa',
+          vouchers: [{ code, discount: 100_000 }],
+        }),
+      );
+      expect({ code, status: response.status, decision: response.body.decision }).toEqual({
+        code,
+        status: 200,
+        decision: 'hold',
+      });
+      const reasons = response.body.reasons as Array<{ rule: string; voucher?: string; message: string }>;
+      expect(reasons).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            rule: 'voucher_ineligible',
+            voucher: LEAKED,
+            message: expect.stringContaining('look-alike spelling'),
+          }),
+        ]),
+      );
+    }
+    // Counted as the leaked code, not as four unknown codes.
+    expect(await harness.metric('voucher_redemption_attempts_total', { voucher: LEAKED })).toBe(
+      before + spellings.length,
+    );
+  });
+
   test('a once-per-customer code cannot be reused by changing its case', async () => {
     // (A code of its own: the leaked one trips its velocity on the 20 spellings above.)
     const customer = { customerId: 'holder-1' };
@@ -95,6 +129,22 @@ describe('identifiers that would spoof the review page are refused, naming the f
     [
       'a zero-width space in a voucher code',
       { vouchers: [{ code: 'TMRW\u200b100', discount: 0 }] },
+      'vouchers[0].code',
+    ],
+    // The policy reference says these are refused wherever they are; white space around them is not an excuse.
+    [
+      'a byte-order mark in the leaked code',
+      { vouchers: [{ code: '\ufeffTMRW100PEKR6X50', discount: 0 }] },
+      'vouchers[0].code',
+    ],
+    [
+      'a line separator in the leaked code',
+      { vouchers: [{ code: 'TMRW100\u2028PEKR6X50', discount: 0 }] },
+      'vouchers[0].code',
+    ],
+    [
+      'a paragraph separator after the leaked code',
+      { vouchers: [{ code: 'TMRW100PEKR6X50 \u2029', discount: 0 }] },
       'vouchers[0].code',
     ],
   ])('%s: 400', async (_name, patch, path) => {

@@ -178,6 +178,13 @@ describe('canonical identifiers', () => {
       'lines[0].category',
     ],
     ['a line separator inside a segment', { customerSegments: ['go\u2028ld'] }, 'customerSegments[0]'],
+    // White space is dropped from codes, but these three are invisible or break lines: refused, not cleaned.
+    ['a BOM inside a voucher code', { vouchers: [{ code: 'BANK\ufeffX100K' }] }, 'vouchers[0].code'],
+    ['a BOM before a voucher code', { vouchers: [{ code: '\ufeffBANKX100K' }] }, 'vouchers[0].code'],
+    ['a line separator in a voucher code', { vouchers: [{ code: 'BANKX\u2028100K' }] }, 'vouchers[0].code'],
+    ['a paragraph separator after a code', { vouchers: [{ code: 'BANKX100K\u2029' }] }, 'vouchers[0].code'],
+    ['a BOM around a SKU', { lines: [{ sku: '\ufeffTOTE', quantity: 1, unitPrice: 1 }] }, 'lines[0].sku'],
+    ['a line separator after an order id', { orderId: 'o-1\u2028' }, 'orderId'],
   ])('refuses %s with a 400-style problem naming the field', (_name, patch, path) => {
     expect(problems({ ...valid, ...patch })).toEqual(
       expect.arrayContaining([{ path, message: expect.stringContaining('invisible characters') }]),

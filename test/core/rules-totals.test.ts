@@ -15,8 +15,11 @@ describe('zero_total', () => {
     expect(reason?.message).toContain('IDR 4,700,000');
   });
 
-  it('does not fire for a free item that lists at zero', () => {
-    expect(rulesOf(order({ lines: [line('SAMPLE', 0)] }))).toEqual([]);
+  it('does not fire for a free item that lists at zero (a declared one passes every rule)', () => {
+    expect(rulesOf(order({ lines: [line('SAMPLE', 0)] }))).not.toContain('zero_total');
+    expect(
+      rulesOf(order({ lines: [line('SAMPLE', 0)] }), { freeItems: { SAMPLE: { kind: 'free' } } }),
+    ).toEqual([]);
   });
 });
 

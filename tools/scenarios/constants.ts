@@ -126,3 +126,13 @@ export const GENERAL = {
     },
   ],
 } as const;
+
+/**
+ * The codes of the `code-combination` stream (issue 23): a popular everyday code and an everyday free-shipping
+ * code, each normally used alone, that a checkout bug lets stack for forty minutes. Neither's terms forbid stacking
+ * (the shop never thought of it), so only their velocity can tell.
+ */
+export const COMBINATION = {
+  popular: { code: 'DAILY10', percent: 10, max: 30_000, minSubtotal: 50_000 },
+  other: { code: 'ONGKIR20', amount: 20_000, minSubtotal: 100_000 },
+} as const;

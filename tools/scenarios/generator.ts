@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { DAYS, LEAKED_VOUCHER } from './constants';
 import { bulkOrders } from './kinds/bulk-orders';
 import { checkout100 } from './kinds/checkout-100pct';
+import { codeCombination } from './kinds/code-combination';
 import { flashSale } from './kinds/flash-sale';
 import { harbolnasDay } from './kinds/harbolnas';
 import { markdown } from './kinds/markdown';
@@ -13,6 +14,7 @@ import { newSku } from './kinds/new-sku';
 import { openCodeLeak } from './kinds/open-code-leak';
 import { overchargeBurst } from './kinds/overcharge-burst';
 import { price1000x } from './kinds/price-1000x';
+import { priceDrift } from './kinds/price-drift';
 import { priceIncrease } from './kinds/price-increase';
 import { publicCode } from './kinds/public-code';
 import { stackedDiscounts } from './kinds/stacked-discounts';
@@ -104,11 +106,29 @@ export class ScenarioGenerator extends World {
     return orders;
   }
 
+  /** A repricer walking a popular SKU's price down in small steps on the incident day: see kinds/price-drift.ts. */
+  priceDrift(base?: ScenarioOrder[]): ScenarioOrder[] {
+    return priceDrift(this, base ?? this.normalDays());
+  }
+
+  /** A popular code abused in one combination while its normal use goes on: see kinds/code-combination.ts. */
+  codeCombination(base?: ScenarioOrder[]): ScenarioOrder[] {
+    return codeCombination(this, base ?? this.normalDays());
+  }
+
+  /** The warm-up day and the incident day of normal traffic. */
+  normalDays(): ScenarioOrder[] {
+    return [...this.normalDay(DAYS.warmup, 'd1109'), ...this.normalDay(DAYS.incident, 'd1110')];
+  }
+
   /**
    * Every scenario (warm-up day, incident day with one incident; Harbolnas after both normal days), the combined
-   * stream of the original incidents, and the general stream.
+   * stream of the original incidents, the general stream, and the streams of issue 23's kinds.
    */
-  generate(): Record<ScenarioName | 'combined' | 'general', ScenarioOrder[]> {
+  generate(): Record<
+    ScenarioName | 'combined' | 'general' | 'price-drift' | 'code-combination',
+    ScenarioOrder[]
+  > {
     const warmup = this.normalDay(DAYS.warmup, 'd1109');
     const day = this.normalDay(DAYS.incident, 'd1110');
     const base = [...warmup, ...day];
@@ -124,6 +144,8 @@ export class ScenarioGenerator extends World {
       harbolnas: [...base, ...harbolnas],
       combined: [...combined, ...harbolnasAfterLeak],
       general: this.general(base),
+      'price-drift': this.priceDrift(base),
+      'code-combination': this.codeCombination(base),
     };
   }
 }

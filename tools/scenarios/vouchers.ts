@@ -1,7 +1,7 @@
 // tools/scenarios/vouchers.ts
 // What each code of the synthetic shop takes off a subtotal under its terms, for orders whose lines change.
 
-import { GENERAL, HARBOLNAS, LEAKED_VOUCHER, REGULAR_VOUCHERS } from './constants';
+import { COMBINATION, GENERAL, HARBOLNAS, LEAKED_VOUCHER, REGULAR_VOUCHERS } from './constants';
 import {
   claim,
   type LineDraft,
@@ -29,6 +29,8 @@ export const VOUCHER_TERMS: Record<string, Terms> = {
   [GENERAL.publicCode.code]: GENERAL.publicCode,
   [GENERAL.paydayCode.code]: GENERAL.paydayCode,
   [GENERAL.openCode.code]: GENERAL.openCode,
+  [COMBINATION.popular.code]: COMBINATION.popular,
+  [COMBINATION.other.code]: COMBINATION.other,
 };
 
 /** What `code` takes off `subtotal` under its terms (rounded down to IDR 100), or undefined when not eligible. */

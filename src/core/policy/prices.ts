@@ -2,7 +2,7 @@
 // The price sections of the policy: floors (absolute and relative), discount caps, the catalog and its changes.
 
 import { z } from 'zod';
-import { basisPoints, factorBp, keyedBy, name, perCurrency, seconds, timestamp } from './fields';
+import { basisPoints, factorBp, keyedBy, name, names, perCurrency, seconds, timestamp } from './fields';
 
 /** Absolute floors: SKU → currency → lowest paid unit price, in minor units. */
 export const floors = keyedBy('name', perCurrency);
@@ -60,4 +60,43 @@ export const history = z.strictObject({
   bucketSeconds: seconds.default(600),
   /** Most samples one bucket contributes. */
   perBucket: z.number().int().min(1).default(10),
+  /**
+   * How far a SKU's learned anchor may follow its median in a day, in basis points of itself (1000: 10%); 0 keeps
+   * it where it was learned until on-call accepts a price or a price change is declared.
+   */
+  anchorFollowBp: basisPoints.default(1000),
 });
+
+/**
+ * A SKU a line may list at 0: a free SKU (`free`), a bundle's component (`bundle`: free beside the bundle's line),
+ * or a gift with purchase (`gift`: free beside a qualifying line or over a subtotal). Any other line listed at 0 is
+ * held by `below_floor`.
+ */
+export const freeItem = z
+  .strictObject({
+    kind: z.enum(['free', 'bundle', 'gift'], { error: 'must be "free", "bundle" or "gift"' }),
+    /** Free only beside a line of one of these SKUs that lists above 0 (the bundle, the qualifying purchase). */
+    with: names.optional(),
+    /** Free only when the order's subtotal reaches this in its currency (a gift over an amount). */
+    minSubtotal: perCurrency.optional(),
+    /** Most units of it free in one order. */
+    maxQuantity: z.number().int().min(1, { error: 'must be at least 1' }).optional(),
+    startsAt: timestamp.optional(),
+    endsAt: timestamp.optional(),
+    note: z.string().max(500).optional(),
+  })
+  .refine((value) => value.kind !== 'bundle' || value.with !== undefined, {
+    error: 'a bundle component must name the bundle SKUs it comes with (`with`)',
+    path: ['with'],
+  })
+  .refine((value) => value.kind !== 'gift' || value.with !== undefined || value.minSubtotal !== undefined, {
+    error: 'a gift with purchase must say what purchase it comes with (`with` or `minSubtotal`)',
+    path: ['with'],
+  })
+  .refine((value) => !(value.startsAt && value.endsAt) || value.endsAt > value.startsAt, {
+    error: 'endsAt must be after startsAt',
+    path: ['endsAt'],
+  });
+
+/** SKU → how it may be listed at 0. */
+export const freeItems = keyedBy('name', freeItem);

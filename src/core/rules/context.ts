@@ -7,6 +7,7 @@ import type { Order } from '../order';
 import { type Policy, ruleMode } from '../policy';
 import type { OrderTotals } from '../totals';
 import type { Abstention, Mode, Reason, RuleId } from '../types';
+import type { TripScope } from '../voucher-traits';
 
 /** Side effects the core asks the store to carry out; the core itself does no I/O. */
 export interface Effects {
@@ -16,6 +17,10 @@ export interface Effects {
   anomalousVouchers: string[];
   /** Tripped codes whose rate has been normal long enough: they resume (audited, counted, announced). */
   resumeVouchers: string[];
+  /** The segment each code of `tripVouchers` is tripped for, when the trip is scoped (absent: every use). */
+  tripScopes?: Array<{ code: string; scope: TripScope }>;
+  /** Codes tripped for a segment whose normal use surged too: the trip widens to every use. */
+  widenVouchers?: string[];
 }
 
 /** A rule: reads the context, appends reasons and abstentions. Pure. */

@@ -70,6 +70,19 @@ export const belowFloor: Rule = {
     for (const line of totals.lines) {
       const { floors, uncovered } = floorsFor(policy, line, order.currency);
       if (floors.length === 0 && uncovered !== undefined) uncoveredCurrency(context, line, uncovered);
+      if (line.free !== undefined && !line.free.allowed) {
+        // Every SKU's floor is above 0 unless the shop declares it free: a line listed at 0 without a floor, a
+        // catalog price or a history would otherwise pass without a word.
+        reason(context, 'below_floor', {
+          message: `Line ${line.index + 1} (${line.sku}) is listed at ${money(context, 0)}: ${line.free.why}. A line listed at 0 is held unless the policy declares the SKU free (a free SKU, a bundle's component, a gift with purchase) or an exception covers it.`,
+          line: line.index,
+          sku: line.sku,
+          observed: 0,
+          limit: 1,
+          unit: 'minor',
+        });
+        continue;
+      }
       if (line.netPaid < 0 || line.listValue === 0) continue;
       const broken = floors.find((floor) => under(line, floor));
       if (broken === undefined) continue;

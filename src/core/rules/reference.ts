@@ -24,7 +24,7 @@ export const referencePrice: Rule = {
     const { totals, policy } = context;
     for (const line of totals.lines) {
       const reference = line.reference;
-      if (reference === undefined || reference === 0) continue;
+      if (reference === undefined || reference === 0 || line.free?.allowed) continue;
       const factor = referenceFactorBp(policy, line);
       // Outside [reference / factor, reference × factor], compared exactly.
       const low = compareProducts(line.unitPrice, factor, reference, BASIS_POINTS) < 0;

@@ -4,7 +4,15 @@
 import type { TrafficState, VoucherState } from '../facts';
 import { type Policy, ruleMode, type VelocityPolicy, velocityFor } from '../policy';
 import { isActive } from '../totals';
-import { type Rule, reason } from './context';
+import {
+  decideScope,
+  inSegment,
+  normalUseSurges,
+  scopeWords,
+  type TripScope,
+  traitValues,
+} from '../voucher-traits';
+import { type Effects, type Rule, reason } from './context';
 
 /*
  * Counts of a code's redemptions in a window are compared with what its normal rate makes likely. The normal rate
@@ -133,6 +141,16 @@ function planned(policy: Policy, code: string, now: number): boolean {
   return policy.campaigns.some((campaign) => campaign.vouchers?.includes(code) && isActive(campaign, now));
 }
 
+/** Asks the store to widen a scoped trip of `code` to every use. */
+function widen(effects: Effects, code: string): void {
+  effects.widenVouchers ??= [];
+  effects.widenVouchers.push(code);
+}
+
+/** The trip's scope in a reason: "for uses stacked with LAUNCH25 (…)" or nothing for a trip of every use. */
+const scopeClause = (scope: TripScope | undefined) =>
+  scope === undefined ? '' : ` for its uses ${scopeWords(scope)}`;
+
 export const voucherVelocity: Rule = {
   id: 'voucher_velocity',
   check(context) {
@@ -159,7 +177,9 @@ export const voucherVelocity: Rule = {
         limitWindow !== undefined &&
         limitWindow.count > velocity.maxPerWindow
       ) {
+        // A declared hard limit holds every use: it is not scoped.
         if (state.trippedAt === undefined) context.effects.tripVouchers.push(code);
+        else if (state.scope !== undefined) widen(context.effects, code);
         context.effects.anomalousVouchers.push(code);
         reason(context, 'voucher_velocity', {
           message: `Voucher ${code} was redeemed ${limitWindow.count} times in the last ${minutes(limitWindow.seconds)}; its limit is ${velocity.maxPerWindow}.`,
@@ -170,12 +190,34 @@ export const voucherVelocity: Rule = {
         });
         continue;
       }
+      const values = traitValues(order, code);
       const found = planned(policy, code, now) ? undefined : surge(velocity, state, facts.traffic);
       if (found !== undefined) {
-        if (state.trippedAt === undefined) context.effects.tripVouchers.push(code);
         context.effects.anomalousVouchers.push(code);
+        let scope = state.trippedAt === undefined ? undefined : state.scope;
+        if (state.trippedAt === undefined) {
+          context.effects.tripVouchers.push(code);
+          scope = decideScope(velocity, state, facts.traffic, surge);
+          if (scope !== undefined) {
+            context.effects.tripScopes ??= [];
+            context.effects.tripScopes.push({ code, scope });
+          }
+        }
+        if (scope !== undefined && !inSegment(scope, values)) {
+          // The code's normal use: it goes on while the surge's segment is held, unless it surges too.
+          if (state.trippedAt === undefined || !normalUseSurges(velocity, state, scope, facts.traffic, surge))
+            continue;
+          widen(context.effects, code);
+          reason(context, 'voucher_velocity', {
+            message: `Voucher ${code} was tripped for its uses ${scopeWords(scope)}; its normal use is surging too (${found.count} uses in ${minutes(found.seconds)} in all), so every use is held from now on.`,
+            voucher: code,
+            observed: found.count,
+            unit: 'count',
+          });
+          continue;
+        }
         reason(context, 'voucher_velocity', {
-          message: `Voucher ${code} was redeemed ${found.count} times in ${minutes(found.seconds)} where about ${formatExpected(found.expected)} ${found.expected >= 0.95 && found.expected < 1.5 ? 'is' : 'are'} expected; ${chanceWords(found.chance)}.${state.trippedAt === undefined ? ' Its new uses are held while the surge lasts.' : ''}`,
+          message: `Voucher ${code} was redeemed ${found.count} times in ${minutes(found.seconds)} where about ${formatExpected(found.expected)} ${found.expected >= 0.95 && found.expected < 1.5 ? 'is' : 'are'} expected; ${chanceWords(found.chance)}.${state.trippedAt === undefined ? ` Its new uses${scope === undefined ? '' : ` ${scopeWords(scope)}`} are held while the surge lasts${scope === undefined ? '' : '; its normal use goes on'}.` : scope === undefined ? '' : ` It is tripped for its uses ${scopeWords(scope)}.`}`,
           voucher: code,
           observed: found.count,
           limit: Math.ceil(Math.max(velocity.minRedemptions, velocity.surgeMultiplier * found.expected)),
@@ -192,13 +234,15 @@ export const voucherVelocity: Rule = {
         context.effects.resumeVouchers.push(code);
         continue;
       }
+      const scope = state.scope;
+      if (scope !== undefined && !inSegment(scope, values)) continue;
       const until = sticky
         ? velocity.sticky
           ? 'until on-call clears it'
           : `until ${new Date(state.stickyUntil!).toISOString()} (extended by on-call)`
         : `until its rate has been normal for ${minutes(velocity.resumeAfterSeconds)} (from ${new Date(calmSince + velocity.resumeAfterSeconds * 1000).toISOString()})`;
       reason(context, 'voucher_velocity', {
-        message: `Voucher ${code} is suspended since ${new Date(state.trippedAt).toISOString()} after a redemption surge; its uses are held ${until}.`,
+        message: `Voucher ${code} is suspended since ${new Date(state.trippedAt).toISOString()} after a redemption surge${scopeClause(scope)}${state.widenedAt === undefined ? '' : ` (widened to every use at ${new Date(state.widenedAt).toISOString()})`}; its uses${scope === undefined ? '' : ` ${scopeWords(scope)}`} are held ${until}.`,
         voucher: code,
         observed: state.windows[0]?.count ?? 0,
         unit: 'count',

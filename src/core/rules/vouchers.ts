@@ -1,7 +1,23 @@
 // src/core/rules/vouchers.ts
 // Voucher rules: hard use caps and budgets, and who may use a code (payment method, segment, customer, subtotal).
 
+import { canonicalCode } from '../identifiers';
 import { money, type Rule, reason } from './context';
+
+/** The characters of a look-alike spelling that are not the code's: "U+0410 in place of A". */
+function lookalikeWords(entered: string, code: string): string {
+  const typed = [...entered];
+  const meant = [...code];
+  const words: string[] = [];
+  typed.forEach((char, index) => {
+    if (char === meant[index]) return;
+    const hex = [...char].map(
+      (one) => `U+${one.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`,
+    );
+    words.push(`${hex.join(' ')} in place of ${meant[index] ?? 'nothing'}`);
+  });
+  return words.length > 0 ? words.slice(0, 5).join(', ') : 'characters that look like its own';
+}
 
 export const voucherBudget: Rule = {
   id: 'voucher_budget',
@@ -64,7 +80,13 @@ export const voucherIneligible: Rule = {
   id: 'voucher_ineligible',
   check(context) {
     const { order, totals, policy } = context;
-    for (const { code } of order.vouchers) {
+    for (const { code, entered } of order.vouchers) {
+      if (entered !== undefined && canonicalCode(entered) !== code) {
+        reason(context, 'voucher_ineligible', {
+          message: `Voucher ${code} was entered as "${canonicalCode(entered)}", a look-alike spelling of it (${lookalikeWords(canonicalCode(entered), code)}): judged as ${code} and held for the spelling.`,
+          voucher: code,
+        });
+      }
       const terms = policy.vouchers[code];
       if (terms === undefined) continue;
       if (

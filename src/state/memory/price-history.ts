@@ -1,9 +1,10 @@
 // src/state/memory/price-history.ts
-// SKU price history in process memory: one burst-resistant window per SKU and currency, bounded in SKUs.
+// SKU price history in process memory: one burst-resistant window and anchor per SKU and currency, bounded in SKUs.
 
 import { historyKey, type SkuHistory } from '../../core/facts';
 import { historySince, type Policy } from '../../core/policy';
 import { type PriceSample, PriceWindow, windowLimits } from '../price-window';
+import { isDeclaredSku, SkuCandidates } from '../sku-candidates';
 
 interface Entry {
   window: PriceWindow;
@@ -13,6 +14,8 @@ interface Entry {
 /** The price windows of every SKU seen, least recently updated forgotten first beyond `maxSkus`. */
 export class MemoryPriceHistory {
   private readonly entries = new Map<string, Entry>();
+  /** SKUs sold once, not yet given a window. */
+  private readonly candidates = new SkuCandidates();
 
   constructor(private readonly maxSkus: number) {}
 
@@ -23,7 +26,10 @@ export class MemoryPriceHistory {
     return entry.window.fact(historySince(policy, sku, currency, now));
   }
 
-  /** Adds samples; `verified` ones (from approved holds) skip the per-bucket limit. */
+  /**
+   * Adds samples and moves the SKU's anchor after them; `verified` ones (from approved holds) skip the per-bucket
+   * limit and set the anchor to the median they make.
+   */
   add(
     sku: string,
     currency: string,
@@ -32,10 +38,25 @@ export class MemoryPriceHistory {
     verified: boolean,
   ): void {
     const key = historyKey(sku, currency);
-    const entry = this.entry(key, samples[0]?.at ?? 0);
+    const at = samples[0]?.at ?? 0;
+    let incoming = samples;
+    if (!verified && !this.entries.has(key) && !isDeclaredSku(policy, sku, currency, at)) {
+      // A SKU the policy does not name gets its window at its second sale (see SkuCandidates).
+      const admitted = this.candidates.admit(key, samples);
+      if (admitted === undefined) return;
+      incoming = admitted;
+    }
+    const entry = this.entry(key, at);
     const limits = windowLimits(policy.history);
-    for (const sample of samples) entry.window.add(sample, limits, verified);
-    entry.updatedAt = Math.max(entry.updatedAt, ...samples.map((sample) => sample.at));
+    const added = incoming.filter((sample) => entry.window.add(sample, limits, verified));
+    entry.updatedAt = Math.max(entry.updatedAt, ...incoming.map((sample) => sample.at));
+    entry.window.follow(added, {
+      since: historySince(policy, sku, currency, entry.updatedAt),
+      minSamples: policy.history.minSamples,
+      maxSamples: policy.history.maxSamples,
+      followBp: policy.history.anchorFollowBp,
+      accept: verified,
+    });
   }
 
   /** Starts a SKU's history over at an accepted price. */
@@ -47,6 +68,7 @@ export class MemoryPriceHistory {
 
   /** Forgets a SKU in every currency. */
   reset(sku: string): void {
+    this.candidates.forget(sku);
     for (const key of [...this.entries.keys()]) {
       if (key.slice(key.indexOf(':') + 1) === sku) this.entries.delete(key);
     }

@@ -20,6 +20,7 @@ import type {
   OutboxStore,
   QueueStats,
   TransitionResult,
+  VoucherTrip,
 } from '../../ports/store';
 import { eventFor, heldEvent, resumedEvent, trippedEvent } from '../events';
 import { approvedSamples, historySamples } from '../history';
@@ -224,6 +225,10 @@ export class MemoryStore implements GuardStore, OutboxStore {
     return true;
   }
 
+  async voucherTrip(code: string, _now: number): Promise<VoucherTrip | undefined> {
+    return this.vouchers.trip(code);
+  }
+
   async resetHistory(sku: string, actor: string, now: number): Promise<void> {
     this.history.reset(sku);
     await this.audit({ at: now, actor, action: 'history_reset', sku });
@@ -238,7 +243,9 @@ export class MemoryStore implements GuardStore, OutboxStore {
   private async announce(changes: readonly TripChange[]): Promise<void> {
     for (const change of changes) {
       if (change.kind === 'tripped') {
-        this.outbox.record(trippedEvent(change.code, change.trippedAt));
+        this.outbox.record(trippedEvent(change.code, change.trippedAt, change.scope));
+      } else if (change.kind === 'widened') {
+        this.outbox.record(trippedEvent(change.code, change.trippedAt, undefined, change.at));
       } else {
         this.outbox.record(resumedEvent(change.code, change.trippedAt, change.at));
         await this.audit({

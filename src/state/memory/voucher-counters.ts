@@ -5,6 +5,16 @@ import { TRAFFIC, type TrafficState, type VoucherState } from '../../core/facts'
 import type { Order } from '../../core/order';
 import { type Policy, velocityFor } from '../../core/policy';
 import type { Effects } from '../../core/rules/context';
+import {
+  MAX_TRAIT_VALUES,
+  OTHER_VALUE,
+  scopeWords,
+  TRAITS,
+  type TraitCount,
+  type TripScope,
+  traitValues,
+} from '../../core/voucher-traits';
+import type { VoucherTrip } from '../../ports/store';
 import { baselineSeconds, QUARTER, readCounts } from '../voucher-windows';
 import { isKnownVoucher, UntrackedVouchers } from '../vouchers';
 
@@ -23,14 +33,25 @@ interface Counters {
   customerUses: Map<string, number>;
   /** Budget granted per `${currency}:${budget window start}` (0 for lifetime). */
   granted: Map<string, number>;
+  /** Uses per value of each trait (codes the policy names only), keyed by trait index: value → its counts. */
+  traits?: Array<Map<string, { minutes: Map<number, number>; quarters: Map<number, number> }>>;
+  /** The segment a scoped trip holds. */
+  scope?: TripScope;
+  /** When a scoped trip widened to every use. */
+  widenedAt?: number;
+  /** The minute the trait counts were last read (and folded). */
+  traitsReadAt?: number;
 }
 
 /** What happened to a code's trip, for the store to audit and announce. */
 export interface TripChange {
   code: string;
-  kind: 'tripped' | 'resumed';
+  /** `widened`: a scoped trip now holds every use. */
+  kind: 'tripped' | 'resumed' | 'widened';
   trippedAt: number;
   at: number;
+  /** The segment a trip holds (absent: every use). */
+  scope?: TripScope;
 }
 
 /** Every code this process has seen (known codes at once, unknown ones after `admitAfter` attempts). */
@@ -53,6 +74,19 @@ export class MemoryVoucherCounters {
     if (counters === undefined) return undefined;
     const minute = Math.floor(now / MINUTE);
     counters.minutes.set(minute, (counters.minutes.get(minute) ?? 0) + 1);
+    if (counters.traits !== undefined) {
+      const values = traitValues(order, code);
+      counters.traits.forEach((byValue, index) => {
+        let value = values[index]!;
+        if (!byValue.has(value) && byValue.size >= MAX_TRAIT_VALUES) value = OTHER_VALUE;
+        let counts = byValue.get(value);
+        if (counts === undefined) {
+          counts = { minutes: new Map(), quarters: new Map() };
+          byValue.set(value, counts);
+        }
+        counts.minutes.set(minute, (counts.minutes.get(minute) ?? 0) + 1);
+      });
+    }
     const state = this.state(code, counters, policy, now);
     let reserved = false;
     const terms = policy.vouchers[code];
@@ -116,10 +150,20 @@ export class MemoryVoucherCounters {
     for (const code of effects.tripVouchers) {
       const counters = this.counters.get(code);
       if (counters && counters.trippedAt === undefined) {
+        const scope = effects.tripScopes?.find((one) => one.code === code)?.scope;
         counters.trippedAt = now;
         counters.anomalousAt = now;
-        changes.push({ code, kind: 'tripped', trippedAt: now, at: now });
+        counters.scope = scope;
+        counters.widenedAt = undefined;
+        changes.push({ code, kind: 'tripped', trippedAt: now, at: now, ...(scope ? { scope } : {}) });
       }
+    }
+    for (const code of effects.widenVouchers ?? []) {
+      const counters = this.counters.get(code);
+      if (counters?.trippedAt === undefined || counters.scope === undefined) continue;
+      counters.scope = undefined;
+      counters.widenedAt = now;
+      changes.push({ code, kind: 'widened', trippedAt: counters.trippedAt, at: now });
     }
     for (const code of effects.resumeVouchers) {
       const counters = this.counters.get(code);
@@ -127,6 +171,8 @@ export class MemoryVoucherCounters {
       changes.push({ code, kind: 'resumed', trippedAt: counters.trippedAt, at: now });
       counters.trippedAt = undefined;
       counters.stickyUntil = undefined;
+      counters.scope = undefined;
+      counters.widenedAt = undefined;
     }
     return changes;
   }
@@ -138,10 +184,20 @@ export class MemoryVoucherCounters {
     counters.trippedAt = undefined;
     counters.anomalousAt = undefined;
     counters.stickyUntil = undefined;
+    counters.scope = undefined;
+    counters.widenedAt = undefined;
     counters.minutes.clear();
     counters.quarters.clear();
+    if (counters.traits !== undefined) counters.traits = TRAITS.map(() => new Map());
     counters.firstSeen = now;
     return true;
+  }
+
+  /** The trip of a code, or undefined when it is not tripped. */
+  trip(code: string): VoucherTrip | undefined {
+    const counters = this.counters.get(code);
+    if (counters?.trippedAt === undefined) return undefined;
+    return tripOf(code, { ...counters, trippedAt: counters.trippedAt });
   }
 
   /** Keeps a tripped code tripped until `until`. False when it is not tripped. */
@@ -182,6 +238,8 @@ export class MemoryVoucherCounters {
       uses: 0,
       customerUses: new Map(),
       granted: new Map(),
+      // Traits are counted for the codes the policy names: a shopper-typed code has no normal use to spare.
+      ...(carried === 0 && isKnownVoucher(policy, code) ? { traits: TRAITS.map(() => new Map()) } : {}),
     };
     this.counters.set(code, counters);
     return counters;
@@ -201,14 +259,62 @@ export class MemoryVoucherCounters {
       }
     }
     for (const quarter of read.dropQuarters) counters.quarters.delete(quarter);
-    return {
+    const state: VoucherState = {
       windows: read.windows,
       baselineCount: read.baselineCount,
       baselineSeconds: baselineSeconds(velocity, counters.firstSeen, now),
       ...(counters.trippedAt === undefined ? {} : { trippedAt: counters.trippedAt }),
       ...(counters.anomalousAt === undefined ? {} : { anomalousAt: counters.anomalousAt }),
       ...(counters.stickyUntil === undefined ? {} : { stickyUntil: counters.stickyUntil }),
+      ...(counters.scope === undefined ? {} : { scope: counters.scope }),
+      ...(counters.widenedAt === undefined ? {} : { widenedAt: counters.widenedAt }),
     };
+    // The traits are read only when they can matter: the code is tripped, or a window has enough uses to trip it.
+    const hot =
+      counters.trippedAt !== undefined ||
+      read.windows.some((window) => window.count >= velocity.minRedemptions);
+    if (counters.traits !== undefined && (hot || counters.traitsReadAt !== minute)) {
+      // Read at least once a minute either way, so old minutes fold and the trait counts stay small.
+      counters.traitsReadAt = minute;
+      const traits = this.traitCounts(counters.traits, minute, velocity);
+      if (hot) state.traits = traits;
+    }
+    return state;
+  }
+
+  /** The uses per trait value, read (and folded, dropped) as the code's own counts are. */
+  private traitCounts(
+    traits: NonNullable<Counters['traits']>,
+    minute: number,
+    velocity: ReturnType<typeof velocityFor>,
+  ): TraitCount[] {
+    const counts: TraitCount[] = [];
+    const baselineMinutes = Math.round(velocity.baselineSeconds / 60);
+    traits.forEach((byValue, index) => {
+      for (const [value, series] of byValue) {
+        const read = readCounts(series.minutes, series.quarters, minute, velocity);
+        for (const at of read.fold) {
+          const count = series.minutes.get(at)!;
+          series.minutes.delete(at);
+          if (minute - at < baselineMinutes) {
+            const quarter = Math.floor(at / QUARTER);
+            series.quarters.set(quarter, (series.quarters.get(quarter) ?? 0) + count);
+          }
+        }
+        for (const quarter of read.dropQuarters) series.quarters.delete(quarter);
+        if (series.minutes.size === 0 && series.quarters.size === 0) {
+          byValue.delete(value); // nothing left in the baseline: the value makes room for another
+          continue;
+        }
+        counts.push({
+          trait: TRAITS[index]!,
+          value,
+          windows: read.windows,
+          baselineCount: read.baselineCount,
+        });
+      }
+    });
+    return counts;
   }
 }
 
@@ -216,4 +322,19 @@ function budgetKey(currency: string, windowSeconds: number | undefined, now: num
   return windowSeconds === undefined
     ? `${currency}:0`
     : `${currency}:${Math.floor(now / (windowSeconds * 1000))}`;
+}
+
+/** A trip as the review side reads it (ports/store.ts VoucherTrip). */
+export function tripOf(
+  code: string,
+  trip: Pick<VoucherTrip, 'anomalousAt' | 'stickyUntil' | 'scope' | 'widenedAt'> & { trippedAt: number },
+): VoucherTrip {
+  return {
+    voucher: code,
+    trippedAt: trip.trippedAt,
+    ...(trip.anomalousAt === undefined ? {} : { anomalousAt: trip.anomalousAt }),
+    ...(trip.stickyUntil === undefined ? {} : { stickyUntil: trip.stickyUntil }),
+    ...(trip.scope === undefined ? {} : { scope: trip.scope, segment: scopeWords(trip.scope) }),
+    ...(trip.widenedAt === undefined ? {} : { widenedAt: trip.widenedAt }),
+  };
 }

@@ -30,6 +30,7 @@ import type {
   QueueStats,
   ShutdownReport,
   TransitionResult,
+  VoucherTrip,
 } from '../../ports/store';
 import { resumedEvent, trippedEvent } from '../events';
 import { approvedSamples, historySamples } from '../history';
@@ -149,7 +150,7 @@ export class RedisStore implements GuardStore, OutboxStore {
     const keys = new RedisKeys(this.options.prefix);
     this.logger = options.logger ?? SILENT;
     const commands = registerCommands(this.client);
-    this.history = new RedisPriceHistory(this.client, commands, keys, this.options, this.logger);
+    this.history = new RedisPriceHistory(commands, keys, this.options, this.logger);
     this.outbox = new RedisOutbox(this.client, commands, keys.queue, (orderId) =>
       this.queue.getHold(orderId),
     );
@@ -161,8 +162,8 @@ export class RedisStore implements GuardStore, OutboxStore {
       keys,
       this.options,
       this.logger,
-      (code, trippedAt) => {
-        this.outbox.publish(trippedEvent(code, trippedAt)).catch((error) => {
+      (code, trippedAt, scope, widenedAt) => {
+        this.outbox.publish(trippedEvent(code, trippedAt, scope, widenedAt)).catch((error) => {
           this.logger.warn({ err: error, voucher: code }, 'price guard: could not record voucher.tripped');
         });
       },
@@ -333,6 +334,10 @@ export class RedisStore implements GuardStore, OutboxStore {
     if (!(await this.vouchers.clear(code, now))) return false;
     await this.audit({ at: now, actor, action: 'voucher_cleared', voucher: code });
     return true;
+  }
+
+  async voucherTrip(code: string, _now: number): Promise<VoucherTrip | undefined> {
+    return this.vouchers.trip(code);
   }
 
   async resetHistory(sku: string, actor: string, now: number): Promise<void> {

@@ -5,8 +5,11 @@ import { TRAFFIC, type TrafficState, type VoucherState } from '../../core/facts'
 import type { Order } from '../../core/order';
 import { type Policy, velocityFor } from '../../core/policy';
 import type { Effects } from '../../core/rules/context';
+import { type TripScope, traitValues } from '../../core/voucher-traits';
 import type { Logger } from '../../ports/logger';
+import type { VoucherTrip } from '../../ports/store';
 import { setLru, touchLru } from '../lru';
+import { tripOf } from '../memory/voucher-counters';
 import { isKnownVoucher, UntrackedVouchers } from '../vouchers';
 import type { Commands } from './commands';
 import type { RedisKeys } from './keys';
@@ -19,6 +22,9 @@ import {
   entryState,
   MINUTE,
   newEntry,
+  optionalNumber,
+  scopeFromReply,
+  TRAIT_SEPARATOR,
   tally,
   trafficState,
   type VoucherEntry,
@@ -52,8 +58,11 @@ export class RedisVoucherCounters {
     private readonly keys: RedisKeys,
     private readonly options: VoucherCounterOptions,
     private readonly logger: Logger,
-    /** Called after this process wrote a trip, with the trip time Redis keeps (the first instance's). */
-    onTripped: (code: string, trippedAt: number) => void = () => {},
+    /**
+     * Called after this process wrote a trip, with the trip time and the segment Redis keeps (the first
+     * instance's), or after it widened a scoped trip to every use (with the time it widened).
+     */
+    onTripped: (code: string, trippedAt: number, scope?: TripScope, widenedAt?: number) => void = () => {},
     /** Called after this process resumed a tripped code, with its trip time and the resume time. */
     onResumed: (code: string, trippedAt: number, at: number) => void = () => {},
   ) {
@@ -81,7 +90,7 @@ export class RedisVoucherCounters {
       // The windows have moved on since the snapshot (a quiet code, or a new minute): counts from it would still
       // hold minutes that have left the windows. This order's attempt is written with one refresh, shared by
       // every order of the code that arrives meanwhile, and the order is judged on the fresh counts.
-      if (!repeat) buffer(entry, { orderId: order.orderId, minute });
+      if (!repeat) buffer(entry, { orderId: order.orderId, minute, traits: traitsOf(entry, order) });
       return this.catchUp(entry).then(() => {
         vouchers.set(code, entryState(entry, order, policy, now));
       });
@@ -90,7 +99,7 @@ export class RedisVoucherCounters {
       // Cold cache or a hard cap: one script call counts this attempt, reserves a use and reads the state.
       return this.touch(
         entry,
-        repeat ? undefined : { orderId: order.orderId, minute },
+        repeat ? undefined : { orderId: order.orderId, minute, traits: traitsOf(entry, order) },
         capped ? { order, policy } : undefined,
       ).then((reservation) => {
         const state = entryState(entry, order, policy, now);
@@ -98,7 +107,7 @@ export class RedisVoucherCounters {
         vouchers.set(code, state);
       });
     }
-    if (!repeat) buffer(entry, { orderId: order.orderId, minute });
+    if (!repeat) buffer(entry, { orderId: order.orderId, minute, traits: traitsOf(entry, order) });
     vouchers.set(code, entryState(entry, order, policy, now));
     return undefined;
   }
@@ -115,7 +124,7 @@ export class RedisVoucherCounters {
   ): TrafficState | undefined | Promise<TrafficState | undefined> {
     const entry = this.track(TRAFFIC, policy, now, true)!;
     const minute = Math.floor(now / MINUTE);
-    if (!repeat) buffer(entry, { orderId: '', minute });
+    if (!repeat) buffer(entry, { orderId: '', minute, traits: '' });
     const traffic = () => trafficState(entry, minute, now);
     if (entry.snapshot !== undefined && entry.snapshot.minute >= minute) return traffic();
     return this.catchUp(entry).then(traffic, () => undefined);
@@ -148,7 +157,14 @@ export class RedisVoucherCounters {
       const entry = this.entries.get(code);
       if (!entry || entry.snapshot?.trippedAt !== undefined) continue;
       entry.trip = true;
+      entry.tripScope = effects.tripScopes?.find((one) => one.code === code)?.scope;
       entry.localTrippedAt ??= now;
+      entry.now = Math.max(entry.now, now);
+    }
+    for (const code of effects.widenVouchers ?? []) {
+      const entry = this.entries.get(code);
+      if (!entry) continue;
+      entry.widen = true;
       entry.now = Math.max(entry.now, now);
     }
     for (const code of effects.resumeVouchers) {
@@ -157,6 +173,22 @@ export class RedisVoucherCounters {
       entry.resumeAfterMs = velocityFor(policy, code).resumeAfterSeconds * 1000;
       entry.now = Math.max(entry.now, now);
     }
+  }
+
+  /** The trip of a code as Redis keeps it, or undefined when it is not tripped. */
+  async trip(code: string): Promise<VoucherTrip | undefined> {
+    const [tripped, anomalous, sticky, scope, widened] = (await this.commands.voucherTrip(
+      this.keys.voucher(code),
+    )) as string[];
+    const trippedAt = optionalNumber(tripped);
+    if (trippedAt === undefined) return undefined;
+    return tripOf(code, {
+      trippedAt,
+      anomalousAt: optionalNumber(anomalous),
+      stickyUntil: optionalNumber(sticky),
+      scope: scopeFromReply(scope),
+      widenedAt: optionalNumber(widened),
+    });
   }
 
   /** Keeps a tripped code tripped until `until`; false when it is not tripped. */
@@ -190,6 +222,7 @@ export class RedisVoucherCounters {
         entry.pending.length > 0 ||
         entry.pendingGrants.size > 0 ||
         entry.trip ||
+        entry.widen ||
         entry.anomalous ||
         entry.resumeAfterMs > 0 ||
         entry.wantRefresh ||
@@ -222,6 +255,8 @@ export class RedisVoucherCounters {
     if (entry) {
       entry.localTrippedAt = undefined;
       entry.trip = false;
+      entry.tripScope = undefined;
+      entry.widen = false;
       entry.anomalous = false;
       entry.resumeAfterMs = 0;
       entry.pending = [];
@@ -339,4 +374,9 @@ export class RedisVoucherCounters {
       throw error;
     }
   }
+}
+
+/** The attempt's trait values to count, joined, or '' for a code whose traits are not counted. */
+function traitsOf(entry: VoucherEntry, order: Order): string {
+  return entry.params.traits ? traitValues(order, entry.code).join(TRAIT_SEPARATOR) : '';
 }

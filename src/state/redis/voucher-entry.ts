@@ -5,14 +5,21 @@
 import type { TrafficState, VoucherState } from '../../core/facts';
 import type { Order } from '../../core/order';
 import { type Policy, type VelocityPolicy, velocityFor } from '../../core/policy';
+import { TRAITS, type TraitCount, type TripScope } from '../../core/voucher-traits';
 import { baselineSeconds, windowMinutes } from '../voucher-windows';
+import { isKnownVoucher } from '../vouchers';
 
 export const MINUTE = 60_000;
 
 export interface Attempt {
   orderId: string;
   minute: number;
+  /** The attempt's value of each trait joined by TRAIT_SEPARATOR, or '' for a code whose traits are not counted. */
+  traits: string;
 }
+
+/** Joins an attempt's trait values (no identifier can contain a control character). */
+export const TRAIT_SEPARATOR = '\u001f';
 
 export interface VoucherSnapshot {
   /** Counts of the windows in `VoucherParams.windows`, in the same order. */
@@ -28,6 +35,11 @@ export interface VoucherSnapshot {
   fetchedAt: number;
   /** The epoch minute (of the orders' clock) the window counts end at. */
   minute: number;
+  /** Uses per trait value, when the call asked for them. */
+  traits: TraitCount[] | undefined;
+  /** The segment a scoped trip holds. */
+  scope: TripScope | undefined;
+  widenedAt: number | undefined;
 }
 
 export interface VoucherParams {
@@ -40,6 +52,8 @@ export interface VoucherParams {
   budgetSuffix: string;
   budgetTtlSeconds: number;
   maxTracked: number;
+  /** The code's uses are counted per trait value (the codes the policy names). */
+  traits: boolean;
 }
 
 export interface VoucherEntry {
@@ -72,6 +86,10 @@ export interface VoucherEntry {
   now: number;
   /** A refresh under way because the snapshot's minute has passed: the orders of the new minute wait for it. */
   catchingUp: Promise<void> | undefined;
+  /** The segment to hold, written with the trip (undefined: every use). */
+  tripScope: TripScope | undefined;
+  /** A scoped trip to widen to every use at the next write. */
+  widen: boolean;
 }
 
 export function addTo(map: Map<string, number>, key: string, amount: number): void {
@@ -96,6 +114,16 @@ export function entryState(entry: VoucherEntry, order: Order, policy: Policy, no
     anomalousAt: snapshot?.anomalousAt,
     stickyUntil: snapshot?.stickyUntil,
   };
+  if (snapshot?.scope !== undefined) state.scope = snapshot.scope;
+  if (snapshot?.widenedAt !== undefined) state.widenedAt = snapshot.widenedAt;
+  if (entry.params.traits) {
+    // Redis returns them at every write; they are handed to the rules when they can matter: the code is tripped, or
+    // a window has enough uses to trip it.
+    const hot =
+      trippedAt !== undefined ||
+      state.windows.some((window) => window.count >= entry.params.velocity.minRedemptions);
+    if (hot && snapshot?.traits !== undefined) state.traits = withLocal(entry, snapshot.traits, minute);
+  }
   const terms = policy.vouchers[entry.code];
   if (terms?.budget?.[order.currency] !== undefined) {
     const key = `${budgetSuffix(terms.budgetWindowSeconds, now)}|${order.currency}`;
@@ -107,8 +135,88 @@ export function entryState(entry: VoucherEntry, order: Order, policy: Policy, no
   return state;
 }
 
+/** The snapshot's trait counts plus this process's attempts not yet in them. */
+function withLocal(entry: VoucherEntry, traits: readonly TraitCount[], minute: number): TraitCount[] {
+  const local = new Map<string, number[]>();
+  for (const attempts of [entry.pending, entry.inflight]) {
+    for (const attempt of attempts) {
+      if (attempt.traits === '') continue;
+      attempt.traits.split(TRAIT_SEPARATOR).forEach((value, index) => {
+        const key = `${index}${TRAIT_SEPARATOR}${value}`;
+        const counts = local.get(key) ?? entry.params.windows.map(() => 0);
+        entry.params.windows.forEach((minutes, w) => {
+          if (minute - attempt.minute < minutes) counts[w]! += 1;
+        });
+        local.set(key, counts);
+      });
+    }
+  }
+  if (local.size === 0) return [...traits];
+  const merged: TraitCount[] = traits.map((one) => {
+    const key = `${TRAITS.indexOf(one.trait)}${TRAIT_SEPARATOR}${one.value}`;
+    const counts = local.get(key);
+    if (counts === undefined) return one;
+    local.delete(key);
+    return {
+      ...one,
+      windows: one.windows.map((window, w) => ({
+        seconds: window.seconds,
+        count: window.count + counts[w]!,
+      })),
+    };
+  });
+  for (const [key, counts] of local) {
+    const cut = key.indexOf(TRAIT_SEPARATOR);
+    merged.push({
+      trait: TRAITS[Number(key.slice(0, cut))]!,
+      value: key.slice(cut + 1),
+      windows: entry.params.windows.map((minutes, w) => ({ seconds: minutes * 60, count: counts[w]! })),
+      baselineCount: 0,
+    });
+  }
+  return merged;
+}
+
+/** The trait counts of a voucher-touch-1.lua reply: flat [trait (1-based), value, window counts, baseline, ...]. */
+function traitsFromReply(flat: unknown, windows: readonly number[]): TraitCount[] | undefined {
+  if (!Array.isArray(flat) || flat.length === 0) return undefined;
+  const counts: TraitCount[] = [];
+  for (let n = 0; n + 3 < flat.length; n += 4) {
+    const trait = TRAITS[Number(flat[n]) - 1];
+    if (trait === undefined) continue;
+    const windowCounts = String(flat[n + 2])
+      .split(',')
+      .map(Number);
+    counts.push({
+      trait,
+      value: String(flat[n + 1]),
+      windows: windows.map((minutes, w) => ({ seconds: minutes * 60, count: windowCounts[w] ?? 0 })),
+      baselineCount: Number(flat[n + 3]),
+    });
+  }
+  return counts;
+}
+
+/** A stored segment (the JSON of a TripScope), or undefined for '' or anything unreadable. */
+export function scopeFromReply(value: unknown): TripScope | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
+  try {
+    const scope = JSON.parse(value) as TripScope;
+    return TRAITS.includes(scope.trait) && Array.isArray(scope.normal) && Array.isArray(scope.surge)
+      ? scope
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The snapshot in a voucher-touch-1.lua reply (see its header for the layout), at `minute` of the orders' clock. */
-export function snapshotFromReply(reply: unknown[], budgetSuffix: string, minute: number): VoucherSnapshot {
+export function snapshotFromReply(
+  reply: unknown[],
+  budgetSuffix: string,
+  minute: number,
+  windows: readonly number[] = [],
+): VoucherSnapshot {
   const budgetFields = reply[8] as string[];
   const budget = new Map<string, number>();
   for (let n = 0; n < budgetFields.length; n += 2) {
@@ -125,6 +233,9 @@ export function snapshotFromReply(reply: unknown[], budgetSuffix: string, minute
     budgetSuffix,
     fetchedAt: Date.now(),
     minute,
+    traits: traitsFromReply(reply[12], windows),
+    scope: scopeFromReply(reply[13]),
+    widenedAt: optionalNumber(reply[14]),
   };
 }
 
@@ -150,6 +261,7 @@ export function voucherParams(code: string, policy: Policy, now: number): Vouche
     budgetSuffix: terms?.budget === undefined ? '' : budgetSuffix(windowSeconds, now),
     budgetTtlSeconds: windowSeconds === undefined ? 0 : windowSeconds * 2,
     maxTracked: policy.unknownVouchers.maxTracked,
+    traits: isKnownVoucher(policy, code),
   };
 }
 
@@ -199,7 +311,7 @@ export function newEntry(
     snapshot: undefined,
     params: voucherParams(code, policy, now),
     paramsOf: policy,
-    pending: Array.from({ length: carried }, () => ({ orderId: '', minute })),
+    pending: Array.from({ length: carried }, () => ({ orderId: '', minute, traits: '' })),
     inflight: [],
     local: carried > 0 ? new Map([[minute, carried]]) : new Map(),
     pendingGrants: new Map(),
@@ -214,6 +326,8 @@ export function newEntry(
     usedAt: Date.now(),
     now,
     catchingUp: undefined,
+    tripScope: undefined,
+    widen: false,
   };
 }
 

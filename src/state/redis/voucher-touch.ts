@@ -5,6 +5,7 @@
 import type { VoucherState } from '../../core/facts';
 import type { Order } from '../../core/order';
 import type { Policy } from '../../core/policy';
+import type { TripScope } from '../../core/voucher-traits';
 import type { Commands } from './commands';
 import type { RedisKeys } from './keys';
 import {
@@ -24,8 +25,8 @@ export interface TouchContext {
   commands: Commands;
   keys: RedisKeys;
   options: { dedupeSeconds: number };
-  /** Called after this process wrote a trip, with the trip time Redis keeps (the first instance's). */
-  onTripped: (code: string, trippedAt: number) => void;
+  /** Called after this process wrote a trip (or widened one), with what Redis keeps (see RedisVoucherCounters). */
+  onTripped: (code: string, trippedAt: number, scope?: TripScope, widenedAt?: number) => void;
   /** Called after this process resumed a tripped code, with its trip time and the resume time. */
   onResumed: (code: string, trippedAt: number, at: number) => void;
 }
@@ -46,9 +47,13 @@ export async function touchVoucher(
   entry.pendingGrants.clear();
   for (const [key, amount] of grants) addTo(entry.inflightGrants, key, amount);
   const trip = entry.trip;
+  const tripScope = entry.tripScope;
+  const widen = entry.widen;
   const anomalous = entry.anomalous;
   const resumeAfterMs = entry.resumeAfterMs;
   entry.trip = false;
+  entry.tripScope = undefined;
+  entry.widen = false;
   entry.anomalous = false;
   entry.resumeAfterMs = 0;
   entry.wantRefresh = false;
@@ -59,9 +64,12 @@ export async function touchVoucher(
     reserve ? reserve.order.customerId : '',
     terms?.maxUses ?? -1,
     terms?.maxUsesPerCustomer ?? -1,
+    trip && tripScope !== undefined ? JSON.stringify(tripScope) : '',
+    widen ? 1 : 0,
+    entry.params.traits ? 1 : 0,
     all.length,
   ];
-  for (const one of all) args.push(one.orderId, one.minute);
+  for (const one of all) args.push(one.orderId, one.minute, one.traits);
   args.push(grants.size);
   for (const [key, amount] of grants) {
     const bar = key.indexOf('|');
@@ -96,6 +104,8 @@ export async function touchVoucher(
       addTo(entry.inflightGrants, key, -amount);
     }
     entry.trip ||= trip;
+    entry.tripScope ??= tripScope;
+    entry.widen ||= widen;
     entry.anomalous ||= anomalous;
     entry.resumeAfterMs ||= resumeAfterMs;
     throw error;
@@ -106,10 +116,13 @@ export async function touchVoucher(
     addTo(entry.inflightGrants, key, -amount);
     if (entry.inflightGrants.get(key) === 0) entry.inflightGrants.delete(key);
   }
-  entry.snapshot = snapshotFromReply(reply, params.budgetSuffix, minute);
+  entry.snapshot = snapshotFromReply(reply, params.budgetSuffix, minute, params.windows);
   const tripped = entry.snapshot.trippedAt;
   if (tripped !== undefined) entry.localTrippedAt = undefined;
-  if (trip && tripped !== undefined) context.onTripped(entry.code, tripped);
+  if (trip && tripped !== undefined) context.onTripped(entry.code, tripped, entry.snapshot.scope);
+  if (Number(reply[15]) === 1 && tripped !== undefined) {
+    context.onTripped(entry.code, tripped, undefined, entry.snapshot.widenedAt ?? entry.now);
+  }
   const resumedFrom = optionalNumber(reply[11]);
   if (resumedFrom !== undefined) context.onResumed(entry.code, resumedFrom, entry.now);
   if (!reserve) return undefined;

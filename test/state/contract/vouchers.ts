@@ -170,4 +170,76 @@ export function vouchersContract(suite: ContractSuite): void {
     });
     expect(NO_FACTS.unavailable.size).toBe(0);
   });
+
+  describe('a trip scoped to the surge', () => {
+    const policy = policyOf({ vouchers: { DAILY: {}, EXTRA: {} } });
+    const MINUTE = 60_000;
+    let sequence = 0;
+    const use = async (at: number, codes: string[]) => {
+      sequence += 1;
+      const input = parsed({
+        orderId: `sc${sequence}`,
+        lines: [line('S', 100_000)],
+        vouchers: codes.map((code) => ({ code, discount: 1000 })),
+      });
+      const result = await submit(store, policy, input, at);
+      await subject.flush();
+      return result;
+    };
+    /** Six hours of the code's normal use: alone, every ten minutes, ending an hour before T0. */
+    const normalDay = async () => {
+      for (let minute = -7 * 60; minute < -60; minute += 10) await use(T0 + minute * MINUTE, ['DAILY']);
+    };
+
+    test('holds the uses stacked with the other code and lets the code used alone through, naming the segment', async () => {
+      await normalDay();
+      const stacked = [];
+      for (let index = 0; index < 12; index++) {
+        stacked.push(await use(T0 + index * 5000, ['DAILY', 'EXTRA']));
+        if (index % 3 === 2) {
+          const alone = await use(T0 + index * 5000 + 1000, ['DAILY']);
+          expect(alone.evaluation.decision.reasons).toEqual([]);
+        }
+      }
+      const tripped = stacked.findIndex((result) => result.evaluation.decision.decision === 'hold');
+      expect(tripped).toBeGreaterThan(0);
+      expect(stacked.slice(tripped).every((result) => result.evaluation.decision.decision === 'hold')).toBe(
+        true,
+      );
+      const reason = stacked.at(-1)!.evaluation.decision.reasons.find((one) => one.voucher === 'DAILY');
+      expect(reason?.message).toContain('stacked with EXTRA');
+      const later = await use(T0 + 2 * MINUTE, ['DAILY']);
+      expect(later.evaluation.decision.decision).toBe('allow');
+      expect(later.facts.vouchers.get('DAILY')).toMatchObject({
+        trippedAt: expect.any(Number),
+        scope: { trait: 'stacked', normal: [''], surge: ['EXTRA'] },
+      });
+      const trip = await store.voucherTrip?.('DAILY', T0 + 3 * MINUTE);
+      expect(trip).toMatchObject({ voucher: 'DAILY', scope: { trait: 'stacked', normal: [''] } });
+      expect(trip?.segment).toContain('stacked with EXTRA');
+    });
+
+    test('widens to every use once the uses outside the segment surge too (abusers dressed as normal use)', async () => {
+      await normalDay();
+      for (let index = 0; index < 12; index++) await use(T0 + index * 5000, ['DAILY', 'EXTRA']);
+      const dressed = [];
+      for (let index = 0; index < 30; index++) dressed.push(await use(T0 + MINUTE + index * 2000, ['DAILY']));
+      const first = dressed.findIndex((result) => result.evaluation.decision.decision === 'hold');
+      expect(first).toBeGreaterThan(0);
+      expect(first).toBeLessThan(20);
+      expect(dressed[first]!.evaluation.decision.reasons[0]?.message).toContain('normal use is surging too');
+      const after = await use(T0 + 3 * MINUTE, ['DAILY']);
+      expect(after.evaluation.decision.decision).toBe('hold');
+      expect(after.facts.vouchers.get('DAILY')).toMatchObject({ widenedAt: expect.any(Number) });
+      expect(after.facts.vouchers.get('DAILY')!.scope).toBeUndefined();
+    });
+
+    test('holds every use when nothing sets the surge apart (a young code, no normal use to spare)', async () => {
+      const results = [];
+      for (let index = 0; index < 12; index++) results.push(await use(T0 + index * 5000, ['DAILY', 'EXTRA']));
+      const later = await use(T0 + MINUTE, ['DAILY']);
+      expect(later.evaluation.decision.decision).toBe('hold');
+      expect(later.facts.vouchers.get('DAILY')!.scope).toBeUndefined();
+    });
+  });
 }
