@@ -31,6 +31,11 @@ interface Asked {
 export class RedisOrderBindings {
   /** Verdicts to record: key → value. */
   private pending = new Map<string, string>();
+  /**
+   * Verdicts of the flush under way, until Redis has answered it: a binding answered by Redis before that flush
+   * landed still finds them (a retry that arrives while its verdict is being written gets the first answer).
+   */
+  private writing = new Map<string, string>();
   /** Bindings asked for in this turn of the event loop, sent together (by bucket on a cluster). */
   private readonly batcher: TurnBatcher<Asked, OrderBinding>;
   private readonly cluster: boolean;
@@ -68,7 +73,7 @@ export class RedisOrderBindings {
   private binding(asked: Asked, stored: string): OrderBinding {
     if (stored === '') return { status: 'new' };
     // A verdict this process recorded but has not written yet is as good as the stored one.
-    const unwritten = this.pending.get(asked.key);
+    const unwritten = this.pending.get(asked.key) ?? this.writing.get(asked.key);
     const bound = unwritten?.startsWith(`${stored}|`) ? unwritten : stored;
     const [boundDigest, decision, wouldDecide, at] = bound.split('|');
     if (boundDigest !== asked.digest)
@@ -100,6 +105,7 @@ export class RedisOrderBindings {
     if (this.pending.size === 0) return;
     const written = this.pending;
     this.pending = new Map();
+    this.writing = written;
     const batches = new Map<number, Array<[string, string]>>();
     for (const entry of written) {
       const batch = this.cluster ? bucketOfKey(entry[0]) : 0;
@@ -125,6 +131,7 @@ export class RedisOrderBindings {
       }
     }
     const results = await Promise.allSettled(calls);
+    if (this.writing === written) this.writing = new Map();
     const failed = results.find((result) => result.status === 'rejected');
     if (failed === undefined) return;
     // Written again at the next flush (SET XX is idempotent); a verdict recorded since wins.
