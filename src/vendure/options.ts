@@ -1,11 +1,13 @@
 // src/vendure/options.ts
 // PriceGuardPlugin.init(options): what a Vendure shop configures, checked once, with the guard and review router built from it.
 
-import type { Guard, Logger } from '../guard';
-import { OptionsError, type PriceGuardOptions, resolveOptions } from '../http/middleware';
+import type { OrderLine } from '@vendure/core';
+import type { Guard } from '../engine/guard';
+import { OptionsError, type PriceGuardOptions, resolveOptions } from '../middleware/price-guard';
+import type { Logger } from '../ports/logger';
+import type { GuardStore } from '../ports/store';
 import type { ReviewRouterOptions } from '../review/router';
 import { MemoryStore } from '../state/memory/store';
-import type { GuardStore } from '../state/types';
 
 /** Options of `PriceGuardPlugin.init()`: the guard's own options, and how holds reach on-call and come back. */
 export interface PriceGuardPluginOptions
@@ -37,7 +39,7 @@ export interface PriceGuardPluginOptions
    * The category of an order line for category caps and campaigns (for example a facet value or a custom field of
    * its variant). Defaults to none.
    */
-  category?: (line: unknown) => string | undefined;
+  category?: (line: OrderLine) => string | undefined;
 }
 
 /** Thrown by `PriceGuardPlugin.init()` for a bad option; names the option and the fix. */
@@ -57,7 +59,7 @@ export interface ResolvedPluginOptions {
   reviewPath: string;
   settleOnRelease: boolean;
   reconcileIntervalMs: number;
-  category: ((line: unknown) => string | undefined) | undefined;
+  category: ((line: OrderLine) => string | undefined) | undefined;
   logger: Logger;
 }
 

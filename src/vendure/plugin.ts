@@ -14,7 +14,7 @@ import {
 } from '@vendure/core';
 import { parse } from 'graphql';
 import { type Language, type MessageKey, shopperMessage } from '../core/messages';
-import type { Logger } from '../guard';
+import type { Logger } from '../ports/logger';
 import { reviewRouter } from '../review/router';
 import { type PriceGuardPluginOptions, type ResolvedPluginOptions, resolvePluginOptions } from './options';
 import {

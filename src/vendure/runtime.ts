@@ -17,9 +17,10 @@ import {
   TransactionalConnection,
 } from '@vendure/core';
 import { In } from 'typeorm';
-import type { CheckResult, Guard, Logger } from '../guard';
+import type { CheckResult, Guard } from '../engine/guard';
+import type { Logger } from '../ports/logger';
+import type { GuardStore } from '../ports/store';
 import type { ReviewRouter } from '../review/router';
-import type { GuardStore } from '../state/types';
 import { toGuardOrder, type VendureOrderSnapshot } from './mapping';
 import type { ResolvedPluginOptions } from './options';
 

@@ -2,7 +2,7 @@
 // The Vendure order mapping: exact amounts in the contract's unit, discounts where they landed, and every cart it cannot represent refused by name.
 
 import fc from 'fast-check';
-import { OrderParser } from '../../src/core/order';
+import { OrderParser } from '../../src/core/order-parser';
 import { parsePolicy } from '../../src/core/policy';
 import { deriveTotals } from '../../src/core/totals';
 import {
