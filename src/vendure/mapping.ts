@@ -1,7 +1,7 @@
 // src/vendure/mapping.ts
 // Maps a Vendure order (the integer amounts Vendure computed) onto the order contract exactly, or names what it cannot map.
 
-import { CURRENCY_EXPONENTS } from '../core/currencies';
+import { currencyExponent } from '../core/currencies';
 import type { OrderInput } from '../core/order';
 import type { Problem } from '../core/problems';
 
@@ -75,7 +75,7 @@ export interface VendureMappingOptions {
   precision?: number;
   /**
    * Minor-unit exponent of each currency in the order contract: amounts are sent in 10^-exponent of the major unit.
-   * Defaults to the guard's table (IDR 0, USD 2, BHD 3, ...).
+   * Defaults to the guard's table (IDR 0, USD 2, BHD 3, ..., and what `setCurrencyExponents` stated).
    */
   exponents?: Readonly<Record<string, number>>;
 }
@@ -164,8 +164,13 @@ export function toGuardOrder(order: VendureOrderSnapshot, options: VendureMappin
       `checkout-price-guard/vendure: option "precision" must be a whole number from 0 to 6 (Vendure's MoneyStrategy precision), got ${JSON.stringify(precision)}`,
     );
   }
-  const exponents = options.exponents ?? CURRENCY_EXPONENTS;
-  const exponent = Object.hasOwn(exponents, order.currencyCode) ? exponents[order.currencyCode] : undefined;
+  const { exponents } = options;
+  const exponent =
+    exponents === undefined
+      ? currencyExponent(order.currencyCode)
+      : Object.hasOwn(exponents, order.currencyCode)
+        ? exponents[order.currencyCode]
+        : undefined;
   if (exponent === undefined) {
     throw new VendureMappingError(order.code, [
       {
