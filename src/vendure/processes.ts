@@ -45,9 +45,16 @@ export function guardOrderProcess(runtime: PriceGuardRuntime): OrderProcess<type
         if (status === 'allowed' || status === 'released') return;
         if (HOLDING.has(status)) return HELD;
         const verdict = await runtime.screen(ctx, order);
+        if (verdict.status === 'allowed') {
+          // Saved with the order by the transition itself: no query of its own on the way of an allowed checkout.
+          order.customFields.priceGuardStatus = 'allowed';
+          return undefined;
+        }
+        // A held order stays in ArrangingPayment for now (the transition is refused, so it is recorded here); the
+        // payment process then moves it into PriceGuardHold.
         await runtime.record(ctx, order, verdict.status, verdict.detail);
-        // A held order stays in ArrangingPayment for now; the payment process moves it into PriceGuardHold.
-        return verdict.status === 'allowed' ? undefined : HELD;
+        runtime.heldNow(order.id);
+        return HELD;
       }
       if (toState === HOLD_STATE) {
         return HOLDING.has(status) ? undefined : 'checkout-price-guard: only the price guard holds an order';

@@ -94,6 +94,7 @@ export class PriceGuardRuntime {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private readonly busy = new Map<string, Promise<void>>();
+  private readonly justHeld = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
   /** Vendure's amount precision (its MoneyStrategy), read from the config. */
   precision = 2;
@@ -235,8 +236,14 @@ export class PriceGuardRuntime {
     });
   }
 
-  /** After a payment: an order the guard held is still in ArrangingPayment; it goes to PriceGuardHold. */
+  /** Notes an order the guard has just held, for `afterPayment`. */
+  heldNow(orderId: Order['id']): void {
+    this.justHeld.add(String(orderId));
+  }
+
+  /** After a payment: an order the guard has just held is still in ArrangingPayment; it goes to PriceGuardHold. */
   async afterPayment(ctx: RequestContext, orderId: Order['id']): Promise<void> {
+    if (!this.justHeld.delete(String(orderId))) return; // nothing held: no query on an allowed checkout's way
     const order = await this.vendure.connection.getRepository(ctx, Order).findOne({ where: { id: orderId } });
     const status = order?.customFields.priceGuardStatus;
     if (order?.state !== 'ArrangingPayment' || (status !== 'held' && status !== 'unstored')) return;

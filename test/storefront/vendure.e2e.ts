@@ -30,7 +30,7 @@ const TOKEN = 'on-call-token-for-the-vendure-test';
 const HELD_ID = 'Terima kasih, pesanan Anda sudah kami terima.';
 /** Checkouts timed with and without the guard, after WARM_UP untimed ones each. */
 const TIMED = 40;
-const WARM_UP = 20;
+const WARM_UP = 10;
 
 /** The shop's policy: its leaked-code terms; everything else is the guard's safe defaults. */
 const POLICY = {
