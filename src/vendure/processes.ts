@@ -138,10 +138,12 @@ type Ask = (fromState: OrderState, toState: OrderState) => Verdict;
 /** `a && !b` over answers that may be promises; synchronous when both are (Vendure's order process does not await
  * `shouldSetAsPlaced`, so a promise there would read as true). */
 function andNot(a: Verdict, b: () => Verdict): Verdict {
-  if (a instanceof Promise) return a.then((value) => value && andNot(b(), () => false));
-  if (!a) return false;
-  const second = b();
-  return second instanceof Promise ? second.then((value) => !value) : !second;
+  if (a instanceof Promise) return a.then((value) => (value ? not(b()) : false));
+  return a ? not(b()) : false;
+}
+
+function not(verdict: Verdict): Verdict {
+  return verdict instanceof Promise ? verdict.then((value) => !value) : !verdict;
 }
 
 /**
