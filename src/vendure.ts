@@ -12,6 +12,10 @@ export type {
 export { toGuardOrder, VendureMappingError } from './vendure/mapping';
 export type { PriceGuardPluginOptions } from './vendure/options';
 export { PriceGuardPluginOptionsError } from './vendure/options';
+
+// Before the plugin loads Vendure: without it installed, one clear line instead of a missing-module trace.
+import './vendure/peer';
+
 // The plugin: PriceGuardPlugin.init({ policyFile, store, review: { tokens } }) in Vendure's plugins list.
 export { PriceGuardOrderResolver, PriceGuardPlugin } from './vendure/plugin';
 // The hold state's name and the statuses kept on each order, for storefronts and admin extensions.

@@ -16,7 +16,6 @@ import {
   RequestContextService,
   TransactionalConnection,
 } from '@vendure/core';
-import { In } from 'typeorm';
 import type { CheckResult, Guard } from '../engine/guard';
 import type { Logger } from '../ports/logger';
 import type { GuardStore } from '../ports/store';
@@ -285,13 +284,16 @@ export class PriceGuardRuntime {
     if (this.sweeping) return this.sweeping;
     this.sweeping = (async () => {
       try {
-        const orders = await this.vendure.connection.rawConnection.getRepository(Order).find({
-          where: { customFields: { priceGuardStatus: In(['held', 'unstored', 'cancelling']) } },
-          select: { id: true, code: true },
-          order: { updatedAt: 'ASC' },
-          take: SWEEP_BATCH,
-        });
-        for (const order of orders) await this.reconcile(order.code);
+        const repository = this.vendure.connection.rawConnection.getRepository(Order);
+        for (const status of ['held', 'unstored', 'cancelling'] satisfies GuardStatus[]) {
+          const orders = await repository.find({
+            where: { customFields: { priceGuardStatus: status } },
+            select: { id: true, code: true },
+            order: { updatedAt: 'ASC' },
+            take: SWEEP_BATCH,
+          });
+          for (const order of orders) await this.reconcile(order.code);
+        }
       } catch (error) {
         this.logger.error({ err: error }, 'price guard: the reconciliation pass failed');
       } finally {
