@@ -19,6 +19,7 @@ const LAYERS = {
   service: ['core', 'ports', 'config', 'state', 'observability', 'engine', 'express', 'middleware', 'webhooks', 'review'],
   replay: ['core', 'ports', 'config', 'state', 'engine'],
   cli: ['core', 'ports', 'config', 'state', 'engine', 'service', 'replay'],
+  vendure: ['core', 'ports', 'state', 'engine', 'middleware', 'review'],
 };
 
 const layerRules = Object.entries(LAYERS).map(([layer, allowed]) => ({

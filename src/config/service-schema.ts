@@ -3,6 +3,7 @@
 
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { isKnownCurrency } from '../core/currencies';
 import { EVENT_TYPES } from '../core/webhook-contract';
 import { MAX_WORKERS, WORKERS_MESSAGE } from './service-workers';
 
@@ -123,6 +124,23 @@ export const configSchema = z.strictObject({
    * floor, cap, campaign and voucher term is refused otherwise).
    */
   confirmEmpty: z.boolean({ error: 'must be true or false' }).optional(),
+  /**
+   * The unit of each listed currency's amounts, when it is not the guard's default (IDR whole rupiah, USD cents):
+   * `{ IDR: { exponent: 2 } }` for a shop that sends IDR in sen. Read at start.
+   */
+  currencies: z
+    .record(
+      z.string().refine(isKnownCurrency, { error: 'must be a known ISO 4217 currency code such as "IDR"' }),
+      z.strictObject({
+        exponent: z
+          .number({ error: 'must be a whole number from 0 to 4' })
+          .int({ error: 'must be a whole number from 0 to 4' })
+          .min(0, { error: 'must be a whole number from 0 to 4' })
+          .max(4, { error: 'must be a whole number from 0 to 4' }),
+      }),
+      { error: 'must map currency codes to { exponent }, such as { IDR: { exponent: 2 } }' },
+    )
+    .default({}),
   service: serviceSection.default(() => serviceSection.parse({})),
   review: reviewSection.default(() => reviewSection.parse({})),
   metrics: metricsSection.default(() => metricsSection.parse({})),

@@ -52,6 +52,8 @@ export interface ServiceConfig {
   confirmEmpty: boolean;
   /** The policy section validated. */
   policy: Policy;
+  /** Currencies whose amounts use another exponent than the guard's table (`currencies` in the file). */
+  currencies: Record<string, number>;
   service: {
     /** The listening address: `--host`, HOST, `service.host`, else 127.0.0.1 (the Docker image sets HOST=0.0.0.0). */
     host: string;
@@ -188,6 +190,9 @@ export function parseConfig(
       rawPolicy === null || typeof rawPolicy !== 'object' || Object.keys(rawPolicy as object).length === 0,
     confirmEmpty: parsed.data.confirmEmpty === true,
     policy: policy.data,
+    currencies: Object.fromEntries(
+      Object.entries(parsed.data.currencies).map(([code, { exponent }]) => [code, exponent]),
+    ),
     service: {
       host: host ?? service.host ?? '127.0.0.1',
       port: port ?? service.port ?? 3000,

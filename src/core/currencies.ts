@@ -65,6 +65,37 @@ export const CURRENCY_EXPONENTS: Readonly<Record<string, number>> = Object.freez
   ZAR: 2,
 });
 
+/** Exponents a deployment states for itself (the service's `currencies` setting), over CURRENCY_EXPONENTS. */
+let overrides: Readonly<Record<string, number>> = Object.freeze({});
+
+/**
+ * Says which exponent each listed currency's amounts use in this process, over CURRENCY_EXPONENTS: `{ IDR: 2 }`
+ * for a shop that sends IDR in sen. Replaces any earlier call's table (`{}` goes
+ * back to the defaults). Set once at start-up, before any order: it is the unit every amount is read in.
+ * Throws a RangeError naming the bad entry.
+ */
+export function setCurrencyExponents(exponents: Readonly<Record<string, number>>): void {
+  for (const [code, exponent] of Object.entries(exponents)) {
+    if (!Object.hasOwn(CURRENCY_EXPONENTS, code)) {
+      throw new RangeError(
+        `currency ${JSON.stringify(code)} is not a currency the guard knows (ISO 4217 in capitals, such as "IDR")`,
+      );
+    }
+    if (!Number.isInteger(exponent) || exponent < 0 || exponent > 4) {
+      throw new RangeError(
+        `currency ${code}: exponent must be a whole number from 0 to 4 (IDR whole rupiah is 0, sen 2), got ${JSON.stringify(exponent)}`,
+      );
+    }
+  }
+  overrides = Object.freeze({ ...exponents });
+}
+
+/** The exponent of a currency's amounts here: 10^-exponent of the major unit; undefined for an unknown code. */
+export function currencyExponent(code: string): number | undefined {
+  if (Object.hasOwn(overrides, code)) return overrides[code];
+  return Object.hasOwn(CURRENCY_EXPONENTS, code) ? CURRENCY_EXPONENTS[code] : undefined;
+}
+
 /** True when `code` is a currency the guard knows. */
 export function isKnownCurrency(code: string): boolean {
   return Object.hasOwn(CURRENCY_EXPONENTS, code);

@@ -1,7 +1,7 @@
 // src/core/money.ts
 // Exact integer money: sums, products, ratios in basis points and formatting, with no floating point.
 
-import { CURRENCY_EXPONENTS } from './currencies';
+import { currencyExponent } from './currencies';
 
 /** 100% expressed in basis points: ratios and caps are integers in 1/10,000. */
 export const BASIS_POINTS = 10_000;
@@ -85,7 +85,7 @@ export function formatBp(bp: number): string {
  * formatMoney(1234, 'USD') is "USD 12.34".
  */
 export function formatMoney(amount: number, currency: string): string {
-  const exponent = CURRENCY_EXPONENTS[currency] ?? 2;
+  const exponent = currencyExponent(currency) ?? 2;
   const negative = amount < 0;
   const digits = String(Math.abs(amount)).padStart(exponent + 1, '0');
   const major = digits.slice(0, digits.length - exponent).replace(/\B(?=(\d{3})+(?!\d))/g, ',');

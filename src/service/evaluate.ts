@@ -4,6 +4,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from '../config/service';
+import { currencyExponent } from '../core/currencies';
 import { negotiateLanguage, shopperMessage } from '../core/messages';
 import type { Decision } from '../core/types';
 import type { CheckResult, Guard } from '../engine/guard';
@@ -11,11 +12,20 @@ import { asyncRoute } from '../express/async-route';
 import { conflictBody, invalidOrderBody, unsupportedMediaTypeBody } from '../middleware/price-guard';
 import type { Lifecycle } from './lifecycle';
 
+/**
+ * The unit the service read the order's amounts in: 10^-exponent of the currency's major unit (IDR 0: whole rupiah;
+ * USD 2: cents). A client checks it against the unit it sends; a mismatch means every amount is off by a power of 10.
+ */
+export function amountUnit(currency: string) {
+  return { currency, exponent: currencyExponent(currency) ?? 2 };
+}
+
 /** The body of POST /v1/evaluate for a decided order. */
-function decisionBody(decision: Decision, message?: string) {
+function decisionBody(decision: Decision, currency: string, message?: string) {
   return {
     decision: decision.decision,
     orderId: decision.orderId,
+    amounts: amountUnit(currency),
     reasons: decision.reasons,
     ...(decision.reviewId !== undefined ? { reviewId: decision.reviewId } : {}),
     mode: decision.mode,
@@ -85,6 +95,7 @@ export function evaluateRoute({ config, guard, logger, lifecycle }: EvaluateOpti
           res.json(
             decisionBody(
               result.decision,
+              result.order.currency,
               result.kind === 'held' ? shopperMessage('held', language) : undefined,
             ),
           );

@@ -10,6 +10,7 @@ import express, {
 } from 'express';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from '../config/service';
+import { CURRENCY_EXPONENTS, setCurrencyExponents } from '../core/currencies';
 import type { Policy } from '../core/policy';
 import type { Decision } from '../core/types';
 import type { Guard } from '../engine/guard';
@@ -26,7 +27,7 @@ import { type ReviewRouter, reviewRouter } from '../review/router';
 import { MemoryStore } from '../state/memory/store';
 import { applyOverlay, MemoryOverlayStore, type OverlayStore } from '../state/overlay';
 import { adminRouter } from './admin';
-import { evaluateRoute } from './evaluate';
+import { amountUnit, evaluateRoute } from './evaluate';
 import { liveness, readiness, requireReady } from './health';
 import { closeService, closeWhenStopping, createLifecycle } from './lifecycle';
 import { createLogger, requestLogger } from './logging';
@@ -81,6 +82,8 @@ export interface Service {
 
 /** Builds the service app from a loaded configuration. Listening, signals and exit codes are the caller's. */
 export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Service {
+  // The unit of every amount from here on: stated before the first order is read.
+  setCurrencyExponents(config.currencies);
   const logger = deps.logger ?? createLogger(config.service.logLevel);
   const metrics =
     deps.metrics ??
@@ -184,6 +187,15 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
   const json = express.json({ limit: config.service.bodyLimit });
 
   app.post('/v1/evaluate', readyGate, json, evaluateRoute({ config, guard, logger, lifecycle }));
+  // The unit of every currency's amounts, for a client to check at start-up against the unit it sends.
+  app.get('/v1/currencies', function currencyUnits(_req: Request, res: Response) {
+    res.set('Cache-Control', 'no-store');
+    res.json({
+      currencies: Object.fromEntries(
+        Object.keys(CURRENCY_EXPONENTS).map((code) => [code, amountUnit(code).exponent]),
+      ),
+    });
+  });
 
   // The demo storefront: the middleware mounted exactly as a Node shop mounts it.
   app.post('/checkout', readyGate, json, checkout, function placeOrder(req: Request, res: Response) {

@@ -62,6 +62,14 @@ const ENTRIES: Record<string, string[]> = {
   'checkout-price-guard/replay': ['replay', 'formatReport', 'compileMapping'],
 };
 
+/**
+ * Entries that need a platform the shop already runs, an optional peer (`checkout-price-guard/vendure` needs
+ * `@vendure/core`): shipped and mapped like the others, and loaded only where that peer is installed.
+ */
+const PEER_ENTRIES: Record<string, string> = {
+  'checkout-price-guard/vendure': '@vendure/core',
+};
+
 /** `npm install` from the local cache first; online (the registry) only when the cache lacks something. */
 async function npmInstall(cwd: string, specs: string[]): Promise<void> {
   const args = ['install', '--no-audit', '--no-fund', '--no-package-lock', ...specs];
@@ -224,7 +232,7 @@ suite('the packed tarball', () => {
   });
 
   it('ships every entry point, the Lua scripts, the review page, the dashboards and alerts, examples and docs', () => {
-    const entryFiles = Object.keys(ENTRIES).flatMap((entry) => {
+    const entryFiles = [...Object.keys(ENTRIES), ...Object.keys(PEER_ENTRIES)].flatMap((entry) => {
       const name = entry === pkg.name ? 'index' : entry.slice(pkg.name.length + 1);
       return ['js', 'd.ts', 'mjs', 'd.mts'].map((extension) => `dist/${name}.${extension}`);
     });
@@ -248,7 +256,7 @@ suite('the packed tarball', () => {
     const subpaths = Object.keys((pkg as unknown as { exports: Record<string, unknown> }).exports)
       .filter((key) => !key.includes('*') && key !== './package.json')
       .map((key) => (key === '.' ? pkg.name : `${pkg.name}/${key.slice(2)}`));
-    expect(subpaths.sort()).toEqual(Object.keys(ENTRIES).sort());
+    expect(subpaths.sort()).toEqual([...Object.keys(ENTRIES), ...Object.keys(PEER_ENTRIES)].sort());
     // Every file copy-assets puts beside the code (Lua scripts, the review page) is in the tarball.
     const assets = walk(join(ROOT, 'src')).filter((file) => !/\.[mc]?ts$/.test(file));
     expect(assets.length).toBeGreaterThan(10);
@@ -337,6 +345,19 @@ suite('the packed tarball', () => {
       expect(out).toEqual(expected);
     },
   );
+
+  it('loads a platform entry only beside its platform: without it, one line names the package to install', async () => {
+    for (const [entry, peer] of Object.entries(PEER_ENTRIES)) {
+      const cjs = await run(process.execPath, ['-e', `require('${entry}')`], { cwd: consumer5 });
+      const esm = await run(process.execPath, ['--input-type=module', '-e', `await import('${entry}')`], {
+        cwd: consumer5,
+      });
+      for (const result of [cjs, esm]) {
+        expect(result.code).not.toBe(0);
+        expect(result.stderr).toContain(`${entry} needs ${peer} 3 installed beside it`);
+      }
+    }
+  });
 
   it('keeps the root entry small: at most 30 names at run time, each other wing on its own subpath', () => {
     const root = require(join(consumer5, 'node_modules', pkg.name, 'dist', 'index.js')) as object;

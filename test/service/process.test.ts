@@ -117,6 +117,7 @@ describe('endpoints', () => {
     expect(response.headers['x-request-id']).toBe('req-allow-1');
     expect(response.body).toEqual({
       decision: 'allow',
+      amounts: { currency: 'IDR', exponent: 0 },
       orderId: input.orderId,
       reasons: [],
       mode: 'enforce',
