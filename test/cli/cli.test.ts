@@ -9,13 +9,7 @@ import { REPLAY_COMMAND } from '../../src/cli/replay';
 import { EX_CONFIG } from '../../src/config/service';
 import { deleteKeysContaining, freePort } from '../helpers/redis';
 import { type RunResult, run } from '../helpers/run';
-import {
-  buildService,
-  http,
-  removeBuild,
-  type ServiceProcess,
-  startService,
-} from '../helpers/service-process';
+import { buildService, http, type ServiceProcess, startService } from '../helpers/service-process';
 
 const ROOT = join(__dirname, '..', '..');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -31,7 +25,6 @@ beforeAll(() => {
 afterAll(async () => {
   for (const service of started) await service.stop();
   rmSync(dir, { recursive: true, force: true });
-  removeBuild(cli);
 });
 
 /** Runs the CLI to completion (not for serve), from the repository root, with only PATH and `env` set. */

@@ -39,7 +39,6 @@ import {
   buildService,
   buildTools,
   http,
-  removeBuild,
   type ServiceProcess,
   startService,
 } from '../helpers/service-process';
@@ -224,9 +223,6 @@ beforeAll(() => {
 afterAll(async () => {
   for (const { service } of services.values()) await service.stop();
   if (work) rmSync(work, { recursive: true, force: true });
-  if (cli) removeBuild(cli);
-  if (toolsDir) rmSync(toolsDir, { recursive: true, force: true });
-  if (toolsDir) rmSync(toolsDir, { recursive: true, force: true });
   const client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
   await client.connect().then(
     () => deleteKeysContaining(client, PREFIX),

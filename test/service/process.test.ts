@@ -17,7 +17,6 @@ import {
   buildService,
   type HttpResponse,
   http,
-  removeBuild,
   type ServiceProcess,
   startService,
 } from '../helpers/service-process';
@@ -93,7 +92,6 @@ afterAll(async () => {
   await new Promise((resolve) => hooks?.close(resolve));
   await stopAll();
   rmSync(dir, { recursive: true, force: true });
-  removeBuild(cli);
 });
 
 describe('endpoints', () => {
