@@ -34,7 +34,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type Redis from 'ioredis';
 import { atSuiteEnd, exited, killNow, onPath, spawnOwned } from './owned';
 
 const execFileAsync = promisify(execFile);
@@ -264,14 +263,4 @@ export async function startCluster(options: { masters?: number } = {}): Promise<
 /** Stops every instance this test file started. */
 export async function stopAll(): Promise<void> {
   await Promise.all([...started].map((instance) => instance.stop()));
-}
-
-/** Deletes every key whose name contains `fragment` (a test's own prefix), scanning so the shared Redis never blocks. */
-export async function deleteKeysContaining(client: Redis, fragment: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `*${fragment}*`, 'COUNT', 1000);
-    if (keys.length > 0) await client.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
 }
