@@ -24,7 +24,7 @@
  *   `npm run scenarios` node TOOLS/scenarios/cli.js --out scenarios (tools/ transpiled beside src/)
  *   `npx checkout-price-guard`, `node dist/cli.js`   node CLI
  *   `localhost:3000`, `127.0.0.1:3000`, `--port 3000`   the service's port
- *   `localhost:6379`, `127.0.0.1:6379`   a redis-server of this suite's own (never a Redis someone else runs)
+ *   `:6379` after `localhost` or `127.0.0.1`   a redis-server of this suite's own (never a Redis someone else runs)
  * `npm test` lines are not run (this is part of it): the script must exist. Blocks run in a scratch directory
  * that links examples/, one after the other, README first, so a block can use what an earlier one wrote.
  */

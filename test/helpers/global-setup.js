@@ -7,6 +7,10 @@
  * node_modules/.cache/cpg-jest-PID-XXXXXX (test/helpers/service-process.ts). test/helpers/global-teardown.js
  * removes both; a run killed before its teardown leaves them, and the next run removes every root whose jest
  * process (the PID in its name) is gone.
+ *
+ * REDIS_URL and REDIS_PREFIX of the shell that started jest are dropped for the run: code under test that reads
+ * them (the replay command, the store chosen from the environment) must never reach a Redis the run did not
+ * start.
  */
 
 const { mkdtempSync, readdirSync, rmSync } = require('node:fs');
@@ -48,6 +52,8 @@ module.exports = async () => {
   const root = mkdtempSync(join(base, `${PREFIX}${process.pid}-`));
   process.env.CPG_TEST_ROOT = root;
   process.env.TMPDIR = root;
+  delete process.env.REDIS_URL;
+  delete process.env.REDIS_PREFIX;
 };
 
 module.exports.BUILDS = BUILDS;

@@ -2,7 +2,7 @@
 // Private redis-server instances and a 3-master Redis Cluster on free local ports, for integration tests.
 
 /*
- * API (the only way a test reaches a Redis: one it started; never a shared one such as 127.0.0.1:6379):
+ * API (the only way a test reaches a Redis: one it started; never a shared one, such as this machine's default):
  *
  *   const redis = await startRedis();            // a private redis-server on a free port, health-checked (PING)
  *   redis.url                                     // 'redis://127.0.0.1:PORT'
