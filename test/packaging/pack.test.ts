@@ -16,6 +16,7 @@ import {
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { type LockRegistry, startLockRegistry } from '../helpers/npm-registry';
 import { MARC_JACOBS_ORDER } from '../helpers/orders';
 import { run } from '../helpers/run';
 
@@ -49,6 +50,7 @@ async function ok(command: string, args: string[], options: SpawnOptions = {}): 
 }
 
 const NPM_ENV = { ...process.env, npm_config_update_notifier: 'false', npm_config_loglevel: 'error' };
+let registry: LockRegistry;
 
 /** Every entry of the package's `exports` map (but its files), with names each must export at run time. */
 const ENTRIES: Record<string, string[]> = {
@@ -70,12 +72,28 @@ const PEER_ENTRIES: Record<string, string> = {
   'checkout-price-guard/vendure': '@vendure/core',
 };
 
-/** `npm install` from the local cache first; online (the registry) only when the cache lacks something. */
+/**
+ * `npm install SPECS` as a user runs it, with no network: versions resolved by a local registry that knows what
+ * package-lock.json holds, tarballs from the npm cache that `npm ci` filled (test/helpers/npm-registry.ts).
+ */
 async function npmInstall(cwd: string, specs: string[]): Promise<void> {
-  const args = ['install', '--no-audit', '--no-fund', '--no-package-lock', ...specs];
-  const offline = await run('npm', [...args, '--offline'], { cwd, env: NPM_ENV });
-  if (offline.code === 0) return;
-  await ok('npm', args, { cwd, env: NPM_ENV });
+  const args = [
+    'install',
+    '--no-audit',
+    '--no-fund',
+    '--no-package-lock',
+    '--registry',
+    registry.url,
+    ...specs,
+  ];
+  const result = await run('npm', args, { cwd, env: NPM_ENV });
+  if (result.code !== 0) {
+    const missing =
+      registry.missing.length > 0 ? `\nnot in package-lock.json: ${registry.missing.join(', ')}` : '';
+    throw new Error(
+      `npm ${args.join(' ')} exited ${result.code}${missing}\n${result.stdout}\n${result.stderr}`,
+    );
+  }
 }
 
 /** A consumer project: package.json with the given module type, and files. */
@@ -181,6 +199,7 @@ suite('the packed tarball', () => {
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
   beforeAll(async () => {
+    registry = await startLockRegistry();
     work = mkdtempSync(join(tmpdir(), 'cpg-pack-'));
     // A staging copy of what `files` names, built there: the shared dist/ of the checkout is never touched.
     const stage = join(work, 'package');
@@ -227,7 +246,8 @@ suite('the packed tarball', () => {
     ]);
   }, 300_000);
 
-  afterAll(() => {
+  afterAll(async () => {
+    await registry?.close();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
