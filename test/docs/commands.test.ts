@@ -29,10 +29,11 @@
  * that links examples/, one after the other, README first, so a block can use what an earlier one wrote.
  */
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnOwned } from '../helpers/owned';
 import { freePort, type RedisInstance, startRedis } from '../helpers/redis';
 import { type RunResult, run } from '../helpers/run';
 import {
@@ -320,7 +321,7 @@ describe('started as documented', () => {
         const script = [...setup, `${assignments}exec ${command}`]
           .map((line) => rewrite(line, cli, port))
           .join('\n');
-        const child: ChildProcess = spawn('bash', ['-c', `set -euo pipefail\n${script}`], {
+        const child: ChildProcess = spawnOwned('bash', ['-c', `set -euo pipefail\n${script}`], {
           cwd: work,
           env: { ...baseEnv(), PORT: String(port) },
           stdio: ['ignore', 'pipe', 'pipe'],
