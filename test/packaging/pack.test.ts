@@ -31,6 +31,8 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 /** The Express versions the consumer projects install: ours (5) and the oldest 4.x we support, as the alias pins it. */
 const EXPRESS_5 = pkg.devDependencies.express!;
 const EXPRESS_4 = pkg.devDependencies.express4!.replace(/^npm:express@/, '');
+/** Express 4's types, as the `@types/express4` alias pins them (a devDependency, so `npm ci` caches them). */
+const TYPES_EXPRESS_4 = pkg.devDependencies['@types/express4']!.replace(/^npm:@types\/express@/, '');
 
 const SKIP = process.env.CPG_SKIP_PACK === '1';
 if (SKIP) {
@@ -240,7 +242,7 @@ suite('the packed tarball', () => {
       npmInstall(consumer4, [
         tarball,
         `express@${EXPRESS_4}`,
-        '@types/express@4.17.21',
+        `@types/express@${TYPES_EXPRESS_4}`,
         `@types/node@${pkg.devDependencies['@types/node']}`,
       ]),
     ]);
