@@ -1,5 +1,7 @@
 // jest.config.js
 // Jest runs the TypeScript tests through ts-jest; slow suites that need real services live in test/ too.
+// Nothing needs to be running: suites start their own servers on free ports (test/helpers/redis.ts, owned.ts);
+// the environment releases what a file started when it ends, and each run has its own temp root.
 // CPG_EXPRESS=4 runs the suites against Express 4 (the `express4` alias devDependency) instead of Express 5.
 
 const express = process.env.CPG_EXPRESS ?? '5';
@@ -9,7 +11,9 @@ if (express !== '4' && express !== '5') {
 
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/test/helpers/environment.js',
+  globalSetup: '<rootDir>/test/helpers/global-setup.js',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.js',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
@@ -21,7 +25,6 @@ module.exports = {
     ],
   },
   transformIgnorePatterns: ['/node_modules/(?!@marcbachmann/cel-js/)'],
-  setupFilesAfterEnv: ['<rootDir>/test/helpers/setup.ts'],
   collectCoverageFrom: ['src/**/*.ts'],
   testTimeout: 30000,
   // Every `require('express')`, ours and the tests', resolves to Express 4 (the library supports ^4.21 || ^5).

@@ -11,10 +11,10 @@
 #   4. docker build of the project image, docker run, and checks: /healthz, /v1/evaluate hold + allow, /metrics,
 #      the compose file's traffic generator, non-root uid, image config (User, Healthcheck, port, NODE_ENV,
 #      /config volume), no dev deps, health=healthy, graceful stop, a config file in the /config volume is
-#      loaded and a broken one stops the container, REDIS_URL against the host's Redis (when one answers);
-#   5. cleans up (containers, dockerd, temp dirs) from an EXIT trap; a run that was killed outright is cleaned up
-#      by the next one. Images and build cache stay in the data-root so a second run is fast;
-#      `rm -rf /var/lib/cpg-docker /var/cache/cpg-docker` resets everything.
+#      loaded and a broken one stops the container, REDIS_URL against a redis-server it starts on a free port;
+#   5. cleans up (containers, dockerd, its redis-server, temp dirs) from an EXIT trap; a run that was killed
+#      outright is cleaned up by the next one (its redis-server dies with it). Images and build cache stay in the
+#      data-root so a second run is fast; `rm -rf /var/lib/cpg-docker /var/cache/cpg-docker` resets everything.
 # The last line is `N passed, M failed`; the exit code is 0 only when M is 0.
 #
 # Environment (all optional):
@@ -49,6 +49,7 @@ SUMMARY_DONE=0
 WORK_DIR=""
 CONTAINER_STARTED=0
 DOCKERD_PID=""
+REDIS_PID=""
 LOCK_FD=""
 LOCKED=0
 
@@ -158,6 +159,10 @@ cleanup() {
     tail -n 15 "$DOCKERD_LOG"
     echo "----"
   fi
+  if [ -n "$REDIS_PID" ]; then
+    kill -KILL "$REDIS_PID" 2>/dev/null
+    wait "$REDIS_PID" 2>/dev/null
+  fi
   if [ -n "$DOCKERD_PID" ]; then
     dk rm -f "$CNAME" "$CNAME-config" "$CNAME-badconfig" "$CNAME-redis" >/dev/null 2>&1
     # Dangling images are also the classic builder's cache (the build stage): drop only day-old ones.
@@ -189,13 +194,15 @@ trap 'exit 143' TERM
 need=()
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 if [ "${#need[@]}" -gt 0 ]; then
   log "installing ${need[*]} (apt-get)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >/dev/null
   apt-get install -y -q "${need[@]}" >/dev/null
 fi
-for tool in dockerd debootstrap flock findmnt; do
+for tool in dockerd debootstrap flock findmnt redis-server redis-cli; do
   command -v "$tool" >/dev/null 2>&1 || die "missing $tool after install"
 done
 # The client shipped with Debian's docker.io matches its daemon (and has the classic builder we use);
@@ -391,7 +398,9 @@ check "image exposes 3000/tcp, sets NODE_ENV=production, declares VOLUME /config
   grep -Eq '3000/tcp.*\|.*NODE_ENV=production .*\|.*/config ' <<<"$image_misc"
 
 # ------------------------------------------------------------------------------------------ run
-PORT="$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close();});")"
+# A free TCP port on 127.0.0.1 (the host network the containers share).
+free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close();});"; }
+PORT="$(free_port)"
 BASE_URL="http://127.0.0.1:$PORT"
 log "docker run $IMAGE on host port $PORT"
 dk run -d --name "$CNAME" --init --network host -e PORT="$PORT" "$IMAGE" >/dev/null || die "docker run"
@@ -491,7 +500,7 @@ printf 'service:\n  logLevel: info\npolicy:\n  mode: enforce\n' >"$RUN_DIR/confi
 printf 'service:\n  port: "not a port"\n  noSuchKey: 1\n' >"$RUN_DIR/badconfig/price-guard.yaml"
 chmod 0755 "$RUN_DIR/config" "$RUN_DIR/badconfig"
 chmod 0644 "$RUN_DIR/config/price-guard.yaml" "$RUN_DIR/badconfig/price-guard.yaml"
-PORT="$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close();});")"
+PORT="$(free_port)"
 BASE_URL="http://127.0.0.1:$PORT"
 dk run -d --name "$CNAME-config" --init --network host -e PORT="$PORT" \
   -v "$RUN_DIR/config:/config:ro" -e PRICE_GUARD_CONFIG=/config/price-guard.yaml "$IMAGE" >/dev/null
@@ -523,32 +532,46 @@ check "an invalid config file stops the container (status $bad_state, exit code 
   test "$bad_state" = exited -a "$bad_code" != 0
 dk rm -f "$CNAME-badconfig" >/dev/null
 
-# REDIS_URL: the image's Redis store (ioredis) against the host's Redis on 127.0.0.1:6379, when there is one,
-# under a key prefix of its own (keys look like {prefix:q}:...) that is deleted afterwards. Skipped (not counted) without a local Redis.
-if command -v redis-cli >/dev/null 2>&1 && [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ]; then
-  REDIS_PREFIX="cpg-docker-test-$$-$RANDOM"
-  dk run -d --name "$CNAME-redis" --init --network host -e PORT="$PORT" \
-    -e REDIS_URL=redis://127.0.0.1:6379 -e REDIS_PREFIX="$REDIS_PREFIX" "$IMAGE" >/dev/null
-  healthz=""
-  for _ in $(seq 1 60); do
-    healthz="$(http GET /healthz)"
-    case "$healthz" in 200*) break ;; esac
-    [ "$(dk inspect --format '{{.State.Running}}' "$CNAME-redis" 2>/dev/null)" = true ] || break
-    sleep 0.5
-  done
-  d="$(decision_of "$(http POST /v1/evaluate "$HOLD_ORDER")")"
-  dk stop -t 10 "$CNAME-redis" >/dev/null 2>&1 || true
-  redis_store="$(dk logs "$CNAME-redis" 2>&1 | grep -c 'RedisStore' || true)"
-  redis_keys="$(redis-cli -h 127.0.0.1 -p 6379 --scan --pattern "*$REDIS_PREFIX:*" 2>/dev/null | wc -l)"
-  check "REDIS_URL=redis://127.0.0.1:6379: healthz ${healthz:0:3}, decision $d, RedisStore in the log, $redis_keys keys written" \
-    test "${healthz:0:3}" = 200 -a "$d" = hold -a "$redis_store" -gt 0 -a "$redis_keys" -gt 0
-  [ "$d" = hold ] || dk logs --tail 20 "$CNAME-redis" 2>&1 | sed 's/^/     /'
-  redis-cli -h 127.0.0.1 -p 6379 --scan --pattern "*$REDIS_PREFIX:*" 2>/dev/null |
-    xargs -r -n 100 redis-cli -h 127.0.0.1 -p 6379 del >/dev/null 2>&1 || true
-  dk rm -f "$CNAME-redis" >/dev/null
-else
-  log "skipped the REDIS_URL check (no Redis answering on 127.0.0.1:6379)"
-fi
+# REDIS_URL: the image's Redis store (ioredis) against a redis-server of this run's own on a free port (never a
+# Redis somebody else runs on this machine), reached through host networking, and the keys it writes there.
+REDIS_PORT="$(free_port)"
+PORT="$(free_port)"
+mkdir -p "$RUN_DIR/redis"
+# setpriv (util-linux): the server dies with this script, even when the script is killed outright.
+pdeath=()
+if command -v setpriv >/dev/null 2>&1; then pdeath=(setpriv --pdeathsig KILL --); fi
+"${pdeath[@]}" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$RUN_DIR/redis" --save "" \
+  --appendonly no --logfile "$RUN_DIR/redis/redis.log" &
+REDIS_PID=$!
+rcli() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
+for _ in $(seq 1 100); do
+  [ "$(rcli ping 2>/dev/null)" = PONG ] && break
+  kill -0 "$REDIS_PID" 2>/dev/null || break
+  sleep 0.1
+done
+[ "$(rcli ping 2>/dev/null)" = PONG ] || { tail -n 5 "$RUN_DIR/redis/redis.log"; die "redis-server did not start on port $REDIS_PORT"; }
+REDIS_PREFIX="cpg-docker-test"
+dk run -d --name "$CNAME-redis" --init --network host -e PORT="$PORT" \
+  -e REDIS_URL="redis://127.0.0.1:$REDIS_PORT" -e REDIS_PREFIX="$REDIS_PREFIX" "$IMAGE" >/dev/null
+BASE_URL="http://127.0.0.1:$PORT"
+healthz=""
+for _ in $(seq 1 60); do
+  healthz="$(http GET /healthz)"
+  case "$healthz" in 200*) break ;; esac
+  [ "$(dk inspect --format '{{.State.Running}}' "$CNAME-redis" 2>/dev/null)" = true ] || break
+  sleep 0.5
+done
+d="$(decision_of "$(http POST /v1/evaluate "$HOLD_ORDER")")"
+dk stop -t 10 "$CNAME-redis" >/dev/null 2>&1 || true
+redis_store="$(dk logs "$CNAME-redis" 2>&1 | grep -c 'RedisStore' || true)"
+redis_keys="$(rcli --scan --pattern "*$REDIS_PREFIX:*" 2>/dev/null | wc -l)"
+check "REDIS_URL=redis://127.0.0.1:$REDIS_PORT (its own redis-server): healthz ${healthz:0:3}, decision $d, RedisStore in the log, $redis_keys keys written" \
+  test "${healthz:0:3}" = 200 -a "$d" = hold -a "$redis_store" -gt 0 -a "$redis_keys" -gt 0
+[ "$d" = hold ] || dk logs --tail 20 "$CNAME-redis" 2>&1 | sed 's/^/     /'
+dk rm -f "$CNAME-redis" >/dev/null
+kill -TERM "$REDIS_PID" 2>/dev/null || true
+wait "$REDIS_PID" 2>/dev/null || true
+REDIS_PID=""
 
 size_bytes="$(inspect '{{.Size}}')"
 base_bytes="$(dk image inspect --format '{{.Size}}' "$BASE_IMAGE")"

@@ -4,18 +4,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import { REPLAY_COMMAND } from '../../src/cli/replay';
 import { EX_CONFIG } from '../../src/config/service';
-import { deleteKeysContaining, freePort } from '../helpers/redis';
+import { freePort, startRedis } from '../helpers/redis';
 import { type RunResult, run } from '../helpers/run';
-import {
-  buildService,
-  http,
-  removeBuild,
-  type ServiceProcess,
-  startService,
-} from '../helpers/service-process';
+import { buildService, http, type ServiceProcess, startService } from '../helpers/service-process';
 
 const ROOT = join(__dirname, '..', '..');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -31,7 +24,6 @@ beforeAll(() => {
 afterAll(async () => {
   for (const service of started) await service.stop();
   rmSync(dir, { recursive: true, force: true });
-  removeBuild(cli);
 });
 
 /** Runs the CLI to completion (not for serve), from the repository root, with only PATH and `env` set. */
@@ -250,10 +242,8 @@ describe('the demo reviewer', () => {
   });
 
   it('is never made with REDIS_URL: /review stays off until tokens are configured', async () => {
-    const prefix = `cpg-cli-test-${process.pid}`;
-    const service = await startService(cli, {
-      env: { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: prefix },
-    });
+    const redis = await startRedis();
+    const service = await startService(cli, { env: { REDIS_URL: redis.url } });
     started.push(service);
     try {
       await settled(service);
@@ -261,9 +251,7 @@ describe('the demo reviewer', () => {
       expect((await http(service.url, 'GET', '/review/api/me')).status).toBe(404);
     } finally {
       await service.stop();
-      const client = new Redis({ host: '127.0.0.1', port: 6379 });
-      await deleteKeysContaining(client, prefix);
-      client.disconnect();
+      await redis.stop();
     }
   });
 });

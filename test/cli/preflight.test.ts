@@ -8,7 +8,7 @@ import { isServiceConfig } from '../../src/cli/preflight';
 import { EX_CONFIG } from '../../src/config/service';
 import type { PreflightReport } from '../../src/core/preflight';
 import { type RunResult, run } from '../helpers/run';
-import { buildService, removeBuild } from '../helpers/service-process';
+import { buildService } from '../helpers/service-process';
 
 const ROOT = join(__dirname, '..', '..');
 const LAUNCH = ['--config', 'examples/policy.launch.yaml', '--at', '2026-12-12T10:00:00+07:00'];
@@ -30,7 +30,6 @@ beforeAll(() => {
 });
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
-  removeBuild(cli);
 });
 
 /** Runs `preflight ARGS` from the repository root with only PATH set. */

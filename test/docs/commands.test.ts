@@ -24,22 +24,22 @@
  *   `npm run scenarios` node TOOLS/scenarios/cli.js --out scenarios (tools/ transpiled beside src/)
  *   `npx checkout-price-guard`, `node dist/cli.js`   node CLI
  *   `localhost:3000`, `127.0.0.1:3000`, `--port 3000`   the service's port
+ *   `:6379` after `localhost` or `127.0.0.1`   a redis-server of this suite's own (never a Redis someone else runs)
  * `npm test` lines are not run (this is part of it): the script must exist. Blocks run in a scratch directory
  * that links examples/, one after the other, README first, so a block can use what an earlier one wrote.
  */
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
-import { deleteKeysContaining, freePort } from '../helpers/redis';
+import { spawnOwned } from '../helpers/owned';
+import { freePort, type RedisInstance, startRedis } from '../helpers/redis';
 import { type RunResult, run } from '../helpers/run';
 import {
   buildService,
   buildTools,
   http,
-  removeBuild,
   type ServiceProcess,
   startService,
 } from '../helpers/service-process';
@@ -142,6 +142,7 @@ function commandLines(code: string): string[] {
 /** The rewrites of the header comment. */
 function rewrite(text: string, cli: string, port: number): string {
   return text
+    .replace(/\b(localhost|127\.0\.0\.1):6379\b/g, `127.0.0.1:${redis.port}`)
     .replace(/npm ci && /g, '')
     .replace(/\bnpm start\b/g, `node ${cli} serve`)
     .replace(
@@ -175,7 +176,6 @@ function bash(script: string, cwd: string, env: NodeJS.ProcessEnv, timeoutMs = 6
 
 const WEBHOOK_SECRET = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
 const ADMIN_TOKEN = `doc-test-admin-${'x'.repeat(40)}`;
-const PREFIX = `cpg-doc-test-${process.pid}`;
 
 let cli: string;
 let toolsDir: string | undefined;
@@ -185,11 +185,11 @@ function tools(): string {
   return toolsDir;
 }
 let work: string;
+let redis: RedisInstance;
 const services = new Map<Profile, { service: ServiceProcess; env: NodeJS.ProcessEnv }>();
 const baseEnv = (): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH,
   HOME: process.env.HOME,
-  REDIS_PREFIX: PREFIX,
 });
 
 /** The started service of a profile (started on first use, on a free port). */
@@ -215,24 +215,17 @@ async function serviceFor(profile: Profile): Promise<{ service: ServiceProcess; 
   return entry;
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   cli = buildService();
   work = mkdtempSync(join(tmpdir(), 'cpg-doc-commands-'));
   symlinkSync(join(ROOT, 'examples'), join(work, 'examples'));
+  redis = await startRedis();
 });
 
 afterAll(async () => {
   for (const { service } of services.values()) await service.stop();
   if (work) rmSync(work, { recursive: true, force: true });
-  if (cli) removeBuild(cli);
-  if (toolsDir) rmSync(toolsDir, { recursive: true, force: true });
-  if (toolsDir) rmSync(toolsDir, { recursive: true, force: true });
-  const client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
-  await client.connect().then(
-    () => deleteKeysContaining(client, PREFIX),
-    () => undefined,
-  );
-  client.disconnect();
+  await redis?.stop();
 });
 
 describe('the shell blocks of README.md and docs/*.md', () => {
@@ -328,7 +321,7 @@ describe('started as documented', () => {
         const script = [...setup, `${assignments}exec ${command}`]
           .map((line) => rewrite(line, cli, port))
           .join('\n');
-        const child: ChildProcess = spawn('bash', ['-c', `set -euo pipefail\n${script}`], {
+        const child: ChildProcess = spawnOwned('bash', ['-c', `set -euo pipefail\n${script}`], {
           cwd: work,
           env: { ...baseEnv(), PORT: String(port) },
           stdio: ['ignore', 'pipe', 'pipe'],

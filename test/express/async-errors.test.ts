@@ -15,7 +15,7 @@ import { createService, type Service } from '../../src/service/service';
 import { MemoryStore } from '../../src/state/memory/store';
 import { MemoryOverlayStore } from '../../src/state/overlay';
 import { MARC_JACOBS_ORDER } from '../helpers/orders';
-import { buildService, removeBuild } from '../helpers/service-process';
+import { buildService } from '../helpers/service-process';
 
 const ADMIN = 'admin-token-for-async-error-tests';
 const auth = { Authorization: `Bearer ${ADMIN}` };
@@ -99,16 +99,11 @@ describe('the Express under test', () => {
   });
 
   it('is also the one the service processes of the suites load (test/helpers/service-process.ts)', () => {
-    const cli = buildService();
-    try {
-      const code = readFileSync(join(dirname(cli), 'service', 'service.js'), 'utf8');
-      expect(code).toContain(process.env.CPG_EXPRESS === '4' ? 'require("express4")' : 'require("express")');
-      expect(code).not.toContain(
-        process.env.CPG_EXPRESS === '4' ? 'require("express")' : 'require("express4")',
-      );
-    } finally {
-      removeBuild(cli);
-    }
+    const code = readFileSync(join(dirname(buildService()), 'service', 'service.js'), 'utf8');
+    expect(code).toContain(process.env.CPG_EXPRESS === '4' ? 'require("express4")' : 'require("express")');
+    expect(code).not.toContain(
+      process.env.CPG_EXPRESS === '4' ? 'require("express")' : 'require("express4")',
+    );
   });
 });
 

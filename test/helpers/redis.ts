@@ -2,7 +2,7 @@
 // Private redis-server instances and a 3-master Redis Cluster on free local ports, for integration tests.
 
 /*
- * API (reuse it; never FLUSHALL the shared Redis at 127.0.0.1:6379):
+ * API (the only way a test reaches a Redis: one it started; never a shared one, such as this machine's default):
  *
  *   const redis = await startRedis();            // a private redis-server on a free port, health-checked (PING)
  *   redis.url                                     // 'redis://127.0.0.1:PORT'
@@ -20,20 +20,21 @@
  *   cluster.nodes                                 // the three RedisInstance objects
  *   await cluster.stop();
  *
- *   await stopAll();                              // stops everything this worker started (call it in afterAll)
- *   await deleteKeysContaining(client, prefix);   // a test's own keys on the shared Redis (SCAN, never KEYS/FLUSHALL)
+ *   await stopAll();                              // stops everything this test file started (in afterAll)
  *
+ * One server per suite (or per describe block), started in beforeAll: it starts in about 0.1 s, and a suite
+ * may then FLUSHALL, kill, pause or fill it without a key prefix and without reaching another suite's data.
  * Needs `redis-server` and `redis-cli` on PATH (Debian: apt-get install redis-server redis-tools).
- * Every instance is also stopped when the jest worker exits, so a failing test leaves no server behind.
+ * Whatever a file leaves running is stopped when it ends, passed or failed (test/helpers/owned.ts).
  */
 
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type Redis from 'ioredis';
+import { atSuiteEnd, exited, killNow, onPath, spawnOwned } from './owned';
 
 const execFileAsync = promisify(execFile);
 
@@ -98,12 +99,24 @@ export async function redisCli(port: number, ...args: string[]): Promise<string>
   return stdout.trim();
 }
 
-async function waitForPing(port: number, child: ChildProcess, ms = 10_000): Promise<void> {
+/** The last lines of a server's log, for error messages. */
+function logTail(dir: string): string {
+  try {
+    return readFileSync(join(dir, 'redis.log'), 'utf8').trim().split('\n').slice(-5).join('\n');
+  } catch {
+    return '(no redis.log)';
+  }
+}
+
+async function waitForPing(port: number, child: ChildProcess, dir: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   let last = '';
   while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`redis-server on port ${port} exited with ${child.exitCode}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(
+        `redis-server on port ${port} exited with ${child.exitCode ?? child.signalCode}:\n${logTail(dir)}`,
+      );
+    }
     try {
       last = await redisCli(port, 'PING');
       if (last === 'PONG') return;
@@ -112,17 +125,32 @@ async function waitForPing(port: number, child: ChildProcess, ms = 10_000): Prom
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`redis-server on port ${port} did not answer PING within ${ms} ms (${last})`);
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
+  throw new Error(
+    `redis-server on port ${port} did not answer PING within ${ms} ms (${last}):\n${logTail(dir)}`,
+  );
 }
 
 /** Starts a private redis-server on a free port and waits until it answers PING. */
 export async function startRedis(options: StartRedisOptions = {}): Promise<RedisInstance> {
-  const port = options.port ?? (await freePort());
+  for (const binary of ['redis-server', 'redis-cli']) {
+    if (!onPath(binary)) {
+      throw new Error(
+        `${binary} is not on the PATH: the Redis suites start their own servers (Debian: apt-get install redis-server redis-tools)`,
+      );
+    }
+  }
+  // A free port can be taken by another process before the server binds it: then another one, unless asked for.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(options.port ?? (await freePort()), options);
+    } catch (error) {
+      if (options.port !== undefined || attempt === 3 || !/Address already in use/.test(String(error)))
+        throw error;
+    }
+  }
+}
+
+async function startOn(port: number, options: StartRedisOptions): Promise<RedisInstance> {
   const dir = mkdtempSync(join(tmpdir(), `cpg-redis-${port}-`));
   const args = [
     '--port',
@@ -147,11 +175,16 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   ];
   let child: ChildProcess | undefined;
   const launch = async () => {
-    child = spawn('redis-server', args, { stdio: 'ignore' });
-    child.on('error', () => {});
-    await waitForPing(port, child);
+    child = spawnOwned('redis-server', args, { stdio: 'ignore' });
+    await waitForPing(port, child, dir);
   };
-  await launch();
+  try {
+    await launch();
+  } catch (error) {
+    if (child) await killNow(child);
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   const instance: RedisInstance = {
     host: '127.0.0.1',
     port,
@@ -163,10 +196,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     async kill() {
       const current = child;
       child = undefined;
-      if (!current) return;
-      current.kill('SIGCONT');
-      current.kill('SIGKILL');
-      await exited(current);
+      if (current) await killNow(current);
     },
     async restart() {
       if (child) await instance.kill();
@@ -182,6 +212,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
       const current = child;
       child = undefined;
       started.delete(instance);
+      release();
       if (current) {
         current.kill('SIGCONT');
         current.kill('SIGTERM');
@@ -193,6 +224,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     },
   };
   started.add(instance);
+  const release = atSuiteEnd(() => instance.stop());
   return instance;
 }
 
@@ -228,25 +260,7 @@ export async function startCluster(options: { masters?: number } = {}): Promise<
   };
 }
 
-/** Stops every instance this worker started. */
+/** Stops every instance this test file started. */
 export async function stopAll(): Promise<void> {
   await Promise.all([...started].map((instance) => instance.stop()));
-}
-
-process.once('exit', () => {
-  for (const instance of started) {
-    instance.process?.kill('SIGCONT');
-    instance.process?.kill('SIGKILL');
-    rmSync(instance.dir, { recursive: true, force: true });
-  }
-});
-
-/** Deletes every key whose name contains `fragment` (a test's own prefix), scanning so the shared Redis never blocks. */
-export async function deleteKeysContaining(client: Redis, fragment: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `*${fragment}*`, 'COUNT', 1000);
-    if (keys.length > 0) await client.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
 }

@@ -6,7 +6,7 @@ import type { GuardStore } from '../../src/ports/store';
 import { hashToken, type ReviewToken } from '../../src/review/auth';
 import { MemoryStore } from '../../src/state/memory/store';
 import { RedisStore } from '../../src/state/redis/store';
-import { deleteKeysContaining } from './redis';
+import { type RedisInstance, startRedis } from './redis';
 
 /** The three roles' tokens (tagged per suite), their configuration and the Authorization header of each. */
 export function reviewTokens(tag: string) {
@@ -30,11 +30,11 @@ export interface StoreFactory {
 }
 
 /**
- * Each store the suites run on: MemoryStore, and RedisStore on the shared Redis at 127.0.0.1:6379 under a key
- * prefix of the suite's own (`suite` tells the review suites apart), whose keys destroy() deletes.
+ * Each store the suites run on: MemoryStore, and RedisStore on a redis-server of its own, started by the first
+ * create() (each store under its own key prefix) and stopped by destroy(). `suite` names the stores' prefixes.
  */
 export function storeFactories(suite: string): Array<[string, StoreFactory]> {
-  const prefix = `cpg-test-review-${suite}-${process.pid}-${Date.now()}`;
+  let redis: RedisInstance | undefined;
   let redisClient: Redis | undefined;
   let redisStores: RedisStore[] = [];
 
@@ -50,10 +50,11 @@ export function storeFactories(suite: string): Array<[string, StoreFactory]> {
       'RedisStore',
       {
         create: async () => {
-          redisClient ??= new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 2 });
+          redis ??= await startRedis();
+          redisClient ??= new Redis(redis.url, { maxRetriesPerRequest: 2 });
           const store = new RedisStore({
             client: redisClient,
-            prefix: `${prefix}-${redisStores.length}`,
+            prefix: `review-${suite}-${redisStores.length}`,
             logger: { warn() {}, error() {} },
           });
           redisStores.push(store);
@@ -63,11 +64,10 @@ export function storeFactories(suite: string): Array<[string, StoreFactory]> {
         destroy: async () => {
           for (const store of redisStores) await store.shutdown();
           redisStores = [];
-          if (redisClient) {
-            await deleteKeysContaining(redisClient, prefix);
-            await redisClient.quit();
-            redisClient = undefined;
-          }
+          await redisClient?.quit();
+          redisClient = undefined;
+          await redis?.stop();
+          redis = undefined;
         },
       },
     ],

@@ -1,7 +1,8 @@
 // test/helpers/run.ts
 // Runs a command to completion without a shell and collects its exit code and output, for tests of what users type.
 
-import { type SpawnOptions, spawn } from 'node:child_process';
+import type { SpawnOptions } from 'node:child_process';
+import { spawnOwned } from './owned';
 
 /** How a finished command ended. */
 export interface RunResult {
@@ -12,7 +13,8 @@ export interface RunResult {
 
 /**
  * Runs `command args` and resolves when it has exited and closed its output; never rejects on a failing exit code.
- * `timeoutMs` kills it with SIGKILL (the code is then null).
+ * `timeoutMs` kills it with SIGKILL (the code is then null); a command still running when the test file ends is
+ * killed then (test/helpers/owned.ts).
  */
 export function run(
   command: string,
@@ -21,7 +23,7 @@ export function run(
 ): Promise<RunResult> {
   const { timeoutMs, ...spawnOptions } = options;
   return new Promise((resolve, reject) => {
-    const child = spawn(command, [...args], { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnOwned(command, args, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {

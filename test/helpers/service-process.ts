@@ -1,32 +1,43 @@
 // test/helpers/service-process.ts
 // Starts the real service process (`node cli.js serve`) from a fresh transpile of src/, and talks to it over HTTP.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
 import { request } from 'node:http';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import ts from 'typescript';
+import { atSuiteEnd, spawnOwned } from './owned';
 
 const ROOT = join(__dirname, '..', '..');
 
 /**
- * Transpiles `dirs` of the repository (no type check: `npx tsc --noEmit` does that) into a private directory under
+ * Transpiles `dirs` of the repository (no type check: `npx tsc --noEmit` does that) into a directory under
  * node_modules/.cache, keeping their paths, so tests never race other builds of dist/ and need no 20 s tsc run.
  * Lua scripts and the review page travel beside the code, as scripts/copy-assets.js puts them in dist/.
+ * Built once per jest run (the sources do not change during one) and shared by its suites, beside the run's
+ * temp root: test/helpers/global-teardown.js removes it when the run ends.
  */
 function transpile(dirs: readonly string[]): string {
+  const flavour = `${dirs.join('+')}-express${process.env.CPG_EXPRESS === '4' ? '4' : '5'}`;
   const cache = join(ROOT, 'node_modules', '.cache');
-  mkdirSync(cache, { recursive: true });
-  const out = mkdtempSync(join(cache, 'cpg-service-'));
+  const runRoot = process.env.CPG_TEST_ROOT;
+  const home = runRoot ? join(cache, basename(runRoot)) : cache;
+  const shared = join(home, flavour);
+  // Renamed into place when complete, so a directory that exists is a finished build.
+  if (runRoot && existsSync(shared)) return shared;
+  mkdirSync(home, { recursive: true });
+  const out = mkdtempSync(join(home, `${flavour}-`));
   const walk = (dir: string): string[] =>
     readdirSync(dir).flatMap((name) => {
       const path = join(dir, name);
@@ -56,24 +67,29 @@ function transpile(dirs: readonly string[]): string {
         : outputText,
     );
   }
-  return out;
+  if (!runRoot) {
+    // Outside a jest run with its global setup: a build of this test file's own, removed when the file ends.
+    atSuiteEnd(() => rmSync(out, { recursive: true, force: true }));
+    return out;
+  }
+  try {
+    renameSync(out, shared);
+  } catch {
+    // Another jest worker finished the same build first: use that one.
+    rmSync(out, { recursive: true, force: true });
+  }
+  return shared;
 }
 
-/** Transpiles src/ into a private directory (see transpile); returns its cli.js. `removeBuild(cli)` after. */
+/** Transpiles src/ (see transpile); returns its cli.js. */
 export function buildService(): string {
-  const out = transpile(['src']);
   // The service's files at the top of the directory, as in dist/: cli.js beside index.js and the layers.
-  return join(out, 'src', 'cli.js');
-}
-
-/** Removes what buildService built. */
-export function removeBuild(cli: string): void {
-  rmSync(dirname(dirname(cli)), { recursive: true, force: true });
+  return join(transpile(['src']), 'src', 'cli.js');
 }
 
 /**
  * Transpiles src/ and the development tools (tools/) together, as `npm run build:tools` builds them; returns the
- * directory, which holds src/ and tools/ (remove it after).
+ * directory, which holds src/ and tools/.
  */
 export function buildTools(): string {
   return transpile(['src', 'tools']);
@@ -104,7 +120,7 @@ export async function startService(
   cli: string,
   options: { args?: string[]; env?: NodeJS.ProcessEnv; ready?: boolean } = {},
 ): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [cli, 'serve', ...(options.args ?? [])], {
+  const child = spawnOwned(process.execPath, [cli, 'serve', ...(options.args ?? [])], {
     // One process unless a test asks for workers (with REDIS_URL the default is one per CPU).
     env: { PATH: process.env.PATH, PORT: '0', WORKERS: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -186,16 +202,16 @@ export function runFailing(
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number | null; stderr: string; stdout: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, 'serve', ...args], {
+    const child = spawnOwned(process.execPath, [cli, 'serve', ...args], {
       env: { PATH: process.env.PATH, PORT: '0', WORKERS: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
     let stdout = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
     });
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
     });
     // A config that does not fail would listen forever; stop it so the test fails on the exit code.

@@ -18,7 +18,7 @@
  * Without the binaries the suite is skipped with a warning, except in CI (CI=true), where it fails.
  */
 
-import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +28,7 @@ import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_PREFIX, METRIC_NAMES } from '../../src/observability/metrics';
 import { line, order } from '../helpers/orders';
+import { spawnOwned } from '../helpers/owned';
 import { freePort } from '../helpers/redis';
 import { buildService, http, type ServiceProcess, startService } from '../helpers/service-process';
 
@@ -99,7 +100,7 @@ async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 20_000, ev
 /** Starts a binary, keeping its stderr for failure messages; `stop` resolves once it has closed. */
 function startBinary(command: string, args: string[]) {
   let log = '';
-  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawnOwned(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr?.on('data', (chunk: Buffer) => {
     log += chunk.toString();
   });

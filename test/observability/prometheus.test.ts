@@ -17,7 +17,7 @@
  * except in CI (CI=true), where it fails.
  */
 
-import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,6 +36,7 @@ import { createMetrics, DEFAULT_PREFIX, METRIC_NAMES } from '../../src/observabi
 import { createRedisClient } from '../../src/state/redis/connection';
 import { RedisStore } from '../../src/state/redis/store';
 import { line, order } from '../helpers/orders';
+import { spawnOwned } from '../helpers/owned';
 import { freePort, type RedisInstance, startRedis } from '../helpers/redis';
 
 const execFileAsync = promisify(execFile);
@@ -331,7 +332,7 @@ describeWithPrometheus('a real Prometheus scraping a real guard', () => {
     const port = await freePort();
     promUrl = `http://127.0.0.1:${port}`;
     let log = '';
-    prometheus = spawn(
+    prometheus = spawnOwned(
       'prometheus',
       [
         `--config.file=${join(dir, 'prometheus.yml')}`,

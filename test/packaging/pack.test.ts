@@ -16,6 +16,7 @@ import {
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { type LockRegistry, startLockRegistry } from '../helpers/npm-registry';
 import { MARC_JACOBS_ORDER } from '../helpers/orders';
 import { run } from '../helpers/run';
 
@@ -30,6 +31,8 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 /** The Express versions the consumer projects install: ours (5) and the oldest 4.x we support, as the alias pins it. */
 const EXPRESS_5 = pkg.devDependencies.express!;
 const EXPRESS_4 = pkg.devDependencies.express4!.replace(/^npm:express@/, '');
+/** Express 4's types, as the `@types/express4` alias pins them (a devDependency, so `npm ci` caches them). */
+const TYPES_EXPRESS_4 = pkg.devDependencies['@types/express4']!.replace(/^npm:@types\/express@/, '');
 
 const SKIP = process.env.CPG_SKIP_PACK === '1';
 if (SKIP) {
@@ -49,6 +52,7 @@ async function ok(command: string, args: string[], options: SpawnOptions = {}): 
 }
 
 const NPM_ENV = { ...process.env, npm_config_update_notifier: 'false', npm_config_loglevel: 'error' };
+let registry: LockRegistry;
 
 /** Every entry of the package's `exports` map (but its files), with names each must export at run time. */
 const ENTRIES: Record<string, string[]> = {
@@ -70,12 +74,28 @@ const PEER_ENTRIES: Record<string, string> = {
   'checkout-price-guard/vendure': '@vendure/core',
 };
 
-/** `npm install` from the local cache first; online (the registry) only when the cache lacks something. */
+/**
+ * `npm install SPECS` as a user runs it, with no network: versions resolved by a local registry that knows what
+ * package-lock.json holds, tarballs from the npm cache that `npm ci` filled (test/helpers/npm-registry.ts).
+ */
 async function npmInstall(cwd: string, specs: string[]): Promise<void> {
-  const args = ['install', '--no-audit', '--no-fund', '--no-package-lock', ...specs];
-  const offline = await run('npm', [...args, '--offline'], { cwd, env: NPM_ENV });
-  if (offline.code === 0) return;
-  await ok('npm', args, { cwd, env: NPM_ENV });
+  const args = [
+    'install',
+    '--no-audit',
+    '--no-fund',
+    '--no-package-lock',
+    '--registry',
+    registry.url,
+    ...specs,
+  ];
+  const result = await run('npm', args, { cwd, env: NPM_ENV });
+  if (result.code !== 0) {
+    const missing =
+      registry.missing.length > 0 ? `\nnot in package-lock.json: ${registry.missing.join(', ')}` : '';
+    throw new Error(
+      `npm ${args.join(' ')} exited ${result.code}${missing}\n${result.stdout}\n${result.stderr}`,
+    );
+  }
 }
 
 /** A consumer project: package.json with the given module type, and files. */
@@ -181,6 +201,7 @@ suite('the packed tarball', () => {
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
   beforeAll(async () => {
+    registry = await startLockRegistry();
     work = mkdtempSync(join(tmpdir(), 'cpg-pack-'));
     // A staging copy of what `files` names, built there: the shared dist/ of the checkout is never touched.
     const stage = join(work, 'package');
@@ -221,13 +242,14 @@ suite('the packed tarball', () => {
       npmInstall(consumer4, [
         tarball,
         `express@${EXPRESS_4}`,
-        '@types/express@4.17.21',
+        `@types/express@${TYPES_EXPRESS_4}`,
         `@types/node@${pkg.devDependencies['@types/node']}`,
       ]),
     ]);
   }, 300_000);
 
-  afterAll(() => {
+  afterAll(async () => {
+    await registry?.close();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 

@@ -137,7 +137,7 @@ describe('replay command', () => {
     try {
       expect(await runReplayCli([file, '--store', 'disk'])).toBe(2);
       expect(await runReplayCli([file, '--store', 'redis'])).toBe(2);
-      expect(await runReplayCli([file, '--redis-url', 'redis://127.0.0.1:6379'])).toBe(2);
+      expect(await runReplayCli([file, '--redis-url', 'redis://cache.example:6379'])).toBe(2);
       expect(await runReplayCli([file, '--examples', '3'])).toBe(2);
       expect(await runReplayCli([file, '--review-after', 'soon'])).toBe(2);
       expect(

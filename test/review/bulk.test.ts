@@ -10,12 +10,12 @@ import { bulkDecide } from '../../src/review/bulk';
 import { MemoryStore } from '../../src/state/memory/store';
 import { RedisStore } from '../../src/state/redis/store';
 import { line, order } from '../helpers/orders';
-import { deleteKeysContaining } from '../helpers/redis';
+import { type RedisInstance, startRedis } from '../helpers/redis';
 
 const policy = parsePolicy({});
 const SKUS = ['SKU-A', 'SKU-B', 'SKU-C'];
 const VOUCHERS = ['V1', 'V2', undefined];
-const prefix = `cpg-test-review-bulk-${process.pid}-${Date.now()}`;
+let redis: RedisInstance | undefined;
 let client: Redis | undefined;
 let runs = 0;
 const redisStores: RedisStore[] = [];
@@ -25,8 +25,10 @@ const FACTORIES: Array<[string, () => Promise<GuardStore>]> = [
   [
     'RedisStore',
     async () => {
-      client ??= new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 2 });
-      const store = new RedisStore({ client, prefix: `${prefix}-${runs++}` });
+      redis ??= await startRedis();
+      client ??= new Redis(redis.url, { maxRetriesPerRequest: 2 });
+      // A fresh prefix per property run: each run starts from an empty queue.
+      const store = new RedisStore({ client, prefix: `bulk-${runs++}` });
       redisStores.push(store);
       return store;
     },
@@ -35,9 +37,8 @@ const FACTORIES: Array<[string, () => Promise<GuardStore>]> = [
 
 afterAll(async () => {
   for (const store of redisStores) await store.shutdown();
-  if (!client) return;
-  await deleteKeysContaining(client, prefix);
-  await client.quit();
+  await client?.quit();
+  await redis?.stop();
 });
 
 const holdSpec = fc.record({

@@ -14,7 +14,7 @@ import { hashToken } from '../../src/review/auth';
 import { type ReviewRouter, reviewRouter } from '../../src/review/router';
 import { RedisStore } from '../../src/state/redis/store';
 import { line, order } from '../helpers/orders';
-import { deleteKeysContaining } from '../helpers/redis';
+import { type RedisInstance, startRedis } from '../helpers/redis';
 
 const TOKEN = 'tok-reviewer-incidents-0123456789abcdef';
 const auth = { Authorization: `Bearer ${TOKEN}` };
@@ -29,7 +29,6 @@ const policy = parsePolicy({
     OTHER50: { paymentMethods: ['card:bca'] },
   },
 });
-const prefix = `cpg-test-incidents-${process.pid}-${Date.now()}`;
 
 async function until(condition: () => boolean, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -54,6 +53,7 @@ function money(orders: OrderInput[]): MoneyAtStake {
 }
 
 describe('incident view on Redis: one leaked code among other holds', () => {
+  let redis: RedisInstance;
   let client: Redis;
   let store: RedisStore;
   let router: ReviewRouter;
@@ -78,8 +78,9 @@ describe('incident view on Redis: one leaked code among other holds', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const { port } = receiver.address() as AddressInfo;
 
-    client = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 2 });
-    store = new RedisStore({ client, prefix, logger: { warn() {}, error() {} } });
+    redis = await startRedis();
+    client = new Redis(redis.url, { maxRetriesPerRequest: 2 });
+    store = new RedisStore({ client, prefix: 'incidents', logger: { warn() {}, error() {} } });
     await store.init();
     let now = T0;
     const guard = new Guard({ policy, store, clock: () => now, storeTimeoutMs: 5_000 });
@@ -143,9 +144,9 @@ describe('incident view on Redis: one leaked code among other holds', () => {
   afterAll(async () => {
     await router?.close();
     await store?.shutdown();
-    await deleteKeysContaining(client, prefix);
-    await client.quit();
-    await new Promise((resolve) => receiver.close(resolve));
+    await client?.quit();
+    await redis?.stop();
+    await new Promise((resolve) => receiver?.close(resolve));
   });
 
   it('shows the leak as one group with its exact count, times and money', async () => {

@@ -5,13 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, EX_CONFIG, loadConfig, parseConfig, sha256Hex } from '../../src/config/service';
-import {
-  buildService,
-  removeBuild,
-  runFailing,
-  type ServiceProcess,
-  startService,
-} from '../helpers/service-process';
+import { buildService, runFailing, type ServiceProcess, startService } from '../helpers/service-process';
 
 let cli: string;
 let dir: string;
@@ -24,7 +18,6 @@ beforeAll(() => {
 afterAll(async () => {
   for (const service of started) await service.stop();
   rmSync(dir, { recursive: true, force: true });
-  removeBuild(cli);
 });
 
 function file(name: string, text: string): string {

@@ -2,28 +2,24 @@
 // The real service process against real Redis: every endpoint over HTTP, SIGHUP reload, runtime floors shared
 // between instances, and SIGTERM mid-load losing no accepted evaluation and no acknowledged hold.
 
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import type { GuardStore } from '../../src/ports/store';
 import { createStoreFromEnv } from '../../src/state/from-env';
 import { line, order } from '../helpers/orders';
-import { deleteKeysContaining, startRedis, stopAll } from '../helpers/redis';
+import { type RedisInstance, startRedis, stopAll } from '../helpers/redis';
 import {
   buildService,
   type HttpResponse,
   http,
-  removeBuild,
   type ServiceProcess,
   startService,
 } from '../helpers/service-process';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const PREFIX = `cpgsvc${process.pid}${randomUUID().slice(0, 8)}`;
+const PREFIX = 'cpgsvc';
 const ADMIN = 'admin-token-for-tests-0123456789abcdef';
 const PRICING = 'pricing-team-token-0123456789abcdef';
 const ANA = 'ana-reviewer-token-0123456789abcdef';
@@ -33,7 +29,7 @@ let dir: string;
 let configPath: string;
 let service: ServiceProcess;
 let store: GuardStore;
-let redis: Redis;
+let redis: RedisInstance;
 const extra: ServiceProcess[] = [];
 // A Standard Webhooks secret: "whsec_" and the base64 of 32 bytes.
 const HOOK_SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
@@ -42,7 +38,7 @@ let hookUrl: string;
 const received: Array<{ headers: Record<string, unknown>; body: Record<string, unknown> }> = [];
 
 const env = () => ({
-  REDIS_URL,
+  REDIS_URL: redis.url,
   REDIS_PREFIX: PREFIX,
   LOG_LEVEL: 'debug',
   PRICE_GUARD_CONFIG: configPath,
@@ -79,8 +75,8 @@ beforeAll(async () => {
   hookUrl = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hooks`;
   configPath = join(dir, 'config.yaml');
   writeConfig('  floors:\n    TOTE:\n      IDR: 2000000\n');
-  redis = new Redis(REDIS_URL);
-  store = createStoreFromEnv({ REDIS_URL, REDIS_PREFIX: PREFIX });
+  redis = await startRedis();
+  store = createStoreFromEnv({ REDIS_URL: redis.url, REDIS_PREFIX: PREFIX });
   await store.init?.();
   service = await startService(cli, { env: env() });
 }, 60_000);
@@ -88,12 +84,9 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const other of [service, ...extra]) await other?.stop();
   await store?.shutdown?.();
-  await deleteKeysContaining(redis, PREFIX);
-  redis.disconnect();
   await new Promise((resolve) => hooks?.close(resolve));
   await stopAll();
   rmSync(dir, { recursive: true, force: true });
-  removeBuild(cli);
 });
 
 describe('endpoints', () => {

@@ -13,9 +13,9 @@ import { type RedisInstance, startRedis } from '../helpers/redis';
 
 describe('parseRedisUrl', () => {
   test('redis:// and rediss:// name one node', () => {
-    expect(parseRedisUrl('redis://localhost:6379/2')).toEqual({
+    expect(parseRedisUrl('redis://cache.example:6379/2')).toEqual({
       kind: 'single',
-      url: 'redis://localhost:6379/2',
+      url: 'redis://cache.example:6379/2',
     });
     expect(parseRedisUrl(' rediss://user:pw@cache:6380 ')).toEqual({
       kind: 'single',

@@ -17,13 +17,7 @@ import { RedisStore } from '../../src/state/redis/store';
 import { generateWebhookSecret } from '../../src/webhooks/signature';
 import { line, order } from '../helpers/orders';
 import { type RedisInstance, startRedis, stopAll } from '../helpers/redis';
-import {
-  buildService,
-  http,
-  removeBuild,
-  type ServiceProcess,
-  startService,
-} from '../helpers/service-process';
+import { buildService, http, type ServiceProcess, startService } from '../helpers/service-process';
 
 const PREFIX = 'crash';
 const SECRET = generateWebhookSecret();
@@ -109,7 +103,6 @@ afterAll(async () => {
   await new Promise((resolve) => receiver.close(resolve));
   await stopAll();
   rmSync(dir, { recursive: true, force: true });
-  removeBuild(cli);
 });
 
 test('SIGKILL mid-delivery, Redis restarted from its AOF: after a restart every event arrives, once by id', async () => {
