@@ -38,11 +38,15 @@ export class Harness {
   ): Promise<void> {
     this.redis ??= await startRedis();
     this.cli ??= buildService();
-    this.writeConfig({ policy, ...extra });
+    // Generous store timeouts: these suites judge what the guard decides, not how fast a busy machine lets Redis
+    // answer (a dead Redis still fails at once: the client does not queue commands while it is disconnected).
+    const service = { storeTimeoutMs: 10_000, ...(extra as { service?: object }).service };
+    this.writeConfig({ policy, ...extra, service });
     this.service = await startService(this.cli, {
       args: ['--config', this.configPath],
       env: {
         REDIS_URL: this.redis.url,
+        REDIS_COMMAND_TIMEOUT_MS: '10000',
         PRICE_GUARD_ADMIN_TOKEN: TOKENS.admin,
         PRICE_GUARD_REVIEW_TOKENS: `ana:reviewer:${TOKENS.reviewer}`,
         LOG_LEVEL: 'info',
@@ -53,7 +57,7 @@ export class Harness {
   }
 
   /** Polls /readyz until the service judges orders (its runtime overlay is loaded). */
-  async waitReady(timeoutMs = 10_000): Promise<void> {
+  async waitReady(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const response = await http(this.service.url, 'GET', '/readyz');
