@@ -77,6 +77,8 @@ describe('review queue gauges', () => {
       listValue,
       discount,
       total,
+      exposure: discount,
+      overcharge: 0,
     });
     stats = {
       ...stats,

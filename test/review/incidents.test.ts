@@ -39,15 +39,23 @@ async function until(condition: () => boolean, ms = 30_000): Promise<void> {
 }
 
 function money(orders: OrderInput[]): MoneyAtStake {
-  const out = { orders: 0, listValue: 0, discount: 0, total: 0 };
+  const out = { orders: 0, listValue: 0, discount: 0, total: 0, exposure: 0, overcharge: 0 };
   for (const input of orders) {
-    out.orders += 1;
+    let listValue = 0;
+    let discount = 0;
     for (const orderLine of input.lines) {
-      out.listValue += orderLine.unitPrice * (orderLine.quantity ?? 1);
-      out.discount += orderLine.discount ?? 0;
+      listValue += orderLine.unitPrice * (orderLine.quantity ?? 1);
+      discount += orderLine.discount ?? 0;
     }
-    for (const voucher of input.vouchers ?? []) out.discount += voucher.discount ?? 0;
+    for (const voucher of input.vouchers ?? []) discount += voucher.discount ?? 0;
+    // What the order leaves unpaid: its discounts, plus what its total falls short of its parts (none ship or tax).
+    const gap = listValue - discount - input.total;
+    out.orders += 1;
+    out.listValue += listValue;
+    out.discount += discount;
     out.total += input.total;
+    out.exposure += discount + Math.max(0, gap);
+    out.overcharge += Math.max(0, -gap);
   }
   return out;
 }
@@ -163,11 +171,20 @@ describe('incident view on Redis: one leaked code among other holds', () => {
       filter: { voucher: LEAKED },
       money: { IDR: expected },
     });
-    expect(expected).toEqual({ orders: 300, listValue: 89_850_000, discount: 30_000_000, total: 59_850_000 });
+    expect(expected).toEqual({
+      orders: 300,
+      listValue: 89_850_000,
+      discount: 30_000_000,
+      total: 59_850_000,
+      exposure: 30_000_000,
+      overcharge: 0,
+    });
     expect(group.display.money.IDR).toEqual({
       listValue: 'IDR 89,850,000',
       discount: 'IDR 30,000,000',
       total: 'IDR 59,850,000',
+      exposure: 'IDR 30,000,000',
+      overcharge: 'IDR 0',
     });
     const latest = Math.max(
       ...(await Promise.all(leaked.map((input) => store.getHold(input.orderId)))).map((held) => held!.heldAt),

@@ -130,7 +130,7 @@ describeMeasure(`review queue at ${HOLDS.toLocaleString('en-US')} holds (measure
     expect(groups.groups.find((group) => group.key === 'LEAK1')?.count).toBe(Math.ceil(HOLDS / 3));
     await timed('listGroups top 20 by count (all kinds)', () => store.listGroups({ limit: 20 }));
     await timed('listGroups top 20 by discount in IDR', () =>
-      store.listGroups({ by: 'discount', currency: 'IDR', limit: 20 }),
+      store.listGroups({ by: 'exposure', currency: 'IDR', limit: 20 }),
     );
     expect((await store.queueStats(Date.now())).pendingValue?.IDR?.orders).toBe(HOLDS - 1);
     await timed('queueStats (counts, oldest, money at stake)', () => store.queueStats(Date.now()));
