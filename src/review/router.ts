@@ -19,9 +19,11 @@ import { type ReviewRouterOptions, resolveOptions } from './options';
 import {
   displayMoney,
   groupQuery,
+  incidentQuery,
   listQuery as listQuerySchema,
   mainCurrency,
   presentGroup,
+  presentIncident,
 } from './queue-api';
 import { reviewRateLimit } from './rate-limit';
 import {
@@ -30,6 +32,7 @@ import {
   FAILURE_MESSAGE,
   parse,
   presentHold,
+  presentSample,
   refuse,
   withoutUndefined,
 } from './responses';
@@ -179,12 +182,41 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
       const list = await store.listGroups(
         withoutUndefined({
           kind: parsed.data.kind,
-          by: by === 'money' ? ('discount' as const) : ('count' as const),
+          by: by === 'money' ? ('exposure' as const) : ('count' as const),
           currency: by === 'money' ? currency : undefined,
           limit: parsed.data.limit ?? 20,
         }),
       );
       res.json({ groups: list.groups.map(presentGroup), total: list.total, by, currency: currency ?? null });
+    }),
+  );
+
+  // The incidents: the pending holds partitioned by primary cause, ranked by exposure (the money left unpaid).
+  api.get(
+    '/incidents',
+    requireRole('viewer'),
+    asyncRoute(async function listIncidents(req, res) {
+      const parsed = parse(incidentQuery, req.query, res);
+      if (!parsed.ok) return;
+      const by = parsed.data.by ?? 'exposure';
+      const currency =
+        parsed.data.currency ??
+        (by === 'exposure' ? mainCurrency((await store.queueStats(clock())).pendingValue) : undefined);
+      const [list, trips] = await Promise.all([
+        store.listIncidents(withoutUndefined({ by, currency, limit: parsed.data.limit ?? 50 })),
+        store.listTrips(clock()),
+      ]);
+      const tripped = new Map(trips.map((trip) => [trip.code, trip]));
+      const shown = list.incidents.reduce((sum, incident) => sum + incident.count, 0);
+      res.json({
+        incidents: list.incidents.map((incident) => presentIncident(incident, tripped)),
+        pending: list.pending,
+        total: list.total,
+        // The incidents beyond `limit`: with the ones shown, their counts add up to `pending`.
+        others: { incidents: list.total - list.incidents.length, count: list.pending - shown },
+        by,
+        currency: currency ?? null,
+      });
     }),
   );
 
@@ -276,11 +308,12 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
       });
       if (result.decided.length > 0) metrics.reviewAction(to, result.decided.length);
       for (const held of result.decided) announce(held);
-      const { decided, ...counts } = result;
+      const { decided, samples, ...counts } = result;
       res.json({
         action,
         dryRun: dryRun ?? false,
         ...counts,
+        samples: samples.map(presentSample),
         display: { money: displayMoney(result.money) },
       });
     }),
