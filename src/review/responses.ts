@@ -73,13 +73,19 @@ function escapeRegExp(text: string): string {
 export function presentHold(held: HeldOrder) {
   const { currency } = held;
   const { order } = held;
+  let lineDiscounts = 0;
+  for (const orderLine of order.lines) lineDiscounts += orderLine.discount;
   return {
     ...held,
     display: {
       total: formatMoney(order.total, currency),
       listValue: formatMoney(held.listValue, currency),
       discount: formatMoney(held.discount, currency),
+      lineDiscounts: formatMoney(lineDiscounts, currency),
+      voucherDiscounts: formatMoney(held.discount - lineDiscounts, currency),
       exposure: formatMoney(held.exposure, currency),
+      /** What the claimed total falls short of the recomputed one (the unexplained part of the exposure). */
+      shortfall: formatMoney(held.exposure - held.discount, currency),
       overcharge: formatMoney(held.overcharge, currency),
       shipping: formatMoney(order.shipping, currency),
       shippingDiscount: formatMoney(order.shippingDiscount, currency),

@@ -90,7 +90,7 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
       "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
     'Cache-Control': 'no-cache',
   };
-  const page = pageAssets();
+  const page = pageAssets(resolved.timeZone);
   router.get('/', function reviewPage(req, res) {
     const path = req.originalUrl.split('?')[0] ?? '';
     if (!path.endsWith('/')) {
@@ -104,6 +104,12 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
   });
   router.get('/app.css', function reviewStyles(_req, res) {
     res.set(pageHeaders).type(page.css.type).send(page.css.body);
+  });
+  router.get('/favicon.svg', function reviewIcon(_req, res) {
+    res
+      .set({ ...pageHeaders, 'Cache-Control': 'max-age=86400' })
+      .type(page.icon.type)
+      .send(page.icon.body);
   });
 
   const api = Router();
