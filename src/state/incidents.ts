@@ -3,25 +3,32 @@
 
 import type { Incident, IncidentQuery } from '../ports/store';
 
-/** The exposure an incident has in `currency` (0 when it has no pending hold in it). */
-function exposureIn(incident: Pick<Incident, 'exposure'>, currency: string | undefined): number {
-  return currency === undefined ? 0 : (incident.exposure[currency]?.exposure ?? 0);
+/** An incident's id, compared by code units (the same order as Redis's for the ASCII ids of real incidents). */
+function byId(a: Pick<Incident, 'id'>, b: Pick<Incident, 'id'>): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 /**
- * Orders `incidents` (in place) and returns the top `query.limit`: by exposure in `query.currency`, largest first
- * (by default, when a currency is given), else by pending count; ties by count, then by id (code unit order).
+ * Orders `incidents` (in place) and returns the top `query.limit`. By exposure (the default, when a currency is
+ * given): the incidents with pending holds in `query.currency` first, by their exposure in it, largest first, then
+ * the others by pending count; by count: by pending count, largest first. Ties by id.
  */
 export function rankIncidents<T extends Pick<Incident, 'id' | 'count' | 'exposure'>>(
   incidents: T[],
   query: IncidentQuery,
 ): T[] {
-  const byExposure = (query.by ?? 'exposure') === 'exposure' && query.currency !== undefined;
-  incidents.sort(
-    (a, b) =>
-      (byExposure ? exposureIn(b, query.currency) - exposureIn(a, query.currency) : 0) ||
-      b.count - a.count ||
-      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-  );
+  const currency = (query.by ?? 'exposure') === 'exposure' ? query.currency : undefined;
+  const exposure = (incident: T) =>
+    currency === undefined ? undefined : incident.exposure[currency]?.exposure;
+  incidents.sort((a, b) => {
+    const left = exposure(a);
+    const right = exposure(b);
+    if (left !== undefined || right !== undefined) {
+      if (left === undefined) return 1;
+      if (right === undefined) return -1;
+      return right - left || byId(a, b);
+    }
+    return b.count - a.count || byId(a, b);
+  });
   return incidents.slice(0, Math.max(0, Math.floor(query.limit)));
 }

@@ -333,22 +333,25 @@ export class RedisHoldQueue implements ReviewQueue {
       (query.by ?? 'exposure') === 'exposure' && query.currency !== undefined
         ? `${this.base}:gd:c:${query.currency}`
         : undefined;
-    // The candidates: the top `limit` of the ranking (with every incident tied with the last of them), then, when
-    // the currency's ranking has fewer, the top by count. rankIncidents orders them as the embedded store does.
+    // The candidates: exactly the top `limit` of a ranking set, by score then member (ties cost one more read,
+    // of at most `limit` members), so the ones rankIncidents keeps are among them. By exposure, the incidents with
+    // holds in the currency come first; only when they are fewer than `limit` are the others (by count) needed.
     const top = async (key: string, count: number): Promise<string[]> => {
       if (count <= 0) return [];
       const flat = (await this.client.zrevrange(key, 0, count - 1, 'WITHSCORES')) as string[];
       const members: string[] = [];
       for (let n = 0; n < flat.length; n += 2) members.push(flat[n]!);
-      if (flat.length === count * 2) {
-        const lowest = flat[flat.length - 1]!;
-        members.push(...((await this.client.zrangebyscore(key, lowest, lowest)) as string[]));
-      }
-      return members;
+      if (flat.length < count * 2) return members;
+      const lowest = flat[flat.length - 1]!;
+      const above = members.filter((_, n) => flat[n * 2 + 1] !== lowest);
+      const tied = (await this.client.zrangebyscore(key, lowest, lowest, 'LIMIT', 0, count)) as string[];
+      return [...above, ...tied];
     };
-    const candidates = new Set<string>(byExposure === undefined ? [] : await top(byExposure, limit));
-    if (candidates.size < limit)
-      for (const member of await top(byCount, limit + candidates.size)) candidates.add(member);
+    const inCurrency = byExposure === undefined ? [] : await top(byExposure, limit);
+    const candidates = new Set<string>(inCurrency);
+    if (byExposure === undefined || inCurrency.length < limit) {
+      for (const member of await top(byCount, limit + inCurrency.length)) candidates.add(member);
+    }
     // One transaction (every key under the queue's hash tag): the pending count and each candidate's numbers are
     // read at the same instant, so the counts never add up to more than the pending holds.
     const members = [...candidates];

@@ -127,6 +127,35 @@ export function incidentsContract(suite: ContractSuite): void {
     if (twin) expect(await twin.store.listIncidents({ by: 'count', limit: 50 })).toEqual(list);
   });
 
+  test('listIncidents breaks ties by id, and ranks incidents without holds in the currency after, by count', async () => {
+    const skus = ['F', 'B', 'E', 'A', 'D', 'C'];
+    await night([
+      ...skus.map((sku) => ({ orderId: `tie-${sku}`, lines: [line(`SKU-${sku}`, 100_000, 100_000)] })),
+      ...[0, 1].map((n) => ({ orderId: `usd-${n}`, currency: 'USD', lines: [line('MUG', 1_999, 1_999)] })),
+      { orderId: 'usd-2', currency: 'USD', lines: [line('CUP', 999, 999)] },
+    ]);
+    const ids = async (query: Parameters<GuardStore['listIncidents']>[0]) =>
+      (await store.listIncidents(query)).incidents.map((one) => one.id);
+    expect(await ids({ currency: 'IDR', limit: 3 })).toEqual(['sku:SKU-A', 'sku:SKU-B', 'sku:SKU-C']);
+    expect(await ids({ currency: 'IDR', limit: 8 })).toEqual([
+      'sku:SKU-A',
+      'sku:SKU-B',
+      'sku:SKU-C',
+      'sku:SKU-D',
+      'sku:SKU-E',
+      'sku:SKU-F',
+      'sku:MUG',
+      'sku:CUP',
+    ]);
+    expect(await ids({ by: 'count', limit: 3 })).toEqual(['sku:MUG', 'sku:CUP', 'sku:SKU-A']);
+    expect(await ids({ currency: 'USD', limit: 4 })).toEqual([
+      'sku:MUG',
+      'sku:CUP',
+      'sku:SKU-A',
+      'sku:SKU-B',
+    ]);
+  });
+
   test('a filter takes exactly an incident, narrowed by rule and payment method; decisions leave it', async () => {
     await scriptedNight();
     const ids = async (filter: Parameters<GuardStore['listHolds']>[0]) =>
