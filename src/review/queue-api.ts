@@ -145,19 +145,27 @@ export function listQuery(maxPageSize: number) {
     });
 }
 
-/** The query of `GET /api/incidents`. */
-export const incidentQuery = z.strictObject({
-  by: z.enum(['exposure', 'count'], { error: 'must be exposure or count' }).optional(),
-  currency: z
-    .string()
-    .refine(isKnownCurrency, { error: 'must be a known ISO 4217 currency code such as "IDR" or "USD"' })
-    .optional(),
-  limit: z
+/** A currency a query ranks by. */
+const rankingCurrency = z
+  .string()
+  .refine(isKnownCurrency, { error: 'must be a known ISO 4217 currency code such as "IDR" or "USD"' })
+  .optional();
+
+/** How many of the top a query asks for: 1 to `max`. */
+function topLimit(max: number) {
+  return z
     .string()
     .regex(/^\d+$/, { error: 'must be a whole number' })
     .transform(Number)
-    .refine((n) => n >= 1 && n <= 500, { error: 'must be 1 to 500' })
-    .optional(),
+    .refine((n) => n >= 1 && n <= max, { error: `must be 1 to ${max}` })
+    .optional();
+}
+
+/** The query of `GET /api/incidents`. */
+export const incidentQuery = z.strictObject({
+  by: z.enum(['exposure', 'count'], { error: 'must be exposure or count' }).optional(),
+  currency: rankingCurrency,
+  limit: topLimit(500),
 });
 
 /** The query of `GET /api/vouchers`. */
@@ -169,16 +177,8 @@ export const voucherQuery = z.strictObject({
 export const groupQuery = z.strictObject({
   kind: z.enum(GROUP_KINDS, { error: `must be one of ${GROUP_KINDS.join(', ')}` }).optional(),
   by: z.enum(['count', 'money'], { error: 'must be count or money' }).optional(),
-  currency: z
-    .string()
-    .refine(isKnownCurrency, { error: 'must be a known ISO 4217 currency code such as "IDR" or "USD"' })
-    .optional(),
-  limit: z
-    .string()
-    .regex(/^\d+$/, { error: 'must be a whole number' })
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= 100, { error: 'must be 1 to 100' })
-    .optional(),
+  currency: rankingCurrency,
+  limit: topLimit(100),
 });
 
 /** Money per currency formatted for people (`IDR 4,700,000`): list value, discount, total, exposure, overcharge. */

@@ -170,7 +170,11 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
     }),
   );
 
-  // Pending holds grouped by cause (voucher code, SKU, rule): the incident view.
+  /** The currency money ranks in: the one asked for, else the queue's main one (undefined when nothing is pending). */
+  const rankedIn = async (asked: string | undefined) =>
+    asked ?? mainCurrency((await store.queueStats(clock())).pendingValue);
+
+  // Pending holds grouped by each cause they carry (voucher code, SKU, rule).
   api.get(
     '/groups',
     requireRole('viewer'),
@@ -178,9 +182,7 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
       const parsed = parse(groupQuery, req.query, res);
       if (!parsed.ok) return;
       const by = parsed.data.by ?? 'count';
-      const currency =
-        parsed.data.currency ??
-        (by === 'money' ? mainCurrency((await store.queueStats(clock())).pendingValue) : undefined);
+      const currency = by === 'money' ? await rankedIn(parsed.data.currency) : parsed.data.currency;
       if (by === 'money' && currency === undefined) {
         res.json({ groups: [], total: 0, by, currency: null });
         return;
@@ -205,9 +207,7 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
       const parsed = parse(incidentQuery, req.query, res);
       if (!parsed.ok) return;
       const by = parsed.data.by ?? 'exposure';
-      const currency =
-        parsed.data.currency ??
-        (by === 'exposure' ? mainCurrency((await store.queueStats(clock())).pendingValue) : undefined);
+      const currency = by === 'exposure' ? await rankedIn(parsed.data.currency) : undefined;
       const [list, trips] = await Promise.all([
         store.listIncidents(withoutUndefined({ by, currency, limit: parsed.data.limit ?? 50 })),
         store.listTrips(clock()),

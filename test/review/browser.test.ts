@@ -17,8 +17,8 @@ import type { HoldStatus } from '../../src/ports/store';
 import { hashToken } from '../../src/review/auth';
 import { type ReviewRouter, reviewRouter } from '../../src/review/router';
 import { MemoryStore } from '../../src/state/memory/store';
-import { line, order } from '../helpers/orders';
-import { HOSTILE_CUSTOMER, HOSTILE_SKU, LEAKED, night, nightPolicy, unpaid } from './night-fixture';
+import { line, order, orderAmounts } from '../helpers/orders';
+import { HOSTILE_CUSTOMER, HOSTILE_SKU, LEAKED, night, nightPolicy } from './night-fixture';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOP_ZONE = 'Asia/Jakarta';
@@ -250,7 +250,7 @@ describeBrowser('review page in chromium: a scripted night', () => {
     await page.locator(`#incident-rows tr[data-id="voucher:${LEAKED}"] .tripped`).waitFor();
 
     // The tampered totals leave unpaid what their parts add up to, less the little they claim.
-    const tampered = unpaid(inputs.get('tv-1')!) + unpaid(inputs.get('tv-2')!);
+    const tampered = orderAmounts(inputs.get('tv-1')!).exposure + orderAmounts(inputs.get('tv-2')!).exposure;
     const totals = answer.incidents.find((one: { id: string }) => one.id === 'rule:total_mismatch');
     expect(totals.exposure.IDR.exposure).toBe(tampered);
     await expect(

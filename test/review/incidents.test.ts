@@ -13,7 +13,7 @@ import type { MoneyAtStake } from '../../src/ports/store';
 import { hashToken } from '../../src/review/auth';
 import { type ReviewRouter, reviewRouter } from '../../src/review/router';
 import { RedisStore } from '../../src/state/redis/store';
-import { line, order } from '../helpers/orders';
+import { line, order, orderAmounts } from '../helpers/orders';
 import { type RedisInstance, startRedis } from '../helpers/redis';
 
 const TOKEN = 'tok-reviewer-incidents-0123456789abcdef';
@@ -41,21 +41,13 @@ async function until(condition: () => boolean, ms = 30_000): Promise<void> {
 function money(orders: OrderInput[]): MoneyAtStake {
   const out = { orders: 0, listValue: 0, discount: 0, total: 0, exposure: 0, overcharge: 0 };
   for (const input of orders) {
-    let listValue = 0;
-    let discount = 0;
-    for (const orderLine of input.lines) {
-      listValue += orderLine.unitPrice * (orderLine.quantity ?? 1);
-      discount += orderLine.discount ?? 0;
-    }
-    for (const voucher of input.vouchers ?? []) discount += voucher.discount ?? 0;
-    // What the order leaves unpaid: its discounts, plus what its total falls short of its parts (none ship or tax).
-    const gap = listValue - discount - input.total;
+    const amounts = orderAmounts(input);
     out.orders += 1;
-    out.listValue += listValue;
-    out.discount += discount;
+    out.listValue += amounts.listValue;
+    out.discount += amounts.discount;
     out.total += input.total;
-    out.exposure += discount + Math.max(0, gap);
-    out.overcharge += Math.max(0, -gap);
+    out.exposure += amounts.exposure;
+    out.overcharge += amounts.overcharge;
   }
   return out;
 }

@@ -107,17 +107,3 @@ export function night(): NightOrder[] {
   }
   return orders.sort((a, b) => a.minute - b.minute);
 }
-
-/** What an order leaves unpaid of its list value (its discounts plus the shortfall of its total), minor units. */
-export function unpaid(input: OrderInput): number {
-  let listValue = 0;
-  let discount = 0;
-  for (const orderLine of input.lines) {
-    listValue += orderLine.unitPrice * (orderLine.quantity ?? 1);
-    discount += orderLine.discount ?? 0;
-  }
-  for (const voucher of input.vouchers ?? []) discount += voucher.discount ?? 0;
-  const recomputed =
-    listValue - discount + (input.shipping ?? 0) - (input.shippingDiscount ?? 0) + (input.tax ?? 0);
-  return discount + Math.max(0, recomputed - input.total);
-}

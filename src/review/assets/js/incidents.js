@@ -66,17 +66,8 @@ function renderIncidents() {
     });
     body.appendChild(row);
   });
-  if (state.incidents.length === 0) {
-    const row = el('tr');
-    const cell = el(
-      'td',
-      'empty',
-      state.me ? 'No pending holds: no incident.' : 'Sign in to see the incidents.',
-    );
-    cell.colSpan = 6;
-    row.appendChild(cell);
-    body.appendChild(row);
-  }
+  if (state.incidents.length === 0)
+    emptyRow(body, 6, state.me ? 'No pending holds: no incident.' : 'Sign in to see the incidents.');
 }
 
 /** A table cell with a label shown where no column heading names it (phones). */

@@ -49,13 +49,7 @@ function renderRows() {
     });
     rows.appendChild(row);
   });
-  if (state.items.length === 0) {
-    const row = el('tr');
-    const cell = el('td', 'empty', 'No held orders match.');
-    cell.colSpan = 8;
-    row.appendChild(cell);
-    rows.appendChild(row);
-  }
+  if (state.items.length === 0) emptyRow(rows, 8, 'No held orders match.');
 }
 
 function select(index) {

@@ -63,17 +63,8 @@ function renderTrips() {
     });
     body.appendChild(row);
   });
-  if (state.trips.length === 0) {
-    const row = el('tr');
-    const cell = el(
-      'td',
-      'empty',
-      state.me ? 'No voucher code is tripped.' : 'Sign in to see tripped vouchers.',
-    );
-    cell.colSpan = 7;
-    row.appendChild(cell);
-    body.appendChild(row);
-  }
+  if (state.trips.length === 0)
+    emptyRow(body, 7, state.me ? 'No voucher code is tripped.' : 'Sign in to see tripped vouchers.');
 }
 
 function selectTrip(index) {
