@@ -20,7 +20,7 @@ export type {
   MoneyAtStake,
   QueueStats,
   TransitionResult,
-  VoucherTrip,
+  TrippedVoucher,
 } from './ports/store';
 export type { Reviewer, ReviewRole, ReviewToken } from './review/auth';
 // Review tokens are configured as SHA-256 hashes: hashToken makes one from a token.

@@ -27,6 +27,8 @@ function renderIncidents() {
       const tripped = el('span', 'tripped', incident.trip.sticky ? 'tripped, sticky' : 'tripped');
       tripped.title = `Velocity trip since ${when(incident.trip.trippedAt)} (${ZONE}); see Tripped vouchers`;
       cause.appendChild(tripped);
+      if (incident.trip.segment)
+        cause.appendChild(el('div', 'segment', `holds only: ${incident.trip.segment}`));
     }
     row.appendChild(cause);
     row.appendChild(labelledCell('num count', 'Pending', incident.count));

@@ -15,7 +15,13 @@ function renderTrips() {
     row.dataset.code = trip.code;
     const code = el('td', 'code');
     code.appendChild(el('span', 'mono key', trip.code));
-    if (trip.segment) code.appendChild(el('div', 'hint', `only for ${trip.segment}`));
+    // A trip scoped to the surge holds only these uses; the code's normal use goes on.
+    if (trip.segment) code.appendChild(el('div', 'segment', `holds only: ${trip.segment}`));
+    if (trip.widenedAt) {
+      const widened = el('div', 'hint', 'holds every use since ');
+      widened.appendChild(timeEl(trip.widenedAt));
+      code.appendChild(widened);
+    }
     row.appendChild(code);
     const tripped = el('td', 'when');
     tripped.appendChild(timeEl(trip.trippedAt));
