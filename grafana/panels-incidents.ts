@@ -79,11 +79,14 @@ export const incidentPanels = (): GuardPanel[] => [
   timeseries({
     title: 'Money at stake in pending holds',
     description:
-      'Pending holds per currency, in MINOR units: their list value, the discount they would give away, and what they would collect. This is what an incident puts at risk until someone decides; empty when the store does not report it.',
+      "Pending holds per currency, in MINOR units: what they leave unpaid of their list value (their discounts plus the shortfall of tampered totals; the review page ranks incidents by it), and what they charge beyond their recomputed totals (the shoppers' harm). This is what the open incidents put at risk until someone decides; 0 when nothing is pending.",
     gridPos: at(0, 52, 12, 8),
     unit: 'short',
     min: 0,
-    queries: [[`sum by (currency, amount) (${s('pendingValue')})`, '{{currency}} {{amount}}']],
+    queries: [
+      [`sum by (currency) (${s('pendingValue', 'amount="exposure"')})`, '{{currency}} at stake (unpaid)'],
+      [`sum by (currency) (${s('pendingValue', 'amount="overcharge"')})`, '{{currency}} overcharged'],
+    ],
   }),
   timeseries({
     title: 'Orders let through by exceptions',

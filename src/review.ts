@@ -12,9 +12,15 @@ export type {
   HoldGroup,
   HoldOrder,
   HoldPage,
+  Incident,
+  IncidentBreakdown,
+  IncidentCause,
+  IncidentList,
+  IncidentQuery,
   MoneyAtStake,
   QueueStats,
   TransitionResult,
+  TrippedVoucher,
 } from './ports/store';
 export type { Reviewer, ReviewRole, ReviewToken } from './review/auth';
 // Review tokens are configured as SHA-256 hashes: hashToken makes one from a token.

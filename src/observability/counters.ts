@@ -7,6 +7,9 @@ import { EVALUATION_BUCKETS, METRIC_NAMES, STORE_BUCKETS } from './metric-names'
 import type { Registrar } from './registrar';
 import { STORE_OPERATIONS } from './store-operations';
 
+/** The store calls of every checked order (bind, prepare, then hold or commit). */
+const HOT_PATH_OPERATIONS = ['bind', 'prepare', 'hold', 'commit'] as const;
+
 /** The counters and histograms, by their key in METRIC_NAMES. */
 export type GuardCounters = ReturnType<typeof registerCounters>;
 
@@ -123,6 +126,11 @@ export function registerCounters(registrar: Registrar, currencies: readonly stri
   // The `rule` series start in rule-labels.ts: the built-in rules here, custom rules with the policy in force.
   for (const kind of FAULT_KINDS) counters.faults.inc(withConstants({ kind }), 0);
   for (const operation of STORE_OPERATIONS) counters.storeErrors.inc(withConstants({ operation }), 0);
+  // The store latency histogram exists from the start through the calls every checked order makes; the other
+  // operations' buckets appear on their first call.
+  for (const operation of HOT_PATH_OPERATIONS) {
+    counters.storeCallDuration.zero(withConstants({ operation }));
+  }
   for (const action of REVIEW_ACTIONS) counters.reviewerActions.inc(withConstants({ action }), 0);
   for (const outcome of WEBHOOK_OUTCOMES) counters.webhookDeliveries.inc(withConstants({ outcome }), 0);
   for (const currency of currencies) {

@@ -70,7 +70,13 @@ export const WEBHOOK_OUTCOMES = Object.freeze(Object.keys(WEBHOOK_OUTCOME_SET) a
 /** Values of the `status` label. */
 export const HOLD_STATUSES = Object.freeze(Object.keys(HOLD_STATUS_SET) as HoldStatus[]);
 /** Values of the `amount` label of the pending-value gauge, in the order of `MoneyAtStake`. */
-export const PENDING_AMOUNTS = Object.freeze(['list_value', 'discount', 'total'] as const);
+export const PENDING_AMOUNTS = Object.freeze([
+  'list_value',
+  'discount',
+  'total',
+  'exposure',
+  'overcharge',
+] as const);
 
 /** `value` when `known` (one of the mapped records above) lists it, else `other`: a label never grows unbounded. */
 export function boundedLabel(known: object, value: string): string {

@@ -35,8 +35,9 @@ export interface MetricsOptions {
    */
   maxVoucherLabels?: number;
   /**
-   * Currencies whose money counters start at zero, so the first hold in a currency shows in `increase()`; other
-   * known currencies get a series on first use. Defaults to every currency the guard knows (src/currencies.ts).
+   * Currencies whose money counters and pending-money gauge start at zero, so the first hold in a currency shows in
+   * `increase()` and the money at stake reads 0 rather than nothing; other known currencies get a series on first
+   * use. Defaults to every currency the guard knows (src/currencies.ts).
    */
   currencies?: readonly string[];
   /** Milliseconds a scrape waits for `store.queueStats` before keeping the last values. Defaults to 1000. */

@@ -10,7 +10,8 @@ import { amount, type Registrar } from './registrar';
 import { INSTRUMENTED } from './store-operations';
 
 /** What the store gauges need besides the registrar. */
-export interface StoreGaugeDeps extends Pick<ResolvedMetricsOptions, 'queueStatsTimeoutMs' | 'clock'> {
+export interface StoreGaugeDeps
+  extends Pick<ResolvedMetricsOptions, 'queueStatsTimeoutMs' | 'clock' | 'currencies'> {
   /** Times one store call, for a queueStats call on a store that instrumentStore does not already time. */
   storeCall(operation: string, seconds: number, ok: boolean): void;
 }
@@ -27,6 +28,9 @@ export interface StoreGauges {
 export function registerStoreGauges(registrar: Registrar, deps: StoreGaugeDeps): StoreGauges {
   const { withConstants } = registrar;
   const { queueStatsTimeoutMs, clock, storeCall } = deps;
+  // Currencies whose pending money is shown at 0 rather than absent: the configured ones, and any that had pending
+  // holds since the start (a currency whose holds were all decided reads 0, not "no data").
+  const zeroCurrencies = new Set(deps.currencies.map(currencyLabel));
   let watched: GuardStore | undefined;
   let inflight: Promise<void> | undefined;
   let queueValues:
@@ -66,9 +70,9 @@ export function registerStoreGauges(registrar: Registrar, deps: StoreGaugeDeps):
     ['status'],
     async (gauge) => {
       await refreshQueue();
-      if (queueValues === undefined) return;
+      // Before the first read (no store watched yet): 0 held orders, not "no data".
       for (const status of HOLD_STATUSES) {
-        gauge.set(withConstants({ status }), queueValues.byStatus[status] ?? 0);
+        gauge.set(withConstants({ status }), queueValues?.byStatus[status] ?? 0);
       }
     },
   );
@@ -83,20 +87,24 @@ export function registerStoreGauges(registrar: Registrar, deps: StoreGaugeDeps):
   );
   registrar.storeGauge(
     METRIC_NAMES.pendingValue,
-    'Money in pending holds per currency, in minor units: list_value, discount (given away) and total (to collect). Absent when the store does not report it.',
+    'Money in pending holds per currency, in minor units: exposure (what they leave unpaid of their list value: discounts plus tampered totals, the money at stake), overcharge (charged beyond their recomputed totals), list_value, discount (given away) and total (to collect). 0 for a currency with nothing pending.',
     ['currency', 'amount'],
     async (gauge) => {
       await refreshQueue();
       gauge.reset();
-      const pending = queueValues?.pendingValue;
-      if (pending === undefined) return;
-      const sums = new Map<string, [number, number, number]>();
+      const pending = queueValues?.pendingValue ?? {};
+      const zero = () => PENDING_AMOUNTS.map(() => 0);
+      const sums = new Map<string, number[]>();
+      for (const currency of zeroCurrencies) sums.set(currency, zero());
       for (const [code, money] of Object.entries(pending)) {
         const currency = currencyLabel(code);
-        const sum = sums.get(currency) ?? [0, 0, 0];
-        sum[0] += amount(money.listValue);
-        sum[1] += amount(money.discount);
-        sum[2] += amount(money.total);
+        zeroCurrencies.add(currency);
+        const sum = sums.get(currency) ?? zero();
+        const values = [money.listValue, money.discount, money.total, money.exposure, money.overcharge];
+        // amount() reads a missing or non-finite value (a custom store of an earlier contract) as 0, never NaN.
+        values.forEach((value, index) => {
+          sum[index]! += amount(value);
+        });
         sums.set(currency, sum);
       }
       for (const [currency, sum] of sums) {
@@ -111,7 +119,7 @@ export function registerStoreGauges(registrar: Registrar, deps: StoreGaugeDeps):
   let outboxValue: number | undefined;
   registrar.storeGauge(
     METRIC_NAMES.webhookOutbox,
-    'Webhook deliveries waiting in the outbox (one per event and endpoint). Absent when no outbox is watched.',
+    'Webhook deliveries waiting in the outbox (one per event and endpoint). 0 when no outbox is watched (no webhook endpoint configured).',
     [],
     async (gauge) => {
       const read = readOutbox;
@@ -123,10 +131,8 @@ export function registerStoreGauges(registrar: Registrar, deps: StoreGaugeDeps):
           // keep the last value: a slow outbox store must not fail or hang the scrape
         }
       }
-      gauge.reset();
-      // reset() leaves an unlabelled gauge at 0: remove that series, so "no outbox" shows nothing.
-      if (outboxValue === undefined) gauge.remove(withConstants({}));
-      else gauge.set(withConstants({}), outboxValue);
+      // No outbox (webhooks off) is 0 waiting, so the panel and the outbox alert see a series from the start.
+      gauge.set(withConstants({}), outboxValue ?? 0);
     },
   );
 

@@ -14,6 +14,7 @@ export const STORE_OPERATION_SET: { [K in keyof GuardStore]-?: true } = {
   getHold: true,
   listHolds: true,
   listGroups: true,
+  listIncidents: true,
   claim: true,
   decide: true,
   audit: true,
@@ -23,6 +24,7 @@ export const STORE_OPERATION_SET: { [K in keyof GuardStore]-?: true } = {
   acceptPrice: true,
   extendVoucher: true,
   voucherTrip: true,
+  listTrips: true,
   queueStats: true,
   shutdown: true,
 };

@@ -52,7 +52,7 @@ export interface VoucherLabels {
 export function createVoucherLabels(
   registrar: Pick<Registrar, 'withConstants'>,
   counters: VoucherCounters,
-  config: Pick<ResolvedMetricsOptions, 'voucherLabels' | 'maxVoucherLabels'>,
+  config: Pick<ResolvedMetricsOptions, 'voucherLabels' | 'maxVoucherLabels' | 'currencies'>,
 ): VoucherLabels {
   const { withConstants } = registrar;
   const { voucherRedemptions, voucherVelocityTrips, voucherVelocityResumes, voucherDiscount } = counters;
@@ -100,6 +100,11 @@ export function createVoucherLabels(
   labelled = new Set(config.voucherLabels);
   lastLabelling = Object.freeze({ labelled: Object.freeze([...labelled]), unlabelled: Object.freeze([]) });
   seriesOf(OTHER);
+  // The discount of codes without a series of their own starts at 0 in the configured currencies, so the dashboard's
+  // top-codes panel shows a line, not "no data", before the first order with a voucher.
+  for (const currency of config.currencies) {
+    voucherDiscount.inc(withConstants({ voucher: OTHER, currency: currencyLabel(currency) }), 0);
+  }
 
   const voucherLabel = (code: string) => {
     const canonical = canonicalCode(code);

@@ -29,6 +29,15 @@ export interface HeldOrder {
   listValue: number;
   /** Line discounts plus voucher discounts, minor units. */
   discount: number;
+  /**
+   * What the order leaves unpaid of its full list value, minor units: its line and voucher discounts, plus the
+   * amount its claimed total falls short of the total recomputed from its parts (a tampered total). See `exposureOf`.
+   */
+  exposure: number;
+  /** What the claimed total charges beyond the recomputed one, minor units: the shopper's harm, 0 when none. */
+  overcharge: number;
+  /** The incident the hold belongs to while pending: its primary cause (see `causeOf`). */
+  cause: IncidentCause;
   rules: RuleName[];
   skus: string[];
   vouchers: string[];
@@ -77,9 +86,13 @@ export interface AuditEntry {
 /** Filters of the review list; all optional, combined with AND. */
 export interface HoldFilter {
   status?: HoldStatus;
+  /** The incident id (`voucher:CODE`, `sku:SKU`, `rule:ID`): exactly the holds whose primary cause it is. */
+  incident?: string;
   rule?: RuleName;
   sku?: string;
   voucher?: string;
+  /** The order's payment method, canonical (upper case), compared exactly. */
+  paymentMethod?: string;
   /** Held at or after, epoch ms. */
   from?: number;
   /** Held before, epoch ms. */
@@ -88,7 +101,7 @@ export interface HoldFilter {
 
 /**
  * The order of a list of held orders: `newest` first (by heldAt, the default), `oldest` first (the SLA runbook
- * works oldest first), or by `money`: the discount an order would give away, largest first.
+ * works oldest first), or by `money`: the exposure of an order (what it leaves unpaid), largest first.
  */
 export type HoldOrder = 'newest' | 'oldest' | 'money';
 
@@ -129,9 +142,9 @@ export interface HoldGroup {
 export interface GroupQuery {
   /** Only groups of this kind. Defaults to every kind. */
   kind?: GroupKind;
-  /** Rank by pending `count` or by the `discount` given away in `currency`. Defaults to count. */
-  by?: 'count' | 'discount';
-  /** The currency whose discount ranks the groups; required when `by` is `discount`. */
+  /** Rank by pending `count` or by the `exposure` (money left unpaid) in `currency`. Defaults to count. */
+  by?: 'count' | 'exposure';
+  /** The currency whose exposure ranks the groups; required when `by` is `exposure`. */
   currency?: string;
   /** Most groups returned (the top ones). */
   limit: number;
@@ -141,6 +154,96 @@ export interface GroupQuery {
 export interface GroupList {
   groups: HoldGroup[];
   total: number;
+}
+
+/**
+ * The primary cause of a held order, which puts it in exactly one incident: the voucher a voucher rule named, else
+ * the SKU a line rule named (of the line with the most money at stake), else the rule that held the order.
+ */
+export interface IncidentCause {
+  kind: GroupKind;
+  /** The voucher code or SKU (canonical), or the rule id. */
+  key: string;
+}
+
+/** How an incident's pending holds split: per rule that fired on them and per payment method, a count of holds. */
+export interface IncidentBreakdown {
+  /** Rule id to the number of holds it fired on (an order held by two rules counts under both). */
+  rules: Record<string, number>;
+  /** Canonical payment method (`''` when none was given) to the number of holds paid with it. */
+  paymentMethods: Record<string, number>;
+}
+
+/**
+ * The pending holds of one primary cause. Incidents partition the pending holds: each is in exactly one, so their
+ * counts add up to the pending holds.
+ */
+export interface Incident {
+  /** `<kind>:<key>`: stable while the incident has pending holds; the bulk filter `{ incident: id }` takes them. */
+  id: string;
+  cause: IncidentCause;
+  /** Pending holds in it (at least 1: an incident whose last hold is decided is gone). */
+  count: number;
+  /** heldAt of its oldest and newest pending hold, epoch ms. */
+  firstHeldAt: number;
+  lastHeldAt: number;
+  /** Money in its pending holds, per currency: exposure, overcharge, discount, list value, total. */
+  exposure: Record<string, MoneyAtStake>;
+  breakdown: IncidentBreakdown;
+}
+
+/** Which incidents `listIncidents` returns, in which order. */
+export interface IncidentQuery {
+  /**
+   * Rank by the `exposure` in `currency` (ties, and incidents without holds in it, by count), or by pending `count`.
+   * Defaults to exposure.
+   */
+  by?: 'exposure' | 'count';
+  /** The currency whose exposure ranks the incidents; without it, they are ranked by count. */
+  currency?: string;
+  /** Most incidents returned (the top ones). */
+  limit: number;
+}
+
+/** The top incidents, how many there are, and the pending holds of the whole queue, read at one instant. */
+export interface IncidentList {
+  incidents: Incident[];
+  /** Incidents in all (with at least one pending hold). */
+  total: number;
+  /** Pending holds in the queue: the counts of all `total` incidents add up to it. */
+  pending: number;
+}
+
+/**
+ * A tripped code as on-call lists it (`listTrips`): since when and why, until when it can end by itself, and how
+ * much it is being used.
+ */
+export interface TrippedVoucher {
+  /** The code, canonical. */
+  code: string;
+  /** Epoch ms it tripped. */
+  trippedAt: number;
+  /**
+   * The earliest the trip can end by itself, epoch ms: the end on-call extended it to, or the time its rate will have
+   * been normal for the policy's `resumeAfterSeconds` (later while its rate stays high). Undefined when only on-call
+   * can end it (a code declared `sticky`).
+   */
+  until: number | undefined;
+  /** True when it does not end on its own once its rate is normal: declared `sticky`, or extended by on-call. */
+  sticky: boolean;
+  /** Why it tripped, as the velocity rule said it (empty for a trip recorded by an earlier version). */
+  reason: string;
+  /** Redemption attempts of the code counted in its longest velocity window, this moment. */
+  uses: number;
+  /** That window, in seconds. */
+  usesWindowSeconds: number;
+  /**
+   * The segment of the code's use the trip holds, in words (`VoucherTrip.segment`), when it is scoped to one;
+   * absent for a trip that holds every use.
+   */
+  segment?: string;
+  /** When a scoped trip widened to every use, epoch ms. */
+  widenedAt?: number;
 }
 
 /** A reviewer's decision on one order. */
@@ -171,6 +274,10 @@ export interface MoneyAtStake {
   discount: number;
   /** What the orders would collect (their totals). */
   total: number;
+  /** What the orders leave unpaid of their list value: discounts plus the shortfall of tampered totals. */
+  exposure: number;
+  /** What the orders charge beyond their recomputed totals: the shoppers' harm. */
+  overcharge: number;
 }
 
 /** Counts for the queue gauges. */
@@ -267,6 +374,11 @@ export interface ReviewQueue {
   listHolds(filter: HoldFilter, limit: number, cursor?: string, order?: HoldOrder): Promise<HoldPage>;
   /** The top groups of pending holds by cause (voucher, SKU, rule), with their counts, times and money. */
   listGroups(query: GroupQuery): Promise<GroupList>;
+  /**
+   * The incidents: the pending holds partitioned by primary cause, the top `limit` in the query's order, with the
+   * pending count of the whole queue read at the same instant.
+   */
+  listIncidents(query: IncidentQuery): Promise<IncidentList>;
   /** Assigns a pending hold to a reviewer. */
   claim(orderId: string, actor: string, now: number): Promise<TransitionResult>;
   /** Approves or rejects a pending hold, once: exactly one of several concurrent decisions wins. */
@@ -300,6 +412,8 @@ export interface StateControls {
    * undefined when the code is not tripped. Optional: both shipped stores have it.
    */
   voucherTrip?(code: string, now: number): Promise<VoucherTrip | undefined>;
+  /** Every voucher code tripped now, whether or not it still has pending holds; the latest trip first. */
+  listTrips(now: number): Promise<TrippedVoucher[]>;
 }
 
 /** A tripped code: since when, which of its uses it holds, and what keeps it tripped. */

@@ -1,5 +1,6 @@
 // src/review/assets.ts
-// The review page's static files (./assets), read once; the HTML gets the rule lists, the one server-side value.
+// The review page's static files (./assets), read once; the HTML gets the shop's time zone and the built-in rule ids
+// (suggestions for the rule filter), its only server-side values.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +23,9 @@ export const SCRIPT_PARTS = [
   'dom.js',
   'format.js',
   'api.js',
+  'panes.js',
+  'incidents.js',
+  'trips.js',
   'lists.js',
   'detail.js',
   'bulk.js',
@@ -37,6 +41,7 @@ export const STYLE_PARTS = [
   'list.css',
   'detail.css',
   'incidents.css',
+  'trips.css',
   'phone.css',
 ] as const;
 
@@ -77,20 +82,35 @@ function styles(): string {
   return STYLE_HEAD + STYLE_PARTS.map((file) => part(`css/${file}`, /^\/\* .* \*\/$/)).join('');
 }
 
-let assets: Record<'html' | 'css' | 'js', PageAsset> | undefined;
+/** The page's icon: a shield, so the browser does not ask for a /favicon.ico that is not there. */
+const FAVICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M8 1 2 3.5v4C2 11 4.6 14 8 15c3.4-1 6-4 6-7.5v-4Z" fill="#1f5fbf"/></svg>\n';
 
-/** The page, its styles and its script; read from disk on first use and kept. */
-export function pageAssets(): Record<'html' | 'css' | 'js', PageAsset> {
-  assets ??= {
-    html: {
-      type: 'html',
-      body: read('index.html').replaceAll(
-        '<!--RULE_OPTIONS-->',
-        RULE_IDS.map((id) => `<option value="${id}">${id.replaceAll('_', ' ')}</option>`).join(''),
-      ),
-    },
+let shared: { html: string; css: PageAsset; js: PageAsset; icon: PageAsset } | undefined;
+
+/** Escapes text for an HTML attribute value. */
+function attribute(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+/**
+ * The page (for a shop in `timeZone`), its styles, its script and its icon; the files are read from disk on first
+ * use and kept.
+ */
+export function pageAssets(timeZone = 'UTC'): Record<'html' | 'css' | 'js' | 'icon', PageAsset> {
+  shared ??= {
+    html: read('index.html').replaceAll(
+      '<!--RULE_IDS-->',
+      RULE_IDS.map((id) => `<option value="${id}"></option>`).join(''),
+    ),
     css: { type: 'text/css', body: styles() },
     js: { type: 'application/javascript', body: script() },
+    icon: { type: 'image/svg+xml', body: FAVICON },
   };
-  return assets;
+  return {
+    html: { type: 'html', body: shared.html.replaceAll('<!--TIME_ZONE-->', attribute(timeZone)) },
+    css: shared.css,
+    js: shared.js,
+    icon: shared.icon,
+  };
 }

@@ -1,8 +1,15 @@
 // src/review/bulk.ts
 // Bulk decisions by filter: decide every pending order that matches, each on the version seen; safe to retry.
 
-import type { DecisionRequest, GuardStore, HeldOrder, HoldFilter, MoneyAtStake } from '../ports/store';
-import { addMoney, moneyOf } from '../state/holds';
+import type {
+  DecisionRequest,
+  GuardStore,
+  HeldOrder,
+  HoldFilter,
+  IncidentBreakdown,
+  MoneyAtStake,
+} from '../ports/store';
+import { addMoney, moneyOf, noMoney } from '../state/holds';
 
 /** What a bulk action did. */
 export interface BulkResult {
@@ -16,6 +23,13 @@ export interface BulkResult {
   truncated: boolean;
   /** The money at stake in the matched orders, per currency (what a preview states before anything changes). */
   money: Record<string, MoneyAtStake>;
+  /** How the matched orders split by rule and by payment method, in the shape of an incident's breakdown. */
+  breakdown: IncidentBreakdown;
+  /**
+   * A few of the matched orders (at most `SAMPLE_SIZE`): one per payment method first, so a minority paid another
+   * way is seen, then the newest.
+   */
+  samples: HeldOrder[];
   /** The orders this action decided (for webhooks and events). */
   decided: HeldOrder[];
 }
@@ -34,6 +48,9 @@ export interface BulkRequest {
   maxOrders: number;
 }
 
+/** Most sample orders a bulk answer carries. */
+export const SAMPLE_SIZE = 5;
+
 const PAGE = 500;
 const PARALLEL = 32;
 const RETRIES = 3;
@@ -47,6 +64,9 @@ export async function bulkDecide(store: GuardStore, request: BulkRequest): Promi
   const filter: HoldFilter = { ...request.filter, status: 'pending' };
   const seen: Array<{ orderId: string; version: number }> = [];
   const money: Record<string, MoneyAtStake> = {};
+  const breakdown: IncidentBreakdown = { rules: {}, paymentMethods: {} };
+  const firstPerMethod = new Map<string, HeldOrder>();
+  const newest: HeldOrder[] = [];
   let cursor: string | undefined;
   let truncated = false;
   do {
@@ -57,17 +77,26 @@ export async function bulkDecide(store: GuardStore, request: BulkRequest): Promi
         break;
       }
       seen.push({ orderId: held.orderId, version: held.version });
-      money[held.currency] ??= { orders: 0, listValue: 0, discount: 0, total: 0 };
+      money[held.currency] ??= noMoney();
       addMoney(money[held.currency]!, moneyOf(held), 1);
+      for (const rule of held.rules) breakdown.rules[rule] = (breakdown.rules[rule] ?? 0) + 1;
+      const method = held.order.paymentMethod;
+      breakdown.paymentMethods[method] = (breakdown.paymentMethods[method] ?? 0) + 1;
+      if (!firstPerMethod.has(method) && firstPerMethod.size < SAMPLE_SIZE) firstPerMethod.set(method, held);
+      if (newest.length < SAMPLE_SIZE) newest.push(held);
     }
     cursor = page.nextCursor;
   } while (cursor !== undefined && !truncated);
+  const samples = [...firstPerMethod.values()];
+  for (const held of newest) if (samples.length < SAMPLE_SIZE && !samples.includes(held)) samples.push(held);
   const result: BulkResult = {
     matched: seen.length,
     changed: 0,
     skipped: 0,
     truncated,
     money,
+    breakdown,
+    samples,
     decided: [],
   };
   if (request.dryRun) return result;

@@ -1,6 +1,6 @@
 // src/review/controls-api.ts
-// What on-call may do to the guard's state from the review API (admin role): clear or extend a tripped voucher,
-// accept a SKU's new price, forget its history. Each action is audited by the store and counted.
+// The guard's state from the review API: the tripped vouchers (viewer), and what on-call may do to it (admin role):
+// clear or extend a tripped voucher, accept a SKU's new price, forget its history. Each action is audited and counted.
 
 import type { Response, Router } from 'express';
 import { z } from 'zod';
@@ -9,7 +9,7 @@ import { asyncRoute } from '../express/async-route';
 import type { StateControls } from '../ports/store';
 import { requireRole } from './auth';
 import type { Resolved } from './options';
-import { pathIdentifier } from './queue-api';
+import { pathIdentifier, presentTrip, voucherQuery } from './queue-api';
 import { parse } from './responses';
 
 /** What the controls need from the router. */
@@ -56,6 +56,18 @@ export function controlsApi(api: Router, deps: ControlsDeps): void {
     res.status(400).json({ error: 'invalid_request', problems: [{ path: field, message: checked.message }] });
     return undefined;
   };
+
+  // Every tripped code, whether or not it still has pending holds: a sticky trip outlives its incident.
+  api.get(
+    '/vouchers',
+    requireRole('viewer'),
+    asyncRoute(async function listTrippedVouchers(req, res) {
+      const parsed = parse(voucherQuery, req.query, res);
+      if (!parsed.ok) return;
+      const trips = await store.listTrips(clock());
+      res.json({ state: 'tripped', vouchers: trips.map(presentTrip) });
+    }),
+  );
 
   api.post(
     '/vouchers/:code/clear',

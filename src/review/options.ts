@@ -44,6 +44,11 @@ export interface ReviewRouterOptions {
   customRules?: () => readonly string[];
   /** Clock in epoch ms, for tests and replays. Defaults to Date.now. */
   clock?: () => number;
+  /**
+   * The shop's time zone (an IANA name such as `Asia/Jakarta`): the page shows every time in it, in one format
+   * (`2026-12-07 17:46`), and names it in its header. Defaults to `UTC`.
+   */
+  timeZone?: string;
 }
 
 /** Thrown at construction for a bad option; names the option and the fix. */
@@ -69,17 +74,20 @@ const KNOWN_OPTIONS: { [K in keyof Required<ReviewRouterOptions>]: true } = {
   metrics: true,
   customRules: true,
   clock: true,
+  timeZone: true,
 };
 
 const STORE_METHODS = [
   'getHold',
   'listHolds',
   'listGroups',
+  'listIncidents',
   'claim',
   'decide',
   'audit',
   'auditTrail',
   'clearVoucher',
+  'listTrips',
   'resetHistory',
   'queueStats',
 ] as const;
@@ -114,6 +122,18 @@ export interface Resolved {
   metrics: { reviewAction(action: string, count?: number): void; webhook(outcome: WebhookOutcome): void };
   customRules: () => readonly string[];
   clock: () => number;
+  /** The IANA time zone the page shows times in. */
+  timeZone: string;
+}
+
+/** The IANA name of a time zone the runtime knows (as it spells it), or undefined. */
+function knownTimeZone(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '' || value.length > 64) return undefined;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
 }
 
 export function resolveOptions(options: ReviewRouterOptions): Resolved {
@@ -224,5 +244,17 @@ export function resolveOptions(options: ReviewRouterOptions): Resolved {
     },
     customRules: options.customRules ?? (() => []),
     clock: options.clock ?? Date.now,
+    timeZone: resolveTimeZone(options.timeZone),
   };
+}
+
+function resolveTimeZone(value: unknown): string {
+  if (value === undefined) return 'UTC';
+  const zone = knownTimeZone(value);
+  if (zone === undefined) {
+    throw new ReviewOptionsError(
+      `option "timeZone" must be an IANA time zone name such as "Asia/Jakarta" or "UTC", got ${JSON.stringify(value)}`,
+    );
+  }
+  return zone;
 }

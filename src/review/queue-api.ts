@@ -1,5 +1,6 @@
 // src/review/queue-api.ts
-// The review API's queue inputs (canonical identifiers, list orders, cursors, groups) and money shown to people.
+// The review API's queue inputs (canonical identifiers, rule ids, incidents, list orders, cursors, groups) and money
+// shown to people.
 
 import { z } from 'zod';
 import { isKnownCurrency } from '../core/currencies';
@@ -7,7 +8,14 @@ import { canonicalCode, canonicalName, IDENTIFIER_LIMITS, identifierProblem } fr
 import { formatMoney } from '../core/money';
 import { RULE_ID_SHAPE } from '../core/policy/fields';
 import { RULE_IDS } from '../core/types';
-import { GROUP_KINDS, HOLD_ORDERS, type HoldGroup, type MoneyAtStake } from '../ports/store';
+import {
+  GROUP_KINDS,
+  HOLD_ORDERS,
+  type HoldGroup,
+  type Incident,
+  type MoneyAtStake,
+  type TrippedVoucher,
+} from '../ports/store';
 import { cursorProblem } from '../state/holds';
 
 /** An instant: epoch milliseconds (number or digits) or an ISO 8601 date-time. */
@@ -42,6 +50,36 @@ function identifier(max: number, canonical: (value: string) => string) {
 export const voucherCode = identifier(IDENTIFIER_LIMITS.code, canonicalCode);
 /** A SKU, canonical. */
 export const skuName = identifier(IDENTIFIER_LIMITS.sku, canonicalName);
+/** A payment method, canonical (as the order parser stores it). */
+export const paymentMethodName = identifier(IDENTIFIER_LIMITS.paymentMethod, canonicalName);
+
+/**
+ * An incident id, `<kind>:<key>` (`voucher:TMRW100`, `sku:MJ-TOTE`, `rule:total_mismatch`), with its key in the
+ * canonical form of its kind: `voucher:tmrw100` finds `voucher:TMRW100`.
+ */
+export const incidentIdSchema = z
+  .string({ error: 'must be an incident id such as "voucher:TMRW100" or "rule:total_mismatch"' })
+  .max(200, { error: 'must be at most 200 characters' })
+  .transform((value, context) => {
+    const colon = value.indexOf(':');
+    const kind = colon < 0 ? value : value.slice(0, colon);
+    const key = colon < 0 ? '' : value.slice(colon + 1);
+    const fail = (message: string) => {
+      context.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    };
+    if (!(GROUP_KINDS as readonly string[]).includes(kind)) {
+      return fail(
+        'must be "voucher:<code>", "sku:<SKU>" or "rule:<rule id>" (an incident id from /api/incidents)',
+      );
+    }
+    if (kind === 'rule') {
+      return RULE_ID_SHAPE.test(key) ? `rule:${key}` : fail('must name a rule id after "rule:"');
+    }
+    const checked = (kind === 'voucher' ? voucherCode : skuName).safeParse(key);
+    if (!checked.success) return fail(`${kind} ${checked.error.issues[0]?.message ?? 'is not valid'}`);
+    return `${kind}:${checked.data}`;
+  });
 
 /**
  * A rule id: a built-in one or a custom rule's. Any id of that shape is accepted, a custom rule's included even
@@ -53,23 +91,32 @@ export const ruleName = z.string({ error: 'must be a string' }).regex(RULE_ID_SH
 
 /** The fields that narrow a list or a bulk action. */
 const narrowing = {
+  incident: incidentIdSchema.optional(),
   rule: ruleName.optional(),
   sku: skuName.optional(),
   voucher: voucherCode.optional(),
+  paymentMethod: paymentMethodName.optional(),
   from: instant.optional(),
   to: instant.optional(),
 };
 
 /**
- * The filter of a bulk action. It must name a voucher, a SKU or a rule: a time range alone would take every
- * pending order held in it, which is never one incident.
+ * The filter of a bulk action. It must name an incident, a voucher, a SKU or a rule: a time range (or a payment
+ * method) alone would take every pending order held in it, which is never one incident.
  */
 export const bulkFilter = z
   .strictObject(narrowing)
-  .refine((filter) => filter.voucher !== undefined || filter.sku !== undefined || filter.rule !== undefined, {
-    error:
-      'must name at least one of voucher, sku or rule (a time range alone would take every pending order in it)',
-  });
+  .refine(
+    (filter) =>
+      filter.incident !== undefined ||
+      filter.voucher !== undefined ||
+      filter.sku !== undefined ||
+      filter.rule !== undefined,
+    {
+      error:
+        'must name at least one of incident, voucher, sku or rule (a time range or a payment method alone would take every pending order in it)',
+    },
+  );
 
 /** The query of `GET /api/holds`; `maxPageSize` bounds `limit`. */
 export function listQuery(maxPageSize: number) {
@@ -98,30 +145,55 @@ export function listQuery(maxPageSize: number) {
     });
 }
 
+/** A currency a query ranks by. */
+const rankingCurrency = z
+  .string()
+  .refine(isKnownCurrency, { error: 'must be a known ISO 4217 currency code such as "IDR" or "USD"' })
+  .optional();
+
+/** How many of the top a query asks for: 1 to `max`. */
+function topLimit(max: number) {
+  return z
+    .string()
+    .regex(/^\d+$/, { error: 'must be a whole number' })
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= max, { error: `must be 1 to ${max}` })
+    .optional();
+}
+
+/** The query of `GET /api/incidents`. */
+export const incidentQuery = z.strictObject({
+  by: z.enum(['exposure', 'count'], { error: 'must be exposure or count' }).optional(),
+  currency: rankingCurrency,
+  limit: topLimit(500),
+});
+
+/** The query of `GET /api/vouchers`. */
+export const voucherQuery = z.strictObject({
+  state: z.enum(['tripped'], { error: 'must be tripped (the only state listed)' }).optional(),
+});
+
 /** The query of `GET /api/groups`. */
 export const groupQuery = z.strictObject({
   kind: z.enum(GROUP_KINDS, { error: `must be one of ${GROUP_KINDS.join(', ')}` }).optional(),
   by: z.enum(['count', 'money'], { error: 'must be count or money' }).optional(),
-  currency: z
-    .string()
-    .refine(isKnownCurrency, { error: 'must be a known ISO 4217 currency code such as "IDR" or "USD"' })
-    .optional(),
-  limit: z
-    .string()
-    .regex(/^\d+$/, { error: 'must be a whole number' })
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= 100, { error: 'must be 1 to 100' })
-    .optional(),
+  currency: rankingCurrency,
+  limit: topLimit(100),
 });
 
-/** Money per currency formatted for people (`IDR 4,700,000`): list value, discount and total. */
+/** Money per currency formatted for people (`IDR 4,700,000`): list value, discount, total, exposure, overcharge. */
 export function displayMoney(money: Record<string, MoneyAtStake> | undefined) {
-  const out: Record<string, { listValue: string; discount: string; total: string }> = {};
+  const out: Record<
+    string,
+    { listValue: string; discount: string; total: string; exposure: string; overcharge: string }
+  > = {};
   for (const [currency, value] of Object.entries(money ?? {})) {
     out[currency] = {
       listValue: formatMoney(value.listValue, currency),
       discount: formatMoney(value.discount, currency),
       total: formatMoney(value.total, currency),
+      exposure: formatMoney(value.exposure, currency),
+      overcharge: formatMoney(value.overcharge, currency),
     };
   }
   return out;
@@ -142,6 +214,28 @@ export function presentGroup(group: HoldGroup) {
     ...group,
     filter: { [group.kind]: group.key },
     display: { money: displayMoney(group.money) },
+  };
+}
+
+/** A voucher trip as the API returns it: times as epoch ms (`until` null when only on-call can end it). */
+export function presentTrip(trip: TrippedVoucher) {
+  return { ...trip, until: trip.until ?? null };
+}
+
+/**
+ * An incident as the API returns it: the bulk filter that takes exactly its orders, its money formatted, and, for
+ * a voucher incident, the code's trip (null when the code is not tripped).
+ */
+export function presentIncident(incident: Incident, trips: ReadonlyMap<string, TrippedVoucher>) {
+  return {
+    ...incident,
+    filter: { incident: incident.id },
+    ...(incident.cause.kind === 'voucher'
+      ? {
+          trip: trips.has(incident.cause.key) ? presentTrip(trips.get(incident.cause.key)!) : null,
+        }
+      : {}),
+    display: { exposure: displayMoney(incident.exposure) },
   };
 }
 

@@ -47,24 +47,83 @@ function formatValue(
   return String(value);
 }
 
+/**
+ * A reason's message with each voucher code the order carries written as the shopper typed it (the canonical form
+ * stays in `reason.voucher`, for filters): "Voucher tmrw100 is only for…", not "Voucher TMRW100 is only for…".
+ */
+function asTyped(message: string, held: HeldOrder): string {
+  let out = message;
+  for (const voucher of held.order.vouchers) {
+    if (voucher.entered === undefined || voucher.entered.trim() === '') continue;
+    // Whole codes only: a code is never replaced inside a longer identifier.
+    const pattern = new RegExp(
+      `(?<![\\p{L}\\p{N}_-])${escapeRegExp(voucher.code)}(?![\\p{L}\\p{N}_-])`,
+      'gu',
+    );
+    out = out.replace(pattern, () => voucher.entered!.replace(/\s+/gu, ' ').trim());
+  }
+  return out;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** A held order with the numbers formatted for people (`display`), as the API returns it. */
 export function presentHold(held: HeldOrder) {
   const { currency } = held;
+  const { order } = held;
+  let lineDiscounts = 0;
+  for (const orderLine of order.lines) lineDiscounts += orderLine.discount;
   return {
     ...held,
     display: {
-      total: formatMoney(held.order.total, currency),
+      total: formatMoney(order.total, currency),
       listValue: formatMoney(held.listValue, currency),
       discount: formatMoney(held.discount, currency),
+      lineDiscounts: formatMoney(lineDiscounts, currency),
+      voucherDiscounts: formatMoney(held.discount - lineDiscounts, currency),
+      exposure: formatMoney(held.exposure, currency),
+      /** What the claimed total falls short of the recomputed one (the unexplained part of the exposure). */
+      shortfall: formatMoney(held.exposure - held.discount, currency),
+      overcharge: formatMoney(held.overcharge, currency),
+      shipping: formatMoney(order.shipping, currency),
+      shippingDiscount: formatMoney(order.shippingDiscount, currency),
+      tax: formatMoney(order.tax, currency),
+      /** The total recomputed from the parts: list value − discounts + shipping − shipping discount + tax. */
+      recomputedTotal: formatMoney(
+        held.listValue - held.discount + order.shipping - order.shippingDiscount + order.tax,
+        currency,
+      ),
       lines: held.order.lines.map((orderLine) => ({
         unitPrice: formatMoney(orderLine.unitPrice, currency),
         discount: formatMoney(orderLine.discount, currency),
       })),
       vouchers: held.order.vouchers.map((voucher) => ({ discount: formatMoney(voucher.discount, currency) })),
       reasons: held.decision.reasons.map((reason) => ({
+        message: asTyped(reason.message, held),
         observed: formatValue(reason.observed, reason.unit, currency),
         limit: formatValue(reason.limit, reason.unit, currency),
       })),
+    },
+  };
+}
+
+/** A matched order in a bulk answer: who and how it paid, why it was held, and its money, formatted too. */
+export function presentSample(held: HeldOrder) {
+  const { currency } = held;
+  return {
+    orderId: held.orderId,
+    heldAt: held.heldAt,
+    customerId: held.order.customerId,
+    paymentMethod: held.order.paymentMethod,
+    rules: held.rules,
+    currency,
+    total: held.order.total,
+    exposure: held.exposure,
+    display: {
+      total: formatMoney(held.order.total, currency),
+      exposure: formatMoney(held.exposure, currency),
     },
   };
 }

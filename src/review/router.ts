@@ -19,9 +19,11 @@ import { type ReviewRouterOptions, resolveOptions } from './options';
 import {
   displayMoney,
   groupQuery,
+  incidentQuery,
   listQuery as listQuerySchema,
   mainCurrency,
   presentGroup,
+  presentIncident,
 } from './queue-api';
 import { reviewRateLimit } from './rate-limit';
 import {
@@ -30,6 +32,7 @@ import {
   FAILURE_MESSAGE,
   parse,
   presentHold,
+  presentSample,
   refuse,
   withoutUndefined,
 } from './responses';
@@ -87,7 +90,7 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
       "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
     'Cache-Control': 'no-cache',
   };
-  const page = pageAssets();
+  const page = pageAssets(resolved.timeZone);
   router.get('/', function reviewPage(req, res) {
     const path = req.originalUrl.split('?')[0] ?? '';
     if (!path.endsWith('/')) {
@@ -101,6 +104,12 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
   });
   router.get('/app.css', function reviewStyles(_req, res) {
     res.set(pageHeaders).type(page.css.type).send(page.css.body);
+  });
+  router.get('/favicon.svg', function reviewIcon(_req, res) {
+    res
+      .set({ ...pageHeaders, 'Cache-Control': 'max-age=86400' })
+      .type(page.icon.type)
+      .send(page.icon.body);
   });
 
   const api = Router();
@@ -161,7 +170,11 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
     }),
   );
 
-  // Pending holds grouped by cause (voucher code, SKU, rule): the incident view.
+  /** The currency money ranks in: the one asked for, else the queue's main one (undefined when nothing is pending). */
+  const rankedIn = async (asked: string | undefined) =>
+    asked ?? mainCurrency((await store.queueStats(clock())).pendingValue);
+
+  // Pending holds grouped by each cause they carry (voucher code, SKU, rule).
   api.get(
     '/groups',
     requireRole('viewer'),
@@ -169,9 +182,7 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
       const parsed = parse(groupQuery, req.query, res);
       if (!parsed.ok) return;
       const by = parsed.data.by ?? 'count';
-      const currency =
-        parsed.data.currency ??
-        (by === 'money' ? mainCurrency((await store.queueStats(clock())).pendingValue) : undefined);
+      const currency = by === 'money' ? await rankedIn(parsed.data.currency) : parsed.data.currency;
       if (by === 'money' && currency === undefined) {
         res.json({ groups: [], total: 0, by, currency: null });
         return;
@@ -179,12 +190,39 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
       const list = await store.listGroups(
         withoutUndefined({
           kind: parsed.data.kind,
-          by: by === 'money' ? ('discount' as const) : ('count' as const),
+          by: by === 'money' ? ('exposure' as const) : ('count' as const),
           currency: by === 'money' ? currency : undefined,
           limit: parsed.data.limit ?? 20,
         }),
       );
       res.json({ groups: list.groups.map(presentGroup), total: list.total, by, currency: currency ?? null });
+    }),
+  );
+
+  // The incidents: the pending holds partitioned by primary cause, ranked by exposure (the money left unpaid).
+  api.get(
+    '/incidents',
+    requireRole('viewer'),
+    asyncRoute(async function listIncidents(req, res) {
+      const parsed = parse(incidentQuery, req.query, res);
+      if (!parsed.ok) return;
+      const by = parsed.data.by ?? 'exposure';
+      const currency = by === 'exposure' ? await rankedIn(parsed.data.currency) : undefined;
+      const [list, trips] = await Promise.all([
+        store.listIncidents(withoutUndefined({ by, currency, limit: parsed.data.limit ?? 50 })),
+        store.listTrips(clock()),
+      ]);
+      const tripped = new Map(trips.map((trip) => [trip.code, trip]));
+      const shown = list.incidents.reduce((sum, incident) => sum + incident.count, 0);
+      res.json({
+        incidents: list.incidents.map((incident) => presentIncident(incident, tripped)),
+        pending: list.pending,
+        total: list.total,
+        // The incidents beyond `limit`: with the ones shown, their counts add up to `pending`.
+        others: { incidents: list.total - list.incidents.length, count: list.pending - shown },
+        by,
+        currency: currency ?? null,
+      });
     }),
   );
 
@@ -276,11 +314,12 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
       });
       if (result.decided.length > 0) metrics.reviewAction(to, result.decided.length);
       for (const held of result.decided) announce(held);
-      const { decided, ...counts } = result;
+      const { decided, samples, ...counts } = result;
       res.json({
         action,
         dryRun: dryRun ?? false,
         ...counts,
+        samples: samples.map(presentSample),
         display: { money: displayMoney(result.money) },
       });
     }),

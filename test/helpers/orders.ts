@@ -27,6 +27,27 @@ export function order(overrides: Partial<OrderInput> & Pick<OrderInput, 'lines'>
   return { ...base, total };
 }
 
+/**
+ * What an order input adds up to, exactly: its lines' list value, its discounts (line and voucher), and what it
+ * leaves unpaid of that list value (the discounts plus what its total falls short of its parts; see exposureOf)
+ * and overcharges.
+ */
+export function orderAmounts(
+  input: Pick<OrderInput, 'lines' | 'vouchers' | 'shipping' | 'shippingDiscount' | 'tax' | 'total'>,
+) {
+  let listValue = 0;
+  let discount = 0;
+  for (const orderLine of input.lines) {
+    listValue += orderLine.unitPrice * (orderLine.quantity ?? 1);
+    discount += orderLine.discount ?? 0;
+  }
+  for (const voucher of input.vouchers ?? []) discount += voucher.discount ?? 0;
+  const recomputed =
+    listValue - discount + (input.shipping ?? 0) - (input.shippingDiscount ?? 0) + (input.tax ?? 0);
+  const gap = recomputed - input.total;
+  return { listValue, discount, exposure: discount + Math.max(0, gap), overcharge: Math.max(0, -gap) };
+}
+
 /** The Marc Jacobs glitch of docs/incidents.md: the tote discounted 100%, the rest at full price. */
 export const MARC_JACOBS_ORDER: OrderInput = {
   orderId: 'ord_8f2c',

@@ -1,7 +1,10 @@
 // test/observability/metrics-gauges.test.ts
 // Gauges read at each scrape: review queue depth, age and pending money, and the webhook outbox size.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Registry } from 'prom-client';
+import { metricsIn, panels } from '../../grafana/dashboard';
 import { createMetrics, DEFAULT_PREFIX, OTHER } from '../../src/observability/metrics';
 import type { QueueStats } from '../../src/ports/store';
 import { MemoryStore } from '../../src/state/memory/store';
@@ -63,36 +66,61 @@ describe('review queue gauges', () => {
     expect(await value(registry, 'storeErrors', { operation: 'queueStats' })).toBe(1);
   });
 
-  it('report the money in pending holds per currency when the store gives it, and nothing when it does not', async () => {
+  it('report the money in pending holds per currency, at 0 from the start and once a currency is drained', async () => {
     const registry = new Registry();
-    const metrics = createMetrics({ registry, clock: () => NOW });
+    const metrics = createMetrics({ registry, clock: () => NOW, currencies: ['IDR'] });
     let stats: QueueStats = { byStatus: { pending: 3, approved: 0, rejected: 0 }, oldestPendingAt: NOW };
     const store = new MemoryStore();
     store.queueStats = async () => stats;
+    // Before any store is watched, and while the store reports nothing: every amount of IDR at 0, not "no data".
+    const series = async () =>
+      (await samples(registry, 'pendingValue'))
+        .map((s) => `${s.labels.currency}/${s.labels.amount}=${s.value}`)
+        .sort();
+    const zeros = (currency: string) =>
+      ['discount', 'exposure', 'list_value', 'overcharge', 'total'].map((name) => `${currency}/${name}=0`);
+    expect(await series()).toEqual(zeros('IDR'));
     metrics.watchQueue(store);
-    expect(await samples(registry, 'pendingValue')).toEqual([]);
+    expect(await series()).toEqual(zeros('IDR'));
 
-    const money = (listValue: number, discount: number, total: number) => ({
+    const money = (
+      listValue: number,
+      discount: number,
+      total: number,
+      exposure = discount,
+      overcharge = 0,
+    ) => ({
       orders: 1,
       listValue,
       discount,
       total,
+      exposure,
+      overcharge,
     });
     stats = {
       ...stats,
-      pendingValue: { IDR: money(4_800_000, 4_700_000, 100_000), USD: money(5000, 5000, 0) },
+      pendingValue: { IDR: money(4_800_000, 4_700_000, 100_000), USD: money(5000, 0, 10, 4990, 0) },
     };
     expect(await value(registry, 'pendingValue', { currency: 'IDR', amount: 'discount' })).toBe(4_700_000);
     expect(await value(registry, 'pendingValue', { currency: 'IDR', amount: 'list_value' })).toBe(4_800_000);
     expect(await value(registry, 'pendingValue', { currency: 'IDR', amount: 'total' })).toBe(100_000);
-    expect(await value(registry, 'pendingValue', { currency: 'USD', amount: 'total' })).toBe(0);
+    expect(await value(registry, 'pendingValue', { currency: 'IDR', amount: 'exposure' })).toBe(4_700_000);
+    expect(await value(registry, 'pendingValue', { currency: 'USD', amount: 'exposure' })).toBe(4990);
+    expect(await value(registry, 'pendingValue', { currency: 'USD', amount: 'overcharge' })).toBe(0);
 
-    // A currency whose holds were all decided disappears; a code the guard does not know is "other".
-    stats = { ...stats, pendingValue: { XYZ: money(10, 5, 5), 'NOT A CODE': money(1, 1, 0) } };
-    const series = (await samples(registry, 'pendingValue')).map(
-      (s) => `${s.labels.currency}/${s.labels.amount}=${s.value}`,
+    // A drained currency reads 0; a code the guard does not know is "other".
+    stats = { ...stats, pendingValue: { XYZ: money(10, 5, 5), 'NOT A CODE': money(1, 1, 0, 1, 3) } };
+    expect(await series()).toEqual(
+      [
+        ...zeros('IDR'),
+        ...zeros('USD'),
+        `${OTHER}/discount=6`,
+        `${OTHER}/exposure=6`,
+        `${OTHER}/list_value=11`,
+        `${OTHER}/overcharge=3`,
+        `${OTHER}/total=5`,
+      ].sort(),
     );
-    expect(series.sort()).toEqual([`${OTHER}/discount=6`, `${OTHER}/list_value=11`, `${OTHER}/total=5`]);
   });
 
   it('give up on a hung queueStats after the timeout, so a scrape never hangs', async () => {
@@ -109,15 +137,15 @@ describe('review queue gauges', () => {
 });
 
 describe('webhook outbox gauge', () => {
-  it('reads the callback at each scrape: a number, a promise, or nothing when there is no outbox', async () => {
+  it('reads the callback at each scrape: a number, a promise, or 0 when there is no outbox', async () => {
     const registry = new Registry();
     const metrics = createMetrics({ registry, queueStatsTimeoutMs: 50 });
-    expect(await samples(registry, 'webhookOutbox')).toEqual([]); // nothing watched: no series
+    expect(await value(registry, 'webhookOutbox')).toBe(0); // nothing watched (webhooks off): 0, not "no data"
     let size: number | undefined = 4;
     metrics.watchOutbox(() => size);
     expect(await value(registry, 'webhookOutbox')).toBe(4);
     size = undefined;
-    expect(await samples(registry, 'webhookOutbox')).toEqual([]);
+    expect(await value(registry, 'webhookOutbox')).toBe(0);
     metrics.watchOutbox(async () => 7);
     expect(await value(registry, 'webhookOutbox')).toBe(7);
   });
@@ -143,5 +171,26 @@ describe('webhook outbox gauge', () => {
     expect(() => metrics.watchOutbox(3 as unknown as () => number)).toThrow(
       /watchOutbox\(read\) needs a function/,
     );
+  });
+});
+
+describe('metrics the dashboard and the alerts name', () => {
+  it('all have a series in the first scrape, before any order, store or webhook endpoint', async () => {
+    const registry = new Registry();
+    createMetrics({ registry });
+    const text = await registry.metrics();
+    const present = new Set(
+      text
+        .split('\n')
+        .filter((row) => row !== '' && !row.startsWith('#'))
+        .map((row) => row.replace(/[{ ].*$/, '').replace(/_(bucket|sum|count)$/, '')),
+    );
+    const alerts = readFileSync(join(__dirname, '..', '..', 'prometheus', 'alerts.yml'), 'utf8');
+    const named = new Set([
+      ...panels.flatMap((panel) => panel.targets.flatMap((target) => metricsIn(target.expr))),
+      ...metricsIn(alerts),
+    ]);
+    expect(named.size).toBeGreaterThan(10);
+    expect([...named].filter((name) => !present.has(name))).toEqual([]);
   });
 });

@@ -52,6 +52,10 @@ describe.each(FACTORIES)('review API on %s', (_name, factory) => {
         .set(auth('viewer'));
       expect(response.status).toBe(400);
       expect(response.body.problems.map((p: { path: string }) => p.path).sort()).toEqual(['limit', 'rule']);
+      // A rule id of the right shape that no rule has (a custom rule of another policy) matches nothing.
+      const unknown = await request(server).get('/review/api/holds?rule=phone_bulk').set(auth('viewer'));
+      expect(unknown.status).toBe(200);
+      expect(unknown.body.items).toEqual([]);
     });
   });
 });

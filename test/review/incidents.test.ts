@@ -13,7 +13,7 @@ import type { MoneyAtStake } from '../../src/ports/store';
 import { hashToken } from '../../src/review/auth';
 import { type ReviewRouter, reviewRouter } from '../../src/review/router';
 import { RedisStore } from '../../src/state/redis/store';
-import { line, order } from '../helpers/orders';
+import { line, order, orderAmounts } from '../helpers/orders';
 import { type RedisInstance, startRedis } from '../helpers/redis';
 
 const TOKEN = 'tok-reviewer-incidents-0123456789abcdef';
@@ -39,15 +39,15 @@ async function until(condition: () => boolean, ms = 30_000): Promise<void> {
 }
 
 function money(orders: OrderInput[]): MoneyAtStake {
-  const out = { orders: 0, listValue: 0, discount: 0, total: 0 };
+  const out = { orders: 0, listValue: 0, discount: 0, total: 0, exposure: 0, overcharge: 0 };
   for (const input of orders) {
+    const amounts = orderAmounts(input);
     out.orders += 1;
-    for (const orderLine of input.lines) {
-      out.listValue += orderLine.unitPrice * (orderLine.quantity ?? 1);
-      out.discount += orderLine.discount ?? 0;
-    }
-    for (const voucher of input.vouchers ?? []) out.discount += voucher.discount ?? 0;
+    out.listValue += amounts.listValue;
+    out.discount += amounts.discount;
     out.total += input.total;
+    out.exposure += amounts.exposure;
+    out.overcharge += amounts.overcharge;
   }
   return out;
 }
@@ -163,11 +163,20 @@ describe('incident view on Redis: one leaked code among other holds', () => {
       filter: { voucher: LEAKED },
       money: { IDR: expected },
     });
-    expect(expected).toEqual({ orders: 300, listValue: 89_850_000, discount: 30_000_000, total: 59_850_000 });
+    expect(expected).toEqual({
+      orders: 300,
+      listValue: 89_850_000,
+      discount: 30_000_000,
+      total: 59_850_000,
+      exposure: 30_000_000,
+      overcharge: 0,
+    });
     expect(group.display.money.IDR).toEqual({
       listValue: 'IDR 89,850,000',
       discount: 'IDR 30,000,000',
       total: 'IDR 59,850,000',
+      exposure: 'IDR 30,000,000',
+      overcharge: 'IDR 0',
     });
     const latest = Math.max(
       ...(await Promise.all(leaked.map((input) => store.getHold(input.orderId)))).map((held) => held!.heldAt),

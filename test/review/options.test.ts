@@ -38,6 +38,18 @@ describe('reviewRouter options', () => {
     [{ rateLimit: { max: 5 } }, /unknown option "rateLimit.max"/],
     [{ allowedOrigins: ['https://ops.example.com/path'] }, /option "allowedOrigins"/],
     [{ tokenz: [] }, /unknown option "tokenz"/],
+    // A custom store of an earlier contract, without the incidents or the trips.
+    [
+      { store: Object.assign(Object.create(store), { listIncidents: undefined }) },
+      /"listIncidents" is not a function/,
+    ],
+    [{ store: Object.assign(Object.create(store), { listTrips: 1 }) }, /"listTrips" is not a function/],
+    [
+      { timeZone: 'Asia/Jakartaa' },
+      /option "timeZone" must be an IANA time zone name such as "Asia\/Jakarta"/,
+    ],
+    [{ timeZone: '' }, /option "timeZone"/],
+    [{ timeZone: 7 }, /option "timeZone"/],
   ])('refuses %j', (options, message) => {
     expect(() => build(options as Partial<ReviewRouterOptions>)).toThrow(message);
   });
@@ -75,6 +87,19 @@ describe('review page and API headers', () => {
     expect(script.headers['content-type']).toMatch(/javascript/);
     expect(script.text).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/);
     expect(() => new Script(script.text, { filename: 'app.js' })).not.toThrow();
+    // The page names its icon, served here: no request for a /favicon.ico that is not there.
+    expect(page.text).toContain('<link rel="icon" href="favicon.svg" type="image/svg+xml">');
+    const icon = await request(app).get('/review/favicon.svg');
+    expect(icon.status).toBe(200);
+    expect(icon.headers['content-type']).toMatch(/^image\/svg\+xml/);
+  });
+
+  it('names the shop’s time zone in the page, as the runtime spells it', async () => {
+    const zoned = express().use('/review', build({ timeZone: 'asia/jakarta' }));
+    expect((await request(zoned).get('/review/')).text).toContain(
+      '<meta name="shop-time-zone" content="Asia/Jakarta">',
+    );
+    expect((await request(app).get('/review/')).text).toContain('<meta name="shop-time-zone" content="UTC">');
   });
 
   it('answers unknown API routes with JSON 404 and bad JSON with 400', async () => {

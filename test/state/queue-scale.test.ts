@@ -1,5 +1,6 @@
 // test/state/queue-scale.test.ts
-// Opt-in measurement: review-list pages in every order, groups and money at stake over up to 1,000,000 Redis holds.
+// Opt-in measurement: review-list pages in every order, groups, incidents and money at stake over up to 1,000,000
+// Redis holds.
 
 /*
  * CPG_MEASURE=1 CPG_QUEUE_HOLDS=1000000 npx jest test/state/queue-scale.test.ts
@@ -129,10 +130,21 @@ describeMeasure(`review queue at ${HOLDS.toLocaleString('en-US')} holds (measure
     const groups = await store.listGroups({ limit: 20 });
     expect(groups.groups.find((group) => group.key === 'LEAK1')?.count).toBe(Math.ceil(HOLDS / 3));
     await timed('listGroups top 20 by count (all kinds)', () => store.listGroups({ limit: 20 }));
-    await timed('listGroups top 20 by discount in IDR', () =>
-      store.listGroups({ by: 'discount', currency: 'IDR', limit: 20 }),
+    await timed('listGroups top 20 by exposure in IDR', () =>
+      store.listGroups({ by: 'exposure', currency: 'IDR', limit: 20 }),
     );
     expect((await store.queueStats(Date.now())).pendingValue?.IDR?.orders).toBe(HOLDS - 1);
     await timed('queueStats (counts, oldest, money at stake)', () => store.queueStats(Date.now()));
+  }, 600_000);
+
+  it('reads the incidents from aggregates, their counts never more than the pending holds', async () => {
+    const top = await store.listIncidents({ currency: 'IDR', limit: 50 });
+    expect(top.pending).toBe(HOLDS - 1);
+    expect(top.incidents.reduce((sum, incident) => sum + incident.count, 0)).toBeLessThanOrEqual(top.pending);
+    expect(top.total).toBeGreaterThan(50);
+    await timed(`listIncidents top 50 by exposure in IDR (of ${top.total})`, () =>
+      store.listIncidents({ currency: 'IDR', limit: 50 }),
+    );
+    await timed('listIncidents top 50 by count', () => store.listIncidents({ by: 'count', limit: 50 }));
   }, 600_000);
 });

@@ -4,6 +4,7 @@
 import { bindingsContract } from './contract/bindings';
 import { historyContract } from './contract/history';
 import { holdsContract } from './contract/holds';
+import { incidentsContract } from './contract/incidents';
 import { queueListsContract } from './contract/queue-lists';
 import { type StoreFactory, storeSuite } from './contract/setup';
 import { vouchersContract } from './contract/vouchers';
@@ -17,5 +18,6 @@ export function storeContract(factory: () => StoreFactory): void {
   vouchersContract(suite);
   holdsContract(suite);
   queueListsContract(suite);
+  incidentsContract(suite);
   bindingsContract(suite);
 }

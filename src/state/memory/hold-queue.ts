@@ -13,6 +13,9 @@ import type {
   HoldFilter,
   HoldOrder,
   HoldPage,
+  Incident,
+  IncidentList,
+  IncidentQuery,
   MoneyAtStake,
   QueueStats,
   ReviewQueue,
@@ -24,11 +27,14 @@ import {
   decodeCursor,
   encodeCursor,
   groupsOf,
+  incidentId,
   matchesFilter,
   moneyOf,
+  noMoney,
   sortScore,
   summarizeHold,
 } from '../holds';
+import { rankIncidents } from '../incidents';
 
 /** (score, orderId) ascending: heldAt or discount, ties broken by order id. */
 function compare(a: CursorPosition, b: CursorPosition): number {
@@ -74,13 +80,30 @@ interface Group {
   money: Map<string, MoneyAtStake>;
 }
 
-const ZERO = (): MoneyAtStake => ({ orders: 0, listValue: 0, discount: 0, total: 0 });
+/** The pending holds of one primary cause: the group's parts, plus how they split by rule and payment method. */
+interface IncidentGroup extends Group {
+  rules: Map<string, number>;
+  paymentMethods: Map<string, number>;
+}
+
+/** Adds `sign` to a count, dropping it at 0. */
+function tally(map: Map<string, number>, key: string, sign: 1 | -1): void {
+  const count = (map.get(key) ?? 0) + sign;
+  if (count > 0) map.set(key, count);
+  else map.delete(key);
+}
+
+function counts(map: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, count] of map) out[key] = count;
+  return out;
+}
 
 /** Adds or removes one hold's money in a per-currency map, dropping a currency with no orders left. */
 function account(map: Map<string, MoneyAtStake>, held: HeldOrder, sign: 1 | -1): void {
   let money = map.get(held.currency);
   if (money === undefined) {
-    money = ZERO();
+    money = noMoney();
     map.set(held.currency, money);
   }
   addMoney(money, moneyOf(held), sign);
@@ -102,6 +125,8 @@ export class MemoryHoldQueue implements ReviewQueue {
   /** Pending holds: their money per currency, and their groups by `kind:key`. */
   private readonly pendingValue = new Map<string, MoneyAtStake>();
   private readonly groups = new Map<string, Group>();
+  /** Pending holds by primary cause, by incident id. */
+  private readonly incidents = new Map<string, IncidentGroup>();
   private readonly log: AuditEntry[] = [];
 
   constructor(private readonly maxAuditEntries: number) {}
@@ -176,17 +201,17 @@ export class MemoryHoldQueue implements ReviewQueue {
 
   async listGroups(query: GroupQuery): Promise<GroupList> {
     const by = query.by ?? 'count';
-    if (by === 'discount' && query.currency === undefined) {
-      throw new TypeError('listGroups: "currency" is required to rank groups by discount');
+    if (by === 'exposure' && query.currency === undefined) {
+      throw new TypeError('listGroups: "currency" is required to rank groups by exposure');
     }
     const candidates: Group[] = [];
     for (const group of this.groups.values()) {
       if (query.kind !== undefined && group.kind !== query.kind) continue;
-      if (by === 'discount' && !group.money.has(query.currency!)) continue;
+      if (by === 'exposure' && !group.money.has(query.currency!)) continue;
       candidates.push(group);
     }
     const rank = (group: Group) =>
-      by === 'count' ? group.pending.items.length : group.money.get(query.currency!)!.discount;
+      by === 'count' ? group.pending.items.length : group.money.get(query.currency!)!.exposure;
     candidates.sort((a, b) => rank(b) - rank(a) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return {
       groups: candidates.slice(0, Math.max(0, query.limit)).map((group) => ({
@@ -199,6 +224,24 @@ export class MemoryHoldQueue implements ReviewQueue {
       })),
       total: candidates.length,
     };
+  }
+
+  async listIncidents(query: IncidentQuery): Promise<IncidentList> {
+    const all: Incident[] = [];
+    for (const [id, group] of this.incidents) {
+      all.push({
+        id,
+        cause: { kind: group.kind, key: group.key },
+        count: group.pending.items.length,
+        firstHeldAt: group.pending.items[0]!.score,
+        lastHeldAt: group.pending.items[group.pending.items.length - 1]!.score,
+        exposure: record(group.money),
+        breakdown: { rules: counts(group.rules), paymentMethods: counts(group.paymentMethods) },
+      });
+    }
+    let pending = 0;
+    for (const money of this.pendingValue.values()) pending += money.orders;
+    return { incidents: rankIncidents(all, query), total: all.length, pending };
   }
 
   async claim(orderId: string, actor: string, now: number): Promise<TransitionResult> {
@@ -280,5 +323,24 @@ export class MemoryHoldQueue implements ReviewQueue {
       account(group.money, held, sign);
       if (group.pending.items.length === 0) this.groups.delete(id);
     }
+    const id = incidentId(held.cause);
+    let incident = this.incidents.get(id);
+    if (incident === undefined) {
+      if (sign < 0) return;
+      incident = {
+        ...held.cause,
+        pending: new SortedPositions(),
+        money: new Map(),
+        rules: new Map(),
+        paymentMethods: new Map(),
+      };
+      this.incidents.set(id, incident);
+    }
+    if (sign > 0) incident.pending.insert(position);
+    else incident.pending.remove(position);
+    account(incident.money, held, sign);
+    for (const rule of held.rules) tally(incident.rules, rule, sign);
+    tally(incident.paymentMethods, held.order.paymentMethod, sign);
+    if (incident.pending.items.length === 0) this.incidents.delete(id);
   }
 }

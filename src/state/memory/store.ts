@@ -4,7 +4,7 @@
 import type { Evaluation } from '../../core/evaluate';
 import { type Facts, historyKey, NO_FACTS, type SkuHistory, type VoucherState } from '../../core/facts';
 import type { Order } from '../../core/order';
-import type { Policy } from '../../core/policy';
+import { type Policy, parsePolicy } from '../../core/policy';
 import type {
   AuditEntry,
   BoundVerdict,
@@ -16,18 +16,25 @@ import type {
   HoldFilter,
   HoldOrder,
   HoldPage,
+  IncidentList,
+  IncidentQuery,
   OrderBinding,
   OutboxStore,
   QueueStats,
   TransitionResult,
+  TrippedVoucher,
   VoucherTrip,
 } from '../../ports/store';
 import { eventFor, heldEvent, resumedEvent, trippedEvent } from '../events';
 import { approvedSamples, historySamples } from '../history';
+import { sortTrips, tripReasons } from '../trips';
 import { MemoryHoldQueue } from './hold-queue';
 import { MemoryOutbox } from './outbox';
 import { MemoryPriceHistory } from './price-history';
 import { MemoryVoucherCounters, type TripChange } from './voucher-counters';
+
+/** The default policy, for trips listed before any order brought the policy in force. */
+const DEFAULT_POLICY = parsePolicy({});
 
 /** Shared by every order that reserved nothing (never written to: replaced, not pushed to). */
 const NO_RESERVATIONS: string[] = [];
@@ -147,14 +154,20 @@ export class MemoryStore implements GuardStore, OutboxStore {
     if (created.created) {
       // Built only when a webhook worker is running: during a leak, every held order comes through here.
       if (this.outbox.recording) this.outbox.record(heldEvent(created.held));
-      await this.announce(this.vouchers.apply(evaluation.effects, now));
+      await this.announce(this.vouchers.apply(evaluation.effects, now, tripReasons(evaluation)));
     }
     return created;
   }
 
   commit(order: Order, evaluation: Evaluation, policy: Policy, now: number): void {
     this.settle(order.orderId, evaluation, now);
-    void this.announce(this.vouchers.apply(evaluation.effects, now));
+    void this.announce(
+      this.vouchers.apply(
+        evaluation.effects,
+        now,
+        evaluation.effects.tripVouchers.length > 0 ? tripReasons(evaluation) : undefined,
+      ),
+    );
     for (const sample of historySamples(evaluation)) {
       this.history.add(sample.sku, order.currency, [{ price: sample.unitPaid, at: now }], policy, false);
     }
@@ -171,6 +184,10 @@ export class MemoryStore implements GuardStore, OutboxStore {
 
   listGroups(query: GroupQuery): Promise<GroupList> {
     return this.queue.listGroups(query);
+  }
+
+  listIncidents(query: IncidentQuery): Promise<IncidentList> {
+    return this.queue.listIncidents(query);
   }
 
   claim(orderId: string, actor: string, now: number): Promise<TransitionResult> {
@@ -227,6 +244,10 @@ export class MemoryStore implements GuardStore, OutboxStore {
 
   async voucherTrip(code: string, _now: number): Promise<VoucherTrip | undefined> {
     return this.vouchers.trip(code);
+  }
+
+  async listTrips(now: number): Promise<TrippedVoucher[]> {
+    return sortTrips(this.vouchers.trips(this.lastPolicy ?? DEFAULT_POLICY, now));
   }
 
   async resetHistory(sku: string, actor: string, now: number): Promise<void> {

@@ -14,7 +14,8 @@ import {
   type TripScope,
   traitValues,
 } from '../../core/voucher-traits';
-import type { VoucherTrip } from '../../ports/store';
+import type { TrippedVoucher, VoucherTrip } from '../../ports/store';
+import { describeTrip, tripTerms } from '../trips';
 import { baselineSeconds, QUARTER, readCounts } from '../voucher-windows';
 import { isKnownVoucher, UntrackedVouchers } from '../vouchers';
 
@@ -27,6 +28,8 @@ interface Counters {
   quarters: Map<number, number>;
   firstSeen: number;
   trippedAt?: number;
+  /** Why it tripped, as the velocity rule said it. */
+  tripReason?: string;
   anomalousAt?: number;
   stickyUntil?: number;
   uses: number;
@@ -140,8 +143,11 @@ export class MemoryVoucherCounters {
     }
   }
 
-  /** Applies an evaluation's voucher effects; returns the trips and resumes that happened. */
-  apply(effects: Effects, now: number): TripChange[] {
+  /**
+   * Applies an evaluation's voucher effects; returns the trips and resumes that happened. `reasons` are the
+   * velocity rule's words for the codes it trips (see tripReasons).
+   */
+  apply(effects: Effects, now: number, reasons?: ReadonlyMap<string, string>): TripChange[] {
     const changes: TripChange[] = [];
     for (const code of effects.anomalousVouchers) {
       const counters = this.counters.get(code);
@@ -152,6 +158,7 @@ export class MemoryVoucherCounters {
       if (counters && counters.trippedAt === undefined) {
         const scope = effects.tripScopes?.find((one) => one.code === code)?.scope;
         counters.trippedAt = now;
+        counters.tripReason = reasons?.get(code) ?? '';
         counters.anomalousAt = now;
         counters.scope = scope;
         counters.widenedAt = undefined;
@@ -170,6 +177,7 @@ export class MemoryVoucherCounters {
       if (counters?.trippedAt === undefined) continue;
       changes.push({ code, kind: 'resumed', trippedAt: counters.trippedAt, at: now });
       counters.trippedAt = undefined;
+      counters.tripReason = undefined;
       counters.stickyUntil = undefined;
       counters.scope = undefined;
       counters.widenedAt = undefined;
@@ -182,6 +190,7 @@ export class MemoryVoucherCounters {
     const counters = this.counters.get(code);
     if (!counters || counters.trippedAt === undefined) return false;
     counters.trippedAt = undefined;
+    counters.tripReason = undefined;
     counters.anomalousAt = undefined;
     counters.stickyUntil = undefined;
     counters.scope = undefined;
@@ -206,6 +215,23 @@ export class MemoryVoucherCounters {
     if (!counters || counters.trippedAt === undefined) return false;
     counters.stickyUntil = until;
     return true;
+  }
+
+  /** Every code tripped now, unsorted, with `until` and `sticky` judged under `policy`. */
+  trips(policy: Policy, now: number): TrippedVoucher[] {
+    const trips: TrippedVoucher[] = [];
+    for (const [code, counters] of this.counters) {
+      if (code === TRAFFIC || counters.trippedAt === undefined) continue;
+      trips.push(
+        describeTrip(
+          tripOf(code, { ...counters, trippedAt: counters.trippedAt }),
+          { reason: counters.tripReason, minutes: counters.minutes },
+          tripTerms(policy, code),
+          now,
+        ),
+      );
+    }
+    return trips;
   }
 
   /** Gives back the hard-capped uses an order reserved. */

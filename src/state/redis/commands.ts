@@ -31,6 +31,7 @@ const SCRIPT_FILES = {
   outboxClaim: 'outbox-claim-1.lua',
   outboxSettle: 'outbox-settle-1.lua',
   outboxPublish: 'outbox-publish-1.lua',
+  tripForget: 'trip-forget-1.lua',
 } as const;
 
 /** The name of one script. */

@@ -17,6 +17,9 @@ import {
   type HoldOrder,
   type HoldPage,
   type HoldStatus,
+  type Incident,
+  type IncidentList,
+  type IncidentQuery,
   type MoneyAtStake,
   type QueueStats,
   type ReviewQueue,
@@ -25,25 +28,36 @@ import {
 import { decisionEvent, eventId } from '../events';
 import {
   type CursorPosition,
+  completeHold,
   decodeCursor,
   encodeCursor,
   GROUP_PREFIX,
+  incidentId,
   matchesFilter,
+  noMoney,
   summarizeHold,
 } from '../holds';
+import { rankIncidents } from '../incidents';
 import type { Commands } from './commands';
 import { TurnBatcher } from './turn-batch';
 
-/** Money per currency from an aggregate hash (fields `<CUR>:n`, `:l`, `:d`, `:t`, see hold-create-1.lua). */
+/** Money per currency from an aggregate hash (fields `<CUR>:n`, `:l`, `:d`, `:t`, `:x`, `:o`, see hold-create-1.lua). */
 function moneyFromHash(fields: Record<string, string>): Record<string, MoneyAtStake> {
   const out: Record<string, MoneyAtStake> = {};
-  const names = { n: 'orders', l: 'listValue', d: 'discount', t: 'total' } as const;
+  const names = {
+    n: 'orders',
+    l: 'listValue',
+    d: 'discount',
+    t: 'total',
+    x: 'exposure',
+    o: 'overcharge',
+  } as const;
   for (const [field, value] of Object.entries(fields)) {
     const colon = field.lastIndexOf(':');
     const name = names[field.slice(colon + 1) as keyof typeof names];
     if (name === undefined) continue;
     const currency = field.slice(0, colon);
-    out[currency] ??= { orders: 0, listValue: 0, discount: 0, total: 0 };
+    out[currency] ??= noMoney();
     out[currency][name] = Number(value);
   }
   for (const [currency, money] of Object.entries(out)) if (money.orders <= 0) delete out[currency];
@@ -55,6 +69,19 @@ function moneyFromHash(fields: Record<string, string>): Record<string, MoneyAtSt
  * Redis a fraction of a millisecond: a bigger batch would block Redis longer for little gain.
  */
 export const MAX_HOLD_BATCH = 64;
+
+/** An incident's breakdown from its hash (fields `r:<rule>` and `p:<payment method>`, see hold-create-1.lua). */
+function breakdownFromHash(fields: Record<string, string>): Incident['breakdown'] {
+  const rules: Record<string, number> = {};
+  const paymentMethods: Record<string, number> = {};
+  for (const [field, value] of Object.entries(fields)) {
+    const count = Number(value);
+    if (!(count > 0)) continue;
+    if (field.startsWith('r:')) rules[field.slice(2)] = count;
+    else if (field.startsWith('p:')) paymentMethods[field.slice(2)] = count;
+  }
+  return { rules, paymentMethods };
+}
 
 /** Limits of the queue, from the RedisStore options. */
 export interface HoldQueueLimits {
@@ -93,6 +120,9 @@ export class RedisHoldQueue implements ReviewQueue {
       currency: held.currency,
       listValue: held.listValue,
       discount: held.discount,
+      exposure: held.exposure,
+      overcharge: held.overcharge,
+      cause: held.cause,
       rules: held.rules,
       skus: held.skus,
       vouchers: held.vouchers,
@@ -117,13 +147,17 @@ export class RedisHoldQueue implements ReviewQueue {
       held.listValue,
       held.discount,
       order.total,
-      2 + held.rules.length + held.skus.length + held.vouchers.length,
+      held.exposure,
+      held.overcharge,
+      order.paymentMethod,
+      3 + held.rules.length + held.skus.length + held.vouchers.length,
       'all',
       's:pending',
     ];
     for (const rule of held.rules) args.push(`rule:${rule}`);
     for (const sku of held.skus) args.push(`sku:${sku}`);
     for (const code of held.vouchers) args.push(`vch:${code}`);
+    args.push(`c:${incidentId(held.cause)}`);
     const reply = await this.creates.add(args);
     if (Number(reply[0]) === 1) return { held, created: true };
     return { held: this.parseHold(reply.slice(1) as string[]), created: false };
@@ -152,15 +186,17 @@ export class RedisHoldQueue implements ReviewQueue {
     if (limit <= 0) return { items: [], nextCursor: undefined };
     // The most selective index the filter names; the other conditions are checked on the loaded holds.
     const index =
-      filter.sku !== undefined
-        ? `sku:${filter.sku}`
-        : filter.voucher !== undefined
-          ? `vch:${filter.voucher}`
-          : filter.rule !== undefined
-            ? `rule:${filter.rule}`
-            : filter.status !== undefined
-              ? `s:${filter.status}`
-              : 'all';
+      filter.incident !== undefined
+        ? `c:${filter.incident}`
+        : filter.sku !== undefined
+          ? `sku:${filter.sku}`
+          : filter.voucher !== undefined
+            ? `vch:${filter.voucher}`
+            : filter.rule !== undefined
+              ? `rule:${filter.rule}`
+              : filter.status !== undefined
+                ? `s:${filter.status}`
+                : 'all';
     // Money order reads the index's money-scored twin; the time orders read it by heldAt, so time bounds are scores.
     const key = order === 'money' ? `m:${index}` : index;
     const direction = order === 'oldest' ? 'asc' : 'desc';
@@ -174,9 +210,14 @@ export class RedisHoldQueue implements ReviewQueue {
         ? filter.from !== undefined && score < filter.from
         : order === 'oldest' && filter.to !== undefined && score >= filter.to;
     // When the index alone answers the filter (time bounds are its scores), every loaded hold is a match.
-    const criteria = [filter.sku, filter.voucher, filter.rule, filter.status].filter(
-      (value) => value !== undefined,
-    );
+    const criteria = [
+      filter.incident,
+      filter.sku,
+      filter.voucher,
+      filter.rule,
+      filter.status,
+      filter.paymentMethod,
+    ].filter((value) => value !== undefined);
     const timeChecks =
       order === 'money' ? [filter.from, filter.to].filter((value) => value !== undefined) : [];
     const batch = criteria.length + timeChecks.length <= 1 ? Math.max(limit, 1) : Math.max(limit * 2, 100);
@@ -227,8 +268,8 @@ export class RedisHoldQueue implements ReviewQueue {
 
   async listGroups(query: GroupQuery): Promise<GroupList> {
     const by = query.by ?? 'count';
-    if (by === 'discount' && query.currency === undefined) {
-      throw new TypeError('listGroups: "currency" is required to rank groups by discount');
+    if (by === 'exposure' && query.currency === undefined) {
+      throw new TypeError('listGroups: "currency" is required to rank groups by exposure');
     }
     const kinds = query.kind === undefined ? GROUP_KINDS : [query.kind];
     const limit = Math.max(0, Math.floor(query.limit));
@@ -283,6 +324,72 @@ export class RedisHoldQueue implements ReviewQueue {
       });
     });
     return { groups, total };
+  }
+
+  async listIncidents(query: IncidentQuery): Promise<IncidentList> {
+    const limit = Math.max(0, Math.floor(query.limit));
+    const byCount = `${this.base}:gc:c`;
+    const byExposure =
+      (query.by ?? 'exposure') === 'exposure' && query.currency !== undefined
+        ? `${this.base}:gd:c:${query.currency}`
+        : undefined;
+    // The candidates: exactly the top `limit` of a ranking set, by score then member (ties cost one more read,
+    // of at most `limit` members), so the ones rankIncidents keeps are among them. By exposure, the incidents with
+    // holds in the currency come first; only when they are fewer than `limit` are the others (by count) needed.
+    const top = async (key: string, count: number): Promise<string[]> => {
+      if (count <= 0) return [];
+      const flat = (await this.client.zrevrange(key, 0, count - 1, 'WITHSCORES')) as string[];
+      const members: string[] = [];
+      for (let n = 0; n < flat.length; n += 2) members.push(flat[n]!);
+      if (flat.length < count * 2) return members;
+      const lowest = flat[flat.length - 1]!;
+      const above = members.filter((_, n) => flat[n * 2 + 1] !== lowest);
+      const tied = (await this.client.zrangebyscore(key, lowest, lowest, 'LIMIT', 0, count)) as string[];
+      return [...above, ...tied];
+    };
+    const inCurrency = byExposure === undefined ? [] : await top(byExposure, limit);
+    const candidates = new Set<string>(inCurrency);
+    if (byExposure === undefined || inCurrency.length < limit) {
+      for (const member of await top(byCount, limit + inCurrency.length)) candidates.add(member);
+    }
+    // One transaction (every key under the queue's hash tag): the pending count and each candidate's numbers are
+    // read at the same instant, so the counts never add up to more than the pending holds.
+    const members = [...candidates];
+    const multi = this.client.multi();
+    multi.zcard(`${this.base}:s:pending`).zcard(byCount);
+    for (const member of members) {
+      multi.zscore(byCount, member);
+      multi.zrange(`${this.base}:pg:${member}`, 0, 0, 'WITHSCORES');
+      multi.zrange(`${this.base}:pg:${member}`, -1, -1, 'WITHSCORES');
+      multi.hgetall(`${this.base}:g:${member}`);
+      multi.hgetall(`${this.base}:ib:${member}`);
+    }
+    const replies = (await multi.exec()) ?? [];
+    for (const [error] of replies) if (error) throw error;
+    const values = replies.map((reply) => reply[1]);
+    const incidents: Incident[] = [];
+    members.forEach((member, index) => {
+      const [count, first, last, money, breakdown] = values.slice(2 + index * 5, 7 + index * 5);
+      const firstEntry = first as string[];
+      const lastEntry = last as string[];
+      if (count === null || firstEntry.length < 2 || lastEntry.length < 2) return; // decided meanwhile: gone
+      const id = member.slice(2);
+      const colon = id.indexOf(':');
+      incidents.push({
+        id,
+        cause: { kind: id.slice(0, colon) as GroupKind, key: id.slice(colon + 1) },
+        count: Number(count),
+        firstHeldAt: Number(firstEntry[1]),
+        lastHeldAt: Number(lastEntry[1]),
+        exposure: moneyFromHash(money as Record<string, string>),
+        breakdown: breakdownFromHash(breakdown as Record<string, string>),
+      });
+    });
+    return {
+      incidents: rankIncidents(incidents, query),
+      total: Number(values[1]),
+      pending: Number(values[0]),
+    };
   }
 
   async claim(orderId: string, actor: string, now: number): Promise<TransitionResult> {
@@ -393,7 +500,13 @@ export class RedisHoldQueue implements ReviewQueue {
   }
 
   private holdFromRecord(record: Record<string, string>): HeldOrder {
-    const base = JSON.parse(record.b!) as Omit<HeldOrder, 'status' | 'version' | 'updatedAt'>;
+    // A hold stored by an earlier version lacks exposure and cause: derived here from its order and decision.
+    const base = completeHold(
+      JSON.parse(record.b!) as Omit<
+        HeldOrder,
+        'status' | 'version' | 'updatedAt' | 'exposure' | 'overcharge' | 'cause'
+      >,
+    );
     return {
       ...base,
       status: record.s as HoldStatus,

@@ -29,6 +29,13 @@ export class RedisKeys {
   order(orderId: string): string {
     return `{${this.prefix}:o:${orderBucket(orderId)}}:${orderId}`;
   }
+  /**
+   * The index of tripped voucher codes (sorted set, code scored by its trip time), under the queue's hash tag: kept
+   * after each trip write, resume and clear, and checked against each code's own state when read.
+   */
+  get trips(): string {
+    return `${this.queue}:trips`;
+  }
   /** The sorted set of unknown voucher codes admitted to tracking. */
   get unknownVouchers(): string {
     return `{${this.prefix}:unknown}`;

@@ -25,17 +25,21 @@ import type {
   HoldFilter,
   HoldOrder,
   HoldPage,
+  IncidentList,
+  IncidentQuery,
   OrderBinding,
   OutboxStore,
   QueueStats,
   ShutdownReport,
   TransitionResult,
+  TrippedVoucher,
   VoucherTrip,
 } from '../../ports/store';
 import { resumedEvent, trippedEvent } from '../events';
 import { approvedSamples, historySamples } from '../history';
 import { RecentKeys } from '../lru';
-import { registerCommands } from './commands';
+import { describeTrip, readTripRecord, sortTrips, tripReasons, tripTerms } from '../trips';
+import { type Commands, registerCommands } from './commands';
 import { RedisHoldQueue } from './hold-queue';
 import { RedisKeys } from './keys';
 import { RedisOrderBindings } from './order-bindings';
@@ -127,6 +131,8 @@ export class RedisStore implements GuardStore, OutboxStore {
   private readonly vouchers: RedisVoucherCounters;
   private readonly queue: RedisHoldQueue;
   private readonly bindings: RedisOrderBindings;
+  private readonly keys: RedisKeys;
+  private readonly commands: Commands;
   /** The webhook outbox, under the queue's hash tag: events are recorded with holds and decisions. */
   readonly outbox: RedisOutbox;
   private timer: NodeJS.Timeout | undefined;
@@ -148,8 +154,10 @@ export class RedisStore implements GuardStore, OutboxStore {
     const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
     this.options = { ...DEFAULTS, ...given } as typeof DEFAULTS;
     const keys = new RedisKeys(this.options.prefix);
+    this.keys = keys;
     this.logger = options.logger ?? SILENT;
     const commands = registerCommands(this.client);
+    this.commands = commands;
     this.history = new RedisPriceHistory(commands, keys, this.options, this.logger);
     this.outbox = new RedisOutbox(this.client, commands, keys.queue, (orderId) =>
       this.queue.getHold(orderId),
@@ -166,9 +174,14 @@ export class RedisStore implements GuardStore, OutboxStore {
         this.outbox.publish(trippedEvent(code, trippedAt, scope, widenedAt)).catch((error) => {
           this.logger.warn({ err: error, voucher: code }, 'price guard: could not record voucher.tripped');
         });
+        // The index listTrips reads (a code with pending holds is found without it too).
+        this.client.zadd(keys.trips, trippedAt, code).catch((error: unknown) => {
+          this.logger.warn({ err: error, voucher: code }, 'price guard: could not index a voucher trip');
+        });
       },
       (code, trippedAt, at) => {
         Promise.all([
+          commands.tripForget(keys.trips, code, trippedAt),
           this.outbox.publish(resumedEvent(code, trippedAt, at)),
           this.audit({
             at,
@@ -270,14 +283,24 @@ export class RedisStore implements GuardStore, OutboxStore {
   async hold(order: Order, evaluation: Evaluation, policy: Policy, now: number) {
     // Trips are in Redis before the hold is acknowledged; a failed trip stays buffered and is retried.
     const { tripVouchers } = evaluation.effects;
-    this.vouchers.apply(evaluation.effects, policy, now);
+    this.vouchers.apply(
+      evaluation.effects,
+      policy,
+      now,
+      tripVouchers.length > 0 ? tripReasons(evaluation) : undefined,
+    );
     if (tripVouchers.length > 0) await this.vouchers.flushTrips(tripVouchers);
     return this.queue.create(order, evaluation, now);
   }
 
   commit(order: Order, evaluation: Evaluation, policy: Policy, now: number): void {
     this.bindings.settle(order.orderId, evaluation, now);
-    this.vouchers.apply(evaluation.effects, policy, now);
+    this.vouchers.apply(
+      evaluation.effects,
+      policy,
+      now,
+      evaluation.effects.tripVouchers.length > 0 ? tripReasons(evaluation) : undefined,
+    );
     for (const sample of historySamples(evaluation)) {
       this.history.add(sample.sku, order.currency, [{ price: sample.unitPaid, at: now }], policy, false);
     }
@@ -294,6 +317,10 @@ export class RedisStore implements GuardStore, OutboxStore {
 
   listGroups(query: GroupQuery): Promise<GroupList> {
     return this.queue.listGroups(query);
+  }
+
+  listIncidents(query: IncidentQuery): Promise<IncidentList> {
+    return this.queue.listIncidents(query);
   }
 
   claim(orderId: string, actor: string, now: number): Promise<TransitionResult> {
@@ -332,12 +359,57 @@ export class RedisStore implements GuardStore, OutboxStore {
 
   async clearVoucher(code: string, actor: string, now: number): Promise<boolean> {
     if (!(await this.vouchers.clear(code, now))) return false;
+    await this.client.zrem(this.keys.trips, code);
     await this.audit({ at: now, actor, action: 'voucher_cleared', voucher: code });
     return true;
   }
 
   async voucherTrip(code: string, _now: number): Promise<VoucherTrip | undefined> {
     return this.vouchers.trip(code);
+  }
+
+  /**
+   * Every code tripped now. Candidates are the trip index and the codes of pending holds (so a trip whose index
+   * write was lost with its process is still found while it holds orders); each is read from its own state (its
+   * trip, why it tripped, its uses), and an index entry whose code is no longer tripped is dropped.
+   */
+  async listTrips(now: number): Promise<TrippedVoucher[]> {
+    const [indexed, withHolds] = await Promise.all([
+      this.client.zrange(this.keys.trips, 0, -1, 'WITHSCORES') as Promise<string[]>,
+      this.client.zrange(`${this.keys.queue}:gc:vch`, 0, -1) as Promise<string[]>,
+    ]);
+    const candidates = new Map<string, number | undefined>();
+    for (let n = 0; n < indexed.length; n += 2) candidates.set(indexed[n]!, Number(indexed[n + 1]));
+    for (const member of withHolds) {
+      const code = member.slice('vch:'.length);
+      if (!candidates.has(code)) candidates.set(code, undefined);
+    }
+    const policy = this.lastPolicy;
+    const trips = await Promise.all(
+      [...candidates].map(async ([code, indexedAt]) => {
+        const base = this.keys.voucher(code);
+        // Each code is its own hash tag (its own cluster slot): its reads are sent together with the others'.
+        const [trip, record, minutes] = await Promise.all([
+          this.vouchers.trip(code),
+          this.client.hget(base, 'y'),
+          this.client.hgetall(`${base}:m`) as Promise<Record<string, string>>,
+        ]);
+        if (trip === undefined) {
+          if (indexedAt !== undefined) await this.commands.tripForget(this.keys.trips, code, indexedAt);
+          return undefined;
+        }
+        const counts: Array<[number, number]> = [];
+        for (const [field, value] of Object.entries(minutes)) {
+          if (/^\d+$/.test(field)) counts.push([Number(field), Number(value)]);
+        }
+        // Judged under the policy in force when this instance has seen it, else under the terms of the trip.
+        const kept = readTripRecord(record);
+        const terms =
+          policy !== undefined ? tripTerms(policy, code) : (kept.terms ?? tripTerms(DEFAULT_POLICY, code));
+        return describeTrip(trip, { reason: kept.reason, minutes: counts }, terms, now);
+      }),
+    );
+    return sortTrips(trips.filter((trip): trip is TrippedVoucher => trip !== undefined));
   }
 
   async resetHistory(sku: string, actor: string, now: number): Promise<void> {

@@ -148,7 +148,7 @@ export class RedisVoucherCounters {
    * Records an evaluation's voucher effects, written at the next flush (or at once by `flushTrips`): trips, rates
    * found anomalous, and resumes of codes whose rate has been normal long enough.
    */
-  apply(effects: Effects, policy: Policy, now: number): void {
+  apply(effects: Effects, policy: Policy, now: number, reasons?: ReadonlyMap<string, string>): void {
     for (const code of effects.anomalousVouchers) {
       const entry = this.entries.get(code);
       if (entry) entry.anomalous = true;
@@ -158,6 +158,7 @@ export class RedisVoucherCounters {
       if (!entry || entry.snapshot?.trippedAt !== undefined) continue;
       entry.trip = true;
       entry.tripScope = effects.tripScopes?.find((one) => one.code === code)?.scope;
+      entry.tripReason = reasons?.get(code) ?? entry.tripReason;
       entry.localTrippedAt ??= now;
       entry.now = Math.max(entry.now, now);
     }

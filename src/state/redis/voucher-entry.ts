@@ -73,6 +73,8 @@ export interface VoucherEntry {
   pendingGrants: Map<string, number>;
   inflightGrants: Map<string, number>;
   trip: boolean;
+  /** The velocity rule's words for the trip to write (kept with it in Redis, field `w`). */
+  tripReason: string;
   /** A rate found anomalous, to record at the next write. */
   anomalous: boolean;
   /** A resume asked for (the rate was normal long enough), as its resumeAfter in ms; 0 when none. */
@@ -317,6 +319,7 @@ export function newEntry(
     pendingGrants: new Map(),
     inflightGrants: new Map(),
     trip: false,
+    tripReason: '',
     anomalous: false,
     resumeAfterMs: 0,
     localTrippedAt: undefined,

@@ -6,6 +6,7 @@ import type { VoucherState } from '../../core/facts';
 import type { Order } from '../../core/order';
 import type { Policy } from '../../core/policy';
 import type { TripScope } from '../../core/voucher-traits';
+import { tripRecord } from '../trips';
 import type { Commands } from './commands';
 import type { RedisKeys } from './keys';
 import {
@@ -17,6 +18,15 @@ import {
   untally,
   type VoucherEntry,
 } from './voucher-entry';
+
+/** The velocity terms of an entry's code under the policy it was last used with. */
+function termsOf(entry: VoucherEntry) {
+  return {
+    sticky: entry.params.velocity.sticky === true,
+    resumeAfterSeconds: entry.params.velocity.resumeAfterSeconds,
+    windowMinutes: entry.params.windows.at(-1) ?? 1,
+  };
+}
 
 export type Reservation = Pick<VoucherState, 'uses' | 'customerUses' | 'limitReached'>;
 
@@ -75,6 +85,8 @@ export async function touchVoucher(
     const bar = key.indexOf('|');
     args.push(key.slice(0, bar), key.slice(bar + 1), amount);
   }
+  // The trip's words and terms, kept with a new trip for instances that list trips without having seen the policy.
+  args.push(trip ? tripRecord(entry.tripReason, termsOf(entry)) : '');
   const { params } = entry;
   const minute = attempt?.minute ?? Math.floor(entry.now / MINUTE);
   let reply: unknown[];

@@ -76,7 +76,14 @@ export function holdsContract(suite: ContractSuite): void {
     const stats = await store.queueStats(T0);
     expect(stats.byStatus.pending).toBe(150);
     const value = inputs.reduce((sum, input) => sum + input.lines[0]!.unitPrice, 0);
-    expect(stats.pendingValue?.IDR).toEqual({ orders: 150, listValue: value, discount: value, total: 0 });
+    expect(stats.pendingValue?.IDR).toEqual({
+      orders: 150,
+      listValue: value,
+      discount: value,
+      total: 0,
+      exposure: value,
+      overcharge: 0,
+    });
     expect((await store.getHold('burst-64'))?.order).toEqual(inputs[64]);
     expect(await store.auditTrail({ orderId: 'burst-149', limit: 10 })).toHaveLength(1);
   });
@@ -114,7 +121,10 @@ export function holdsContract(suite: ContractSuite): void {
     expect(stats).toEqual({
       byStatus: { pending: 24, approved: 1, rejected: 0 },
       oldestPendingAt: T0,
-      pendingValue: { IDR: { orders: 24, listValue: 24_000, discount: 0, total: 0 } },
+      // Totals of 0 on lines listed at 1,000 without a discount: what they leave unpaid is the tampered gap.
+      pendingValue: {
+        IDR: { orders: 24, listValue: 24_000, discount: 0, total: 0, exposure: 24_000, overcharge: 0 },
+      },
     });
   });
 

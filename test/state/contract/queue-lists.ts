@@ -46,9 +46,17 @@ export function queueListsContract(suite: ContractSuite): void {
     await holdOrder('m2', T0 + 1, { price: 150_000, voucher: 'LEAK', discount: 100_000 }); // total tampered to 1
     await holdOrder('m3', T0 + 2, { price: 1999, discount: 1999, currency: 'USD' });
     await holdOrder('m4', T0 + 3, { price: 250_000, discount: 0 }); // total 1 while it adds up to 250,000
+    // m2 recomputes to 50,000 and claims 1 (49,999 unpaid besides its discount); m4 to 250,000 and claims 1.
     expect((await store.queueStats(T0)).pendingValue).toEqual({
-      IDR: { orders: 3, listValue: 5_100_000, discount: 4_800_000, total: 2 },
-      USD: { orders: 1, listValue: 1999, discount: 1999, total: 0 },
+      IDR: {
+        orders: 3,
+        listValue: 5_100_000,
+        discount: 4_800_000,
+        total: 2,
+        exposure: 4_700_000 + 149_999 + 249_999,
+        overcharge: 0,
+      },
+      USD: { orders: 1, listValue: 1999, discount: 1999, total: 0, exposure: 1999, overcharge: 0 },
     });
     await store.claim('m2', 'ann', T0 + 4); // a claim leaves the money at stake alone
     await store.decide({ orderId: 'm1', to: 'rejected', actor: 'ann', note: 'glitch', now: T0 + 5 });
@@ -56,7 +64,14 @@ export function queueListsContract(suite: ContractSuite): void {
     // A refused decision changes nothing.
     await store.decide({ orderId: 'm3', to: 'rejected', actor: 'bob', note: 'late', now: T0 + 7 });
     expect((await store.queueStats(T0)).pendingValue).toEqual({
-      IDR: { orders: 2, listValue: 400_000, discount: 100_000, total: 2 },
+      IDR: {
+        orders: 2,
+        listValue: 400_000,
+        discount: 100_000,
+        total: 2,
+        exposure: 149_999 + 249_999,
+        overcharge: 0,
+      },
     });
     for (const orderId of ['m2', 'm4']) {
       await store.decide({ orderId, to: 'approved', actor: 'ann', note: 'ok', now: T0 + 8 });
@@ -93,8 +108,15 @@ export function queueListsContract(suite: ContractSuite): void {
         firstHeldAt: T0,
         lastHeldAt: T0 + 10_000,
         money: {
-          IDR: { orders: 6, listValue: 900_015, discount: 900_015, total: 0 },
-          USD: { orders: 1, listValue: 2000, discount: 2000, total: 0 },
+          IDR: {
+            orders: 6,
+            listValue: 900_015,
+            discount: 900_015,
+            total: 0,
+            exposure: 900_015,
+            overcharge: 0,
+          },
+          USD: { orders: 1, listValue: 2000, discount: 2000, total: 0, exposure: 2000, overcharge: 0 },
         },
       },
     ]);
@@ -105,14 +127,21 @@ export function queueListsContract(suite: ContractSuite): void {
       ['CASE', 2],
     ]);
     expect(skus.groups[0]).toMatchObject({ firstHeldAt: T0, lastHeldAt: T0 + 20_000 });
-    const byDiscount = await store.listGroups({ kind: 'sku', by: 'discount', currency: 'IDR', limit: 3 });
-    expect(byDiscount.groups.map((group) => [group.key, group.money.IDR!.discount])).toEqual([
-      ['TOTE', 150_000 + 150_001 + 150_002 + 150_003 + 4_700_000],
-      ['CASE', 150_004 + 150_005],
-      ['BAG', 0],
+    // Ranked by exposure: the bag gives nothing away but its total was tampered to 1 (899,999 unpaid).
+    const byExposure = await store.listGroups({ kind: 'sku', by: 'exposure', currency: 'IDR', limit: 3 });
+    expect(
+      byExposure.groups.map((group) => [group.key, group.money.IDR!.discount, group.money.IDR!.exposure]),
+    ).toEqual([
+      [
+        'TOTE',
+        150_000 + 150_001 + 150_002 + 150_003 + 4_700_000,
+        150_000 + 150_001 + 150_002 + 150_003 + 4_700_000,
+      ],
+      ['BAG', 0, 899_999],
+      ['CASE', 150_004 + 150_005, 150_004 + 150_005],
     ]);
     expect(
-      (await store.listGroups({ kind: 'sku', by: 'discount', currency: 'USD', limit: 3 })).groups,
+      (await store.listGroups({ kind: 'sku', by: 'exposure', currency: 'USD', limit: 3 })).groups,
     ).toEqual([
       expect.objectContaining({
         key: 'TOTE',
@@ -126,7 +155,7 @@ export function queueListsContract(suite: ContractSuite): void {
     expect(all.total).toBe(1 + 3 + rules.total);
     const counts = [...groups, ...skus.groups, ...rules.groups].map((group) => group.count);
     expect(all.groups.map((group) => group.count)).toEqual(counts.sort((a, b) => b - a).slice(0, 2));
-    await expect(store.listGroups({ by: 'discount', limit: 3 })).rejects.toThrow(/currency/);
+    await expect(store.listGroups({ by: 'exposure', limit: 3 })).rejects.toThrow(/currency/);
 
     // Deciding holds takes them out of their groups; a group with none left is gone.
     await store.claim('leak0', 'ann', T0 + 40_000);
@@ -138,7 +167,9 @@ export function queueListsContract(suite: ContractSuite): void {
       count: 5,
       firstHeldAt: T0 + 1000,
       lastHeldAt: T0 + 10_000,
-      money: { IDR: { orders: 4, listValue: 600_011, discount: 600_011, total: 0 } },
+      money: {
+        IDR: { orders: 4, listValue: 600_011, discount: 600_011, total: 0, exposure: 600_011, overcharge: 0 },
+      },
     });
     for (const orderId of ['leak1', 'leak2', 'leak3', 'leak5', 'usd1']) {
       await store.decide({ orderId, to: 'approved', actor: 'ann', note: 'fine', now: T0 + 42_000 });
@@ -146,19 +177,18 @@ export function queueListsContract(suite: ContractSuite): void {
     expect(await store.listGroups({ kind: 'voucher', limit: 10 })).toEqual({ groups: [], total: 0 });
     const skusLeft = (await store.listGroups({ kind: 'sku', limit: 10 })).groups;
     expect(skusLeft.map((group) => `${group.key}:${group.count}`).sort()).toEqual(['BAG:1', 'TOTE:1']);
-    expect(await store.listGroups({ kind: 'sku', by: 'discount', currency: 'USD', limit: 3 })).toEqual({
+    expect(await store.listGroups({ kind: 'sku', by: 'exposure', currency: 'USD', limit: 3 })).toEqual({
       groups: [],
       total: 0,
     });
   });
 
   test('listHolds walks every order oldest first and by money, with cursors, through ties and decisions', async () => {
-    // 30 holds: heldAt ties in threes, discounts in five tiers (many equal), one SKU for half of them.
+    // 30 holds: heldAt ties in threes, exposures in five tiers (many equal), one SKU for half of them.
     for (let index = 0; index < 30; index++) {
       await holdOrder(`t${String(index).padStart(2, '0')}`, T0 + Math.floor(index / 3) * 1000, {
         sku: index % 2 === 0 ? 'EVEN' : 'ODD',
-        price: 500_000,
-        discount: (index % 5) * 100_000,
+        price: ((index % 5) + 1) * 100_000,
       });
     }
     const walk = async (
@@ -183,15 +213,15 @@ export function queueListsContract(suite: ContractSuite): void {
     };
     const byTime = (a: HeldOrder, b: HeldOrder) => a.heldAt - b.heldAt || (a.orderId < b.orderId ? -1 : 1);
     const byMoney = (a: HeldOrder, b: HeldOrder) =>
-      b.discount - a.discount || (a.orderId < b.orderId ? 1 : -1);
+      b.exposure - a.exposure || (a.orderId < b.orderId ? 1 : -1);
     const oldest = await walk({}, 'oldest', 4);
     expect(oldest.map((held) => held.orderId)).toEqual([...oldest].sort(byTime).map((held) => held.orderId));
     expect(oldest).toHaveLength(30);
     const money = await walk({}, 'money', 4);
     expect(money).toHaveLength(30);
     expect(new Set(money.map((held) => held.orderId)).size).toBe(30);
-    expect(money.map((held) => held.discount)).toEqual([...money].sort(byMoney).map((held) => held.discount));
-    expect(money[0]!.discount).toBe(400_000);
+    expect(money.map((held) => held.exposure)).toEqual([...money].sort(byMoney).map((held) => held.exposure));
+    expect(money[0]!.exposure).toBe(500_000);
     const newest = await walk({ sku: 'ODD' }, 'newest', 3);
     expect(newest.map((held) => held.orderId)).toEqual(
       [...newest]

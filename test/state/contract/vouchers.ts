@@ -217,6 +217,10 @@ export function vouchersContract(suite: ContractSuite): void {
       const trip = await store.voucherTrip?.('DAILY', T0 + 3 * MINUTE);
       expect(trip).toMatchObject({ voucher: 'DAILY', scope: { trait: 'stacked', normal: [''] } });
       expect(trip?.segment).toContain('stacked with EXTRA');
+      // The trip panel's list says which uses it holds.
+      const listed = (await store.listTrips(T0 + 3 * MINUTE)).find((one) => one.code === 'DAILY');
+      expect(listed).toMatchObject({ code: 'DAILY', segment: trip?.segment });
+      expect(listed?.reason).toContain('stacked with EXTRA');
     });
 
     test('widens to every use once the uses outside the segment surge too (abusers dressed as normal use)', async () => {
@@ -232,6 +236,9 @@ export function vouchersContract(suite: ContractSuite): void {
       expect(after.evaluation.decision.decision).toBe('hold');
       expect(after.facts.vouchers.get('DAILY')).toMatchObject({ widenedAt: expect.any(Number) });
       expect(after.facts.vouchers.get('DAILY')!.scope).toBeUndefined();
+      const listed = (await store.listTrips(T0 + 3 * MINUTE)).find((one) => one.code === 'DAILY');
+      expect(listed).toMatchObject({ widenedAt: expect.any(Number) });
+      expect(listed?.segment).toBeUndefined();
     });
 
     test('holds every use when nothing sets the surge apart (a young code, no normal use to spare)', async () => {

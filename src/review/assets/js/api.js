@@ -1,5 +1,5 @@
 // src/review/assets/js/api.js
-// The JSON API with the bearer token, the filter query, and loading the queue, stats, groups and audit.
+// The JSON API with the bearer token, the filter query, and loading the stats, incidents, trips, queue and audit.
 
 async function api(method, path, body) {
   const headers = { Authorization: `Bearer ${state.token}`, Accept: 'application/json' };
@@ -26,22 +26,29 @@ async function api(method, path, body) {
   return data;
 }
 
-/** A datetime-local field as epoch ms, in the reviewer's time zone. */
-function instantOf(id) {
-  const value = $(id).value;
-  return value ? new Date(value).getTime() : undefined;
-}
-
 function filterQuery() {
   const params = new URLSearchParams();
   params.set('status', $('f-status').value);
-  for (const name of ['rule', 'sku', 'voucher']) {
-    const value = $(`f-${name}`).value.trim();
+  const fields = {
+    incident: 'f-incident',
+    rule: 'f-rule',
+    sku: 'f-sku',
+    voucher: 'f-voucher',
+    paymentMethod: 'f-method',
+  };
+  for (const [name, id] of Object.entries(fields)) {
+    const value = $(id).value.trim();
     if (value) params.set(name, value);
   }
-  for (const name of ['from', 'to']) {
-    const ms = instantOf(`f-${name}`);
-    if (ms !== undefined) params.set(name, String(ms));
+  for (const [name, label] of [
+    ['from', 'Held from'],
+    ['to', 'Held before'],
+  ]) {
+    const value = $(`f-${name}`).value.trim();
+    if (!value) continue;
+    const ms = zonedToEpoch(value);
+    if (ms === undefined) throw new Error(`${label}: write a time as 2026-12-07 08:00 (in ${ZONE})`);
+    params.set(name, String(ms));
   }
   params.set('order', $('f-order').value);
   params.set('limit', String(PAGE_SIZE));
@@ -90,31 +97,52 @@ async function loadStats() {
   ];
   if (stats.oldestPendingAt) parts.push(`oldest pending ${age(stats.oldestPendingAt)} ago`);
   $('stats').textContent = parts.join(' · ');
-  const atStake = moneyText(stats.display?.pendingValue);
-  $('at-stake').textContent = atStake ? `At stake: ${atStake}` : '';
+  const atStake = stakeText(stats.display?.pendingValue, stats.pendingValue);
+  $('at-stake').textContent = atStake ? `At stake: ${atStake}` : 'Nothing at stake';
   return stats;
 }
 
-async function loadGroups() {
-  const params = new URLSearchParams({ limit: '20', by: $('g-by').value });
-  if ($('g-kind').value) params.set('kind', $('g-kind').value);
-  const result = await api('GET', `groups?${params.toString()}`);
-  // Unchanged since the last update: leave the rows alone (a button about to be clicked stays where it is).
+async function loadIncidents() {
+  const result = await api('GET', 'incidents?limit=500');
+  // Unchanged since the last update: leave the rows alone (a button about to be pressed stays where it is).
   const key = JSON.stringify(result);
-  if (key === state.groupsKey) return;
-  state.groupsKey = key;
-  const selected = state.groups[state.groupSelected];
-  state.groups = result.groups;
+  if (key === state.incidentsKey) return result;
+  state.incidentsKey = key;
+  const selected = state.incidents[state.incidentSelected];
+  state.incidents = result.incidents;
   if (selected) {
-    const index = state.groups.findIndex((g) => g.kind === selected.kind && g.key === selected.key);
-    if (index >= 0) state.groupSelected = index;
+    const index = state.incidents.findIndex((incident) => incident.id === selected.id);
+    if (index >= 0) state.incidentSelected = index;
   }
-  if (state.groupSelected >= state.groups.length) state.groupSelected = Math.max(0, state.groups.length - 1);
-  $('g-total').textContent =
-    result.total > result.groups.length
-      ? `top ${result.groups.length} of ${result.total}`
-      : plural(result.total, 'cause');
-  renderGroups();
+  if (state.incidentSelected >= state.incidents.length) {
+    state.incidentSelected = Math.max(0, state.incidents.length - 1);
+  }
+  const ranked = result.currency ? `ranked by money unpaid in ${result.currency}` : 'ranked by pending holds';
+  $('i-summary').textContent =
+    `${plural(result.total, 'incident')}, ${plural(result.pending, 'pending hold')}; ${ranked}` +
+    (result.others.incidents > 0
+      ? `; ${result.others.incidents} more with ${result.others.count} holds not shown`
+      : '');
+  renderIncidents();
+  renderTrips(); // each code's pending holds come from the incidents
+  refreshBulkIncident();
+  return result;
+}
+
+async function loadTrips() {
+  const result = await api('GET', 'vouchers?state=tripped');
+  const key = JSON.stringify(result);
+  if (key === state.tripsKey) return;
+  state.tripsKey = key;
+  const selected = state.trips[state.tripSelected];
+  state.trips = result.vouchers;
+  if (selected) {
+    const index = state.trips.findIndex((trip) => trip.code === selected.code);
+    if (index >= 0) state.tripSelected = index;
+  }
+  if (state.tripSelected >= state.trips.length) state.tripSelected = Math.max(0, state.trips.length - 1);
+  $('t-summary').textContent = state.trips.length === 0 ? 'none' : plural(state.trips.length, 'code');
+  renderTrips();
 }
 
 async function loadAudit() {

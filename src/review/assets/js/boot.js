@@ -1,7 +1,11 @@
 // src/review/assets/js/boot.js
-// Wires the forms and buttons on DOMContentLoaded, starts the timers and signs in with a kept token.
+// Wires the forms and buttons on DOMContentLoaded, shows the shop's time zone, starts the timers and signs in with
+// a kept token.
 
 document.addEventListener('DOMContentLoaded', () => {
+  $('zone').textContent = `Times in ${ZONE} (${offsetText(Date.now())})`;
+  for (const id of ['f-from', 'f-to']) $(id).title = `A time in ${ZONE}, as 2026-12-07 08:00`;
+  $('help').textContent = HELP;
   $('login').addEventListener('submit', (event) => {
     event.preventDefault();
     const token = $('token').value.trim();
@@ -12,32 +16,38 @@ document.addEventListener('DOMContentLoaded', () => {
   $('filters').addEventListener('submit', (event) => {
     event.preventDefault();
     state.selected = 0;
-    loadQueue(false).catch((error) => say(error.message, true));
+    setPane('list');
+    loadQueue(false).catch((error) => say(error.message, true, 'list'));
   });
   $('f-order').addEventListener('change', () => {
     state.selected = 0;
-    loadQueue(false).catch((error) => say(error.message, true));
+    loadQueue(false).catch((error) => say(error.message, true, 'list'));
   });
-  for (const id of ['g-kind', 'g-by']) {
-    $(id).addEventListener('change', () => loadGroups().catch((error) => say(error.message, true)));
-  }
-  $('bulk').addEventListener('submit', previewBulk);
-  // A preview is for the filter it showed: changing the form asks for a new preview.
-  for (const id of ['b-action', 'b-voucher', 'b-sku', 'b-rule', 'b-from', 'b-to']) {
-    $(id).addEventListener('input', cancelBulk);
-  }
+  $('bulk').addEventListener('submit', submitBulk);
+  // A preview is for the form it showed: changing the action or narrowing previews again.
+  for (const id of ['b-action', 'b-rule', 'b-method']) $(id).addEventListener('change', () => previewBulk());
   $('b-confirm').addEventListener('click', runBulk);
-  $('b-cancel').addEventListener('click', () => {
-    cancelBulk();
-    say('Bulk action cancelled; nothing changed.');
+  $('b-cancel').addEventListener('click', () => closeBulk('Closed; nothing changed.'));
+  $('b-orders').addEventListener('click', () => {
+    const incident = bulkIncident();
+    if (!incident) return;
+    const narrow = { rule: $('b-rule').value, paymentMethod: $('b-method').value };
+    resetBulk();
+    showIncidentOrders(incident, narrow);
   });
-  $('more').addEventListener('click', () => loadQueue(true).catch((error) => say(error.message, true)));
+  $('more').addEventListener('click', () =>
+    loadQueue(true).catch((error) => say(error.message, true, 'list')),
+  );
   $('reload').addEventListener('click', () => refresh());
+  $('detail').tabIndex = -1;
   document.addEventListener('keydown', onKey);
   setInterval(poll, REFRESH_SECONDS * 1000);
   setInterval(renderUpdated, 1000);
+  renderPane();
   renderRows();
-  renderGroups();
+  renderIncidents();
+  renderTrips();
+  renderDetail();
   if (state.token) signIn(state.token);
-  else say('Paste your review token to start.');
+  else sayGlobal('Paste your review token to start.');
 });

@@ -1,5 +1,6 @@
 // src/review/assets/js/detail.js
-// The selected order: why it was held, its facts and lines, its history; claim, approve, reject, accept a new price.
+// The selected order: why it was held, its amounts (reconciled to the total), facts, lines and history; claim,
+// approve, reject (with its own note), accept a new price.
 
 function fact(list, label, value) {
   list.appendChild(el('dt', null, label));
@@ -9,36 +10,73 @@ function fact(list, label, value) {
   list.appendChild(cell);
 }
 
+/** One row of the amounts table: a label, a sign and a formatted amount. */
+function amountRow(table, label, sign, value, className) {
+  const row = el('tr', className);
+  row.appendChild(el('th', null, label));
+  row.appendChild(el('td', 'sign', sign));
+  row.appendChild(el('td', 'num', value));
+  table.appendChild(row);
+}
+
+/** How the total follows from the parts, so a reviewer can check it: list value down to what the order pays. */
+function amountsTable(held) {
+  const shown = held.display;
+  const table = el('table', 'amounts');
+  const caption = el('caption', null, 'How the total adds up');
+  table.appendChild(caption);
+  amountRow(table, 'List value of the lines', '', shown.listValue);
+  amountRow(table, 'Line discounts', '−', shown.lineDiscounts);
+  amountRow(table, 'Voucher discounts', '−', shown.voucherDiscounts);
+  amountRow(table, 'Shipping', '+', shown.shipping);
+  amountRow(table, 'Shipping discount', '−', shown.shippingDiscount);
+  amountRow(table, 'Tax', '+', shown.tax);
+  amountRow(table, 'Total from these parts', '=', shown.recomputedTotal, 'subtotal');
+  amountRow(table, 'Total the order pays', '', shown.total, 'claimed');
+  if (held.exposure > held.discount) {
+    amountRow(table, 'Shortfall nobody explains', '', shown.shortfall, 'alarm');
+  }
+  if (held.overcharge > 0)
+    amountRow(table, 'Overcharged (the shopper pays too much)', '', shown.overcharge, 'alarm');
+  amountRow(table, 'Unpaid of the list value (at stake)', '', shown.exposure, 'stake-row');
+  return table;
+}
+
 async function renderDetail() {
   const pane = $('detail');
   clear(pane);
   const held = current();
+  const back = button('← Back to the list', 'back phone-only', closeDetail);
   if (!held) {
     pane.appendChild(el('p', 'hint', 'Select an order with j / k or a click.'));
+    if (state.detailOpen) closeDetail();
     return;
   }
+  pane.appendChild(back);
   const title = el('h2', 'mono', held.orderId);
   title.appendChild(el('span', `badge ${held.status}`, held.status));
   pane.appendChild(title);
 
   const stake = el('p', 'stake');
-  stake.appendChild(el('strong', null, held.display.discount));
-  stake.appendChild(el('span', null, ` given away on ${held.display.listValue} listed; collects `));
-  stake.appendChild(el('strong', null, held.display.total));
+  stake.appendChild(el('span', null, 'Leaves '));
+  stake.appendChild(el('strong', null, held.display.exposure));
+  stake.appendChild(el('span', null, ` unpaid of ${held.display.listValue} listed; pays `));
+  stake.appendChild(el('strong', 'pays', held.display.total));
+  if (held.overcharge > 0)
+    stake.appendChild(el('span', 'overcharge', `; overcharges ${held.display.overcharge}`));
   pane.appendChild(stake);
 
   pane.appendChild(el('h3', null, 'Why it was held'));
   const reasons = el('ul', 'reasons');
   held.decision.reasons.forEach((reason, index) => {
     const item = el('li');
-    item.appendChild(el('p', null, reason.message));
     const shown = held.display.reasons[index] || {};
+    item.appendChild(el('p', null, shown.message || reason.message));
     const numbers = el('p', 'numbers');
     numbers.appendChild(el('span', 'rule', reason.rule + (reason.mode === 'shadow' ? ' (shadow)' : '')));
     if (shown.observed !== undefined) numbers.appendChild(el('span', null, `observed ${shown.observed}`));
     if (shown.limit !== undefined) numbers.appendChild(el('span', null, `limit ${shown.limit}`));
     if (reason.sku) numbers.appendChild(el('span', 'mono', `SKU ${reason.sku}`));
-    if (reason.voucher) numbers.appendChild(el('span', 'mono', `voucher ${reason.voucher}`));
     item.appendChild(numbers);
     const offer = held.status === 'pending' ? priceOffer(held, reason, shown) : undefined;
     if (offer) item.appendChild(priceButton(offer));
@@ -46,12 +84,24 @@ async function renderDetail() {
   });
   pane.appendChild(reasons);
 
+  pane.appendChild(amountsTable(held));
+
   const facts = el('dl', 'facts');
-  fact(facts, 'Total', held.display.total);
-  fact(facts, 'List value', held.display.listValue);
-  fact(facts, 'Discounts', held.display.discount);
-  fact(facts, 'Customer', held.order.customerId || '(none)');
-  fact(facts, 'Payment', held.order.paymentMethod || '(none)');
+  fact(facts, 'Customer', held.order.customerId || '(none given)');
+  fact(facts, 'Payment method', methodText(held.order.paymentMethod));
+  if (held.order.vouchers.length > 0) {
+    // As the shopper typed them; the canonical code is what filters and bulk actions use.
+    fact(
+      facts,
+      'Vouchers',
+      held.order.vouchers
+        .map((voucher) =>
+          voucher.entered ? `${voucher.entered.replace(/\s+/g, ' ').trim()} (${voucher.code})` : voucher.code,
+        )
+        .join(', '),
+    );
+  }
+  fact(facts, 'Incident', `${KIND_LABEL[held.cause.kind]} ${held.cause.key}`);
   fact(facts, 'Held at', timeEl(held.heldAt));
   fact(facts, 'Claimed by', held.assignee || 'nobody');
   if (held.resolution) {
@@ -63,8 +113,13 @@ async function renderDetail() {
   pane.appendChild(facts);
 
   const lines = el('table', 'lines');
+  lines.appendChild(el('caption', null, 'Lines'));
   const head = el('tr');
-  for (const name of ['SKU', 'Qty', 'Unit price', 'Discount']) head.appendChild(el('th', null, name));
+  for (const name of ['SKU', 'Qty', 'Unit price', 'Line discount']) {
+    const cell = el('th', name === 'SKU' ? null : 'num', name);
+    cell.scope = 'col';
+    head.appendChild(cell);
+  }
   lines.appendChild(head);
   held.order.lines.forEach((orderLine, index) => {
     const row = el('tr');
@@ -75,23 +130,16 @@ async function renderDetail() {
     row.appendChild(el('td', 'num', shown.discount));
     lines.appendChild(row);
   });
-  held.order.vouchers.forEach((voucher, index) => {
-    const row = el('tr', 'voucher');
-    row.appendChild(el('td', 'mono', `voucher ${voucher.code}`));
-    row.appendChild(el('td'));
-    row.appendChild(el('td'));
-    row.appendChild(el('td', 'num', held.display.vouchers[index]?.discount));
-    lines.appendChild(row);
-  });
   pane.appendChild(lines);
 
   if (held.status === 'pending') {
     const actions = el('div', 'actions');
+    const label = el('label', 'note-label', 'Note on this order (required to reject; in the audit trail)');
     const note = el('textarea');
     note.id = 'note';
-    note.placeholder = 'Note (required to reject; shown in the audit trail)';
     note.maxLength = 2000;
-    actions.appendChild(note);
+    label.appendChild(note);
+    actions.appendChild(label);
     const buttons = el('div', 'buttons');
     buttons.appendChild(button('Claim (c)', null, () => act('claim')));
     buttons.appendChild(button('Approve (a)', 'approve', () => act('approve')));
@@ -111,13 +159,21 @@ async function renderDetail() {
   }
 }
 
+/**
+ * Claims, approves or rejects the selected order, with the note written in this order's own note field (never the
+ * incident form's), on the version shown.
+ */
 async function act(action) {
   const held = current();
   if (held?.status !== 'pending') return;
   const noteField = $('note');
   const note = noteField ? noteField.value.trim() : '';
   if (action === 'reject' && !note) {
-    say('A note is required to reject: write it, then press Reject.', true);
+    say(
+      `A note is required to reject ${held.orderId}: write it in this order's note, then press Reject.`,
+      true,
+      'list',
+    );
     if (noteField) noteField.focus();
     return;
   }
@@ -125,9 +181,9 @@ async function act(action) {
     const path = `holds/${encodeURIComponent(held.orderId)}/${action}`;
     const body = action === 'claim' ? {} : { note, expectedVersion: held.version };
     const result = await api('POST', path, body);
-    say(`${held.orderId}: ${action === 'claim' ? 'claimed' : result.held.status}.`);
+    say(`${held.orderId}: ${action === 'claim' ? 'claimed' : result.held.status}.`, false, 'list');
   } catch (error) {
-    say(`${held.orderId}: ${error.message}`, true);
+    say(`${held.orderId}: ${error.message}`, true, 'list');
   }
   await refresh();
 }
@@ -177,7 +233,7 @@ function labelPriceButton(node, offer) {
 /** Accepts a line's price as the SKU's new price (admin): the first press asks, the second one accepts. */
 async function acceptPrice(offer, node) {
   if (state.me?.role !== 'admin') {
-    say('Accepting a new price needs the admin role.', true);
+    say('Accepting a new price needs the admin role.', true, 'list');
     return;
   }
   if (state.accepting !== offer.key) {
@@ -187,6 +243,8 @@ async function acceptPrice(offer, node) {
     }
     say(
       `Press again to accept ${offer.price} as the price of ${offer.sku}: orders at it stop being held as a price change.`,
+      false,
+      'list',
     );
     return;
   }
@@ -199,9 +257,11 @@ async function acceptPrice(offer, node) {
     });
     say(
       `${offer.price} accepted as the price of ${offer.sku}: its next orders at that price are not held for it.`,
+      false,
+      'list',
     );
   } catch (error) {
-    say(`SKU ${offer.sku}: ${error.message}`, true);
+    say(`SKU ${offer.sku}: ${error.message}`, true, 'list');
   }
   await refresh();
 }
@@ -211,5 +271,5 @@ function acceptPriceKey() {
   const buttons = [...document.querySelectorAll('#detail button.accept-price')];
   const target = buttons.find((node) => node.dataset.key === state.accepting) || buttons[0];
   if (target) target.click();
-  else say('No line of this order was held by a price-history rule: no price to accept.', true);
+  else say('No line of this order was held by a price-history rule: no price to accept.', true, 'list');
 }

@@ -17,3 +17,22 @@ function button(text, className, onClick) {
 function clear(node) {
   while (node.firstChild) node.removeChild(node.firstChild);
 }
+/** A table body's only row when it has nothing to show: one cell across `columns`, with `text`. */
+function emptyRow(body, columns, text) {
+  const row = el('tr', 'empty-row');
+  const cell = el('td', 'empty', text);
+  cell.colSpan = columns;
+  row.appendChild(cell);
+  body.appendChild(row);
+}
+/** A label and its value for an amount: the label is shown where no column heading names the amount (phones). */
+function labelled(label, value, className) {
+  const node = el('span', className);
+  node.appendChild(el('span', 'amount-label', `${label} `));
+  node.appendChild(el('span', 'amount', value));
+  return node;
+}
+/** True on the phone layout (one column). */
+function isPhone() {
+  return window.matchMedia('(max-width: 760px)').matches;
+}

@@ -3,11 +3,13 @@
 -- audit entry. Each hold is written whole before the next is begun.
 -- KEYS[1] base `{p:q}`; suffixes :h:<id> hold hash (b base JSON, s status, v version, u updatedAt, h heldAt,
 -- a assignee, r resolution JSON, x JSON list of its index suffixes), :a:<id> the order's audit list, :audit the
--- global audit list, index sorted sets (all, s:<status>, rule:<id>, sku:<sku>, vch:<code>) scored by heldAt.
+-- global audit list, index sorted sets (all, s:<status>, rule:<id>, sku:<sku>, vch:<code>, c:<incident id>) scored
+-- by heldAt.
 -- ARGV: maxAudit, maxOrderAudit, then per hold: orderId, heldAt, base JSON, audit JSON, the order.held event id
 --   (webhook outbox: a reference {id, type, at, hold} is recorded, which the outbox expands when it is claimed),
---   currency, list value, discount, total (minor units, as in the base JSON), the number of index suffixes, the
---   index suffixes (all, s:pending, then rule:<id>, sku:<sku> and vch:<code>).
+--   currency, list value, discount, total, exposure, overcharge (minor units, as in the base JSON), the payment
+--   method, the number of index suffixes, the index suffixes (all, s:pending, then rule:<id>, sku:<sku>,
+--   vch:<code> and c:<incident id>, the primary cause).
 -- Output: one entry per hold, in order: {1} when created, {0, hold fields...} when the order was already held.
 
 local base = KEYS[1]
@@ -21,10 +23,11 @@ local function create(at)
   local heldAtArg = ARGV[at + 1]
   local eventId = ARGV[at + 4]
   local currency = ARGV[at + 5]
-  local discount = ARGV[at + 7]
-  local amounts = { n = '1', l = ARGV[at + 6], d = discount, t = ARGV[at + 8] }
-  local first = at + 10
-  local nextAt = first + tonumber(ARGV[at + 9])
+  local exposure = ARGV[at + 9]
+  local amounts = { n = '1', l = ARGV[at + 6], d = ARGV[at + 7], t = ARGV[at + 8], x = exposure, o = ARGV[at + 10] }
+  local paymentMethod = ARGV[at + 11]
+  local first = at + 13
+  local nextAt = first + tonumber(ARGV[at + 12])
   local hold = base .. ':h:' .. id
   if redis.call('EXISTS', hold) == 1 then
     local out = {0}
@@ -58,23 +61,32 @@ local function create(at)
 
   -- [aggregates] Queue aggregates of pending holds (kept exact here and in hold-transition, never by scanning), from
   -- the amounts and index suffixes passed with the hold (the base JSON is not decoded on this path).
-  -- :m:<suffix> money indexes (every index suffix again, scored by discount); :pv money of pending holds per currency
-  -- (hash fields <CUR>:n orders, :l list value, :d discount, :t total); per group <kind>:<key> (vch:, sku:, rule:):
-  -- :g:<group> its money (same fields), :pg:<group> its pending ids scored by heldAt, :gc:<kind> groups scored by
-  -- pending count, :gd:<kind>:<CUR> groups scored by pending discount in CUR.
+  -- :m:<suffix> money indexes (every index suffix again, scored by exposure); :pv money of pending holds per currency
+  -- (hash fields <CUR>:n orders, :l list value, :d discount, :t total, :x exposure, :o overcharge); per group
+  -- <kind>:<key> (vch:, sku:, rule:, and c: the incidents, one per primary cause): :g:<group> its money (same
+  -- fields), :pg:<group> its pending ids scored by heldAt, :gc:<kind> groups scored by pending count,
+  -- :gd:<kind>:<CUR> groups scored by pending exposure in CUR; per incident, :ib:<group> its breakdown (fields
+  -- r:<rule> and p:<payment method>, counts of pending holds).
   do
     local function count(key)
       for field, amount in pairs(amounts) do redis.call('HINCRBY', key, currency .. ':' .. field, amount) end
     end
     count(base .. ':pv')
     for _, suffix in ipairs(indexes) do
-      redis.call('ZADD', base .. ':m:' .. suffix, discount, id)
+      redis.call('ZADD', base .. ':m:' .. suffix, exposure, id)
       local kind = string.match(suffix, '^(%a+):')
-      if kind == 'vch' or kind == 'sku' or kind == 'rule' then
+      if kind == 'vch' or kind == 'sku' or kind == 'rule' or kind == 'c' then
         count(base .. ':g:' .. suffix)
         redis.call('ZADD', base .. ':pg:' .. suffix, heldAtArg, id)
         redis.call('ZINCRBY', base .. ':gc:' .. kind, 1, suffix)
-        redis.call('ZINCRBY', base .. ':gd:' .. kind .. ':' .. currency, discount, suffix)
+        redis.call('ZINCRBY', base .. ':gd:' .. kind .. ':' .. currency, exposure, suffix)
+      end
+      if kind == 'c' then
+        local breakdown = base .. ':ib:' .. suffix
+        for _, other in ipairs(indexes) do
+          if string.sub(other, 1, 5) == 'rule:' then redis.call('HINCRBY', breakdown, 'r:' .. string.sub(other, 6), 1) end
+        end
+        redis.call('HINCRBY', breakdown, 'p:' .. paymentMethod, 1)
       end
     end
   end

@@ -54,45 +54,61 @@ local decided = redis.call('HGET', hold, 's')
 if decided ~= 'pending' and redis.call('HGET', hold, 'g') then
   local summary = cjson.decode(redis.call('HGET', hold, 'b'))
   local currency = summary.currency
-  local discount = string.format('%d', summary.discount)
+  -- A hold stored by a version before exposure was kept was counted and ranked by its discount, and in no incident.
+  local counted = summary.exposure ~= nil
+  local score = counted and summary.exposure or summary.discount
   -- Negated as numbers: a '-' before '0' would make '-0', which HINCRBY refuses.
   local minus = {
     l = string.format('%d', -summary.listValue),
     d = string.format('%d', -summary.discount),
     t = string.format('%d', -summary.order.total),
   }
+  if counted then
+    minus.x = string.format('%d', -summary.exposure)
+    minus.o = string.format('%d', -summary.overcharge)
+  end
   -- Takes the hold's money out of a hash; returns how many orders of the currency are left there.
   local function uncount(key)
     local left = redis.call('HINCRBY', key, currency .. ':n', -1)
     if left <= 0 then
-      redis.call('HDEL', key, currency .. ':n', currency .. ':l', currency .. ':d', currency .. ':t')
+      redis.call('HDEL', key, currency .. ':n', currency .. ':l', currency .. ':d', currency .. ':t', currency .. ':x', currency .. ':o')
     else
       for field, amount in pairs(minus) do redis.call('HINCRBY', key, currency .. ':' .. field, amount) end
     end
     return left
   end
   redis.call('ZREM', base .. ':m:s:pending', id)
-  redis.call('ZADD', base .. ':m:s:' .. decided, discount, id)
+  redis.call('ZADD', base .. ':m:s:' .. decided, score, id)
   uncount(base .. ':pv')
   local function leave(kind, keys)
     for _, key in ipairs(keys) do
       local group = kind .. ':' .. key
-      local byDiscount = base .. ':gd:' .. kind .. ':' .. currency
+      local byExposure = base .. ':gd:' .. kind .. ':' .. currency
       redis.call('ZREM', base .. ':pg:' .. group, id)
       if uncount(base .. ':g:' .. group) <= 0 then
-        redis.call('ZREM', byDiscount, group)
+        redis.call('ZREM', byExposure, group)
       else
-        redis.call('ZINCRBY', byDiscount, minus.d, group)
+        redis.call('ZINCRBY', byExposure, string.format('%d', -score), group)
       end
       if tonumber(redis.call('ZINCRBY', base .. ':gc:' .. kind, -1, group)) <= 0 then
         redis.call('ZREM', base .. ':gc:' .. kind, group)
-        redis.call('DEL', base .. ':g:' .. group, base .. ':pg:' .. group)
+        redis.call('DEL', base .. ':g:' .. group, base .. ':pg:' .. group, base .. ':ib:' .. group)
       end
     end
   end
   leave('vch', summary.vouchers)
   leave('sku', summary.skus)
   leave('rule', summary.rules)
+  if counted then
+    local incident = summary.cause.kind .. ':' .. summary.cause.key
+    local breakdown = base .. ':ib:c:' .. incident
+    for _, rule in ipairs(summary.rules) do
+      if redis.call('HINCRBY', breakdown, 'r:' .. rule, -1) <= 0 then redis.call('HDEL', breakdown, 'r:' .. rule) end
+    end
+    local method = 'p:' .. (summary.order.paymentMethod or '')
+    if redis.call('HINCRBY', breakdown, method, -1) <= 0 then redis.call('HDEL', breakdown, method) end
+    leave('c', { incident })
+  end
   redis.call('HDEL', hold, 'g')
 end
 -- [/aggregates]

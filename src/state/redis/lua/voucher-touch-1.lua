@@ -4,7 +4,8 @@
 -- Attempts are counted per minute (field `<epoch minute>`) over the longest velocity window, then folded into
 -- 15-minute baseline buckets (field `b<epoch minute / 15>`), so a code used all day keeps ~130 small fields.
 -- KEYS[1] base `{p:v:CODE}` (hash: f first seen, t tripped at, a last anomalous at, s sticky until, g the segment a
---   scoped trip holds (JSON), w when a scoped trip widened); suffixes :m minutes, :o:<id> dedupe markers, :u uses,
+--   scoped trip holds (JSON), w when a scoped trip widened, y the trip's record: JSON of the velocity rule's words
+--   and the terms it tripped under); suffixes :m minutes, :o:<id> dedupe markers, :u uses,
 --   :cu uses per customer, :r reservations (orderId -> customerId), :<budget suffix> budget per currency, :t uses per
 --   trait value (fields `<trait>\31<value>\31<minute>` and `...\31b<quarter>`, like :m), :tv<trait> the values
 --   counted of each trait (value -> last minute; at most 16, later values count as `*`).
@@ -13,7 +14,8 @@
 --   (0 none), reserve (0/1), orderId, customerId, maxUses (-1 none), maxPerCustomer (-1 none), scope (the segment to
 --   hold when this call trips the code; '' every use), widen (0/1: a scoped trip widens to every use), traits (0/1:
 --   return the counts per trait value), nAttempts, [orderId, minute, traits] * nAttempts ('' orderId: no dedupe;
---   traits: the attempt's value of each trait joined by \31, '' none), nGrants, [suffix, currency, amount] * nGrants.
+--   traits: the attempt's value of each trait joined by \31, '' none), nGrants, [suffix, currency, amount] * nGrants,
+--   and last the trip's record (kept with a new trip in field y).
 -- Output: {window counts (comma-separated, as the windows), baselineCount, firstSeen, trippedAt|'', uses|'',
 --   customerUses|'', limit (0 none, 1 maxUses, 2 maxUsesPerCustomer), counted, budget flat [currency, amount, ...],
 --   anomalousAt|'', stickyUntil|'', resumedFrom|'' (the trip time, when this call resumed the code), traits flat
@@ -34,6 +36,7 @@ if ARGV[7] == '1' then
   if redis.call('HSETNX', base, 't', now) == 1 then
     redis.call('HDEL', base, 's', 'g', 'w')
     if ARGV[17] ~= '' then redis.call('HSET', base, 'g', ARGV[17]) end
+    redis.call('HSET', base, 'y', ARGV[#ARGV])
   end
 end
 local widened = 0
@@ -51,7 +54,7 @@ if resumeAfter > 0 then
   local sticky = tonumber(redis.call('HGET', base, 's') or '0')
   -- Another instance may have seen the surge go on meanwhile: resume only what is still calm.
   if tripped and anomalous <= tonumber(now) - resumeAfter and sticky <= tonumber(now) then
-    redis.call('HDEL', base, 't', 's', 'g', 'w')
+    redis.call('HDEL', base, 't', 's', 'g', 'w', 'y')
     resumedFrom = tripped
   end
 end
