@@ -121,11 +121,11 @@ function judge(compiled: CompiledRule, scope: Record<string, unknown>): boolean 
 /** Appends the abstention of a rule that could not judge the order (or some of its lines). */
 function abstain(context: RuleContext, rule: CustomRule, failures: Failures): void {
   const { line, message, more } = failures;
-  const where = line === undefined ? 'the order' : `line ${Number(line.index) + 1} (${line.sku})`;
+  const where = line === undefined ? 'the order' : `line ${line.view.index + 1} (${line.view.sku})`;
   context.abstentions.push({
     rule: rule.id,
     message: `Custom rule ${rule.id} could not judge ${where}: ${message}${more > 0 ? `; nor ${more} more line${more === 1 ? '' : 's'}` : ''}.`,
-    ...(line === undefined ? {} : { line: Number(line.index), sku: line.sku }),
+    ...(line === undefined ? {} : { line: line.view.index, sku: line.view.sku }),
   });
 }
 
@@ -178,8 +178,8 @@ export function runCustomRules(context: RuleContext): void {
           line: line as unknown as Record<string, unknown>,
           currency,
         });
-        const index = Number(line.index);
-        context.reasons.push({ rule: rule.id, message, line: index, sku: line.sku, mode: planned.mode });
+        const { index, sku } = line.view;
+        context.reasons.push({ rule: rule.id, message, line: index, sku, mode: planned.mode });
       } else if (failures === undefined) failures = { message: verdict, line, more: 0 };
       else failures.more++;
     }
