@@ -45,7 +45,7 @@ export interface CompiledRule {
   template: MessageTemplate;
   /** Estimated worst-case steps on the largest order (see cost.ts). */
   cost: number;
-  /** The simple conjuncts decided before the program runs (see guards.ts). */
+  /** The conjuncts decided in plain JavaScript, before or instead of the program (see guards.ts). */
   guards: Guards;
 }
 

@@ -106,8 +106,13 @@ interface Failures {
 /** What one evaluation of `when` gave: true, false, or why it could not judge. */
 function judge(compiled: CompiledRule, scope: Record<string, unknown>): boolean | string {
   const { tests, complete } = compiled.guards;
-  for (const test of tests) if (!test(scope)) return false;
-  if (complete) return true;
+  let decided = complete;
+  for (const test of tests) {
+    const verdict = test(scope);
+    if (verdict === false) return false;
+    if (verdict === undefined) decided = false;
+  }
+  if (decided) return true;
   let result: unknown;
   try {
     result = compiled.program(scope);
