@@ -2,16 +2,16 @@
 // The short cut before the CEL program runs: each conjunct of a rule's top-level `&&`, compiled once to plain
 // JavaScript over the context's raw values; what it cannot decide (an error in CEL) is left to the program.
 
-import { FIELDS_BY_TYPE, type RawValue, READERS_BY_TYPE } from './context';
+import { type RawValue, READERS_BY_TYPE } from './context';
 import type { CelNode } from './library';
 
 /** The values a test reads: `order` and, in line scope, `line` (the context objects the program reads too). */
 type Scope = Record<string, unknown>;
 /**
- * A test of one conjunct: `true` or `false` exactly as the program would give it, or `undefined` when the program
- * would fail (an unknown fact, an overflow, a division by zero): then the program runs and says why.
+ * A test of one conjunct: `true` or `false` exactly as the program would give it; anything else, or a throw, where
+ * the program would fail (an unknown fact, an overflow, a division by zero): then the program runs and says why.
  */
-type Test = (scope: Scope) => boolean | undefined;
+type Test = (scope: Scope) => unknown;
 
 /** What the top-level conjunction of a rule's expression allows deciding before (or instead of) the program. */
 export interface Guards {
@@ -45,6 +45,22 @@ function intOf(value: number | bigint): Int | Undecided {
   if (typeof value === 'bigint') return value >= MIN_SAFE && value <= MAX_SAFE ? Number(value) : value;
   if (Number.isSafeInteger(value)) return value;
   return Number.isInteger(value) ? intOf(BigInt(value)) : UNDECIDED;
+}
+
+/**
+ * A field's raw value as the short cut holds it: an int in its form (only ints are numbers or BigInts), an unknown
+ * fact (undefined) undecided, as reading it is an error in CEL.
+ */
+function known(value: RawValue): Value | Undecided {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : intOf(value);
+  if (typeof value === 'bigint') return intOf(value);
+  return value === undefined ? UNDECIDED : value;
+}
+
+/** `has()` of a field's raw value: false for an unknown fact; undecided for a fraction, which CEL fails to read. */
+function present(value: RawValue): boolean | Undecided {
+  if (value === undefined) return false;
+  return typeof value === 'number' && !Number.isInteger(value) ? UNDECIDED : true;
 }
 
 /** A result of `+`, `-` or `*` in BigInt: undecided outside CEL's 64-bit int, as the library fails there. */
@@ -81,6 +97,9 @@ const ORDERING: Record<string, (a: Int | string, b: Int | string) => boolean> = 
   '>=': (a, b) => a >= b,
 };
 
+/** Each comparison with its operands swapped: `a < b` is `b > a`. */
+const TURNED: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
+
 /** The checked type of a node: `int`, `string`, `bool`, `list<Line>`, `Order`, …; undefined when unchecked. */
 const typeOf = (node: CelNode): string | undefined =>
   (node as { checkedType?: { name?: string } }).checkedType?.name;
@@ -92,9 +111,12 @@ function codePoints(text: string): number {
   return count;
 }
 
+/** Where a name's value is: a variable of the scope (`order`, `line`), or the slot of a loop's variable. */
+type Source = { variable: 'order' | 'line' } | { slot: number };
+
 /** The names an expression may use where it is compiled: the variables, and the loop variables around it. */
 interface Names {
-  readonly closures: ReadonlyMap<string, Closure>;
+  readonly sources: ReadonlyMap<string, Source>;
   /** How many loops (`exists`, `all`, `exists_one`) enclose the node: the slot a new loop variable takes. */
   readonly depth: number;
 }
@@ -109,7 +131,7 @@ class Compiler {
       case 'value':
         return this.literal(node);
       case 'id':
-        return names.closures.get(node.args as string);
+        return this.name(node, names);
       case '.':
         return this.field(node, names);
       case 'call':
@@ -165,47 +187,77 @@ class Compiler {
     return typeOf(node) === type ? this.compile(node, names) : undefined;
   }
 
-  /** An int, string or bool literal (doubles, uints, bytes and null are left to the program). */
-  private literal(node: CelNode): Closure | undefined {
+  /** The value of an int, string or bool literal (doubles, uints, bytes and null are left to the program). */
+  private constant(node: CelNode): { value: Value } | undefined {
+    if (node.op !== 'value') return undefined;
     const value = node.args as unknown;
-    if (typeof value === 'bigint') {
-      const int = intOf(value);
-      return () => int;
-    }
-    if (typeof value === 'string' || typeof value === 'boolean') return () => value;
-    return undefined;
+    if (typeof value === 'bigint') return { value: intOf(value) };
+    return typeof value === 'string' || typeof value === 'boolean' ? { value } : undefined;
   }
 
-  /**
-   * How to read one field of a node's value: the field's raw value, an int in the short cut's form, undefined for
-   * an unknown fact. Undefined when the node is no object of the context or the field is not one of its own.
-   */
-  private reader(target: CelNode, field: string): ((object: unknown) => Value | Undecided) | undefined {
+  /** A literal. */
+  private literal(node: CelNode): Closure | undefined {
+    const constant = this.constant(node);
+    if (constant === undefined) return undefined;
+    const { value } = constant;
+    return () => value;
+  }
+
+  /** The value of a name: a variable of the scope or a loop's variable. */
+  private name(node: CelNode, names: Names): Closure | undefined {
+    const source = names.sources.get(node.args as string);
+    if (source === undefined) return undefined;
+    if ('slot' in source) {
+      const { slots } = this;
+      const { slot } = source;
+      return () => slots[slot];
+    }
+    return source.variable === 'order' ? (scope) => scope.order : (scope) => scope.line;
+  }
+
+  /** How to read one field of a node's value (its raw value), or undefined when it is no field of the context. */
+  private reader(target: CelNode, field: string): ((object: unknown) => RawValue) | undefined {
     const type = typeOf(target);
     if (type === undefined || !Object.hasOwn(READERS_BY_TYPE, type)) return undefined;
     const readers = READERS_BY_TYPE[type]!;
-    const fields = FIELDS_BY_TYPE[type]!;
-    if (!Object.hasOwn(readers, field)) return undefined;
-    const read = readers[field]! as (object: unknown) => RawValue;
-    if (fields[field]!.type !== 'int') return read;
-    return (object) => {
-      const value = read(object) as number | bigint | undefined;
-      return value === undefined ? undefined : intOf(value);
+    return Object.hasOwn(readers, field) ? (readers[field] as (object: unknown) => RawValue) : undefined;
+  }
+
+  /**
+   * `target.field` (`convert` is `known`), or `has(target.field)` (`convert` is `present`). A field of a name is
+   * read straight from where the name's value is, without a closure for the name.
+   */
+  private access(
+    target: CelNode,
+    field: string,
+    convert: (value: RawValue) => Value | Undecided,
+    names: Names,
+  ): Closure | undefined {
+    const read = this.reader(target, field);
+    if (read === undefined) return undefined;
+    const source = target.op === 'id' ? names.sources.get(target.args as string) : undefined;
+    if (source !== undefined && 'slot' in source) {
+      const { slots } = this;
+      const { slot } = source;
+      return () => convert(read(slots[slot]));
+    }
+    if (source !== undefined) {
+      return source.variable === 'order'
+        ? (scope) => convert(read(scope.order))
+        : (scope) => convert(read(scope.line));
+    }
+    const object = this.compile(target, names);
+    if (object === undefined) return undefined;
+    return (scope) => {
+      const value = object(scope);
+      return value === UNDECIDED ? UNDECIDED : convert(read(value));
     };
   }
 
   /** `target.field`: an unknown fact is an error in CEL (`has()` tests for it), so undecided. */
   private field(node: CelNode, names: Names): Closure | undefined {
     const [target, field] = node.args as [CelNode, string];
-    const read = this.reader(target, field);
-    const object = read === undefined ? undefined : this.compile(target, names);
-    if (read === undefined || object === undefined) return undefined;
-    return (scope) => {
-      const value = object(scope);
-      if (value === UNDECIDED) return UNDECIDED;
-      const result = read(value);
-      return result === undefined ? UNDECIDED : result;
-    };
+    return this.access(target, field, known, names);
   }
 
   /** `has(target.field)` and `size(list or string)`. */
@@ -215,15 +267,7 @@ class Compiler {
     if (name === 'size') return this.size(args[0]!, names);
     if (name !== 'has' || args[0]!.op !== '.') return undefined;
     const [target, field] = args[0]!.args as [CelNode, string];
-    const read = this.reader(target, field);
-    const object = read === undefined ? undefined : this.compile(target, names);
-    if (read === undefined || object === undefined) return undefined;
-    return (scope) => {
-      const value = object(scope);
-      if (value === UNDECIDED) return UNDECIDED;
-      const result = read(value);
-      return result === UNDECIDED ? UNDECIDED : result !== undefined;
-    };
+    return this.access(target, field, present, names);
   }
 
   /** The size of a list (its elements) or a string (its code points). */
@@ -281,9 +325,9 @@ class Compiler {
     if (list === undefined) return undefined;
     const slot = names.depth;
     const slots = this.slots;
-    const closures = new Map(names.closures);
-    closures.set(variable.args as string, () => slots[slot]);
-    const test = this.typed(predicate, 'bool', { closures, depth: slot + 1 });
+    const sources = new Map(names.sources);
+    sources.set(variable.args as string, { slot });
+    const test = this.typed(predicate, 'bool', { sources, depth: slot + 1 });
     if (test === undefined) return undefined;
     // `exists` stops at the first true, `all` at the first false; `exists_one` counts.
     const stop = name === 'exists' ? true : name === 'all' ? false : undefined;
@@ -354,6 +398,23 @@ class Compiler {
     if (operands === undefined) return undefined;
     const { a, b } = operands;
     const equal = node.op === '==';
+    const [left, right] = node.args as [CelNode, CelNode];
+    const onRight = this.constant(right);
+    const constant = onRight ?? this.constant(left);
+    if (constant !== undefined) {
+      // One side is a literal: compare the other with its value.
+      const other = onRight === undefined ? b : a;
+      const { value } = constant;
+      return equal
+        ? (scope) => {
+            const x = other(scope);
+            return x === UNDECIDED ? UNDECIDED : x === value;
+          }
+        : (scope) => {
+            const x = other(scope);
+            return x === UNDECIDED ? UNDECIDED : x !== value;
+          };
+    }
     return (scope) => {
       const x = a(scope);
       if (x === UNDECIDED) return UNDECIDED;
@@ -367,6 +428,37 @@ class Compiler {
     const operands = this.operands(node, names, ['int', 'string']);
     if (operands === undefined) return undefined;
     const { a, b } = operands;
+    const [left, right] = node.args as [CelNode, CelNode];
+    const onRight = this.constant(right);
+    const constant = onRight ?? this.constant(left);
+    if (constant !== undefined) {
+      // One side is a literal: `x op literal`, with the operator turned round when the literal is on the left.
+      const other = onRight === undefined ? b : a;
+      const op = onRight === undefined ? TURNED[node.op]! : node.op;
+      const value = constant.value as Int | string;
+      switch (op) {
+        case '<':
+          return (scope) => {
+            const x = other(scope) as Int | string | Undecided;
+            return x === UNDECIDED ? UNDECIDED : x < value;
+          };
+        case '<=':
+          return (scope) => {
+            const x = other(scope) as Int | string | Undecided;
+            return x === UNDECIDED ? UNDECIDED : x <= value;
+          };
+        case '>':
+          return (scope) => {
+            const x = other(scope) as Int | string | Undecided;
+            return x === UNDECIDED ? UNDECIDED : x > value;
+          };
+        default:
+          return (scope) => {
+            const x = other(scope) as Int | string | Undecided;
+            return x === UNDECIDED ? UNDECIDED : x >= value;
+          };
+      }
+    }
     const compare = ORDERING[node.op]!;
     return (scope) => {
       const x = a(scope);
@@ -443,9 +535,9 @@ class Compiler {
 
 /** The variables of a rule: `order`, and `line` in line scope (`now` is left to the program). */
 const VARIABLES: Names = {
-  closures: new Map<string, Closure>([
-    ['order', (scope) => scope.order],
-    ['line', (scope) => scope.line],
+  sources: new Map<string, Source>([
+    ['order', { variable: 'order' }],
+    ['line', { variable: 'line' }],
   ]),
   depth: 0,
 };
@@ -474,15 +566,7 @@ export function guardsOf(ast: CelNode): Guards {
       complete = false;
       continue;
     }
-    tests.push((scope) => {
-      try {
-        const result = closure(scope);
-        return typeof result === 'boolean' ? result : undefined;
-      } catch {
-        // A reader that throws (a value CEL cannot hold): the program decides, and says why.
-        return undefined;
-      }
-    });
+    tests.push(closure);
   }
   return { tests, complete: complete && tests.length > 0 };
 }

@@ -107,10 +107,15 @@ interface Failures {
 function judge(compiled: CompiledRule, scope: Record<string, unknown>): boolean | string {
   const { tests, complete } = compiled.guards;
   let decided = complete;
-  for (const test of tests) {
-    const verdict = test(scope);
-    if (verdict === false) return false;
-    if (verdict === undefined) decided = false;
+  try {
+    for (const test of tests) {
+      const verdict = test(scope);
+      if (verdict === false) return false;
+      if (verdict !== true) decided = false;
+    }
+  } catch {
+    // A value CEL cannot hold (a reader that throws): the program decides, and says why.
+    decided = false;
   }
   if (decided) return true;
   let result: unknown;
