@@ -6,7 +6,10 @@ import { type RawValue, READERS_BY_TYPE } from './context';
 import type { CelNode } from './library';
 
 /** The values a test reads: `order` and, in line scope, `line` (the context objects the program reads too). */
-type Scope = Record<string, unknown>;
+interface Scope {
+  readonly order: unknown;
+  readonly line?: unknown;
+}
 /**
  * A test of one conjunct: `true` or `false` exactly as the program would give it; anything else, or a throw, where
  * the program would fail (an unknown fact, an overflow, a division by zero): then the program runs and says why.
@@ -241,10 +244,16 @@ class Compiler {
       const { slot } = source;
       return () => convert(read(slots[slot]));
     }
+    // One function per variable and conversion, so that each call site sees one of them.
+    if (source !== undefined && convert === known) {
+      return source.variable === 'order'
+        ? (scope) => known(read(scope.order))
+        : (scope) => known(read(scope.line));
+    }
     if (source !== undefined) {
       return source.variable === 'order'
-        ? (scope) => convert(read(scope.order))
-        : (scope) => convert(read(scope.line));
+        ? (scope) => present(read(scope.order))
+        : (scope) => present(read(scope.line));
     }
     const object = this.compile(target, names);
     if (object === undefined) return undefined;
@@ -500,9 +509,9 @@ class Compiler {
     if (haystack.op === 'list') {
       const elements = (haystack.args as CelNode[]).map((element) => this.typed(element, type, names));
       if (elements.some((element) => element === undefined)) return undefined;
-      const literals = (haystack.args as CelNode[]).every((element) => element.op === 'value');
-      if (literals) {
-        const set = new Set(elements.map((element) => element!({})));
+      const constants = (haystack.args as CelNode[]).map((element) => this.constant(element));
+      if (constants.every((constant) => constant !== undefined)) {
+        const set = new Set(constants.map((constant) => constant!.value));
         return (scope) => {
           const value = item(scope);
           return value === UNDECIDED ? UNDECIDED : set.has(value);

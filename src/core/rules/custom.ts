@@ -103,8 +103,22 @@ interface Failures {
   more: number;
 }
 
+/** What a rule's expression names: `order`, `line` in line scope, and `now`, built when the program reads it. */
+class Variables {
+  line: CelLine | undefined = undefined;
+  private date: Date | undefined;
+  constructor(
+    readonly order: CelOrder,
+    private readonly at: number,
+  ) {}
+  get now(): Date {
+    this.date ??= new Date(this.at);
+    return this.date;
+  }
+}
+
 /** What one evaluation of `when` gave: true, false, or why it could not judge. */
-function judge(compiled: CompiledRule, scope: Record<string, unknown>): boolean | string {
+function judge(compiled: CompiledRule, scope: Variables): boolean | string {
   const { tests, complete } = compiled.guards;
   let decided = complete;
   try {
@@ -155,9 +169,8 @@ export function runCustomRules(context: RuleContext): void {
     policy: policyFacts(context),
   };
   const order = new CelOrder(source);
-  const now = new Date(context.now);
-  const orderScope: Record<string, unknown> = { order, now };
-  const lineScope: Record<string, unknown> = { order, now, line: undefined };
+  const orderScope = new Variables(order, context.now);
+  const lineScope = new Variables(order, context.now);
   const currency = context.order.currency;
   const fields = order as unknown as Record<string, unknown>;
   for (const planned of plan) {
