@@ -24,7 +24,10 @@ function parsed(input: unknown): Order {
 /** Makes the rule judged by the library's program alone: its compiled form without the short cut. */
 function programOnly(policy: Policy, id: string): void {
   const rule = policy.customRules.find((item) => item.id === id)!;
-  rememberCompiled(rule, { ...compiledRuleOf(rule)!, guards: { tests: [], complete: false } });
+  rememberCompiled(rule, {
+    ...compiledRuleOf(rule)!,
+    guards: { orderTests: [], tests: [], complete: false },
+  });
 }
 
 /** Counts the runs of a rule's program (the library), still giving its answers. */
@@ -427,6 +430,56 @@ describe('the short cut before the program runs', () => {
     expect(counter.runs).toBe(0);
     expect(compiledRuleOf(policy.customRules[0]!)!.guards.complete).toBe(true);
     expect(outcome(decision, 'short_cut')).toEqual(outcome(decision, 'program'));
+  });
+
+  it('judges the conjuncts of a line-scope rule that read only the order once per order, not once per line', () => {
+    const policy = parsePolicy({
+      customRules: [
+        {
+          id: 'phones_codes',
+          scope: 'line',
+          when: 'line.category == "PHONES" && order.codes.size() > 1',
+          message: 'x',
+        },
+      ],
+    });
+    const rule = policy.customRules[0]!;
+    const compiled = compiledRuleOf(rule)!;
+    expect([compiled.guards.orderTests.length, compiled.guards.tests.length]).toEqual([1, 1]);
+    const calls = { order: 0, line: 0 };
+    type Test = (typeof compiled.guards.tests)[number];
+    const counted =
+      (test: Test, kind: 'order' | 'line'): Test =>
+      (scope) => {
+        calls[kind]++;
+        return test(scope);
+      };
+    rememberCompiled(rule, {
+      ...compiled,
+      guards: {
+        ...compiled.guards,
+        orderTests: [counted(compiled.guards.orderTests[0]!, 'order')],
+        tests: [counted(compiled.guards.tests[0]!, 'line')],
+      },
+    });
+    // One code: the order test is false, so no line is looked at.
+    expect(evaluate(shop, policy, facts, NOW).decision.reasons.map((reason) => reason.rule)).toEqual([]);
+    expect(calls).toEqual({ order: 1, line: 0 });
+    // Two codes: the order test is true once, then each line is judged.
+    const twoCodes = parsed(
+      order({
+        lines: [line('phone-x', 4_700_000, 0, 1, 'phones'), line('case-1', 150_000)],
+        vouchers: [
+          { code: 'x1', discount: 1 },
+          { code: 'x2', discount: 1 },
+        ],
+      }),
+    );
+    const held = evaluate(twoCodes, policy, facts, NOW).decision.reasons.filter(
+      (item) => item.rule === 'phones_codes',
+    );
+    expect(held.map((reason) => reason.line)).toEqual([0]);
+    expect(calls).toEqual({ order: 2, line: 2 });
   });
 
   it('leaves an error to the library, which says why: an unknown fact, an overflow, a division by zero', () => {

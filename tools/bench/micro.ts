@@ -289,7 +289,10 @@ export interface CustomRulesPoint {
 function libraryOnly(): Policy {
   const policy = parsePolicy({ ...BENCH_POLICY, customRules: BENCH_CUSTOM_RULES });
   for (const rule of policy.customRules) {
-    rememberCompiled(rule, { ...compiledRuleOf(rule)!, guards: { tests: [], complete: false } });
+    rememberCompiled(rule, {
+      ...compiledRuleOf(rule)!,
+      guards: { orderTests: [], tests: [], complete: false },
+    });
   }
   return policy;
 }

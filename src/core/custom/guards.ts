@@ -14,11 +14,16 @@ interface Scope {
  * A test of one conjunct: `true` or `false` exactly as the program would give it; anything else, or a throw, where
  * the program would fail (an unknown fact, an overflow, a division by zero): then the program runs and says why.
  */
-type Test = (scope: Scope) => unknown;
+export type Test = (scope: Scope) => unknown;
 
 /** What the top-level conjunction of a rule's expression allows deciding before (or instead of) the program. */
 export interface Guards {
-  /** Tests of the conjuncts the short cut compiles: when one is false, the whole expression is false. */
+  /**
+   * Tests of the compiled conjuncts that never read `line`: in line scope they are judged once per order, and when
+   * one is false the rule is false on every line.
+   */
+  orderTests: readonly Test[];
+  /** Tests of the other compiled conjuncts: when one is false, the whole expression is false. */
   tests: readonly Test[];
   /** True when every conjunct is compiled: when every test is true, the expression is true without the program. */
   complete: boolean;
@@ -127,6 +132,8 @@ interface Names {
 /** Compiles the expressions of one rule; loop variables live in `slots` (a rule runs to its end before the next). */
 class Compiler {
   readonly slots: unknown[] = [];
+  /** Whether what was compiled since this was last cleared reads the variable `line`. */
+  readsLine = false;
 
   /** The closure of a node, or undefined when the node is outside what the short cut compiles. */
   compile(node: CelNode, names: Names): Closure | undefined {
@@ -215,7 +222,9 @@ class Compiler {
       const { slot } = source;
       return () => slots[slot];
     }
-    return source.variable === 'order' ? (scope) => scope.order : (scope) => scope.line;
+    if (source.variable === 'order') return (scope) => scope.order;
+    this.readsLine = true;
+    return (scope) => scope.line;
   }
 
   /** How to read one field of a node's value (its raw value), or undefined when it is no field of the context. */
@@ -244,6 +253,7 @@ class Compiler {
       const { slot } = source;
       return () => convert(read(slots[slot]));
     }
+    if (source !== undefined && source.variable === 'line') this.readsLine = true;
     // One function per variable and conversion, so that each call site sees one of them.
     if (source !== undefined && convert === known) {
       return source.variable === 'order'
@@ -567,15 +577,14 @@ function conjuncts(node: CelNode): CelNode[] {
  */
 export function guardsOf(ast: CelNode): Guards {
   const compiler = new Compiler();
+  const orderTests: Test[] = [];
   const tests: Test[] = [];
   let complete = true;
   for (const conjunct of conjuncts(ast)) {
+    compiler.readsLine = false;
     const closure = typeOf(conjunct) === 'bool' ? compiler.compile(conjunct, VARIABLES) : undefined;
-    if (closure === undefined) {
-      complete = false;
-      continue;
-    }
-    tests.push(closure);
+    if (closure === undefined) complete = false;
+    else (compiler.readsLine ? tests : orderTests).push(closure);
   }
-  return { tests, complete: complete && tests.length > 0 };
+  return { orderTests, tests, complete: complete && orderTests.length + tests.length > 0 };
 }

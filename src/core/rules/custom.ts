@@ -9,6 +9,7 @@ import {
   type LineFigures,
   type PolicyFacts,
 } from '../custom/context';
+import type { Test } from '../custom/guards';
 import type { CelNode } from '../custom/library';
 import { renderMessage } from '../custom/message';
 import { applyBp } from '../money';
@@ -117,21 +118,32 @@ class Variables {
   }
 }
 
-/** What one evaluation of `when` gave: true, false, or why it could not judge. */
-function judge(compiled: CompiledRule, scope: Variables): boolean | string {
-  const { tests, complete } = compiled.guards;
-  let decided = complete;
+/**
+ * What a rule's tests (see guards.ts) say: false when one is false, true when all are true, undefined when some
+ * cannot decide (a value CEL cannot hold, a reader that throws: the program decides, and says why).
+ */
+function verdictOf(tests: readonly Test[], scope: Variables): boolean | undefined {
+  let all = true;
   try {
     for (const test of tests) {
       const verdict = test(scope);
       if (verdict === false) return false;
-      if (verdict !== true) decided = false;
+      if (verdict !== true) all = false;
     }
   } catch {
-    // A value CEL cannot hold (a reader that throws): the program decides, and says why.
-    decided = false;
+    all = false;
   }
-  if (decided) return true;
+  return all ? true : undefined;
+}
+
+/**
+ * What one evaluation of `when` gave: true, false, or why it could not judge. `orders` is the verdict of the rule's
+ * order tests (true, or undefined when they cannot decide: a false one decides the rule before it is judged).
+ */
+function judge(compiled: CompiledRule, scope: Variables, orders: true | undefined): boolean | string {
+  const verdict = verdictOf(compiled.guards.tests, scope);
+  if (verdict === false) return false;
+  if (verdict === true && orders === true && compiled.guards.complete) return true;
   let result: unknown;
   try {
     result = compiled.program(scope);
@@ -182,8 +194,11 @@ export function runCustomRules(context: RuleContext): void {
       });
       continue;
     }
+    // The tests that read only the order, once per order (in line scope, not once per line).
+    const orders = verdictOf(compiled.guards.orderTests, orderScope);
+    if (orders === false) continue;
     if (compiled.scope === 'order') {
-      const verdict = judge(compiled, orderScope);
+      const verdict = judge(compiled, orderScope, orders);
       if (verdict === true) {
         const message = renderMessage(compiled.template, { order: fields, currency });
         context.reasons.push({ rule: rule.id, message, mode: planned.mode });
@@ -193,7 +208,7 @@ export function runCustomRules(context: RuleContext): void {
     let failures: Failures | undefined;
     for (const line of order.lineList()) {
       lineScope.line = line;
-      const verdict = judge(compiled, lineScope);
+      const verdict = judge(compiled, lineScope, orders);
       if (verdict === false) continue;
       if (verdict === true) {
         const message = renderMessage(compiled.template, {
