@@ -204,7 +204,7 @@ export interface ContextSource {
 
 /**
  * A value of the context as JavaScript holds it, before CEL sees it: an int as a number (money and counts are safe
- * integers), a string, a bool, a list, or undefined where the guard does not know it.
+ * integers; a sum beyond 2^53 is a BigInt), a string, a bool, a list, or undefined where the guard does not know it.
  */
 export type RawValue =
   | number
