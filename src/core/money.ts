@@ -64,6 +64,11 @@ export function belowRatio(part: number, whole: number, bp: number): boolean {
 /** `part / whole` in whole basis points, rounded down (for display and metrics, never for decisions). */
 export function ratioBp(part: number, whole: number): number {
   if (whole === 0) return 0;
+  const scaled = part * BASIS_POINTS;
+  // A safe integer divided by an integer truncates exactly in float64: a quotient that is no integer is at least
+  // 1/|whole| away from the next one, more than the rounding of a quotient whose dividend is below 2^53 moves it.
+  // A larger product is divided in BigInt. (`+ 0` turns a -0 into 0.)
+  if (Math.abs(scaled) <= Number.MAX_SAFE_INTEGER) return Math.trunc(scaled / whole) + 0;
   return Number((BigInt(part) * BigInt(BASIS_POINTS)) / BigInt(whole));
 }
 

@@ -13,6 +13,7 @@ import {
   formatMoney,
   MoneyOverflowError,
   multiply,
+  ratioBp,
 } from '../../src/core/money';
 
 const amount = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
@@ -62,6 +63,34 @@ describe('ratios', () => {
         expect(exceedsRatio(value, value, 10_000)).toBe(false);
       }),
     );
+  });
+
+  it('ratioBp(part, whole) is the integer quotient of part × 10000 by whole, as BigInt gives it, near 2^53 too', () => {
+    // (Beyond 2^53 the quotient itself is a number, so rounded as Number() rounds it.)
+    const near = Math.floor(Number.MAX_SAFE_INTEGER / 10_000);
+    const part = fc.oneof(
+      fc.integer({ min: -1_000_000, max: 1_000_000 }),
+      amount,
+      fc.integer({ min: near - 1_000, max: near + 1_000 }),
+      fc.integer({ min: -near - 1_000, max: -near + 1_000 }),
+    );
+    const whole = fc.oneof(
+      fc.integer({ min: 1, max: 1_000 }),
+      fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+      fc.integer({ min: -1_000, max: -1 }),
+    );
+    fc.assert(
+      fc.property(part, whole, (a, b) => {
+        const result = ratioBp(a, b);
+        expect(Object.is(result, -0)).toBe(false);
+        expect(result).toBe(Number((BigInt(a) * 10_000n) / BigInt(b)));
+      }),
+      { numRuns: 2_000 },
+    );
+    expect(ratioBp(5, 0)).toBe(0);
+    // Past 2^53 the float quotient would round up to the next integer.
+    expect(Math.trunc((1_259_112_286_286 * 10_000) / 17_709_033_562_391)).toBe(711);
+    expect(ratioBp(1_259_112_286_286, 17_709_033_562_391)).toBe(710);
   });
 
   it('applyBp rounds down and never exceeds the amount', () => {

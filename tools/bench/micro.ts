@@ -5,6 +5,7 @@ import Redis from 'ioredis';
 import { evaluate } from '../../src/core/evaluate';
 import { OrderParser } from '../../src/core/order-parser';
 import { type Policy, parsePolicy } from '../../src/core/policy';
+import { compiledRuleOf, rememberCompiled } from '../../src/core/policy/custom-rules';
 import { Guard } from '../../src/engine/guard';
 import type { GuardStore } from '../../src/ports/store';
 import { MemoryStore } from '../../src/state/memory/store';
@@ -265,6 +266,9 @@ export async function scaleCurve(sizes: readonly number[] = [1, 10, 100, 500]): 
   return points;
 }
 
+/** The custom rules variants measured: none, the 20 rules, and the 20 rules judged by the CEL library alone. */
+type CustomRulesVariant = 'without' | 'with' | 'library';
+
 /** One point of the custom rules comparison: evaluate() without and with 20 custom rules, same order, same run. */
 export interface CustomRulesPoint {
   lines: number;
@@ -272,16 +276,37 @@ export interface CustomRulesPoint {
   withoutNs: number;
   /** Median ns per evaluate() with the 20 rules of BENCH_CUSTOM_RULES. */
   withNs: number;
+  /** Median ns per evaluate() with the same 20 rules judged by the CEL library alone (no short cut). */
+  libraryNs: number;
+  /** The same three, in this process's CPU time (user + system): what the machine's other load does not change. */
+  cpuNs: Record<CustomRulesVariant, number>;
+}
+
+/**
+ * The policy with BENCH_CUSTOM_RULES, each rule judged by its CEL program alone: what the rules cost without the
+ * short cut that decides most rules in plain JavaScript (src/core/custom/guards.ts).
+ */
+function libraryOnly(): Policy {
+  const policy = parsePolicy({ ...BENCH_POLICY, customRules: BENCH_CUSTOM_RULES });
+  for (const rule of policy.customRules) {
+    rememberCompiled(rule, {
+      ...compiledRuleOf(rule)!,
+      guards: { orderTests: [], tests: [], complete: false },
+    });
+  }
+  return policy;
 }
 
 /**
  * What 20 custom rules (12 per order, 8 per line; see BENCH_CUSTOM_RULES) add to evaluate(), in process, on the
- * benchmark order of each size with price history: the two policies alternate over 7 rounds, each round timing
- * many calls, and each figure is the median of its rounds.
+ * benchmark order of each size with price history, and what they would add judged by the CEL library alone: the
+ * three policies alternate over 7 rounds, each round timing many calls (wall and CPU time), and each figure is the
+ * median of its rounds.
  */
 export async function customRulesCost(sizes: readonly number[] = [3, 10]): Promise<CustomRulesPoint[]> {
   const without = parsePolicy(BENCH_POLICY);
   const withRules = parsePolicy({ ...BENCH_POLICY, customRules: BENCH_CUSTOM_RULES });
+  const library = libraryOnly();
   const parser = new OrderParser();
   const points: CustomRulesPoint[] = [];
   for (const lines of sizes) {
@@ -292,25 +317,42 @@ export async function customRulesCost(sizes: readonly number[] = [3, 10]): Promi
     if (!parsed.ok) throw new Error('bench order invalid');
     const now = Date.now();
     const facts = store.prepare(parsed.order, withRules, now);
-    const check = evaluate(parsed.order, withRules, facts, now).decision;
     const ours = (rule: string) => rule.startsWith('bench_rule_');
-    if (check.reasons.some((item) => ours(item.rule)) || check.abstentions.some((item) => ours(item.rule))) {
-      throw new Error('a bench custom rule fired or abstained on the bench order');
-    }
-    const iterations = Math.max(2_000, Math.round(200_000 / lines));
-    const runs = { without: [] as number[], with: [] as number[] };
-    for (let round = 0; round < 7; round++) {
-      for (const [name, policy] of [
-        ['without', without],
-        ['with', withRules],
-      ] as const) {
-        for (let i = 0; i < 1000; i++) evaluate(parsed.order, policy, facts, now);
-        const started = process.hrtime.bigint();
-        for (let i = 0; i < iterations; i++) evaluate(parsed.order, policy, facts, now);
-        runs[name].push(Number(process.hrtime.bigint() - started) / iterations);
+    for (const policy of [withRules, library]) {
+      const check = evaluate(parsed.order, policy, facts, now).decision;
+      if (
+        check.reasons.some((item) => ours(item.rule)) ||
+        check.abstentions.some((item) => ours(item.rule))
+      ) {
+        throw new Error('a bench custom rule fired or abstained on the bench order');
       }
     }
-    points.push({ lines, withoutNs: medianOf(runs.without), withNs: medianOf(runs.with) });
+    const iterations = Math.max(2_000, Math.round(200_000 / lines));
+    const variants = [
+      ['without', without],
+      ['with', withRules],
+      ['library', library],
+    ] as const;
+    const wall: Record<CustomRulesVariant, number[]> = { without: [], with: [], library: [] };
+    const cpu: Record<CustomRulesVariant, number[]> = { without: [], with: [], library: [] };
+    for (let round = 0; round < 7; round++) {
+      for (const [name, policy] of variants) {
+        for (let i = 0; i < 1000; i++) evaluate(parsed.order, policy, facts, now);
+        const started = process.hrtime.bigint();
+        const usage = process.cpuUsage();
+        for (let i = 0; i < iterations; i++) evaluate(parsed.order, policy, facts, now);
+        const used = process.cpuUsage(usage);
+        wall[name].push(Number(process.hrtime.bigint() - started) / iterations);
+        cpu[name].push(((used.user + used.system) * 1000) / iterations);
+      }
+    }
+    points.push({
+      lines,
+      withoutNs: medianOf(wall.without),
+      withNs: medianOf(wall.with),
+      libraryNs: medianOf(wall.library),
+      cpuNs: { without: medianOf(cpu.without), with: medianOf(cpu.with), library: medianOf(cpu.library) },
+    });
   }
   return points;
 }

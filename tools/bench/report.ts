@@ -183,14 +183,15 @@ export function render(results: Results, settings: BenchSettings): string {
     '',
     '## Custom rules (in process, evaluate() without and with 20 custom rules, same order, same run)',
     '',
-    '12 rules judged per order and 8 per line (`BENCH_CUSTOM_RULES` in tools/bench/fixtures.ts: the five of docs/policy.md and others like them), none holding the order, so each runs to its end; every line has price history. The two policies alternate over 7 rounds; each figure is the median of its rounds.',
+    "12 rules judged per order and 8 per line (`BENCH_CUSTOM_RULES` in tools/bench/fixtures.ts: the five of docs/policy.md and others like them), none holding the order, so each runs to its end; every line has price history. Each expression is compiled once, when the policy is read, to plain JavaScript over the order (exact integers, the CEL library deciding only what that cannot: an unknown fact, an overflow); the last columns judge the same 20 rules by the CEL library alone. The three policies alternate over 7 rounds; each figure is the median of its rounds. CPU is this process's user + system time (its garbage collector and compiler threads included), which the machine's other load does not inflate.",
     '',
-    '| lines | no custom rules ns/order | 20 custom rules ns/order | added µs/order | ratio |',
-    '|---:|---:|---:|---:|---:|',
+    '| lines | no custom rules ns/order | 20 custom rules ns/order | added µs/order | ratio | added CPU µs/order | CEL library alone: added µs/order | added CPU µs/order |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const point of results.customRules) {
+    const { cpuNs } = point;
     out.push(
-      `| ${point.lines} | ${grouped(point.withoutNs)} | ${grouped(point.withNs)} | ${fixed((point.withNs - point.withoutNs) / 1000)} | ${fixed(point.withNs / point.withoutNs, 1)} |`,
+      `| ${point.lines} | ${grouped(point.withoutNs)} | ${grouped(point.withNs)} | ${fixed((point.withNs - point.withoutNs) / 1000)} | ${fixed(point.withNs / point.withoutNs, 1)} | ${fixed((cpuNs.with - cpuNs.without) / 1000)} | ${fixed((point.libraryNs - point.withoutNs) / 1000)} | ${fixed((cpuNs.library - cpuNs.without) / 1000)} |`,
     );
   }
   if (results.heap.length > 0) {

@@ -7,6 +7,7 @@ import {
   CelLine,
   CelOrder,
   CelVoucher,
+  FIELDS_BY_TYPE,
   type FieldSpec,
   LINE_FIELDS,
   ORDER_FIELDS,
@@ -44,7 +45,7 @@ export interface CompiledRule {
   template: MessageTemplate;
   /** Estimated worst-case steps on the largest order (see cost.ts). */
   cost: number;
-  /** The simple conjuncts decided before the program runs (see guards.ts). */
+  /** The conjuncts decided in plain JavaScript, before or instead of the program (see guards.ts). */
   guards: Guards;
 }
 
@@ -53,13 +54,6 @@ export interface CompileProblem {
   field: 'when' | 'message';
   message: string;
 }
-
-/** Types by name, for "did you mean" on an unknown field. */
-const TYPE_FIELDS: Record<string, Record<string, FieldSpec>> = {
-  Order: ORDER_FIELDS,
-  Line: LINE_FIELDS,
-  Voucher: VOUCHER_FIELDS,
-};
 
 const environments = new Map<CustomScope, CelEnvironment>();
 
@@ -109,7 +103,7 @@ function explain(
   if (error.code === 'no_such_key' && node?.op === '.') {
     const [target, field] = node.args as [CelNode, string];
     const type = (target as { checkedType?: { name?: string } }).checkedType?.name ?? '';
-    const fields = TYPE_FIELDS[type];
+    const fields = FIELDS_BY_TYPE[type];
     if (fields !== undefined) {
       const guess = closest(field, Object.keys(fields));
       const owner = type === 'Voucher' ? 'a voucher' : type.toLowerCase();
@@ -146,7 +140,7 @@ function canonicalField(node: CelNode, fields: Record<string, IdentifierKind>): 
   if (node.op !== '.') return undefined;
   const [target, field] = node.args as [CelNode, string];
   const type = (target as { checkedType?: { name?: string } }).checkedType?.name;
-  return type !== undefined && TYPE_FIELDS[type] !== undefined ? fields[field] : undefined;
+  return type !== undefined && FIELDS_BY_TYPE[type] !== undefined ? fields[field] : undefined;
 }
 
 const literal = (node: CelNode): string | undefined =>

@@ -1,7 +1,7 @@
 // src/core/custom/context.ts
 // What a custom rule reads: the declared fields of `order`, `line` and their vouchers, and the values built for one order.
 
-import { type Facts, historyKey } from '../facts';
+import { type Facts, historyKey, type SkuHistory, type VoucherState } from '../facts';
 import { ratioBp } from '../money';
 import type { Order } from '../order';
 
@@ -164,8 +164,6 @@ export const VARIABLES = {
   now: 'google.protobuf.Timestamp',
 } as const;
 
-const big = (value: number) => BigInt(value);
-
 /** A line's derived amounts, as the totals give them (the fields of `LineView` a rule reads). */
 export interface LineFigures {
   index: number;
@@ -205,189 +203,202 @@ export interface ContextSource {
 }
 
 /**
- * A line as a rule sees it. The plain amounts are converted to CEL integers when read; the facts are looked up
- * when read (a rule that never names `line.floor` never computes it), and are `undefined` where unknown, which
- * CEL's `has(line.floor)` tests.
+ * A value of the context as JavaScript holds it, before CEL sees it: an int as a number (money and counts are safe
+ * integers; a sum beyond 2^53 is a BigInt), a string, a bool, a list, or undefined where the guard does not know it.
  */
-export class CelLine {
-  constructor(
-    private readonly view: LineFigures,
-    private readonly source: ContextSource,
-  ) {}
-  get index() {
-    return big(this.view.index);
-  }
-  get number() {
-    return big(this.view.index + 1);
-  }
-  get sku() {
-    return this.view.sku;
-  }
-  get category() {
-    return this.view.category ?? '';
-  }
-  get quantity() {
-    return big(this.view.quantity);
-  }
-  get unitPrice() {
-    return big(this.view.unitPrice);
-  }
-  get listValue() {
-    return big(this.view.listValue);
-  }
-  get discount() {
-    return big(this.view.discount);
-  }
-  get voucherShare() {
-    return big(this.view.voucherShare);
-  }
-  get paid() {
-    return big(this.view.netPaid);
-  }
-  get paidUnitPrice() {
-    return big(Math.floor(this.view.netPaid / this.view.quantity));
-  }
-  get discountBp() {
-    return big(ratioBp(this.view.listValue - this.view.netPaid, this.view.listValue));
-  }
-  get declaredPrice() {
-    return this.view.reference === undefined ? undefined : big(this.view.reference);
-  }
-  get recentMedian() {
-    const history = this.history();
-    return history === undefined || history.samples === 0 ? undefined : big(history.median);
-  }
-  get recentSamples() {
-    if (this.source.facts.unavailable.has('history')) return undefined;
-    return big(this.history()?.samples ?? 0);
-  }
-  get floor() {
-    const floor = this.source.policy.floor(this.view);
-    return floor === undefined ? undefined : big(floor);
-  }
-  get campaign() {
-    return this.view.campaign?.id;
-  }
-  private history() {
-    const { facts, order } = this.source;
-    if (facts.unavailable.has('history')) return undefined;
-    return facts.history.get(historyKey(this.view.sku, order.currency));
+export type RawValue =
+  | number
+  | bigint
+  | string
+  | boolean
+  | readonly string[]
+  | readonly CelLine[]
+  | readonly CelVoucher[]
+  | undefined;
+
+/** How each field of a type is read: its raw value, computed when the field is read. */
+type Readers<T, Fields> = { readonly [Field in keyof Fields]: (target: T) => RawValue };
+
+/** `a + b` exactly: a number while the sum is a safe integer, a BigInt beyond. */
+function exactSum(a: number, b: number): number | bigint {
+  const sum = a + b;
+  return Number.isSafeInteger(sum) ? sum : BigInt(a) + BigInt(b);
+}
+
+/** A raw value as CEL sees it: an int as an exact BigInt, anything else as it is. */
+export const celValue = (value: RawValue) => (typeof value === 'number' ? BigInt(value) : value);
+
+/**
+ * Gives a class a getter per field, each returning the field's value as CEL sees it. The CEL library reads these
+ * getters; the short cut (guards.ts) reads the raw values through the same readers, so the two never disagree.
+ */
+function defineFields<T>(type: { prototype: T }, readers: Readers<T, object>): void {
+  for (const [field, read] of Object.entries(readers) as Array<[string, (target: T) => RawValue]>) {
+    // A method of the same name would be lost (and a getter reading it would call itself).
+    if (Object.hasOwn(type.prototype as object, field)) throw new Error(`${field} is already defined`);
+    Object.defineProperty(type.prototype, field, {
+      get(this: T) {
+        return celValue(read(this));
+      },
+      enumerable: false,
+      configurable: false,
+    });
   }
 }
+
+/**
+ * A line as a rule sees it: each field is computed when read (a rule that never names `line.floor` never computes
+ * it) and is `undefined` where unknown, which CEL's `has(line.floor)` tests. The facts are looked up once.
+ */
+export class CelLine {
+  private historyLooked = false;
+  private historyFound: SkuHistory | undefined;
+  private floorFound: number | undefined | null = null;
+  constructor(
+    /** The line's amounts, as the totals give them. */
+    readonly view: LineFigures,
+    readonly source: ContextSource,
+  ) {}
+  /** The price history of the line's SKU in the order's currency; undefined without it or while unavailable. */
+  history(): SkuHistory | undefined {
+    if (!this.historyLooked) {
+      const { facts, order } = this.source;
+      this.historyFound = facts.unavailable.has('history')
+        ? undefined
+        : facts.history.get(historyKey(this.view.sku, order.currency));
+      this.historyLooked = true;
+    }
+    return this.historyFound;
+  }
+  /** The unit price `below_floor` holds under, or undefined when no floor applies. */
+  floorPrice(): number | undefined {
+    if (this.floorFound === null) this.floorFound = this.source.policy.floor(this.view);
+    return this.floorFound;
+  }
+}
+
+/** How each field of `line` is read. */
+export const LINE_VALUES: Readers<CelLine, typeof LINE_FIELDS> = {
+  index: (line) => line.view.index,
+  number: (line) => line.view.index + 1,
+  sku: (line) => line.view.sku,
+  category: (line) => line.view.category ?? '',
+  quantity: (line) => line.view.quantity,
+  unitPrice: (line) => line.view.unitPrice,
+  listValue: (line) => line.view.listValue,
+  discount: (line) => line.view.discount,
+  voucherShare: (line) => line.view.voucherShare,
+  paid: (line) => line.view.netPaid,
+  paidUnitPrice: (line) => Math.floor(line.view.netPaid / line.view.quantity),
+  discountBp: (line) => ratioBp(line.view.listValue - line.view.netPaid, line.view.listValue),
+  declaredPrice: (line) => line.view.reference,
+  recentMedian: (line) => {
+    const history = line.history();
+    return history === undefined || history.samples === 0 ? undefined : history.median;
+  },
+  recentSamples: (line) =>
+    line.source.facts.unavailable.has('history') ? undefined : (line.history()?.samples ?? 0),
+  floor: (line) => line.floorPrice(),
+  campaign: (line) => line.view.campaign?.id,
+};
+defineFields(CelLine, LINE_VALUES);
 
 /** A voucher of the order as a rule sees it, with what the store knows of the code. */
 export class CelVoucher {
   constructor(
-    private readonly voucher: Order['vouchers'][number],
-    private readonly source: ContextSource,
+    readonly voucher: Order['vouchers'][number],
+    readonly source: ContextSource,
   ) {}
-  get code() {
-    return this.voucher.code;
-  }
-  get discount() {
-    return big(this.voucher.discount);
-  }
-  get declared() {
-    return this.source.policy.declared(this.voucher.code);
-  }
-  get tripped() {
-    if (this.source.facts.unavailable.has('vouchers')) return undefined;
-    return this.state()?.trippedAt !== undefined;
-  }
-  get recentUses() {
-    const count = this.state()?.windows[0]?.count;
-    return count === undefined ? undefined : big(count);
-  }
-  get uses() {
-    const uses = this.state()?.uses;
-    return uses === undefined ? undefined : big(uses);
-  }
-  get budgetUsed() {
-    const used = this.state()?.budgetUsed;
-    return used === undefined ? undefined : big(used);
-  }
-  private state() {
+  /** What the store knows of the code; undefined while the store is unavailable or for an untracked code. */
+  state(): VoucherState | undefined {
     const { facts } = this.source;
     return facts.unavailable.has('vouchers') ? undefined : facts.vouchers.get(this.voucher.code);
   }
 }
 
-/** The order as a rule sees it; its lines and vouchers are built once, when first read. */
+/** How each field of a voucher is read. */
+export const VOUCHER_VALUES: Readers<CelVoucher, typeof VOUCHER_FIELDS> = {
+  code: (voucher) => voucher.voucher.code,
+  discount: (voucher) => voucher.voucher.discount,
+  declared: (voucher) => voucher.source.policy.declared(voucher.voucher.code),
+  tripped: (voucher) =>
+    voucher.source.facts.unavailable.has('vouchers') ? undefined : voucher.state()?.trippedAt !== undefined,
+  recentUses: (voucher) => voucher.state()?.windows[0]?.count,
+  uses: (voucher) => voucher.state()?.uses,
+  budgetUsed: (voucher) => voucher.state()?.budgetUsed,
+};
+defineFields(CelVoucher, VOUCHER_VALUES);
+
+/** The order as a rule sees it; its lists (lines, vouchers, codes) are built once, when first read. */
 export class CelOrder {
   private builtLines: CelLine[] | undefined;
   private builtVouchers: CelVoucher[] | undefined;
-  constructor(private readonly source: ContextSource) {}
-  get orderId() {
-    return this.source.order.orderId;
-  }
-  get currency() {
-    return this.source.order.currency;
-  }
-  get customerId() {
-    return this.source.order.customerId;
-  }
-  get segments() {
-    return this.source.order.customerSegments;
-  }
-  get paymentMethod() {
-    return this.source.order.paymentMethod;
-  }
-  get vouchers() {
-    this.builtVouchers ??= this.source.order.vouchers.map((voucher) => new CelVoucher(voucher, this.source));
-    return this.builtVouchers;
-  }
-  get codes() {
-    return this.source.order.vouchers.map((voucher) => voucher.code);
-  }
-  get lines() {
-    return this.lineList();
-  }
-  get lineCount() {
-    return big(this.source.order.lines.length);
-  }
-  get units() {
-    let units = 0;
-    for (const line of this.source.order.lines) units += line.quantity;
-    return big(units);
-  }
-  get listValue() {
-    return big(this.source.totals.listValue);
-  }
-  get lineDiscounts() {
-    return big(this.source.totals.lineDiscounts);
-  }
-  get subtotal() {
-    return big(this.source.totals.subtotal);
-  }
-  get voucherDiscounts() {
-    return big(this.source.totals.voucherDiscounts);
-  }
-  get discounts() {
-    const { totals } = this.source;
-    return big(totals.lineDiscounts) + big(totals.voucherDiscounts);
-  }
-  get discountBp() {
-    const { totals } = this.source;
-    return big(ratioBp(totals.lineDiscounts + totals.voucherDiscounts, totals.listValue));
-  }
-  get shipping() {
-    return big(this.source.order.shipping);
-  }
-  get shippingDiscount() {
-    return big(this.source.order.shippingDiscount);
-  }
-  get tax() {
-    return big(this.source.order.tax);
-  }
-  get total() {
-    return big(this.source.order.total);
-  }
-  get expectedTotal() {
-    return big(this.source.totals.expectedTotal);
-  }
+  private builtCodes: string[] | undefined;
+  constructor(readonly source: ContextSource) {}
   /** The lines as rules see them (built once per evaluation, shared by `order.lines` and line scope). */
   lineList(): CelLine[] {
     this.builtLines ??= this.source.totals.lines.map((view) => new CelLine(view, this.source));
     return this.builtLines;
   }
+  /** The vouchers as rules see them, built once. */
+  voucherList(): CelVoucher[] {
+    this.builtVouchers ??= this.source.order.vouchers.map((voucher) => new CelVoucher(voucher, this.source));
+    return this.builtVouchers;
+  }
+  /** The codes of the vouchers, built once. */
+  codeList(): string[] {
+    this.builtCodes ??= this.source.order.vouchers.map((voucher) => voucher.code);
+    return this.builtCodes;
+  }
 }
+
+/** How each field of `order` is read. */
+export const ORDER_VALUES: Readers<CelOrder, typeof ORDER_FIELDS> = {
+  orderId: (order) => order.source.order.orderId,
+  currency: (order) => order.source.order.currency,
+  customerId: (order) => order.source.order.customerId,
+  segments: (order) => order.source.order.customerSegments,
+  paymentMethod: (order) => order.source.order.paymentMethod,
+  vouchers: (order) => order.voucherList(),
+  codes: (order) => order.codeList(),
+  lines: (order) => order.lineList(),
+  lineCount: (order) => order.source.order.lines.length,
+  units: (order) => {
+    const { lines } = order.source.order;
+    let units = 0;
+    for (const line of lines) units += line.quantity;
+    // Quantities are not negative: a safe sum had only safe partial sums, so it is exact.
+    return Number.isSafeInteger(units) ? units : lines.reduce((sum, line) => sum + BigInt(line.quantity), 0n);
+  },
+  listValue: (order) => order.source.totals.listValue,
+  lineDiscounts: (order) => order.source.totals.lineDiscounts,
+  subtotal: (order) => order.source.totals.subtotal,
+  voucherDiscounts: (order) => order.source.totals.voucherDiscounts,
+  discounts: (order) => exactSum(order.source.totals.lineDiscounts, order.source.totals.voucherDiscounts),
+  discountBp: (order) => {
+    const { totals } = order.source;
+    return ratioBp(totals.lineDiscounts + totals.voucherDiscounts, totals.listValue);
+  },
+  shipping: (order) => order.source.order.shipping,
+  shippingDiscount: (order) => order.source.order.shippingDiscount,
+  tax: (order) => order.source.order.tax,
+  total: (order) => order.source.order.total,
+  expectedTotal: (order) => order.source.totals.expectedTotal,
+};
+defineFields(CelOrder, ORDER_VALUES);
+
+/** The context's types by their CEL name, with their fields. */
+export const FIELDS_BY_TYPE: Readonly<Record<string, Readonly<Record<string, FieldSpec>>>> = {
+  Order: ORDER_FIELDS,
+  Line: LINE_FIELDS,
+  Voucher: VOUCHER_FIELDS,
+};
+
+/** How each field of each type is read, by the type's CEL name. */
+export const READERS_BY_TYPE: Readonly<
+  Record<string, Readonly<Record<string, (target: never) => RawValue>>>
+> = {
+  Order: ORDER_VALUES,
+  Line: LINE_VALUES,
+  Voucher: VOUCHER_VALUES,
+};

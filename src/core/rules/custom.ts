@@ -9,6 +9,7 @@ import {
   type LineFigures,
   type PolicyFacts,
 } from '../custom/context';
+import type { Test } from '../custom/guards';
 import type { CelNode } from '../custom/library';
 import { renderMessage } from '../custom/message';
 import { applyBp } from '../money';
@@ -103,11 +104,46 @@ interface Failures {
   more: number;
 }
 
-/** What one evaluation of `when` gave: true, false, or why it could not judge. */
-function judge(compiled: CompiledRule, scope: Record<string, unknown>): boolean | string {
-  const { tests, complete } = compiled.guards;
-  for (const test of tests) if (!test(scope)) return false;
-  if (complete) return true;
+/** What a rule's expression names: `order`, `line` in line scope, and `now`, built when the program reads it. */
+class Variables {
+  line: CelLine | undefined = undefined;
+  private date: Date | undefined;
+  constructor(
+    readonly order: CelOrder,
+    private readonly at: number,
+  ) {}
+  get now(): Date {
+    this.date ??= new Date(this.at);
+    return this.date;
+  }
+}
+
+/**
+ * What a rule's tests (see guards.ts) say: false when one is false, true when all are true, undefined when some
+ * cannot decide (a value CEL cannot hold, a reader that throws: the program decides, and says why).
+ */
+function verdictOf(tests: readonly Test[], scope: Variables): boolean | undefined {
+  let all = true;
+  try {
+    for (const test of tests) {
+      const verdict = test(scope);
+      if (verdict === false) return false;
+      if (verdict !== true) all = false;
+    }
+  } catch {
+    all = false;
+  }
+  return all ? true : undefined;
+}
+
+/**
+ * What one evaluation of `when` gave: true, false, or why it could not judge. `orders` is the verdict of the rule's
+ * order tests (true, or undefined when they cannot decide: a false one decides the rule before it is judged).
+ */
+function judge(compiled: CompiledRule, scope: Variables, orders: true | undefined): boolean | string {
+  const verdict = verdictOf(compiled.guards.tests, scope);
+  if (verdict === false) return false;
+  if (verdict === true && orders === true && compiled.guards.complete) return true;
   let result: unknown;
   try {
     result = compiled.program(scope);
@@ -121,11 +157,11 @@ function judge(compiled: CompiledRule, scope: Record<string, unknown>): boolean 
 /** Appends the abstention of a rule that could not judge the order (or some of its lines). */
 function abstain(context: RuleContext, rule: CustomRule, failures: Failures): void {
   const { line, message, more } = failures;
-  const where = line === undefined ? 'the order' : `line ${Number(line.index) + 1} (${line.sku})`;
+  const where = line === undefined ? 'the order' : `line ${line.view.index + 1} (${line.view.sku})`;
   context.abstentions.push({
     rule: rule.id,
     message: `Custom rule ${rule.id} could not judge ${where}: ${message}${more > 0 ? `; nor ${more} more line${more === 1 ? '' : 's'}` : ''}.`,
-    ...(line === undefined ? {} : { line: Number(line.index), sku: line.sku }),
+    ...(line === undefined ? {} : { line: line.view.index, sku: line.view.sku }),
   });
 }
 
@@ -145,9 +181,8 @@ export function runCustomRules(context: RuleContext): void {
     policy: policyFacts(context),
   };
   const order = new CelOrder(source);
-  const now = new Date(context.now);
-  const orderScope: Record<string, unknown> = { order, now };
-  const lineScope: Record<string, unknown> = { order, now, line: undefined };
+  const orderScope = new Variables(order, context.now);
+  const lineScope = new Variables(order, context.now);
   const currency = context.order.currency;
   const fields = order as unknown as Record<string, unknown>;
   for (const planned of plan) {
@@ -159,8 +194,11 @@ export function runCustomRules(context: RuleContext): void {
       });
       continue;
     }
+    // The tests that read only the order, once per order (in line scope, not once per line).
+    const orders = verdictOf(compiled.guards.orderTests, orderScope);
+    if (orders === false) continue;
     if (compiled.scope === 'order') {
-      const verdict = judge(compiled, orderScope);
+      const verdict = judge(compiled, orderScope, orders);
       if (verdict === true) {
         const message = renderMessage(compiled.template, { order: fields, currency });
         context.reasons.push({ rule: rule.id, message, mode: planned.mode });
@@ -170,7 +208,7 @@ export function runCustomRules(context: RuleContext): void {
     let failures: Failures | undefined;
     for (const line of order.lineList()) {
       lineScope.line = line;
-      const verdict = judge(compiled, lineScope);
+      const verdict = judge(compiled, lineScope, orders);
       if (verdict === false) continue;
       if (verdict === true) {
         const message = renderMessage(compiled.template, {
@@ -178,8 +216,8 @@ export function runCustomRules(context: RuleContext): void {
           line: line as unknown as Record<string, unknown>,
           currency,
         });
-        const index = Number(line.index);
-        context.reasons.push({ rule: rule.id, message, line: index, sku: line.sku, mode: planned.mode });
+        const { index, sku } = line.view;
+        context.reasons.push({ rule: rule.id, message, line: index, sku, mode: planned.mode });
       } else if (failures === undefined) failures = { message: verdict, line, more: 0 };
       else failures.more++;
     }
