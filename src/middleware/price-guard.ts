@@ -10,6 +10,7 @@ import { closest } from '../core/suggest';
 import type { Decision, Mode } from '../core/types';
 import { type CheckResult, Guard } from '../engine/guard';
 import { asyncRoute } from '../express/async-route';
+import { bodyUnread, orderBodyProblem, unsupportedMediaTypeBody } from '../express/json-body';
 import type { Logger } from '../ports/logger';
 import type { GuardMetrics } from '../ports/metrics';
 import type { GuardState } from '../ports/store';
@@ -103,6 +104,9 @@ function positiveInteger(name: string, value: unknown): number {
   }
   return value;
 }
+
+/** The default `toOrder`: the parsed JSON body. */
+const bodyOf = (req: Request): unknown => req.body;
 
 /** True for an HTTP request object: what `options` is when priceGuard itself is mounted as the middleware. */
 function isRequest(value: unknown): boolean {
@@ -211,7 +215,7 @@ export function resolveOptions(options: PriceGuardOptions): Resolved {
   return {
     guard,
     style,
-    toOrder: options.toOrder ?? ((req) => req.body),
+    toOrder: options.toOrder ?? bodyOf,
     onHold: options.onHold,
     defaultLanguage,
     retryAfterSeconds:
@@ -240,14 +244,6 @@ export function conflictBody(result: Extract<CheckResult, { kind: 'conflict' }>,
   };
 }
 
-/** The 415 body for an order that is not sent as JSON. */
-export function unsupportedMediaTypeBody() {
-  return {
-    error: 'unsupported_media_type',
-    message: 'Send the order as JSON, with Content-Type: application/json.',
-  };
-}
-
 /** A guard middleware; `guard` gives access to the store and the policy (for reloads and the review router). */
 export type PriceGuardMiddleware = RequestHandler & { guard: Guard };
 
@@ -267,14 +263,16 @@ export function priceGuard(options: PriceGuardOptions = {}): PriceGuardMiddlewar
       next(error);
       return;
     }
-    if (input === undefined && req.body === undefined) {
-      if (!req.is('application/json')) {
-        res.status(415).json(unsupportedMediaTypeBody());
-        return;
-      }
-      next(
-        new Error('checkout-price-guard: req.body is undefined; mount express.json() before priceGuard()'),
-      );
+    // The order is the body (the default): it must be JSON. A mapping reads what it likes; when it finds nothing and
+    // no parser read the body, the same answer tells the integrator why.
+    const problem =
+      toOrder === bodyOf || (input === undefined && bodyUnread(req)) ? orderBodyProblem(req) : undefined;
+    if (problem === 'unsupported_media_type') {
+      res.status(415).json(unsupportedMediaTypeBody());
+      return;
+    }
+    if (problem) {
+      next(problem);
       return;
     }
     let result: CheckResult;

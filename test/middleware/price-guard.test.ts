@@ -1,6 +1,7 @@
 // test/middleware/price-guard.test.ts
 // priceGuard() mounted in a real Express app: 202 holds, next() on allow, 400s, shadow, annotate, toOrder, 503.
 
+import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import request from 'supertest';
 import { OptionsError, type PriceGuardOptions, priceGuard } from '../../src/middleware/price-guard';
@@ -163,6 +164,52 @@ describe('priceGuard middleware', () => {
       .send(zero)
       .expect(202);
     expect(response.body.status).toBe('held');
+  });
+
+  it.each([
+    ['text/plain', 'text/plain', JSON.stringify(MARC_JACOBS_ORDER)],
+    ['a form', 'application/x-www-form-urlencoded', 'orderId=1&total=0'],
+    ['an empty form', 'application/x-www-form-urlencoded', ''],
+  ])('answers 415 to an order sent as %s, on Express 4 as on 5', async (_name, type, body) => {
+    const app = express();
+    // A form parser too: on Express 4 it and express.json() leave `{}` behind for what they skip.
+    app.post(
+      '/checkout',
+      express.urlencoded({ extended: false }),
+      express.json(),
+      priceGuard({ logger: silent }),
+      (_req, res) => {
+        res.sendStatus(201);
+      },
+    );
+    const response = await request(app).post('/checkout').set('Content-Type', type).send(body);
+    expect({ status: response.status, body: response.body }).toEqual({
+      status: 415,
+      body: { error: 'unsupported_media_type', message: expect.stringContaining('application/json') },
+    });
+  });
+
+  it('answers 415 to a body with no content type at all', async () => {
+    const server = createShop().listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      // fetch sends a byte body with no Content-Type header at all.
+      const response = await fetch(`http://127.0.0.1:${port}/checkout`, {
+        method: 'POST',
+        body: new TextEncoder().encode(JSON.stringify(good)),
+      });
+      expect(response.status).toBe(415);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('judges a JSON {} as an order (400 naming the missing fields), not as a missing body', async () => {
+    const response = await request(createShop()).post('/checkout').send({}).expect(400);
+    expect(response.body.problems.map((problem: { path: string }) => problem.path)).toEqual(
+      expect.arrayContaining(['orderId', 'currency', 'lines', 'total']),
+    );
   });
 
   it('passes an error to next() when express.json() is missing', async () => {
