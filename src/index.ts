@@ -38,6 +38,7 @@ export type { Logger } from './ports/logger';
 export type { GuardMetrics } from './ports/metrics';
 // The store port, for custom stores and for mounting the same store in the review router.
 export type {
+  ConfirmedPrice,
   GuardState,
   GuardStore,
   HeldOrder,

@@ -77,18 +77,17 @@ const KNOWN_OPTIONS: { [K in keyof Required<ReviewRouterOptions>]: true } = {
   timeZone: true,
 };
 
+/** The review queue's methods (the store's state controls are optional: see StateControls). */
 const STORE_METHODS = [
   'getHold',
   'listHolds',
   'listGroups',
   'listIncidents',
   'claim',
-  'decide',
+  'transition',
   'audit',
   'auditTrail',
-  'clearVoucher',
   'listTrips',
-  'resetHistory',
   'queueStats',
 ] as const;
 

@@ -5,6 +5,7 @@ import express, { type NextFunction, type Request, type Response, Router } from 
 import { z } from 'zod';
 import { RULE_ID_SHAPE } from '../core/policy/fields';
 import { RULE_IDS } from '../core/types';
+import { ReviewWorkflow } from '../engine/review';
 import { asyncRoute } from '../express/async-route';
 import { securityHeaders } from '../express/security-headers';
 import type { GuardStore, HeldOrder, HoldFilter, OutboxStore } from '../ports/store';
@@ -60,6 +61,8 @@ export type ReviewRouter = Router & {
 export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
   const resolved = resolveOptions(options);
   const { store, events, logger, metrics, clock } = resolved;
+  // Every decision and control goes through the one workflow above the store port.
+  const review = new ReviewWorkflow(store, { logger });
   // Webhooks deliver from the store's outbox, where the store records each decision's event atomically with the
   // decision (issue 14). A store without an outbox gets one in process memory, fed here after each decision.
   const storeOutbox = (store as GuardStore & Partial<OutboxStore>).outbox;
@@ -244,7 +247,7 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
     '/holds/:orderId/claim',
     requireRole('reviewer'),
     asyncRoute(async function claimHold(req, res) {
-      const outcome = await store.claim(String(req.params.orderId), actor(res), clock());
+      const outcome = await review.claim(String(req.params.orderId), actor(res), clock());
       if (!outcome.ok) {
         refuse(res, outcome);
         return;
@@ -266,7 +269,7 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
         });
         return;
       }
-      const outcome = await store.decide(
+      const outcome = await review.decide(
         withoutUndefined({
           orderId: String(req.params.orderId),
           to,
@@ -303,7 +306,7 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
         return;
       }
       const to = action === 'approve' ? 'approved' : 'rejected';
-      const result = await bulkDecide(store, {
+      const result = await bulkDecide(review, {
         filter: withoutUndefined(filter),
         to,
         actor: actor(res),
@@ -348,7 +351,7 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
     }),
   );
 
-  controlsApi(api, { store, metrics, clock, actor });
+  controlsApi(api, { review, metrics, clock, actor });
 
   api.use(function notFound(_req, res) {
     res.status(404).json({ error: 'not_found', message: 'No such review API route.' });
