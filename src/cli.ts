@@ -40,7 +40,8 @@ const SERVE_COMMAND: CommandSpec = {
     config: {
       type: 'string',
       value: 'FILE',
-      description: 'configuration file, JSON or YAML (default: PRICE_GUARD_CONFIG, else built-in defaults)',
+      description:
+        'configuration file, or a bare policy file, JSON or YAML (default: PRICE_GUARD_CONFIG, else built-in defaults)',
     },
     host: {
       type: 'string',
@@ -66,8 +67,9 @@ const SERVE_COMMAND: CommandSpec = {
 const VALIDATE_COMMAND: CommandSpec = {
   name: 'validate-config',
   summary:
-    'Check a service configuration file (its service, review and metrics sections and its policy) the way serve ' +
-    'loads it, with this environment: exit 0 when valid, 78 with every problem listed. For CI pipelines.',
+    'Check a service configuration file (its service, review and metrics sections and its policy), or a bare policy ' +
+    'file, the way serve loads it, with this environment: exit 0 when valid, 78 with every problem listed. For CI ' +
+    'pipelines.',
   positionals: [{ name: 'FILE', required: true }],
   options: {
     'ignore-env': {
@@ -190,7 +192,8 @@ function runValidate(argv: readonly string[]): number {
     const config = loadConfig(file, process.env, { environment: values['ignore-env'] !== true });
     const { policy } = config;
     process.stdout.write(
-      `${file}: valid (policy mode ${config.service.mode ?? policy.mode}; ${Object.keys(policy.floors).length} floors, ` +
+      `${file}: valid (${config.barePolicy ? 'a bare policy, read as the policy section; ' : ''}` +
+        `policy mode ${config.service.mode ?? policy.mode}; ${Object.keys(policy.floors).length} floors, ` +
         `${policy.campaigns.length} campaigns, ${Object.keys(policy.vouchers).length} vouchers; ` +
         `${config.review.tokens.length} review tokens, ${config.review.webhooks.length} webhooks)\n`,
     );
