@@ -1,7 +1,7 @@
 // test/cli/cli.test.ts
 // The command line as a user runs it: help, --version, serve --host/--port, validate-config, the demo reviewer.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPLAY_COMMAND } from '../../src/cli/replay';
@@ -57,6 +57,24 @@ describe('help and version', () => {
   it('--version and -v print the package version', async () => {
     expect(await cliRun(['--version'])).toMatchObject({ code: 0, stdout: `${VERSION}\n` });
     expect((await cliRun(['-v'])).stdout).toBe(`${VERSION}\n`);
+  });
+
+  it('names only docs pages that exist where it runs (the docs ship in the package)', async () => {
+    const help = (
+      await Promise.all(
+        [
+          ['--help'],
+          ...['serve', 'validate-config', 'preflight', 'replay'].map((name) => [name, '--help']),
+        ].map((args) => cliRun(args)),
+      )
+    )
+      .map((result) => result.stdout)
+      .join('\n');
+    // From the repository root the package is this checkout: docs/<page>.md.
+    const pages = [...help.matchAll(/(?<![\w/])docs\/[\w-]+\.md/g)].map(([page]) => page);
+    expect(new Set(pages)).toEqual(new Set(['docs/service.md', 'docs/preflight.md', 'docs/replay.md']));
+    for (const page of pages) expect(existsSync(join(ROOT, page))).toBe(true);
+    expect(help).toContain('documentation (shipped in the package): README.md and docs/*.md');
   });
 
   it('each command has its own help', async () => {

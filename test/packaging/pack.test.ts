@@ -331,6 +331,29 @@ suite('the packed tarball', () => {
     expect(await ok(bin, ['validate-config', config], { cwd: consumer5 })).toContain(
       'valid (policy mode enforce; 1 floors',
     );
+    // The help names the docs where npm put them, and every page it names is there.
+    const help = [
+      await ok(bin, ['--help'], { cwd: consumer5 }),
+      ...(await Promise.all(
+        ['serve', 'validate-config', 'preflight', 'replay'].map((command) =>
+          ok(bin, [command, '--help'], { cwd: consumer5 }),
+        ),
+      )),
+    ].join('\n');
+    const pages = [...help.matchAll(/node_modules\/checkout-price-guard\/docs\/[\w-]+\.md/g)].map(
+      ([page]) => page,
+    );
+    expect(new Set(pages)).toEqual(
+      new Set(
+        ['service.md', 'preflight.md', 'replay.md'].map(
+          (page) => `node_modules/checkout-price-guard/docs/${page}`,
+        ),
+      ),
+    );
+    for (const page of pages) expect(existsSync(join(consumer5, page))).toBe(true);
+    expect(help).toContain(
+      'node_modules/checkout-price-guard/README.md and node_modules/checkout-price-guard/docs/*.md',
+    );
   });
 
   it.each([
