@@ -7,6 +7,8 @@ export type { Language, MessageKey } from './core/messages';
 export { negotiateLanguage, shopperMessage } from './core/messages';
 export { formatMoney } from './core/money';
 export type { OptionProblem, OptionProblemKind } from './core/options';
+// The base of every options error (priceGuard's, the Guard's, the review router's, the metrics', the webhooks').
+export { OptionsProblemError } from './core/options';
 export type { Order, OrderInput, OrderLimits, OrderLine, OrderVoucher } from './core/order';
 // The order contract: its parser (for storefronts that validate before they call the guard) and its limits.
 export { DEFAULT_ORDER_LIMITS } from './core/order';

@@ -432,9 +432,11 @@ export interface StateControls {
   listTrips(now: number): Promise<TrippedVoucher[]>;
 }
 
-/** A unit price a reviewer confirmed for a SKU, in minor units. */
+/** A unit price a reviewer confirmed for a SKU. */
 export interface ConfirmedPrice {
+  /** The SKU, canonical (as the order parser stores it). */
   sku: string;
+  /** What a unit was paid, in minor units (after its line discount). */
   unitPaid: number;
 }
 

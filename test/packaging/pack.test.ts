@@ -56,11 +56,26 @@ let registry: LockRegistry;
 
 /** Every entry of the package's `exports` map (but its files), with names each must export at run time. */
 const ENTRIES: Record<string, string[]> = {
-  'checkout-price-guard': ['priceGuard', 'default', 'Guard', 'MemoryStore', 'OptionsError', 'parsePolicy'],
+  'checkout-price-guard': [
+    'priceGuard',
+    'default',
+    'Guard',
+    'GuardOptionsError',
+    'MemoryStore',
+    'OptionsError',
+    'parsePolicy',
+  ],
   'checkout-price-guard/redis': ['RedisStore', 'createRedisClient', 'createStoreFromEnv'],
-  'checkout-price-guard/review': ['reviewRouter', 'hashToken', 'ReviewOptionsError'],
+  'checkout-price-guard/review': ['reviewRouter', 'hashToken', 'ReviewOptionsError', 'ReviewWorkflow'],
   'checkout-price-guard/metrics': ['createMetrics', 'instrumentStore', 'METRIC_NAMES'],
-  'checkout-price-guard/webhooks': ['verifyWebhookSignature', 'signWebhook', 'ReviewEvents', 'EVENT_TYPES'],
+  'checkout-price-guard/webhooks': [
+    'verifyWebhookSignature',
+    'signWebhook',
+    'ReviewEvents',
+    'EVENT_TYPES',
+    'createWebhookDelivery',
+    'WebhookOptionsError',
+  ],
   'checkout-price-guard/service': ['createService', 'loadConfig', 'parseConfig', 'ConfigError'],
   'checkout-price-guard/preflight': ['preflight', 'formatPreflight', 'parseCatalog', 'CatalogError'],
   'checkout-price-guard/replay': ['replay', 'formatReport', 'compileMapping'],
