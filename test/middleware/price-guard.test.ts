@@ -299,6 +299,24 @@ describe('priceGuard options', () => {
     ]);
   });
 
+  it("passes the policy's newer sections through unchanged: a custom rule holds, a free item passes", async () => {
+    const app = createShop({
+      style: 'annotate',
+      store: new MemoryStore(),
+      policy: {
+        customRules: [{ id: 'phone_bulk', scope: 'line', when: 'line.quantity > 3', message: 'bulk' }],
+        freeItems: { SAMPLE: { kind: 'free' } },
+        history: { anchorFollowBp: 500 },
+      },
+    });
+    const bulk = order({ orderId: 'bulk-1', lines: [{ sku: 'PHONE', quantity: 5, unitPrice: 100_000 }] });
+    const held = await request(app).post('/checkout').send(bulk).expect(201);
+    expect(held.body.guard).toMatchObject({ decision: 'hold', reasons: [{ rule: 'phone_bulk' }] });
+    const free = order({ orderId: 'free-1', lines: [line('CARD-CASE', 1_250_000), line('SAMPLE', 0)] });
+    const allowed = await request(app).post('/checkout').send(free).expect(201);
+    expect(allowed.body.guard.decision).toBe('allow');
+  });
+
   it('takes a Guard built beforehand, shared with other routes, and judges with it', async () => {
     const store = new MemoryStore();
     const guard = new Guard({ policy: parsePolicy({}), store });
