@@ -186,6 +186,11 @@ export function withMethods<T>(what: string, methods: readonly string[]) {
   });
 }
 
+/** A logger option: anything with warn() and error(), as console and pino have. */
+export function loggerOption<L>() {
+  return withMethods<L>('warn() and error() (console and pino fit)', ['warn', 'error']);
+}
+
 /** A problem across options (`a` and `b` cannot go together); `message` is the whole sentence. */
 export function conflict(option: string, message: string): OptionProblem {
   return { kind: 'conflicting_options', option, message };

@@ -8,6 +8,7 @@ import { foldLookalikes } from '../core/lookalikes';
 import { guardMode, orderLimits, storeTimeoutMs } from '../core/option-fields';
 import {
   functionOption,
+  loggerOption,
   type OptionProblem,
   OptionsProblemError,
   parseOptions,
@@ -74,9 +75,7 @@ export const guardOptionsSchema = z.strictObject({
   mode: guardMode.optional(),
   storeTimeoutMs,
   clock: functionOption<() => number>('a function returning epoch ms').default(() => Date.now),
-  logger: withMethods<Logger>('warn() and error() (console and pino fit)', ['warn', 'error']).default(
-    () => SILENT_LOGGER,
-  ),
+  logger: loggerOption<Logger>().default(() => SILENT_LOGGER),
   metrics: withMethods<GuardMetrics>('GuardMetrics (createMetrics() does)', [
     'evaluated',
     'held',

@@ -6,10 +6,12 @@ import { reviewTokens, timeZone } from '../core/option-fields';
 import {
   conflict,
   functionOption,
+  loggerOption,
   type OptionProblem,
   OptionsProblemError,
   parseOptions,
   positiveWhole,
+  withMethods,
 } from '../core/options';
 import type { Logger } from '../ports/logger';
 import type { GuardMetrics } from '../ports/metrics';
@@ -125,20 +127,11 @@ const reviewRouterShape = {
   pageSize: positiveWhole('holds').default(50),
   maxPageSize: positiveWhole('holds').default(200),
   maxBulkOrders: positiveWhole('orders').default(100_000),
-  logger: z
-    .custom<Logger>(
-      (value) =>
-        typeof (value as Logger | undefined)?.warn === 'function' &&
-        typeof (value as Logger).error === 'function',
-      { error: 'must be a logger with warn() and error() (console and pino fit)' },
-    )
-    .default(() => console),
-  metrics: z
-    .custom<Required<Pick<GuardMetrics, 'reviewAction'>>>(
-      (value) => typeof (value as GuardMetrics | undefined)?.reviewAction === 'function',
-      { error: 'must be an object with a reviewAction() method, e.g. createMetrics()' },
-    )
-    .optional(),
+  logger: loggerOption<Logger>().default(() => console),
+  metrics: withMethods<Required<Pick<GuardMetrics, 'reviewAction'>>>(
+    'reviewAction() (createMetrics() does)',
+    ['reviewAction'],
+  ).optional(),
   customRules: functionOption<() => readonly string[]>('a function returning the custom rule ids').default(
     () => () => [],
   ),

@@ -3,7 +3,14 @@
 
 import { z } from 'zod';
 import { distinctUrls, webhookEvents, webhookUrl } from '../core/option-fields';
-import { type OptionProblem, OptionsProblemError, parseOptions, positiveWhole } from '../core/options';
+import {
+  loggerOption,
+  type OptionProblem,
+  OptionsProblemError,
+  parseOptions,
+  positiveWhole,
+  withMethods,
+} from '../core/options';
 import { DEFAULT_EVENT_TYPES, type EventType, webhookSecretProblem } from '../core/webhook-contract';
 import type { Logger } from '../ports/logger';
 import type { GuardMetrics } from '../ports/metrics';
@@ -111,20 +118,10 @@ const deliverySchema = z.strictObject({
   maxOutbox: positiveWhole('deliveries').default(100_000),
   concurrency: positiveWhole('deliveries').default(8),
   pollIntervalMs: positiveWhole('milliseconds').default(1_000),
-  logger: z
-    .custom<Logger>(
-      (value) =>
-        typeof (value as Logger | undefined)?.warn === 'function' &&
-        typeof (value as Logger).error === 'function',
-      { error: 'must be a logger with warn() and error() (console and pino fit)' },
-    )
-    .default(() => console),
-  metrics: z
-    .custom<Required<Pick<GuardMetrics, 'webhook'>>>(
-      (value) => typeof (value as GuardMetrics | undefined)?.webhook === 'function',
-      { error: 'must have a webhook(outcome) method, e.g. createMetrics()' },
-    )
-    .optional(),
+  logger: loggerOption<Logger>().default(() => console),
+  metrics: withMethods<Required<Pick<GuardMetrics, 'webhook'>>>('webhook() (createMetrics() does)', [
+    'webhook',
+  ]).optional(),
 } satisfies Record<keyof WebhookDeliveryOptions, z.ZodType>);
 
 /** Validated delivery options, every default applied and every endpoint's event types filled in. */
