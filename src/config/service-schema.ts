@@ -11,6 +11,7 @@ import {
   retryAfterSeconds,
   reviewTokens,
   storeTimeoutMs,
+  timeZone,
   voucherLabels,
   webhookEvents,
   webhookUrl,
@@ -76,6 +77,8 @@ const serviceSection = z.strictObject({
 const reviewSection = z.strictObject({
   // The review router's token check, duplicates included.
   tokens: reviewTokens.default(() => []),
+  /** The shop's time zone, in which the review page shows every time (an IANA name). Defaults to UTC. */
+  timeZone,
   webhooks: z
     .array(
       z.strictObject({

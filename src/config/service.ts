@@ -81,6 +81,8 @@ export interface ServiceConfig {
   };
   review: {
     tokens: TokenConfig[];
+    /** The IANA time zone the review page shows times in (`review.timeZone`, else UTC). */
+    timeZone: string;
     webhooks: Array<{ url: string; secret: string | undefined; events: EventType[] }>;
   };
   metrics: { defaultMetrics: boolean; voucherLabels: string[] };
@@ -218,7 +220,7 @@ export function parseConfig(
       watchConfig: service.watchConfig,
       logLevel: env.LOG_LEVEL || service.logLevel,
     },
-    review: { tokens: [...review.tokens, ...envTokens], webhooks },
+    review: { tokens: [...review.tokens, ...envTokens], timeZone: review.timeZone, webhooks },
     metrics,
     redisUrl,
     keyPrefix: env.REDIS_PREFIX || 'cpg',

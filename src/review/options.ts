@@ -68,11 +68,13 @@ const STORE_METHODS = [
   'getHold',
   'listHolds',
   'listGroups',
+  'listIncidents',
   'claim',
   'transition',
   'audit',
   'auditTrail',
   'queueStats',
+  'listTrips',
 ] as const;
 
 const store = z.custom<GuardStore>().superRefine((value, context) => {

@@ -195,6 +195,7 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
           logger,
           metrics,
           customRules: () => guard.policy.customRules.map((rule) => rule.id),
+          timeZone: config.review.timeZone,
           ...(deps.clock ? { clock: deps.clock } : {}),
         })
       : undefined;

@@ -131,6 +131,20 @@ describe('what the configuration accepts, the part it configures accepts', () =>
     );
   });
 
+  test('review.timeZone: the review router', () => {
+    const zone = fc.constantFrom('UTC', 'Asia/Jakarta', 'asia/jakarta', 'Mars/Olympus', '', 'GMT+7', 7, null);
+    fc.assert(
+      fc.property(zone, (timeZone) => {
+        const config = configAccepts({ review: { timeZone } });
+        const tokens = [{ name: 'ana', role: 'viewer', sha256: hashToken('a') }];
+        const router = accepts(() =>
+          reviewRouter({ store: new MemoryStore(), tokens, timeZone, logger: SILENT } as never),
+        );
+        expect({ timeZone, config }).toEqual({ timeZone, config: router });
+      }),
+    );
+  });
+
   test('metrics.voucherLabels: the metrics', () => {
     const code = fc.constantFrom(
       'LEAK50',

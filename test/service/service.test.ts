@@ -99,6 +99,17 @@ test('the service starts the webhook worker itself; the review router only recor
   }
 });
 
+test('review.timeZone reaches the review page; a zone the runtime does not know is refused by the config', async () => {
+  const running = await start({ review: { timeZone: 'asia/jakarta' } });
+  const page = await request(running.app).get('/review/');
+  expect(page.status).toBe(200);
+  // The router takes the zone as the runtime spells it.
+  expect(page.text).toContain('Asia/Jakarta');
+  expect(() => config({ review: { timeZone: 'Mars/Olympus' } })).toThrow(
+    /review\.timeZone: must be an IANA time zone name such as "Asia\/Jakarta" or "UTC"/,
+  );
+});
+
 test('no webhook configured, no worker', async () => {
   const running = await start({});
   expect(running.webhooks).toBeUndefined();
