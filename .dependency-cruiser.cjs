@@ -15,7 +15,7 @@ const LAYERS = {
   express: ['core', 'ports', 'engine'],
   middleware: ['core', 'ports', 'config', 'engine', 'express', 'state'],
   webhooks: ['core', 'ports', 'state'],
-  review: ['core', 'ports', 'state', 'express', 'webhooks'],
+  review: ['core', 'ports', 'state', 'engine', 'express', 'webhooks'],
   service: ['core', 'ports', 'config', 'state', 'observability', 'engine', 'express', 'middleware', 'webhooks', 'review'],
   replay: ['core', 'ports', 'config', 'state', 'engine'],
   cli: ['core', 'ports', 'config', 'state', 'engine', 'service', 'replay'],

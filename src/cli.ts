@@ -2,17 +2,20 @@
 // src/cli.ts
 // The command line: serve (the default), validate-config, preflight, replay; one parser, one help, --version.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   type CommandSpec,
   commandHelp,
   EX_USAGE,
   HELP_OPTION,
   optionLines,
+  packagePath,
+  packageRoot,
   parseCommandLine,
   synopsis,
   UsageError,
+  withDocPaths,
   wrap,
 } from './cli/options';
 import { PREFLIGHT_COMMAND, runPreflightCli } from './cli/preflight';
@@ -40,7 +43,8 @@ const SERVE_COMMAND: CommandSpec = {
     config: {
       type: 'string',
       value: 'FILE',
-      description: 'configuration file, JSON or YAML (default: PRICE_GUARD_CONFIG, else built-in defaults)',
+      description:
+        'configuration file, or a bare policy file, JSON or YAML (default: PRICE_GUARD_CONFIG, else built-in defaults)',
     },
     host: {
       type: 'string',
@@ -66,8 +70,9 @@ const SERVE_COMMAND: CommandSpec = {
 const VALIDATE_COMMAND: CommandSpec = {
   name: 'validate-config',
   summary:
-    'Check a service configuration file (its service, review and metrics sections and its policy) the way serve ' +
-    'loads it, with this environment: exit 0 when valid, 78 with every problem listed. For CI pipelines.',
+    'Check a service configuration file (its service, review and metrics sections and its policy), or a bare policy ' +
+    'file, the way serve loads it, with this environment: exit 0 when valid, 78 with every problem listed. For CI ' +
+    'pipelines.',
   positionals: [{ name: 'FILE', required: true }],
   options: {
     'ignore-env': {
@@ -101,14 +106,12 @@ const GLOBAL_OPTIONS = {
 
 /** This package's version, from the package.json above this file (dist/, src/ or a test build alike). */
 export function packageVersion(): string {
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === PROGRAM && pkg.version) return pkg.version;
-    }
-    if (dirname(dir) === dir) return 'unknown';
-  }
+  const root = packageRoot(PROGRAM);
+  if (root === undefined) return 'unknown';
+  return (
+    (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version ??
+    'unknown'
+  );
 }
 
 /** The program's help: every command with its arguments and options, the global options and the exit codes. */
@@ -132,9 +135,10 @@ export function programHelp(): string {
     '',
     'exit codes: 0 done, 1 failed, 2 bad usage, 78 invalid configuration',
     `${PROGRAM} COMMAND --help shows one command.`,
+    `documentation (shipped in the package): ${packagePath('README.md')} and ${packagePath('docs')}/*.md`,
     '',
   );
-  return lines.join('\n');
+  return withDocPaths(lines.join('\n'));
 }
 
 /** Prints a usage error with the usage of the command it concerns; returns the exit code. */
@@ -190,7 +194,8 @@ function runValidate(argv: readonly string[]): number {
     const config = loadConfig(file, process.env, { environment: values['ignore-env'] !== true });
     const { policy } = config;
     process.stdout.write(
-      `${file}: valid (policy mode ${config.service.mode ?? policy.mode}; ${Object.keys(policy.floors).length} floors, ` +
+      `${file}: valid (${config.barePolicy ? 'a bare policy, read as the policy section; ' : ''}` +
+        `policy mode ${config.service.mode ?? policy.mode}; ${Object.keys(policy.floors).length} floors, ` +
         `${policy.campaigns.length} campaigns, ${Object.keys(policy.vouchers).length} vouchers; ` +
         `${config.review.tokens.length} review tokens, ${config.review.webhooks.length} webhooks)\n`,
     );

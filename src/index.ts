@@ -6,6 +6,9 @@ export type { Language, MessageKey } from './core/messages';
 // The shopper's texts in Indonesian and English, and exact money formatting for a storefront's own pages.
 export { negotiateLanguage, shopperMessage } from './core/messages';
 export { formatMoney } from './core/money';
+export type { OptionProblem, OptionProblemKind } from './core/options';
+// The base of every options error (priceGuard's, the Guard's, the review router's, the metrics', the webhooks').
+export { OptionsProblemError } from './core/options';
 export type { Order, OrderInput, OrderLimits, OrderLine, OrderVoucher } from './core/order';
 // The order contract: its parser (for storefronts that validate before they call the guard) and its limits.
 export { DEFAULT_ORDER_LIMITS } from './core/order';
@@ -28,8 +31,8 @@ export type {
 // Decisions and the stable rule ids they name.
 export { RULE_IDS } from './core/types';
 export type { CheckResult, GuardOptions } from './engine/guard';
-// The guard without HTTP, for workers, queues and other frameworks; the error of a store call that timed out.
-export { Guard } from './engine/guard';
+// The guard without HTTP, for workers, queues and other frameworks (and `priceGuard({ guard })`); its options error.
+export { Guard, GuardOptionsError } from './engine/guard';
 export type { HoldContext, PriceGuardMiddleware, PriceGuardOptions } from './middleware/price-guard';
 // The middleware: the main entry point, as the default export and by name; its options error.
 export { OptionsError, priceGuard as default, priceGuard } from './middleware/price-guard';
@@ -38,6 +41,7 @@ export type { Logger } from './ports/logger';
 export type { GuardMetrics } from './ports/metrics';
 // The store port, for custom stores and for mounting the same store in the review router.
 export type {
+  ConfirmedPrice,
   GuardState,
   GuardStore,
   HeldOrder,

@@ -1,9 +1,13 @@
 // src/review.ts
 // `checkout-price-guard/review`: the on-call review queue as an Express router (API and page), and its tokens.
 
+export type { ReviewControl, ReviewStore, ReviewWorkflowOptions } from './engine/review';
+// Decisions and on-call's controls over any store, for tools that decide outside the router (the router uses it).
+export { ReviewWorkflow, UnsupportedControlError } from './engine/review';
 // What the queue keeps and answers, for storefronts that read it.
 export type {
   AuditEntry,
+  ConfirmedPrice,
   DecisionRequest,
   GroupKind,
   GroupList,

@@ -18,9 +18,12 @@ export type {
   ReviewEvent,
   VoucherTrippedEvent,
 } from './webhooks/delivery';
-// The events (held, released, cancelled, voucher tripped and resumed), in process and over HTTP.
-export { EVENT_TYPES, ReviewEvents } from './webhooks/delivery';
-export type { WebhookEndpoint, WebhookOptions } from './webhooks/options';
+// The events (held, released, cancelled, voucher tripped and resumed), in process and over HTTP, and the delivery
+// worker over the store's outbox: createWebhookDelivery({ store, endpoints }), then start() and stop() it.
+export { createWebhookDelivery, EVENT_TYPES, ReviewEvents, WebhookDelivery } from './webhooks/delivery';
+export type { WebhookDeliveryOptions, WebhookEndpoint, WebhookOptions } from './webhooks/options';
+// Its options error: names each bad option.
+export { WebhookOptionsError } from './webhooks/options';
 export type {
   SignedWebhookHeaders,
   VerifyOptions,

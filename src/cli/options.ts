@@ -1,6 +1,8 @@
 // src/cli/options.ts
 // One argument parser for every command (node:util parseArgs over an option table), its help text, did-you-mean.
 
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { closest } from '../core/suggest';
 
@@ -189,15 +191,50 @@ export function wrap(text: string, indent = '', width = 100): string[] {
   return lines;
 }
 
+/** The directory of this package (its package.json), from dist/, src/ or a test build alike; undefined if none. */
+export function packageRoot(name = 'checkout-price-guard'): string | undefined {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === name)
+      return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * Where a file of the package is on this machine, relative to the working directory when it is below it: in a
+ * project that depends on the package, `node_modules/checkout-price-guard/<file>`; in this repository, `<file>`;
+ * an absolute path when the package is installed elsewhere (globally).
+ */
+export function packagePath(file: string): string {
+  const root = packageRoot();
+  if (root === undefined) return file;
+  const path = join(root, file);
+  const near = relative(process.cwd(), path);
+  return near === '' || near.startsWith('..') || isAbsolute(near) ? path : near;
+}
+
+/** Where a page of the docs is: they ship in the package (`docs/*.md`), e.g. `node_modules/checkout-price-guard/docs/service.md`. */
+export function docPath(page: string): string {
+  return packagePath(join('docs', page));
+}
+
+/** Help text with each `docs/<page>.md` it mentions named where that page is (see docPath). */
+export function withDocPaths(text: string): string {
+  return text.replace(/\bdocs\/([\w-]+\.md)/g, (_match, page: string) => docPath(page));
+}
+
 /** The help of one command: synopsis, summary and every option. */
 export function commandHelp(program: string, spec: CommandSpec): string {
-  return [
-    `usage: ${synopsis(program, spec)}`,
-    '',
-    ...wrap(spec.summary),
-    '',
-    'options:',
-    ...optionLines({ ...spec.options, ...HELP_OPTION }),
-    '',
-  ].join('\n');
+  return withDocPaths(
+    [
+      `usage: ${synopsis(program, spec)}`,
+      '',
+      ...wrap(spec.summary),
+      '',
+      'options:',
+      ...optionLines({ ...spec.options, ...HELP_OPTION }),
+      '',
+    ].join('\n'),
+  );
 }

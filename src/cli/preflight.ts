@@ -2,9 +2,8 @@
 // The `preflight` subcommand: reads a policy (bare, or a service configuration's) and a catalog, prints the report.
 
 import { readFileSync } from 'node:fs';
-import { readDocument } from '../config/document';
-import { ConfigError, EX_CONFIG, parseConfig } from '../config/service';
-import { type Policy, PolicyError, parsePolicy } from '../core/policy';
+import { ConfigError, EX_CONFIG, loadPolicyOf } from '../config/service';
+import type { Policy } from '../core/policy';
 import { timestamp } from '../core/policy/fields';
 import {
   CatalogError,
@@ -49,37 +48,6 @@ export const PREFLIGHT_COMMAND: CommandSpec = {
 };
 
 const PROGRAM = 'checkout-price-guard';
-
-/** Keys only a service configuration has at its top level: the policy schema has none of them. */
-const SERVICE_KEYS = ['policy', 'service', 'review', 'metrics', 'confirmEmpty'];
-
-/**
- * True when a configuration document is a service configuration (a `policy` section beside `service`, `review`,
- * `metrics`), false for a bare policy: a document with any of those top-level keys is the former.
- */
-export function isServiceConfig(data: unknown): boolean {
-  return (
-    data !== null &&
-    typeof data === 'object' &&
-    !Array.isArray(data) &&
-    Object.keys(data).some((key) => SERVICE_KEYS.includes(key))
-  );
-}
-
-/** Reads the policy of a service configuration or a bare policy file; throws ConfigError or PolicyError. */
-export function loadPreflightPolicy(path: string): {
-  policy: Policy;
-  kind: 'service configuration' | 'policy';
-} {
-  const document = readDocument(path);
-  if (!document.ok) throw new ConfigError([document.problem], path);
-  if (isServiceConfig(document.data)) {
-    // The file alone: preflight needs no secret, and CI that runs it holds none.
-    const config = parseConfig(document.data, path, {}, { environment: false });
-    return { policy: config.policy, kind: 'service configuration' };
-  }
-  return { policy: parsePolicy(document.data, path), kind: 'policy' };
-}
 
 /** Reads a catalog file, CSV by its `.csv` extension, JSON otherwise; throws CatalogError. */
 export function loadCatalogFile(path: string): PreflightCatalog {
@@ -128,11 +96,11 @@ export function runPreflightCli(argv: readonly string[]): number {
   let kind: string;
   let catalog: PreflightCatalog | undefined;
   try {
-    ({ policy, kind } = loadPreflightPolicy(configPath));
+    ({ policy, kind } = loadPolicyOf(configPath));
     const catalogPath = args.values.catalog as string | undefined;
     if (catalogPath !== undefined) catalog = loadCatalogFile(catalogPath);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof PolicyError || error instanceof CatalogError) {
+    if (error instanceof ConfigError || error instanceof CatalogError) {
       process.stderr.write(`${PROGRAM}: preflight: ${error.message}\n`);
       return EX_CONFIG;
     }

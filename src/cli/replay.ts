@@ -3,8 +3,8 @@
 
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { loadPolicyFile } from '../config/policy-file';
-import { type Policy, PolicyError, parsePolicy } from '../core/policy';
+import { ConfigError, loadPolicyOf } from '../config/service';
+import { type Policy, parsePolicy } from '../core/policy';
 import { duration } from '../replay/format';
 import {
   formatReport,
@@ -31,7 +31,8 @@ export const REPLAY_COMMAND: CommandSpec = {
     config: {
       type: 'string',
       value: 'FILE',
-      description: 'the policy (JSON or YAML); without it the built-in defaults, and a note says so',
+      description:
+        'the policy: a policy file or a service configuration (JSON or YAML); without it the built-in defaults, and a note says so',
     },
     json: { type: 'boolean', description: 'print the report as JSON instead of text' },
     'progress-every': {
@@ -91,16 +92,19 @@ function wholeNumber(name: string, value: unknown, min: number): number | string
   return Number(value);
 }
 
-/** Loads a policy file (or the defaults with a note); prints the problem and returns undefined when it is invalid. */
+/**
+ * Loads the policy of a bare policy file or a service configuration (or the defaults, with a note); prints the
+ * problem and returns undefined when it is invalid.
+ */
 function policyFrom(file: string | undefined, what: string): Policy | undefined {
   try {
-    if (file !== undefined) return loadPolicyFile(file);
+    if (file !== undefined) return loadPolicyOf(file).policy;
     console.error(
       `replay: no ${what} given; replaying with the default policy (no campaigns, no voucher terms)`,
     );
     return parsePolicy({});
   } catch (error) {
-    console.error(`replay: ${error instanceof PolicyError ? error.message : String(error)}`);
+    console.error(`replay: ${error instanceof ConfigError ? error.message : String(error)}`);
     return undefined;
   }
 }

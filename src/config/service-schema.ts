@@ -4,21 +4,23 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isKnownCurrency } from '../core/currencies';
-import { EVENT_TYPES } from '../core/webhook-contract';
+import {
+  distinctUrls,
+  guardMode,
+  orderLimits,
+  retryAfterSeconds,
+  reviewTokens,
+  storeTimeoutMs,
+  timeZone,
+  voucherLabels,
+  webhookEvents,
+  webhookUrl,
+} from '../core/option-fields';
+import { positiveWhole } from '../core/options';
 import { MAX_WORKERS, WORKERS_MESSAGE } from './service-workers';
 
-const positive = (what: string) =>
-  z
-    .number({ error: `must be a whole number (${what})` })
-    .int({ error: `must be a whole number (${what})` })
-    .min(1, { error: `must be at least 1 (${what})` });
-const sha256 = z
-  .string({ error: 'must be the hex SHA-256 of the token (echo -n TOKEN | sha256sum)' })
-  .regex(/^[0-9a-f]{64}$/i, {
-    error: 'must be 64 hex digits: the SHA-256 of the token (echo -n TOKEN | sha256sum)',
-  });
 const bodyLimit = z.union([
-  positive('bytes'),
+  positiveWhole('bytes'),
   z
     .string()
     .regex(/^\d+(b|kb|mb)$/i, { error: 'must be a size such as "256kb" or "1mb", or a number of bytes' }),
@@ -57,19 +59,13 @@ const serviceSection = z.strictObject({
    */
   workers: workersValue.optional(),
   bodyLimit: bodyLimit.default('256kb'),
-  storeTimeoutMs: positive('milliseconds').default(200),
-  mode: z.enum(['enforce', 'shadow'], { error: 'must be "enforce" or "shadow"' }).optional(),
-  limits: z
-    .strictObject({
-      maxLines: positive('lines').optional(),
-      maxQuantity: positive('units').optional(),
-      maxVouchers: positive('vouchers').optional(),
-      strict: z.boolean({ error: 'must be true or false' }).optional(),
-    })
-    .default({}),
-  retryAfterSeconds: positive('seconds').default(2),
-  shutdownTimeoutMs: positive('milliseconds').default(10_000),
-  overlayRefreshMs: positive('milliseconds').default(2_000),
+  // The guard's and the middleware's own fields, with their one default each: what passes here passes there.
+  storeTimeoutMs,
+  mode: guardMode.optional(),
+  limits: orderLimits,
+  retryAfterSeconds,
+  shutdownTimeoutMs: positiveWhole('milliseconds').default(10_000),
+  overlayRefreshMs: positiveWhole('milliseconds').default(2_000),
   watchConfig: z.boolean({ error: 'must be true or false' }).default(false),
   logLevel: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -79,21 +75,15 @@ const serviceSection = z.strictObject({
 });
 
 const reviewSection = z.strictObject({
-  tokens: z
-    .array(
-      z.strictObject({
-        name: z
-          .string({ error: 'must be a string' })
-          .regex(/^[A-Za-z0-9._@-]{1,64}$/, { error: 'must be 1-64 letters, digits, ".", "_", "@" or "-"' }),
-        role: z.enum(['viewer', 'reviewer', 'admin'], { error: 'must be "viewer", "reviewer" or "admin"' }),
-        sha256,
-      }),
-    )
-    .default([]),
+  // The review router's token check, duplicates included.
+  tokens: reviewTokens.default(() => []),
+  /** The shop's time zone, in which the review page shows every time (an IANA name). Defaults to UTC. */
+  timeZone,
   webhooks: z
     .array(
       z.strictObject({
-        url: z.url({ error: 'must be an http(s) URL' }),
+        // The delivery worker's URL and event checks: an http(s) URL, each once.
+        url: webhookUrl,
         /** The signing secret (`whsec_` + base64, Standard Webhooks); prefer secretEnv so the file holds no secret. */
         secret: z.string({ error: 'must be a string' }).optional(),
         /** Name of the environment variable holding the signing secret. */
@@ -102,18 +92,16 @@ const reviewSection = z.strictObject({
           .regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'must be an environment variable name' })
           .optional(),
         /** Event types it receives. Defaults to order.released and order.cancelled. */
-        events: z
-          .array(z.enum(EVENT_TYPES, { error: `must be one of ${EVENT_TYPES.join(', ')}` }))
-          .min(1, { error: `must name at least one of ${EVENT_TYPES.join(', ')}` })
-          .optional(),
+        events: webhookEvents.optional(),
       }),
     )
-    .default([]),
+    .superRefine(distinctUrls)
+    .default(() => []),
 });
 
 const metricsSection = z.strictObject({
   defaultMetrics: z.boolean({ error: 'must be true or false' }).default(true),
-  voucherLabels: z.array(z.string().min(1).max(64)).default([]),
+  voucherLabels: voucherLabels.default(() => []),
 });
 
 /** The configuration file's schema. The `policy` section is the policy schema of src/policy.ts, unchanged. */
@@ -141,14 +129,10 @@ export const configSchema = z.strictObject({
       { error: 'must map currency codes to { exponent }, such as { IDR: { exponent: 2 } }' },
     )
     .default({}),
-  service: serviceSection.default(() => serviceSection.parse({})),
-  review: reviewSection.default(() => reviewSection.parse({})),
-  metrics: metricsSection.default(() => metricsSection.parse({})),
+  service: serviceSection.prefault({}),
+  review: reviewSection.prefault({}),
+  metrics: metricsSection.prefault({}),
 });
 
 /** A review token as configured: the name is the audit actor, the SHA-256 is compared in constant time. */
-export interface TokenConfig {
-  name: string;
-  role: 'viewer' | 'reviewer' | 'admin';
-  sha256: string;
-}
+export type TokenConfig = z.output<typeof reviewTokens>[number];

@@ -1,8 +1,9 @@
 // src/config/service.ts
 // The service's configuration file (JSON or YAML): loading, environment overrides, precise errors.
 
-import { DEFAULT_ORDER_LIMITS, type OrderLimits } from '../core/order';
-import { type Policy, type PolicyInput, policySchema } from '../core/policy';
+import { knownKeysAt } from '../core/known-keys';
+import type { OrderLimits } from '../core/order';
+import { type Policy, policySchema } from '../core/policy';
 import { type Problem, toProblems } from '../core/problems';
 import type { Mode } from '../core/types';
 import { DEFAULT_EVENT_TYPES, type EventType, webhookSecretProblem } from '../core/webhook-contract';
@@ -29,12 +30,17 @@ export const EX_CONFIG = 78;
 /** Thrown when the configuration file is missing or invalid; `problems` names every bad field by its path. */
 export class ConfigError extends Error {
   readonly code = 'ERR_INVALID_CONFIG';
+  /**
+   * @param barePolicy the file is a bare policy: said as `invalid FILE`, the way a policy error says it, rather
+   *   than `invalid configuration FILE`.
+   */
   constructor(
     readonly problems: Problem[],
     readonly source: string,
+    barePolicy = false,
   ) {
     super(
-      `invalid configuration ${source}:\n${problems.map((problem) => `  - ${problem.path || '(root)'}: ${problem.message}`).join('\n')}`,
+      `invalid ${barePolicy ? '' : 'configuration '}${source}:\n${problems.map((problem) => `  - ${problem.path || '(root)'}: ${problem.message}`).join('\n')}`,
     );
     this.name = this.constructor.name;
   }
@@ -44,8 +50,11 @@ export class ConfigError extends Error {
 export interface ServiceConfig {
   /** The file it came from, if any. */
   source: string | undefined;
-  /** The policy section as written (for resolveOptions, which validates it again). */
-  policyInput: PolicyInput;
+  /**
+   * True when the file is a bare policy (policy fields at the top level, no `policy:` section): it is read as the
+   * policy section of a configuration with every other section at its defaults.
+   */
+  barePolicy: boolean;
   /** True when the file has no policy, or an empty one: the defaults alone. */
   policyEmpty: boolean;
   /** The file says an empty policy is meant (`confirmEmpty: true`). */
@@ -72,6 +81,8 @@ export interface ServiceConfig {
   };
   review: {
     tokens: TokenConfig[];
+    /** The IANA time zone the review page shows times in (`review.timeZone`, else UTC). */
+    timeZone: string;
     webhooks: Array<{ url: string; secret: string | undefined; events: EventType[] }>;
   };
   metrics: { defaultMetrics: boolean; voucherLabels: string[] };
@@ -106,16 +117,21 @@ export function parseConfig(
   const withEnv = options.environment !== false;
   if (!withEnv) env = {};
   const problems: Problem[] = [];
+  // A bare policy file (what preflight, replay and policyFile read) is the policy section of a configuration.
+  const barePolicy = isBarePolicy(data);
+  if (barePolicy) data = { policy: data };
   const parsed = configSchema.safeParse(data ?? {});
   if (!parsed.success)
-    problems.push(...toProblems(parsed.error.issues, { schema: configSchema }).map(explain));
+    problems.push(
+      ...toProblems(parsed.error.issues, { schema: configSchema }).map((problem) => explain(problem)),
+    );
   const rawPolicy = (data as { policy?: unknown } | null)?.policy ?? {};
   const policy = policySchema.safeParse(rawPolicy);
   if (!policy.success) {
+    // A bare policy's fields are at the top of its file, and named so.
+    const within = (path: string) => (barePolicy ? path : path ? `policy.${path}` : 'policy');
     for (const problem of toProblems(policy.error.issues, { schema: policySchema })) {
-      problems.push(
-        explain({ path: problem.path ? `policy.${problem.path}` : 'policy', message: problem.message }),
-      );
+      problems.push(explain({ path: within(problem.path), message: problem.message }, barePolicy));
     }
   }
   const host = envHost(env, problems);
@@ -176,16 +192,13 @@ export function parseConfig(
     if (weak !== undefined) problems.push({ path: 'env.PRICE_GUARD_ADMIN_TOKEN', message: weak });
     else envTokens.push({ name: 'admin', role: 'admin', sha256: sha256Hex(env.PRICE_GUARD_ADMIN_TOKEN) });
   }
-  if (problems.length > 0 || !parsed.success || !policy.success) throw new ConfigError(problems, label);
+  if (problems.length > 0 || !parsed.success || !policy.success)
+    throw new ConfigError(problems, label, barePolicy);
 
   const { service, review, metrics } = parsed.data;
-  const limits: OrderLimits = { ...DEFAULT_ORDER_LIMITS };
-  for (const [key, value] of Object.entries(service.limits)) {
-    if (value !== undefined) (limits as unknown as Record<string, unknown>)[key] = value;
-  }
   return {
     source,
-    policyInput: rawPolicy as PolicyInput,
+    barePolicy,
     policyEmpty:
       rawPolicy === null || typeof rawPolicy !== 'object' || Object.keys(rawPolicy as object).length === 0,
     confirmEmpty: parsed.data.confirmEmpty === true,
@@ -200,18 +213,35 @@ export function parseConfig(
       bodyLimit: service.bodyLimit,
       storeTimeoutMs: service.storeTimeoutMs,
       mode: service.mode,
-      limits,
+      limits: service.limits,
       retryAfterSeconds: service.retryAfterSeconds,
       shutdownTimeoutMs: service.shutdownTimeoutMs,
       overlayRefreshMs: service.overlayRefreshMs,
       watchConfig: service.watchConfig,
       logLevel: env.LOG_LEVEL || service.logLevel,
     },
-    review: { tokens: [...review.tokens, ...envTokens], webhooks },
+    review: { tokens: [...review.tokens, ...envTokens], timeZone: review.timeZone, webhooks },
     metrics,
     redisUrl,
     keyPrefix: env.REDIS_PREFIX || 'cpg',
   };
+}
+
+/** Top-level keys of a configuration file; a policy has none of them. */
+const CONFIG_KEYS = Object.keys(configSchema.shape);
+/** Top-level fields of a policy. */
+const POLICY_KEYS = new Set(knownKeysAt(policySchema, []));
+
+/**
+ * True when a document is a bare policy rather than a configuration: an object with no configuration section
+ * (`policy`, `service`, `review`, `metrics`, `confirmEmpty`) and at least one policy field (`mode`, `floors`, ...).
+ * The two sets of keys are disjoint, so a document is never both; one with neither is read as a configuration (its
+ * unknown keys are named, with a "did you mean").
+ */
+export function isBarePolicy(data: unknown): boolean {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return false;
+  const keys = Object.keys(data);
+  return !keys.some((key) => CONFIG_KEYS.includes(key)) && keys.some((key) => POLICY_KEYS.has(key));
 }
 
 /** Reads and validates the configuration file (JSON, or YAML by extension); without a path, defaults and env. */
@@ -224,4 +254,13 @@ export function loadConfig(
   const document = readDocument(path);
   if (!document.ok) throw new ConfigError([document.problem], path);
   return parseConfig(document.data, path, env, options);
+}
+
+/**
+ * The policy of a file that is a configuration or a bare policy, checked as `serve` checks it, the file alone (no
+ * environment: preflight and replay need no secret). Throws ConfigError for either kind.
+ */
+export function loadPolicyOf(path: string): { policy: Policy; kind: 'service configuration' | 'policy' } {
+  const config = loadConfig(path, {}, { environment: false });
+  return { policy: config.policy, kind: config.barePolicy ? 'policy' : 'service configuration' };
 }

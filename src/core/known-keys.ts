@@ -9,6 +9,12 @@ import { z } from 'zod';
  */
 export const recordValues = z.registry<{ value: unknown }>();
 
+/**
+ * Objects whose unknown keys deserve more than "did you mean": `schema.register(unknownKeyHints, { token: 'why' })`
+ * makes an unknown `token` key say why (e.g. a plain secret where only its hash belongs).
+ */
+export const unknownKeyHints = z.registry<Record<string, string>>();
+
 /** A zod schema's definition, read only through the fields this walker needs. */
 type Def = Record<string, unknown> & { type?: string };
 
@@ -77,13 +83,31 @@ function keysOf(schema: unknown): string[] {
   return [];
 }
 
+/** The schemas `schema` leads to at `path`, wrappers looked through. */
+function nodesAt(schema: z.core.$ZodType, path: ReadonlyArray<PropertyKey>): unknown[] {
+  let current = unwrap(schema);
+  for (const segment of path)
+    current = current.flatMap((node) => child(node, segment).flatMap((s) => unwrap(s)));
+  return current;
+}
+
 /**
  * The field names `schema` accepts at `path` (a zod issue path), for "did you mean" on an unknown key.
  * Empty when the path leads nowhere the walker understands.
  */
 export function knownKeysAt(schema: z.core.$ZodType, path: ReadonlyArray<PropertyKey>): string[] {
-  let current = unwrap(schema);
-  for (const segment of path)
-    current = current.flatMap((node) => child(node, segment).flatMap((s) => unwrap(s)));
-  return [...new Set(current.flatMap(keysOf))];
+  return [...new Set(nodesAt(schema, path).flatMap(keysOf))];
+}
+
+/** Why `key` does not belong in the object at `path`, when its schema registered a hint for it (unknownKeyHints). */
+export function unknownKeyHint(
+  schema: z.core.$ZodType,
+  path: ReadonlyArray<PropertyKey>,
+  key: string,
+): string | undefined {
+  for (const node of nodesAt(schema, path)) {
+    const hints = unknownKeyHints.get(node as z.core.$ZodType);
+    if (hints && Object.hasOwn(hints, key)) return hints[key];
+  }
+  return undefined;
 }

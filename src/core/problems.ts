@@ -2,7 +2,7 @@
 // A problem with an input names the field by its path and says what is wrong: shared by every parser.
 
 import type { z } from 'zod';
-import { knownKeysAt } from './known-keys';
+import { knownKeysAt, unknownKeyHint } from './known-keys';
 import { closest } from './suggest';
 
 /** One problem with an input: the dotted path of the field and what is wrong with it. */
@@ -38,6 +38,8 @@ function didYouMean(
   schema: z.core.$ZodType | undefined,
 ): string {
   if (!schema) return '';
+  const hint = unknownKeyHint(schema, path, key);
+  if (hint !== undefined) return `: ${hint}`;
   const guess = closest(key, knownKeysAt(schema, path));
   return guess ? `; did you mean "${guess}"?` : '';
 }

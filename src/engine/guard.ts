@@ -1,10 +1,20 @@
 // src/engine/guard.ts
 // The guard: parses an order, gathers facts from the store, evaluates, and stores holds. No HTTP here.
 
+import { z } from 'zod';
 import { type Evaluation, evaluate } from '../core/evaluate';
 import type { Facts } from '../core/facts';
 import { foldLookalikes } from '../core/lookalikes';
-import { DEFAULT_ORDER_LIMITS, type Order, type OrderLimits } from '../core/order';
+import { guardMode, orderLimits, storeTimeoutMs } from '../core/option-fields';
+import {
+  functionOption,
+  loggerOption,
+  type OptionProblem,
+  OptionsProblemError,
+  parseOptions,
+  withMethods,
+} from '../core/options';
+import type { Order, OrderLimits } from '../core/order';
 import { orderDigest } from '../core/order-digest';
 import { OrderParser } from '../core/order-parser';
 import type { Policy } from '../core/policy';
@@ -18,19 +28,61 @@ import type { GuardState, HeldOrder, OrderBinding } from '../ports/store';
 import { withTimeout } from '../ports/timeout';
 import { MemoryStore } from '../state/memory/store';
 
-/** Options of the Guard; the middleware and the service resolve theirs into these. */
+/** Options of the Guard, checked once when it is built (a GuardOptionsError names each bad one). */
 export interface GuardOptions {
+  /** The policy to judge by, parsed (`parsePolicy(input)` or `loadPolicyFile(path)`). Required. */
   policy: Policy;
+  /** Where holds, price history and voucher counters live. Defaults to a new embedded MemoryStore. */
   store?: GuardState;
-  limits?: OrderLimits;
-  /** Overrides the policy's mode. */
+  /** Order limits (maxLines, maxQuantity, maxVouchers, strict); the rest from DEFAULT_ORDER_LIMITS. Defaults to DEFAULT_ORDER_LIMITS. */
+  limits?: Partial<OrderLimits>;
+  /** `enforce` or `shadow`, over the policy's own mode. Defaults to the policy's mode. */
   mode?: Mode;
   /** Milliseconds to wait for the store before deciding without it. Defaults to 200. */
   storeTimeoutMs?: number;
+  /** Clock in epoch ms, for tests and replays. Defaults to Date.now. */
   clock?: () => number;
+  /** Where store failures are reported. Defaults to silence. */
   logger?: Logger;
+  /** Metrics sink (see createMetrics). Defaults to none. */
   metrics?: GuardMetrics;
 }
+
+/** Thrown when a Guard is built with a bad option; names the option, the value and the fix. */
+export class GuardOptionsError extends OptionsProblemError {
+  constructor(problems: readonly OptionProblem[]) {
+    super('ERR_GUARD_OPTIONS', 'Guard', problems);
+  }
+}
+
+/** A parsed policy: what parsePolicy and loadPolicyFile return (a raw policy object has no `mode` or `rules`). */
+const parsedPolicy = z.custom<Policy>(
+  (value) =>
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as Policy).mode === 'string' &&
+    typeof (value as Policy).rules === 'object',
+  { error: 'must be a parsed policy: parsePolicy(input) or loadPolicyFile(path)' },
+);
+
+/** The Guard's options schema: each field checked, and defaulted, once. */
+export const guardOptionsSchema = z.strictObject({
+  policy: parsedPolicy,
+  store: withMethods<GuardState>('GuardState (prepare, hold, commit)', ['prepare', 'hold', 'commit', 'bind'])
+    .optional()
+    .transform((store) => store ?? new MemoryStore()),
+  limits: orderLimits,
+  mode: guardMode.optional(),
+  storeTimeoutMs,
+  clock: functionOption<() => number>('a function returning epoch ms').default(() => Date.now),
+  logger: loggerOption<Logger>().default(() => SILENT_LOGGER),
+  metrics: withMethods<GuardMetrics>('GuardMetrics (createMetrics() does)', [
+    'evaluated',
+    'held',
+    'invalidOrder',
+    'fault',
+  ]).default(() => NO_METRICS),
+});
 
 /** The outcome of checking one order. */
 export type CheckResult =
@@ -77,14 +129,22 @@ export class Guard {
   private readonly modeOverride: Mode | undefined;
 
   constructor(options: GuardOptions) {
-    this.modeOverride = options.mode;
-    this.policyValue = this.withMode(options.policy);
-    this.store = options.store ?? new MemoryStore();
-    this.parser = new OrderParser(options.limits ?? DEFAULT_ORDER_LIMITS);
-    this.storeTimeoutMs = options.storeTimeoutMs ?? 200;
-    this.clock = options.clock ?? Date.now;
-    this.logger = options.logger ?? SILENT_LOGGER;
-    this.metrics = options.metrics ?? NO_METRICS;
+    const resolved = parseOptions(
+      guardOptionsSchema,
+      options,
+      (problems) => new GuardOptionsError(problems),
+      {
+        unknownWord: { limits: 'limit' },
+      },
+    );
+    this.modeOverride = resolved.mode;
+    this.policyValue = this.withMode(resolved.policy);
+    this.store = resolved.store;
+    this.parser = new OrderParser(resolved.limits);
+    this.storeTimeoutMs = resolved.storeTimeoutMs;
+    this.clock = resolved.clock;
+    this.logger = resolved.logger;
+    this.metrics = resolved.metrics;
   }
 
   /** The policy in force. */

@@ -2,11 +2,12 @@
 // The bounded label values of the metrics: mapped records that keep each list complete, and the `other` fallback.
 
 import { isKnownCurrency } from '../core/currencies';
+import { OTHER_VOUCHER_LABEL } from '../core/option-fields';
 import type { FaultKind, WebhookOutcome } from '../ports/metrics';
 import type { AuditEntry, HoldStatus } from '../ports/store';
 
 /** The label value of anything outside a bounded list (an unconfigured voucher, an unknown operation). */
-export const OTHER = 'other';
+export const OTHER = OTHER_VOUCHER_LABEL;
 
 /** Label names the metrics set themselves, so constant labels must not reuse them. */
 export const OWN_LABELS: readonly string[] = Object.freeze([

@@ -2,9 +2,18 @@
 // The options of createMetrics(): their types and defaults, checked once with errors that name the option and the fix.
 
 import { Registry } from 'prom-client';
+import { z } from 'zod';
 import { CURRENCY_EXPONENTS, isKnownCurrency } from '../core/currencies';
-import { canonicalCode, identifierProblem } from '../core/identifiers';
-import { OTHER, OWN_LABELS } from './labels';
+import { voucherLabels } from '../core/option-fields';
+import {
+  conflict,
+  functionOption,
+  type OptionProblem,
+  OptionsProblemError,
+  parseOptions,
+  positiveWhole,
+} from '../core/options';
+import { OWN_LABELS } from './labels';
 import { DEFAULT_PREFIX } from './metric-names';
 
 /** How many voucher codes get their own `voucher` series unless `maxVoucherLabels` says otherwise. */
@@ -37,7 +46,7 @@ export interface MetricsOptions {
   /**
    * Currencies whose money counters and pending-money gauge start at zero, so the first hold in a currency shows in
    * `increase()` and the money at stake reads 0 rather than nothing; other known currencies get a series on first
-   * use. Defaults to every currency the guard knows (src/currencies.ts).
+   * use. Defaults to every currency the guard knows (src/core/currencies.ts).
    */
   currencies?: readonly string[];
   /** Milliseconds a scrape waits for `store.queueStats` before keeping the last values. Defaults to 1000. */
@@ -47,161 +56,89 @@ export interface MetricsOptions {
 }
 
 /** Thrown by createMetrics for a bad option; names the option and the fix. */
-export class MetricsOptionsError extends TypeError {
-  readonly code = 'ERR_PRICE_GUARD_METRICS_OPTIONS';
-  constructor(message: string) {
-    super(`createMetrics: ${message}`);
-    this.name = this.constructor.name;
+export class MetricsOptionsError extends OptionsProblemError {
+  constructor(problems: readonly OptionProblem[] | string) {
+    super(
+      'ERR_PRICE_GUARD_METRICS_OPTIONS',
+      'createMetrics',
+      typeof problems === 'string' ? [{ kind: 'invalid_option', option: '', message: problems }] : problems,
+    );
   }
 }
-
-const KNOWN_OPTIONS: { [K in keyof Required<MetricsOptions>]: true } = {
-  registry: true,
-  prefix: true,
-  labels: true,
-  defaultMetrics: true,
-  voucherLabels: true,
-  maxVoucherLabels: true,
-  currencies: true,
-  queueStatsTimeoutMs: true,
-  clock: true,
-};
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-/** The longest voucher code accepted as a label value. */
-const MAX_VOUCHER_LABEL = 64;
+
+/** Constant labels: names Prometheus accepts and the metrics do not set themselves, string values. */
+const constantLabels = z
+  .record(z.string(), z.string({ error: 'must be a string' }), {
+    error: 'must be an object of label name to value',
+  })
+  .superRefine((labels, context) => {
+    for (const name of Object.keys(labels)) {
+      if (!LABEL_NAME.test(name) || name.startsWith('__')) {
+        context.addIssue({
+          code: 'custom',
+          message: `has an invalid label name ${JSON.stringify(name)}: use letters, digits and _, not starting with a digit or __`,
+        });
+      } else if (OWN_LABELS.includes(name)) {
+        context.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `clashes with a label the metrics set themselves (${OWN_LABELS.join(', ')}); rename it`,
+        });
+      }
+    }
+  });
+
+const metricsShape = {
+  registry: z
+    .custom<Registry>((value) => value instanceof Registry, {
+      error: 'must be a prom-client Registry (e.g. `register` from prom-client, or `new Registry()`)',
+    })
+    .default(() => new Registry()),
+  prefix: z
+    .string({ error: `must match ${METRIC_NAME} (letters, digits, _ and :)` })
+    .refine((prefix) => prefix === '' || METRIC_NAME.test(prefix), {
+      error: `must match ${METRIC_NAME} (letters, digits, _ and :)`,
+    })
+    .default(DEFAULT_PREFIX),
+  labels: constantLabels.default(() => ({})),
+  defaultMetrics: z.boolean({ error: 'must be a boolean' }).default(false),
+  voucherLabels: voucherLabels.default(() => []),
+  maxVoucherLabels: z
+    .number({ error: 'must be a whole number of codes, 0 or more' })
+    .int({ error: 'must be a whole number of codes, 0 or more' })
+    .min(0, { error: 'must be a whole number of codes, 0 or more' })
+    .default(DEFAULT_MAX_VOUCHER_LABELS),
+  currencies: z
+    .array(
+      z
+        .string({ error: 'must be a currency the guard knows (src/core/currencies.ts)' })
+        .refine(isKnownCurrency, { error: 'must be a currency the guard knows (src/core/currencies.ts)' }),
+      { error: 'must be an array of ISO 4217 codes' },
+    )
+    .default(() => Object.keys(CURRENCY_EXPONENTS)),
+  queueStatsTimeoutMs: positiveWhole('milliseconds').default(1000),
+  clock: functionOption<() => number>('a function returning epoch ms').default(() => Date.now),
+} satisfies Record<keyof MetricsOptions, z.ZodType>;
+
+const metricsSchema = z.strictObject(metricsShape);
 
 /** The options of `createMetrics()` checked, with every default applied. */
-export interface ResolvedMetricsOptions {
-  registry: Registry;
-  prefix: string;
-  labels: Record<string, string>;
-  defaultMetrics: boolean;
-  voucherLabels: readonly string[];
-  maxVoucherLabels: number;
-  currencies: readonly string[];
-  queueStatsTimeoutMs: number;
-  clock: () => number;
-}
+export type ResolvedMetricsOptions = z.output<typeof metricsSchema>;
 
 /** Checks the options of `createMetrics()` once, at creation; throws a MetricsOptionsError naming the bad option. */
 export function resolveMetricsOptions(options: MetricsOptions): ResolvedMetricsOptions {
-  if (options === null || typeof options !== 'object') {
-    throw new MetricsOptionsError(
-      `options must be an object, got ${options === null ? 'null' : typeof options}`,
-    );
-  }
-  for (const key of Object.keys(options)) {
-    if (!(key in KNOWN_OPTIONS)) {
-      throw new MetricsOptionsError(
-        `unknown option "${key}" (known: ${Object.keys(KNOWN_OPTIONS).join(', ')})`,
-      );
-    }
-  }
-  const registry = options.registry ?? new Registry();
-  if (!(registry instanceof Registry)) {
-    throw new MetricsOptionsError(
-      'option "registry" must be a prom-client Registry (e.g. `register` from prom-client, or `new Registry()`)',
-    );
-  }
-  const prefix = options.prefix ?? DEFAULT_PREFIX;
-  if (typeof prefix !== 'string' || (prefix !== '' && !METRIC_NAME.test(prefix))) {
-    throw new MetricsOptionsError(
-      `option "prefix" must match ${METRIC_NAME} (letters, digits, _ and :), got ${JSON.stringify(prefix)}`,
-    );
-  }
-  const labels = options.labels ?? {};
-  if (labels === null || typeof labels !== 'object') {
-    throw new MetricsOptionsError(
-      `option "labels" must be an object of label name to value, got ${typeof labels}`,
-    );
-  }
-  for (const [name, value] of Object.entries(labels)) {
-    if (!LABEL_NAME.test(name) || name.startsWith('__')) {
-      throw new MetricsOptionsError(
-        `option "labels" has an invalid label name ${JSON.stringify(name)}: use letters, digits and _, not starting with a digit or __`,
-      );
-    }
-    if (OWN_LABELS.includes(name)) {
-      throw new MetricsOptionsError(
-        `option "labels.${name}" clashes with a label the metrics set themselves (${OWN_LABELS.join(', ')}); rename it`,
-      );
-    }
-    if (typeof value !== 'string') {
-      throw new MetricsOptionsError(`option "labels.${name}" must be a string, got ${typeof value}`);
-    }
-  }
-  if (options.defaultMetrics !== undefined && typeof options.defaultMetrics !== 'boolean') {
-    throw new MetricsOptionsError(
-      `option "defaultMetrics" must be a boolean, got ${typeof options.defaultMetrics}`,
-    );
-  }
-  const voucherLabels = new Set<string>();
-  if (options.voucherLabels !== undefined) {
-    if (!Array.isArray(options.voucherLabels)) {
-      throw new MetricsOptionsError('option "voucherLabels" must be an array of voucher codes');
-    }
-    for (const [index, code] of options.voucherLabels.entries()) {
-      if (typeof code !== 'string' || code.length === 0 || code.length > MAX_VOUCHER_LABEL) {
-        throw new MetricsOptionsError(
-          `option "voucherLabels[${index}]" must be a voucher code of 1 to ${MAX_VOUCHER_LABEL} characters, got ${JSON.stringify(code)}`,
-        );
-      }
-      if (code === OTHER) {
-        throw new MetricsOptionsError(
-          `option "voucherLabels[${index}]" is "${OTHER}", the value every unlisted code is counted under; remove it`,
-        );
-      }
-      const problem = identifierProblem(code);
-      if (problem !== undefined) {
-        throw new MetricsOptionsError(`option "voucherLabels[${index}]" ${problem}`);
-      }
-      voucherLabels.add(canonicalCode(code));
-    }
-  }
-  const maxVoucherLabels = options.maxVoucherLabels ?? DEFAULT_MAX_VOUCHER_LABELS;
-  if (!Number.isInteger(maxVoucherLabels) || maxVoucherLabels < 0) {
-    throw new MetricsOptionsError(
-      `option "maxVoucherLabels" must be a whole number of codes, 0 or more, got ${JSON.stringify(maxVoucherLabels)}`,
-    );
-  }
-  if (voucherLabels.size > maxVoucherLabels) {
-    throw new MetricsOptionsError(
-      `option "voucherLabels" lists ${voucherLabels.size} codes, more than "maxVoucherLabels" (${maxVoucherLabels}); raise maxVoucherLabels or list fewer codes`,
-    );
-  }
-  const currencies = options.currencies ?? Object.keys(CURRENCY_EXPONENTS);
-  if (!Array.isArray(currencies)) {
-    throw new MetricsOptionsError('option "currencies" must be an array of ISO 4217 codes');
-  }
-  for (const [index, code] of currencies.entries()) {
-    if (typeof code !== 'string' || !isKnownCurrency(code)) {
-      throw new MetricsOptionsError(
-        `option "currencies[${index}]" must be a currency the guard knows (src/currencies.ts), got ${JSON.stringify(code)}`,
-      );
-    }
-  }
-  const timeout = options.queueStatsTimeoutMs ?? 1000;
-  if (!Number.isInteger(timeout) || timeout <= 0) {
-    throw new MetricsOptionsError(
-      `option "queueStatsTimeoutMs" must be a positive whole number of milliseconds, got ${JSON.stringify(timeout)}`,
-    );
-  }
-  if (options.clock !== undefined && typeof options.clock !== 'function') {
-    throw new MetricsOptionsError(
-      `option "clock" must be a function returning epoch ms, got ${typeof options.clock}`,
-    );
-  }
-  return {
-    registry,
-    prefix,
-    labels: { ...labels },
-    defaultMetrics: options.defaultMetrics ?? false,
-    voucherLabels: [...voucherLabels],
-    maxVoucherLabels,
-    currencies,
-    queueStatsTimeoutMs: timeout,
-    clock: options.clock ?? Date.now,
-  };
+  return parseOptions(metricsSchema, options, (problems) => new MetricsOptionsError(problems), {
+    after: (resolved) =>
+      resolved.voucherLabels.length > resolved.maxVoucherLabels
+        ? [
+            conflict(
+              'voucherLabels',
+              `option "voucherLabels" lists ${resolved.voucherLabels.length} codes, more than "maxVoucherLabels" (${resolved.maxVoucherLabels}); raise maxVoucherLabels or list fewer codes`,
+            ),
+          ]
+        : [],
+  });
 }

@@ -47,7 +47,7 @@ export interface HeldOrder {
   resolution?: { by: string; at: number; note: string };
 }
 
-/** Audit actions of the service's admin API (src/http/admin.ts): runtime floors, caps and the catalog. */
+/** Audit actions of the service's admin API (src/service/admin.ts): runtime floors, caps and the catalog. */
 export type AdminAuditAction =
   | 'floor_set'
   | 'floor_removed'
@@ -363,7 +363,12 @@ export interface GuardState {
   shutdown?(): Promise<ShutdownReport | undefined>;
 }
 
-/** The review queue: held orders, reviewers' decisions on them and the audit trail. */
+/**
+ * The review queue: held orders, their transitions and the audit trail. Each method is one step the store takes
+ * atomically; what a decision then does to the guard's state (voucher uses given back, prices confirmed) and the
+ * audit of on-call's controls are the review workflow's (`ReviewWorkflow`, above this port), written once for
+ * every store.
+ */
 export interface ReviewQueue {
   /** One held order. */
   getHold(orderId: string): Promise<HeldOrder | undefined>;
@@ -379,10 +384,14 @@ export interface ReviewQueue {
    * pending count of the whole queue read at the same instant.
    */
   listIncidents(query: IncidentQuery): Promise<IncidentList>;
-  /** Assigns a pending hold to a reviewer. */
+  /** Assigns a pending hold to a reviewer, with its `claimed` audit entry, in one step. */
   claim(orderId: string, actor: string, now: number): Promise<TransitionResult>;
-  /** Approves or rejects a pending hold, once: exactly one of several concurrent decisions wins. */
-  decide(request: DecisionRequest): Promise<TransitionResult>;
+  /**
+   * Moves a pending hold to `approved` or `rejected`, once: of several concurrent transitions exactly one wins.
+   * In the same atomic step it appends the decision's audit entry and, in a store with an outbox, records the
+   * decision's webhook event (`eventFor(held)`). Nothing else: the workflow does the rest.
+   */
+  transition(request: DecisionRequest): Promise<TransitionResult>;
   /** Appends to the audit trail. */
   audit(entry: AuditEntry): Promise<void>;
   /** The audit trail, newest first; for one order when `orderId` is given. */
@@ -391,22 +400,29 @@ export interface ReviewQueue {
   queueStats(now: number): Promise<QueueStats>;
 }
 
-/** What on-call may do to the guard's state from the review side, each action audited. */
+/**
+ * What the review side does to the guard's state, and reads of its trips: one plain write each, never audited
+ * here (the workflow audits on-call's actions). The writes and `voucherTrip` are optional: a store without one
+ * does without it, and the review API answers 501 for the control it lacks; `listTrips` is required (the trip
+ * panel). A store that reserves hard-capped voucher uses must give them back
+ * (`releaseUses`), or a rejected order keeps its use for good.
+ */
 export interface StateControls {
-  /** Clears a tripped voucher so its orders flow again (its counters restart). */
-  clearVoucher(code: string, actor: string, now: number): Promise<boolean>;
-  /** Forgets a SKU's price history (after a catalog fix), in every currency. */
-  resetHistory(sku: string, actor: string, now: number): Promise<void>;
+  /** Gives back the hard-capped voucher uses a held order reserved (called once it is rejected). */
+  releaseUses?(held: HeldOrder): Promise<void>;
   /**
-   * Accepts a new normal price for a SKU in one currency (an unannounced markdown or increase on-call confirmed):
-   * its history starts over at that price, so the next order at it is judged against it.
+   * Adds unit prices a reviewer confirmed (approving an order a history rule held) to their SKUs' history in one
+   * currency, as verified samples (weighted as the store's options say).
    */
-  acceptPrice(sku: string, currency: string, price: number, actor: string, now: number): Promise<void>;
-  /**
-   * Keeps a tripped code tripped until `until` (epoch ms) even once its rate is normal again; false when the code
-   * is not tripped.
-   */
-  extendVoucher(code: string, until: number, actor: string, now: number): Promise<boolean>;
+  confirmPrices?(currency: string, prices: ReadonlyArray<ConfirmedPrice>, now: number): Promise<void>;
+  /** Ends a code's velocity trip so its orders flow again (its counters restart). False when it is not tripped. */
+  clearTrip?(code: string, now: number): Promise<boolean>;
+  /** Keeps a tripped code tripped until `until` (epoch ms), past its automatic resume. False when it is not tripped. */
+  extendTrip?(code: string, until: number): Promise<boolean>;
+  /** Forgets a SKU's price history, in every currency. */
+  forgetHistory?(sku: string): Promise<void>;
+  /** Starts a SKU's history in one currency over at `price`: the next order at it is judged against it. */
+  rebaseHistory?(sku: string, currency: string, price: number, now: number): Promise<void>;
   /**
    * The trip of a code as the review page's trip panel shows it (what it holds, since when, until when), or
    * undefined when the code is not tripped. Optional: both shipped stores have it.
@@ -414,6 +430,14 @@ export interface StateControls {
   voucherTrip?(code: string, now: number): Promise<VoucherTrip | undefined>;
   /** Every voucher code tripped now, whether or not it still has pending holds; the latest trip first. */
   listTrips(now: number): Promise<TrippedVoucher[]>;
+}
+
+/** A unit price a reviewer confirmed for a SKU. */
+export interface ConfirmedPrice {
+  /** The SKU, canonical (as the order parser stores it). */
+  sku: string;
+  /** What a unit was paid, in minor units (after its line discount). */
+  unitPaid: number;
 }
 
 /** A tripped code: since when, which of its uses it holds, and what keeps it tripped. */
@@ -503,12 +527,13 @@ export interface EventOutbox {
 /**
  * A whole store: the guard's state, the review queue and the controls over them. The embedded `MemoryStore` and
  * the `RedisStore` implement it; pass the same instance to `priceGuard({ store })` and `reviewRouter({ store })`.
+ * A custom store implements `GuardState` and `ReviewQueue`, and whichever `StateControls` it can.
  */
 export interface GuardStore extends GuardState, ReviewQueue, StateControls {}
 
 /**
- * A store that keeps the webhook outbox (both shipped stores do). The review router delivers from it; with a store
- * without one, the router keeps decision events in process memory instead.
+ * A store that keeps the webhook outbox (both shipped stores do): `createWebhookDelivery` delivers from it. A store
+ * without one sends no webhooks.
  */
 export interface OutboxStore {
   readonly outbox: EventOutbox;

@@ -6,6 +6,7 @@ import { DEFAULT_ORDER_LIMITS, type Order, type OrderLimits } from '../core/orde
 import type { Policy } from '../core/policy';
 import type { Problem } from '../core/problems';
 import { type CheckResult, Guard } from '../engine/guard';
+import { ReviewWorkflow } from '../engine/review';
 import type { GuardStore } from '../ports/store';
 import { MemoryStore } from '../state/memory/store';
 import { DiffBuilder, type PolicyDiff } from './diff';
@@ -104,7 +105,8 @@ async function openLane(
     guard,
     store,
     redis,
-    onCall: review === undefined ? undefined : new SimulatedOnCall(store, review * 60_000),
+    onCall:
+      review === undefined ? undefined : new SimulatedOnCall(new ReviewWorkflow(store), review * 60_000),
     report: new ReportBuilder(redis ? 'redis' : 'memory'),
   };
 }

@@ -1,7 +1,7 @@
 // src/replay/review.ts
 // The simulated on-call of `replay --review-after MINUTES`: decides each labelled hold that long after it was held.
 
-import type { ReviewQueue } from '../ports/store';
+import type { ReviewWorkflow } from '../engine/review';
 import type { ReviewSummary } from './report';
 
 /** The reviewer's name in the store's audit trail. */
@@ -15,7 +15,7 @@ interface Due {
 
 /**
  * A reviewer who knows the labels: each held order labelled `legit` is approved, each `glitch` one rejected,
- * `afterMs` after it was held, through the store's `decide()` like the review page. Approving tells the store a
+ * `afterMs` after it was held, through the review workflow like the review page. Approving tells the store a
  * held price was right, so a history rule learns it (an unannounced markdown stops being held); rejecting gives back
  * the capped voucher uses the order reserved. Orders with other labels or none are left pending.
  */
@@ -26,7 +26,7 @@ export class SimulatedOnCall {
   private readonly summary: ReviewSummary;
 
   constructor(
-    private readonly queue: ReviewQueue,
+    private readonly workflow: ReviewWorkflow,
     private readonly afterMs: number,
   ) {
     this.summary = { afterMinutes: afterMs / 60_000, approved: 0, rejected: 0, left: 0 };
@@ -44,7 +44,7 @@ export class SimulatedOnCall {
     let decided = false;
     while (this.next < this.due.length && this.due[this.next]!.at <= now) {
       const { at, orderId, to } = this.due[this.next++]!;
-      const result = await this.queue.decide({
+      const result = await this.workflow.decide({
         orderId,
         to,
         actor: ACTOR,

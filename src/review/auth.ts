@@ -31,63 +31,16 @@ export function hashToken(token: string): string {
   return sha256(token, 'hex');
 }
 
-/** Thrown for a bad `tokens` option. */
-export class TokenConfigError extends TypeError {
-  readonly code = 'ERR_REVIEW_TOKENS';
-  constructor(message: string) {
-    super(`reviewRouter: ${message}`);
-    this.name = this.constructor.name;
-  }
-}
-
-const NAME = /^[A-Za-z0-9._@-]{1,64}$/;
-
-/** Validated tokens, ready for constant-time lookups. */
+/** Tokens ready for constant-time lookups. */
 export class TokenRegistry {
   private readonly entries: Array<{ reviewer: Reviewer; hash: Buffer }>;
 
-  constructor(tokens: unknown) {
-    if (!Array.isArray(tokens) || tokens.length === 0) {
-      throw new TokenConfigError(
-        'option "tokens" must be a non-empty list of { name, role, sha256 } (hashToken(token) gives the sha256)',
-      );
-    }
-    const names = new Set<string>();
-    const hashes = new Set<string>();
-    this.entries = tokens.map((token: unknown, index) => {
-      const where = `option "tokens[${index}]"`;
-      const field = (key: string) => `option "tokens[${index}].${key}"`;
-      if (token === null || typeof token !== 'object')
-        throw new TokenConfigError(`${where} must be an object`);
-      const { name, role, sha256, ...rest } = token as Record<string, unknown>;
-      const unknown = Object.keys(rest);
-      if (unknown.length > 0) {
-        throw new TokenConfigError(
-          `${where} has unknown field "${unknown[0]}"${unknown[0] === 'token' ? ': configure the sha256 of the token, never the token itself' : ''} (known: name, role, sha256)`,
-        );
-      }
-      if (typeof name !== 'string' || !NAME.test(name)) {
-        throw new TokenConfigError(
-          `${field('name')} must be 1-64 letters, digits or ._@- (it is written to the audit trail), got ${JSON.stringify(name)}`,
-        );
-      }
-      if (!REVIEW_ROLES.includes(role as ReviewRole)) {
-        throw new TokenConfigError(
-          `${field('role')} must be one of ${REVIEW_ROLES.join(', ')}, got ${JSON.stringify(role)}`,
-        );
-      }
-      if (typeof sha256 !== 'string' || !/^[0-9a-fA-F]{64}$/.test(sha256)) {
-        throw new TokenConfigError(
-          `${field('sha256')} must be the 64 hex digits of the token's SHA-256 (hashToken(token)), got ${JSON.stringify(sha256)}`,
-        );
-      }
-      if (names.has(name)) throw new TokenConfigError(`${field('name')} "${name}" is used by two tokens`);
-      if (hashes.has(sha256.toLowerCase()))
-        throw new TokenConfigError(`${field('sha256')} is used by two tokens`);
-      names.add(name);
-      hashes.add(sha256.toLowerCase());
-      return { reviewer: { name, role: role as ReviewRole }, hash: Buffer.from(sha256, 'hex') };
-    });
+  /** Takes tokens already checked (the review router's options, the service configuration: one schema). */
+  constructor(tokens: readonly ReviewToken[]) {
+    this.entries = tokens.map(({ name, role, sha256 }) => ({
+      reviewer: { name, role },
+      hash: Buffer.from(sha256, 'hex'),
+    }));
   }
 
   /** The reviewer for an `Authorization: Bearer <token>` header, or undefined. Compares against every token. */

@@ -1,14 +1,8 @@
 // src/review/bulk.ts
 // Bulk decisions by filter: decide every pending order that matches, each on the version seen; safe to retry.
 
-import type {
-  DecisionRequest,
-  GuardStore,
-  HeldOrder,
-  HoldFilter,
-  IncidentBreakdown,
-  MoneyAtStake,
-} from '../ports/store';
+import type { ReviewWorkflow } from '../engine/review';
+import type { DecisionRequest, HeldOrder, HoldFilter, IncidentBreakdown, MoneyAtStake } from '../ports/store';
 import { addMoney, moneyOf, noMoney } from '../state/holds';
 
 /** What a bulk action did. */
@@ -60,7 +54,8 @@ const RETRIES = 3;
  * the version it saw. A claim in between (a version bump on a still pending order) is retried on the fresh
  * version; an order decided by someone else is skipped, never flipped.
  */
-export async function bulkDecide(store: GuardStore, request: BulkRequest): Promise<BulkResult> {
+export async function bulkDecide(review: ReviewWorkflow, request: BulkRequest): Promise<BulkResult> {
+  const { store } = review;
   const filter: HoldFilter = { ...request.filter, status: 'pending' };
   const seen: Array<{ orderId: string; version: number }> = [];
   const money: Record<string, MoneyAtStake> = {};
@@ -106,7 +101,7 @@ export async function bulkDecide(store: GuardStore, request: BulkRequest): Promi
       seen.slice(start, start + PARALLEL).map(async ({ orderId, version }) => {
         let expectedVersion = version;
         for (let attempt = 0; attempt < RETRIES; attempt++) {
-          const outcome = await store.decide({
+          const outcome = await review.decide({
             orderId,
             to: request.to,
             actor: request.actor,

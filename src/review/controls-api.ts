@@ -1,12 +1,13 @@
 // src/review/controls-api.ts
 // The guard's state from the review API: the tripped vouchers (viewer), and what on-call may do to it (admin role):
-// clear or extend a tripped voucher, accept a SKU's new price, forget its history. Each action is audited and counted.
+// clear or extend a tripped voucher, accept a SKU's new price, forget its history. Each action is audited by the
+// review workflow and counted.
 
 import type { Response, Router } from 'express';
 import { z } from 'zod';
 import { isKnownCurrency } from '../core/currencies';
+import type { ReviewControl, ReviewWorkflow } from '../engine/review';
 import { asyncRoute } from '../express/async-route';
-import type { StateControls } from '../ports/store';
 import { requireRole } from './auth';
 import type { Resolved } from './options';
 import { pathIdentifier, presentTrip, voucherQuery } from './queue-api';
@@ -14,7 +15,7 @@ import { parse } from './responses';
 
 /** What the controls need from the router. */
 export interface ControlsDeps {
-  store: StateControls;
+  review: ReviewWorkflow;
   metrics: Resolved['metrics'];
   clock: () => number;
   actor: (res: Response) => string;
@@ -47,7 +48,17 @@ const acceptBody = z.strictObject({
 
 /** Adds the state-control routes to the review API. */
 export function controlsApi(api: Router, deps: ControlsDeps): void {
-  const { store, metrics, clock, actor } = deps;
+  const { review, metrics, clock, actor } = deps;
+
+  /** Answers 501 when the store lacks what a control needs (a custom store without that state control). */
+  const supported = (control: ReviewControl, res: Response) => {
+    if (review.supports(control)) return true;
+    res.status(501).json({
+      error: 'not_supported',
+      message: `This store does not support ${control}.`,
+    });
+    return false;
+  };
 
   /** Answers 400 naming `field` when a path parameter is not a usable identifier; else its canonical form. */
   const pathParameter = (value: string, kind: 'code' | 'sku', field: string, res: Response) => {
@@ -64,7 +75,7 @@ export function controlsApi(api: Router, deps: ControlsDeps): void {
     asyncRoute(async function listTrippedVouchers(req, res) {
       const parsed = parse(voucherQuery, req.query, res);
       if (!parsed.ok) return;
-      const trips = await store.listTrips(clock());
+      const trips = await review.store.listTrips(clock());
       res.json({ state: 'tripped', vouchers: trips.map(presentTrip) });
     }),
   );
@@ -73,9 +84,10 @@ export function controlsApi(api: Router, deps: ControlsDeps): void {
     '/vouchers/:code/clear',
     requireRole('admin'),
     asyncRoute(async function clearVoucher(req, res) {
+      if (!supported('clearVoucher', res)) return;
       const code = pathParameter(String(req.params.code), 'code', 'code', res);
       if (code === undefined) return;
-      const cleared = await store.clearVoucher(code, actor(res), clock());
+      const cleared = await review.clearVoucher(code, actor(res), clock());
       if (cleared) metrics.reviewAction('voucher_cleared');
       res.status(cleared ? 200 : 404).json({
         voucher: code,
@@ -89,6 +101,7 @@ export function controlsApi(api: Router, deps: ControlsDeps): void {
     '/vouchers/:code/extend',
     requireRole('admin'),
     asyncRoute(async function extendVoucher(req, res) {
+      if (!supported('extendVoucher', res)) return;
       const code = pathParameter(String(req.params.code), 'code', 'code', res);
       if (code === undefined) return;
       const parsed = parse(extendBody, req.body, res);
@@ -108,7 +121,7 @@ export function controlsApi(api: Router, deps: ControlsDeps): void {
         });
         return;
       }
-      const extended = await store.extendVoucher(code, at, actor(res), now);
+      const extended = await review.extendVoucher(code, at, actor(res), now);
       if (extended) metrics.reviewAction('voucher_extended');
       res.status(extended ? 200 : 404).json({
         voucher: code,
@@ -124,12 +137,13 @@ export function controlsApi(api: Router, deps: ControlsDeps): void {
     '/skus/:sku/accept-price',
     requireRole('admin'),
     asyncRoute(async function acceptPrice(req, res) {
+      if (!supported('acceptPrice', res)) return;
       const sku = pathParameter(String(req.params.sku), 'sku', 'sku', res);
       if (sku === undefined) return;
       const parsed = parse(acceptBody, req.body, res);
       if (!parsed.ok) return;
       const { currency, unitPrice } = parsed.data;
-      await store.acceptPrice(sku, currency, unitPrice, actor(res), clock());
+      await review.acceptPrice(sku, currency, unitPrice, actor(res), clock());
       metrics.reviewAction('price_accepted');
       res.json({ sku, currency, unitPrice, accepted: true });
     }),
@@ -139,9 +153,10 @@ export function controlsApi(api: Router, deps: ControlsDeps): void {
     '/skus/:sku/reset-history',
     requireRole('admin'),
     asyncRoute(async function resetHistory(req, res) {
+      if (!supported('resetHistory', res)) return;
       const sku = pathParameter(String(req.params.sku), 'sku', 'sku', res);
       if (sku === undefined) return;
-      await store.resetHistory(sku, actor(res), clock());
+      await review.resetHistory(sku, actor(res), clock());
       metrics.reviewAction('history_reset');
       res.json({ sku, reset: true });
     }),

@@ -1,15 +1,22 @@
 // src/review/options.ts
-// The review router's options: their types, their defaults and their checks at construction (with precise errors).
+// The review router's options: one schema with their defaults and checks, run once at construction.
 
-import type { Logger } from '../ports/logger';
-import type { GuardMetrics, WebhookOutcome } from '../ports/metrics';
-import type { GuardStore } from '../ports/store';
+import { z } from 'zod';
+import { reviewTokens, timeZone } from '../core/option-fields';
 import {
-  type ResolvedWebhookOptions,
-  ReviewEvents,
-  resolveWebhookOptions,
-  type WebhookOptions,
-} from '../webhooks/delivery';
+  conflict,
+  functionOption,
+  loggerOption,
+  type OptionProblem,
+  OptionsProblemError,
+  parseOptions,
+  positiveWhole,
+  withMethods,
+} from '../core/options';
+import type { Logger } from '../ports/logger';
+import type { GuardMetrics } from '../ports/metrics';
+import type { GuardStore } from '../ports/store';
+import { ReviewEvents } from '../webhooks/delivery';
 import { type ReviewToken, TokenRegistry } from './auth';
 import type { ReviewRateLimitOptions } from './rate-limit';
 
@@ -19,8 +26,6 @@ export interface ReviewRouterOptions {
   store: GuardStore;
   /** Bearer tokens, hashed (see `hashToken`). Required, at least one. */
   tokens: ReviewToken[];
-  /** Signed webhooks to the storefront on release and cancel. Defaults to none. */
-  webhooks?: WebhookOptions;
   /** Where in-process `released` / `cancelled` events are emitted. Defaults to a new ReviewEvents (`router.events`). */
   events?: ReviewEvents;
   /** API rate limit per token (per IP before authentication), or `false` to leave it to a proxy. Defaults to 600 per minute. */
@@ -33,10 +38,10 @@ export interface ReviewRouterOptions {
   maxPageSize?: number;
   /** Most orders one bulk action decides; it reports `truncated` beyond that (run it again). Defaults to 100,000. */
   maxBulkOrders?: number;
-  /** Where store errors and webhook failures go. Defaults to console. */
+  /** Where store errors go. Defaults to console. */
   logger?: Logger;
-  /** Counts reviewer actions and webhook deliveries (e.g. `createMetrics()`). Defaults to none. */
-  metrics?: Pick<GuardMetrics, 'reviewAction' | 'webhook'>;
+  /** Counts reviewer actions (e.g. `createMetrics()`). Defaults to none. */
+  metrics?: Required<Pick<GuardMetrics, 'reviewAction'>>;
   /**
    * The ids of the custom rules in force (the policy's `customRules`), offered beside the built-in rules in the
    * page's rule menus; the service passes its policy's. Called on each request, so a reload shows. Defaults to none.
@@ -52,66 +57,96 @@ export interface ReviewRouterOptions {
 }
 
 /** Thrown at construction for a bad option; names the option and the fix. */
-export class ReviewOptionsError extends TypeError {
-  readonly code = 'ERR_REVIEW_OPTIONS';
-  constructor(message: string) {
-    super(`reviewRouter: ${message}`);
-    this.name = this.constructor.name;
+export class ReviewOptionsError extends OptionsProblemError {
+  constructor(problems: readonly OptionProblem[]) {
+    super('ERR_REVIEW_OPTIONS', 'reviewRouter', problems);
   }
 }
 
-const KNOWN_OPTIONS: { [K in keyof Required<ReviewRouterOptions>]: true } = {
-  store: true,
-  tokens: true,
-  webhooks: true,
-  events: true,
-  rateLimit: true,
-  allowedOrigins: true,
-  pageSize: true,
-  maxPageSize: true,
-  maxBulkOrders: true,
-  logger: true,
-  metrics: true,
-  customRules: true,
-  clock: true,
-  timeZone: true,
-};
-
+/** The review queue's methods (the store's state controls are optional: see StateControls). */
 const STORE_METHODS = [
   'getHold',
   'listHolds',
   'listGroups',
   'listIncidents',
   'claim',
-  'decide',
+  'transition',
   'audit',
   'auditTrail',
-  'clearVoucher',
-  'listTrips',
-  'resetHistory',
   'queueStats',
+  'listTrips',
 ] as const;
 
-function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new ReviewOptionsError(
-      `option "${name}" must be a positive whole number, got ${JSON.stringify(value)}`,
-    );
+const store = z.custom<GuardStore>().superRefine((value, context) => {
+  if (value === null || typeof value !== 'object') {
+    context.addIssue({
+      code: 'custom',
+      message: 'is required: pass the store the guard uses (the one given to priceGuard({ store }))',
+    });
+    return;
   }
-  return value;
-}
+  const missing = STORE_METHODS.find(
+    (method) => typeof (value as unknown as Record<string, unknown>)[method] !== 'function',
+  );
+  if (missing !== undefined) {
+    context.addIssue({
+      code: 'custom',
+      message: `must implement GuardStore: its "${missing}" is not a function`,
+    });
+  }
+});
 
-function resolveWebhooks(options: WebhookOptions | undefined): ResolvedWebhookOptions | undefined {
-  return resolveWebhookOptions(options, (message) => {
-    throw new ReviewOptionsError(message);
-  });
-}
+const ORIGIN = /^https?:\/\/[^/]+$/;
+const ORIGINS_MESSAGE = 'must be a list of origins like "https://ops.example.com" (scheme and host, no path)';
+
+const rateLimitSchema = z.union(
+  [
+    z.literal(false),
+    z.strictObject({
+      windowMs: positiveWhole('milliseconds').default(60_000),
+      limit: positiveWhole('requests').default(600),
+    }),
+  ],
+  { error: 'must be { windowMs, limit } or false' },
+);
+
+const reviewRouterShape = {
+  store,
+  tokens: reviewTokens.min(1, {
+    error: 'must be a non-empty list of { name, role, sha256 } (hashToken(token) gives the sha256)',
+  }),
+  events: z
+    .instanceof(ReviewEvents, { error: 'must be a ReviewEvents instance (new ReviewEvents())' })
+    .optional(),
+  rateLimit: rateLimitSchema.prefault({}),
+  allowedOrigins: z
+    .array(z.unknown(), { error: ORIGINS_MESSAGE })
+    .refine((origins) => origins.every((origin) => typeof origin === 'string' && ORIGIN.test(origin)), {
+      error: ORIGINS_MESSAGE,
+    })
+    .transform((origins) => origins as string[])
+    .default(() => []),
+  pageSize: positiveWhole('holds').default(50),
+  maxPageSize: positiveWhole('holds').default(200),
+  maxBulkOrders: positiveWhole('orders').default(100_000),
+  logger: loggerOption<Logger>().default(() => console),
+  metrics: withMethods<Required<Pick<GuardMetrics, 'reviewAction'>>>(
+    'reviewAction() (createMetrics() does)',
+    ['reviewAction'],
+  ).optional(),
+  customRules: functionOption<() => readonly string[]>('a function returning the custom rule ids').default(
+    () => () => [],
+  ),
+  clock: functionOption<() => number>('a function returning epoch ms').default(() => Date.now),
+  timeZone,
+} satisfies Record<keyof ReviewRouterOptions, z.ZodType>;
+
+const reviewRouterSchema = z.strictObject(reviewRouterShape);
 
 /** Validated options: the private shape the handlers use. */
 export interface Resolved {
   store: GuardStore;
   tokens: TokenRegistry;
-  webhooks: ResolvedWebhookOptions | undefined;
   events: ReviewEvents;
   rateLimit: Required<ReviewRateLimitOptions> | false;
   allowedOrigins: string[];
@@ -119,142 +154,48 @@ export interface Resolved {
   maxPageSize: number;
   maxBulkOrders: number;
   logger: Logger;
-  metrics: { reviewAction(action: string, count?: number): void; webhook(outcome: WebhookOutcome): void };
+  metrics: { reviewAction(action: string, count?: number): void };
   customRules: () => readonly string[];
   clock: () => number;
-  /** The IANA time zone the page shows times in. */
+  /** The IANA time zone the page shows times in, as the runtime spells it. */
   timeZone: string;
 }
 
-/** The IANA name of a time zone the runtime knows (as it spells it), or undefined. */
-function knownTimeZone(value: unknown): string | undefined {
-  if (typeof value !== 'string' || value === '' || value.length > 64) return undefined;
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
-  } catch {
-    return undefined;
-  }
-}
+/** Where the `webhooks` option of earlier versions went. */
+const WEBHOOKS_MOVED =
+  'option "webhooks" is no longer the review router\'s: deliver webhooks with createWebhookDelivery({ store, endpoints }) ' +
+  'from checkout-price-guard/webhooks on the same store, and start() it with your app';
 
+/** Checks the options once; throws a ReviewOptionsError naming each bad one. */
 export function resolveOptions(options: ReviewRouterOptions): Resolved {
   if (typeof options === 'function') {
-    throw new ReviewOptionsError(
-      'it was passed to app.use() without being called: write reviewRouter({ ... })',
-    );
+    throw new ReviewOptionsError([
+      {
+        kind: 'not_called',
+        option: '',
+        message: 'it was passed to app.use() without being called: write reviewRouter({ ... })',
+      },
+    ]);
   }
-  if (options === null || typeof options !== 'object') {
-    throw new ReviewOptionsError('options must be an object like { store, tokens }');
+  if ((options as { webhooks?: unknown } | null)?.webhooks !== undefined) {
+    throw new ReviewOptionsError([conflict('webhooks', WEBHOOKS_MOVED)]);
   }
-  const known = Object.keys(KNOWN_OPTIONS);
-  for (const key of Object.keys(options)) {
-    if (!(key in KNOWN_OPTIONS)) {
-      throw new ReviewOptionsError(`unknown option "${key}" (known: ${known.join(', ')})`);
-    }
-  }
-  const store = options.store as unknown as Record<string, unknown> | undefined;
-  if (store === undefined || store === null || typeof store !== 'object') {
-    throw new ReviewOptionsError(
-      'option "store" is required: pass the store the guard uses (e.g. priceGuard(...).guard.store)',
-    );
-  }
-  for (const method of STORE_METHODS) {
-    if (typeof store[method] !== 'function') {
-      throw new ReviewOptionsError(
-        `option "store" must implement GuardStore: its "${method}" is not a function`,
-      );
-    }
-  }
-  let tokens: TokenRegistry;
-  try {
-    tokens = new TokenRegistry(options.tokens);
-  } catch (error) {
-    throw new ReviewOptionsError((error as Error).message.replace(/^reviewRouter: /, ''));
-  }
-  if (options.events !== undefined && !(options.events instanceof ReviewEvents)) {
-    throw new ReviewOptionsError('option "events" must be a ReviewEvents instance (new ReviewEvents())');
-  }
-  let rateLimit: Resolved['rateLimit'] = { windowMs: 60_000, limit: 600 };
-  if (options.rateLimit === false) rateLimit = false;
-  else if (options.rateLimit !== undefined) {
-    for (const key of Object.keys(options.rateLimit)) {
-      if (key !== 'windowMs' && key !== 'limit') {
-        throw new ReviewOptionsError(`unknown option "rateLimit.${key}" (known: windowMs, limit), or false`);
-      }
-    }
-    rateLimit = {
-      windowMs:
-        options.rateLimit.windowMs === undefined
-          ? 60_000
-          : positiveInteger('rateLimit.windowMs', options.rateLimit.windowMs),
-      limit:
-        options.rateLimit.limit === undefined
-          ? 600
-          : positiveInteger('rateLimit.limit', options.rateLimit.limit),
-    };
-  }
-  const allowedOrigins = options.allowedOrigins ?? [];
-  if (
-    !Array.isArray(allowedOrigins) ||
-    allowedOrigins.some((o) => typeof o !== 'string' || !/^https?:\/\/[^/]+$/.test(o))
-  ) {
-    throw new ReviewOptionsError(
-      `option "allowedOrigins" must be a list of origins like "https://ops.example.com" (scheme and host, no path), got ${JSON.stringify(allowedOrigins)}`,
-    );
-  }
-  const maxPageSize =
-    options.maxPageSize === undefined ? 200 : positiveInteger('maxPageSize', options.maxPageSize);
-  const pageSize = options.pageSize === undefined ? 50 : positiveInteger('pageSize', options.pageSize);
-  if (pageSize > maxPageSize) {
-    throw new ReviewOptionsError(
-      `option "pageSize" (${pageSize}) must not exceed "maxPageSize" (${maxPageSize})`,
-    );
-  }
-  for (const name of ['clock', 'customRules'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') {
-      throw new ReviewOptionsError(`option "${name}" must be a function, got ${typeof options[name]}`);
-    }
-  }
-  const metrics = options.metrics;
-  if (
-    metrics !== undefined &&
-    (metrics === null ||
-      typeof metrics !== 'object' ||
-      (metrics.reviewAction !== undefined && typeof metrics.reviewAction !== 'function') ||
-      (metrics.webhook !== undefined && typeof metrics.webhook !== 'function'))
-  ) {
-    throw new ReviewOptionsError(
-      'option "metrics" must be an object with reviewAction() and webhook() methods, e.g. createMetrics()',
-    );
-  }
+  const parsed = parseOptions(reviewRouterSchema, options, (problems) => new ReviewOptionsError(problems), {
+    after: (resolved) =>
+      resolved.pageSize > resolved.maxPageSize
+        ? [
+            conflict(
+              'pageSize',
+              `option "pageSize" (${resolved.pageSize}) must not exceed "maxPageSize" (${resolved.maxPageSize})`,
+            ),
+          ]
+        : [],
+  });
+  const metrics = parsed.metrics;
   return {
-    store: options.store,
-    tokens,
-    webhooks: resolveWebhooks(options.webhooks),
-    events: options.events ?? new ReviewEvents(),
-    rateLimit,
-    allowedOrigins,
-    pageSize,
-    maxPageSize,
-    maxBulkOrders:
-      options.maxBulkOrders === undefined ? 100_000 : positiveInteger('maxBulkOrders', options.maxBulkOrders),
-    logger: options.logger ?? console,
-    metrics: {
-      reviewAction: metrics?.reviewAction?.bind(metrics) ?? (() => {}),
-      webhook: metrics?.webhook?.bind(metrics) ?? (() => {}),
-    },
-    customRules: options.customRules ?? (() => []),
-    clock: options.clock ?? Date.now,
-    timeZone: resolveTimeZone(options.timeZone),
+    ...parsed,
+    tokens: new TokenRegistry(parsed.tokens),
+    events: parsed.events ?? new ReviewEvents(),
+    metrics: { reviewAction: metrics ? metrics.reviewAction.bind(metrics) : () => {} },
   };
-}
-
-function resolveTimeZone(value: unknown): string {
-  if (value === undefined) return 'UTC';
-  const zone = knownTimeZone(value);
-  if (zone === undefined) {
-    throw new ReviewOptionsError(
-      `option "timeZone" must be an IANA time zone name such as "Asia/Jakarta" or "UTC", got ${JSON.stringify(value)}`,
-    );
-  }
-  return zone;
 }

@@ -5,11 +5,11 @@ import express, { type NextFunction, type Request, type Response, Router } from 
 import { z } from 'zod';
 import { RULE_ID_SHAPE } from '../core/policy/fields';
 import { RULE_IDS } from '../core/types';
+import { ReviewWorkflow } from '../engine/review';
 import { asyncRoute } from '../express/async-route';
 import { securityHeaders } from '../express/security-headers';
-import type { GuardStore, HeldOrder, HoldFilter, OutboxStore } from '../ports/store';
-import { MemoryOutbox } from '../state/memory/outbox';
-import { eventFor, type ReviewEvents, WebhookOutbox } from '../webhooks/delivery';
+import type { HeldOrder, HoldFilter } from '../ports/store';
+import { eventFor, type ReviewEvents } from '../webhooks/delivery';
 import { pageAssets } from './assets';
 import { identify, type Reviewer, requireRole } from './auth';
 import { bulkDecide } from './bulk';
@@ -40,17 +40,13 @@ import {
 export { ReviewOptionsError, type ReviewRouterOptions } from './options';
 export { presentHold } from './responses';
 
-/** The router, with its event emitter and webhook outbox; call `close()` on shutdown. */
+/**
+ * The router, with its in-process event emitter. It starts nothing: each decision is recorded by the store (with
+ * its webhook event, delivered by `createWebhookDelivery` from `checkout-price-guard/webhooks`) and emitted on
+ * `events`.
+ */
 export type ReviewRouter = Router & {
   events: ReviewEvents;
-  webhooks: WebhookOutbox | undefined;
-  /** Resolves once every queued webhook is delivered or given up, or after `timeoutMs` (then false). */
-  drain(timeoutMs?: number): Promise<boolean>;
-  /**
-   * Stops claiming webhook deliveries and waits for the attempts in flight. Undelivered events stay in the store's
-   * outbox (with Redis, delivered after a restart or by another instance; with the embedded store, logged as lost).
-   */
-  close(): Promise<void>;
 };
 
 /**
@@ -60,20 +56,11 @@ export type ReviewRouter = Router & {
 export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
   const resolved = resolveOptions(options);
   const { store, events, logger, metrics, clock } = resolved;
-  // Webhooks deliver from the store's outbox, where the store records each decision's event atomically with the
-  // decision (issue 14). A store without an outbox gets one in process memory, fed here after each decision.
-  const storeOutbox = (store as GuardStore & Partial<OutboxStore>).outbox;
-  const fallbackOutbox = storeOutbox ? undefined : new MemoryOutbox();
-  const outbox =
-    resolved.webhooks && resolved.webhooks.endpoints.length > 0
-      ? new WebhookOutbox(resolved.webhooks, storeOutbox ?? fallbackOutbox!, logger, metrics.webhook)
-      : undefined;
-  outbox?.start();
-
+  // Every decision and control goes through the one workflow above the store port.
+  const review = new ReviewWorkflow(store, { logger });
+  // The store recorded the decision's webhook event with the decision itself; in-process listeners hear it here.
   const announce = (held: HeldOrder) => {
     const event = eventFor(held);
-    fallbackOutbox?.record(event);
-    outbox?.nudge();
     try {
       events.emit(held.status === 'approved' ? 'released' : 'cancelled', event, held);
     } catch (error) {
@@ -244,7 +231,7 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
     '/holds/:orderId/claim',
     requireRole('reviewer'),
     asyncRoute(async function claimHold(req, res) {
-      const outcome = await store.claim(String(req.params.orderId), actor(res), clock());
+      const outcome = await review.claim(String(req.params.orderId), actor(res), clock());
       if (!outcome.ok) {
         refuse(res, outcome);
         return;
@@ -266,7 +253,7 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
         });
         return;
       }
-      const outcome = await store.decide(
+      const outcome = await review.decide(
         withoutUndefined({
           orderId: String(req.params.orderId),
           to,
@@ -303,7 +290,7 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
         return;
       }
       const to = action === 'approve' ? 'approved' : 'rejected';
-      const result = await bulkDecide(store, {
+      const result = await bulkDecide(review, {
         filter: withoutUndefined(filter),
         to,
         actor: actor(res),
@@ -348,7 +335,7 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
     }),
   );
 
-  controlsApi(api, { store, metrics, clock, actor });
+  controlsApi(api, { review, metrics, clock, actor });
 
   api.use(function notFound(_req, res) {
     res.status(404).json({ error: 'not_found', message: 'No such review API route.' });
@@ -393,8 +380,5 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
 
   router.use('/api', api);
   router.events = events;
-  router.webhooks = outbox;
-  router.drain = (timeoutMs?: number) => outbox?.drain(timeoutMs) ?? Promise.resolve(true);
-  router.close = () => outbox?.close() ?? Promise.resolve();
   return router;
 }

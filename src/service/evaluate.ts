@@ -9,7 +9,8 @@ import { negotiateLanguage, shopperMessage } from '../core/messages';
 import type { Decision } from '../core/types';
 import type { CheckResult, Guard } from '../engine/guard';
 import { asyncRoute } from '../express/async-route';
-import { conflictBody, invalidOrderBody, unsupportedMediaTypeBody } from '../middleware/price-guard';
+import { orderBodyProblem, unsupportedMediaTypeBody } from '../express/json-body';
+import { conflictBody, invalidOrderBody } from '../middleware/price-guard';
 import type { Lifecycle } from './lifecycle';
 
 /**
@@ -53,7 +54,7 @@ export function evaluateRoute({ config, guard, logger, lifecycle }: EvaluateOpti
   return asyncRoute(async function evaluateOrder(req: Request, res: Response) {
     lifecycle.begin();
     try {
-      if (req.body === undefined && !req.is('application/json')) {
+      if (orderBodyProblem(req) !== undefined) {
         res.status(415).json(unsupportedMediaTypeBody());
         return;
       }

@@ -4,8 +4,8 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { GuardStore, ShutdownReport } from '../ports/store';
-import type { ReviewRouter } from '../review/router';
 import type { OverlayStore } from '../state/overlay';
+import type { WebhookDelivery } from '../webhooks/delivery';
 
 /** How long shutdown waits for queued review webhooks before logging them as undelivered. */
 const WEBHOOK_DRAIN_MS = 5_000;
@@ -64,25 +64,25 @@ export function closeWhenStopping(lifecycle: Lifecycle): RequestHandler {
 
 /** What closeService flushes and releases. */
 export interface ServiceHoldings {
-  review: ReviewRouter | undefined;
+  webhooks: WebhookDelivery | undefined;
   overlay: OverlayStore;
   store: GuardStore;
   logger: Logger;
 }
 
-/** Flushes and releases the review webhooks, the overlay and the store; the store's shutdown report, if any. */
+/** Stops the webhook delivery, then releases the overlay and the store; the store's shutdown report, if any. */
 export async function closeService({
-  review,
+  webhooks,
   overlay,
   store,
   logger,
 }: ServiceHoldings): Promise<ShutdownReport | undefined> {
   // On Redis the outbox outlives the process: finish the attempts in flight and leave the rest to the next start
   // or another instance. In memory, give queued webhooks a few seconds; what is left is logged as lost.
-  if (review && review.webhooks?.durable === false && !(await review.drain(WEBHOOK_DRAIN_MS))) {
-    logger.warn({ pending: review.webhooks?.stats().pending }, 'webhooks still queued at shutdown');
+  if (webhooks?.durable === false && !(await webhooks.drain(WEBHOOK_DRAIN_MS))) {
+    logger.warn({ pending: webhooks.stats().pending }, 'webhooks still queued at shutdown');
   }
-  await review?.close();
+  await webhooks?.stop();
   await overlay.close().catch((error) => logger.warn({ err: error }, 'could not close the overlay'));
   return store.shutdown?.();
 }

@@ -1,23 +1,39 @@
 // src/service/reload.ts
-// The policy the service judges with: the file policy (swapped on a reload) with the runtime overlay polled over it.
+// The policy the service judges with: the file policy (swapped on a reload) with the runtime overlay polled over
+// it, put into the one Guard in one place.
 
 import type { Logger } from 'pino';
+import type { ServiceConfig } from '../config/service';
 import type { Policy } from '../core/policy';
+import type { Guard } from '../engine/guard';
 import { applyOverlay, emptyOverlay, type Overlay, type OverlayStore } from '../state/overlay';
+
+/** One change of the policy in force: before and after (file policy with the overlay over it), and why. */
+export interface PolicySwap {
+  previous: Policy;
+  next: Policy;
+  /** `start`: the first overlay read at start-up; `file`: a reloaded config file; `overlay`: runtime floors and caps. */
+  cause: 'start' | 'file' | 'overlay';
+}
 
 /** What startPolicyReloads needs. */
 export interface PolicyReloadOptions {
-  overlay: OverlayStore;
+  /** The service's one guard: its policy is swapped here and nowhere else. */
+  guard: Guard;
   /** The policy of the configuration file, before any overlay. */
   filePolicy: Policy;
-  /** Puts a merged policy (file policy with the overlay over it) to work. */
-  apply(merged: Policy): void;
+  overlay: OverlayStore;
   logger: Logger;
   /** How often the overlay is re-read. */
   refreshMs: number;
   /** True once the service is stopping: the first read is no longer retried. */
   stopping(): boolean;
+  /** Called after every swap (a reload that changes nothing included), e.g. to declare metrics series. */
+  onSwap?(swap: PolicySwap): void;
 }
+
+/** Why a reloaded configuration was not put in force. */
+export type ReloadRefusal = 'empty_policy';
 
 /** The running policy: the overlay's poll, and the swap of the file policy on a reload. */
 export interface PolicyReloads {
@@ -29,21 +45,27 @@ export interface PolicyReloads {
   loaded(): boolean;
   /** The runtime overlay last applied. */
   current(): Overlay;
-  /** Swaps in a new file policy; the runtime overlay stays merged over it. */
-  setFilePolicy(policy: Policy): void;
+  /**
+   * Puts a reloaded (validated) configuration's policy in force, the runtime overlay merged over it; refuses a
+   * file whose policy is empty while the running one is not, unless it says `confirmEmpty: true`.
+   */
+  reload(next: ServiceConfig, running: ServiceConfig): { ok: true } | { ok: false; refused: ReloadRefusal };
   /** Stops the overlay poll. */
   stop(): void;
 }
 
 /** Starts reading the runtime overlay (at once, then every refreshMs) and merging it over the file policy. */
 export function startPolicyReloads(options: PolicyReloadOptions): PolicyReloads {
-  const { overlay, logger } = options;
+  const { guard, overlay, logger } = options;
   let filePolicy: Policy = options.filePolicy;
   let currentOverlay: Overlay = emptyOverlay();
   let overlayApplied = false;
 
-  const apply = () => {
-    options.apply(applyOverlay(filePolicy, currentOverlay));
+  // The one place a policy enters the guard: the file policy with the overlay over it.
+  const swap = (cause: PolicySwap['cause']) => {
+    const previous = guard.policy;
+    guard.setPolicy(applyOverlay(filePolicy, currentOverlay));
+    options.onSwap?.({ previous, next: guard.policy, cause });
   };
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => {
@@ -61,7 +83,7 @@ export function startPolicyReloads(options: PolicyReloadOptions): PolicyReloads 
     const first = !overlayApplied;
     overlayApplied = true;
     currentOverlay = next;
-    apply();
+    swap(first ? 'start' : 'overlay');
     const empty =
       Object.keys(next.floors).length +
         Object.keys(next.caps).length +
@@ -102,9 +124,13 @@ export function startPolicyReloads(options: PolicyReloadOptions): PolicyReloads 
     ready,
     loaded: () => overlayLoaded,
     current: () => currentOverlay,
-    setFilePolicy(policy) {
-      filePolicy = policy;
-      apply();
+    reload(next, running) {
+      if (next.policyEmpty && !running.policyEmpty && !next.confirmEmpty) {
+        return { ok: false, refused: 'empty_policy' };
+      }
+      filePolicy = next.policy;
+      swap('file');
+      return { ok: true };
     },
     stop() {
       clearInterval(poll);

@@ -93,11 +93,6 @@ function displayUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-/** Sections that only take effect on restart; a reload warns when they changed. */
-function restartOnly(config: ServiceConfig): string {
-  return JSON.stringify({ service: config.service, review: config.review, metrics: config.metrics });
-}
-
 /** The configuration file and the configuration with the command line's overrides; throws ConfigError. */
 function effectiveConfig(options: RunOptions): {
   configPath: string | undefined;
@@ -165,30 +160,12 @@ export async function runService(options: RunOptions = {}): Promise<RunningServi
     }
     throw error;
   }
-  let current = config;
-
+  // A reload reads and validates the file as start-up does (one validation), then the service swaps the policy
+  // in its one place; the command line's host and port stay as they were.
   const reload = (): boolean => {
     try {
       const reloaded = loadConfig(configPath, env);
-      const next: ServiceConfig = { ...reloaded, service: { ...reloaded.service, ...overrides } };
-      if (next.policyEmpty && !current.policyEmpty && !next.confirmEmpty) {
-        logger.error(
-          { config: configPath ?? null },
-          'config reload refused: the file has no policy (or an empty one) while the running policy has floors, caps, ' +
-            'campaigns or voucher terms; the previous policy stays in force. To apply an empty policy on purpose, add ' +
-            '"confirmEmpty: true" to the file.',
-        );
-        return false;
-      }
-      service.setFilePolicy(next.policy, configPath);
-      if (restartOnly(next) !== restartOnly(current)) {
-        logger.warn(
-          'config reloaded: the policy is in force; changes to service, review and metrics need a restart',
-        );
-      }
-      current = next;
-      logger.info({ config: configPath ?? null, mode: service.guard.policy.mode }, 'config reloaded');
-      return true;
+      return service.reload({ ...reloaded, service: { ...reloaded.service, ...overrides } });
     } catch (error) {
       const problems = error instanceof ConfigError ? error.problems : undefined;
       logger.error(

@@ -13,19 +13,15 @@ import type { ServiceConfig } from '../config/service';
 import { CURRENCY_EXPONENTS, setCurrencyExponents } from '../core/currencies';
 import type { Policy } from '../core/policy';
 import type { Decision } from '../core/types';
-import type { Guard } from '../engine/guard';
-import {
-  type PriceGuardMiddleware,
-  type PriceGuardOptions,
-  priceGuard,
-  resolveOptions,
-} from '../middleware/price-guard';
+import { Guard } from '../engine/guard';
+import { type PriceGuardMiddleware, priceGuard } from '../middleware/price-guard';
 import { instrumentStore } from '../observability/instrument-store';
 import { createMetrics, type PriceGuardMetrics } from '../observability/metrics';
-import type { GuardStore, ShutdownReport } from '../ports/store';
+import type { GuardStore, OutboxStore, ShutdownReport } from '../ports/store';
 import { type ReviewRouter, reviewRouter } from '../review/router';
 import { MemoryStore } from '../state/memory/store';
 import { applyOverlay, MemoryOverlayStore, type OverlayStore } from '../state/overlay';
+import { createWebhookDelivery, type WebhookDelivery } from '../webhooks/delivery';
 import { adminRouter } from './admin';
 import { amountUnit, evaluateRoute } from './evaluate';
 import { liveness, readiness, requireReady } from './health';
@@ -52,9 +48,9 @@ export interface ServiceDeps {
 /** A built service: the app to listen with, and the handles the process needs for reloads and shutdown. */
 export interface Service {
   app: Express;
-  /** The guard behind POST /v1/evaluate. */
+  /** The one guard, behind POST /v1/evaluate and the demo POST /checkout alike. */
   guard: Guard;
-  /** The middleware behind the demo POST /checkout. */
+  /** The middleware behind the demo POST /checkout (on `guard`). */
   checkout: PriceGuardMiddleware;
   /** The store as the guard sees it (timed by the metrics). */
   store: GuardStore;
@@ -63,8 +59,14 @@ export interface Service {
   metrics: PriceGuardMetrics;
   /** The review API and page at /review; undefined when no review token is configured. */
   review: ReviewRouter | undefined;
-  /** Swaps in a new file policy (after a validated reload); the runtime overlay stays merged over it. */
-  setFilePolicy(policy: Policy, source?: string): void;
+  /** The webhook delivery worker, started with the service; undefined when no webhook is configured. */
+  webhooks: WebhookDelivery | undefined;
+  /**
+   * Puts a reloaded configuration's policy in force (the runtime overlay stays merged over it); false, and
+   * logged, when it is refused (an empty policy without `confirmEmpty`). Sections other than the policy need a
+   * restart: a change to them is logged.
+   */
+  reload(next: ServiceConfig): boolean;
   /** Re-reads the runtime overlay and applies it if it changed. */
   refreshOverlay(): Promise<void>;
   /**
@@ -78,6 +80,11 @@ export interface Service {
   drain(): Promise<void>;
   /** Stops the overlay poll, then flushes and releases the store and the overlay. */
   close(): Promise<ShutdownReport | undefined>;
+}
+
+/** Sections that only take effect on restart; a reload warns when they changed. */
+function restartOnly(config: ServiceConfig): string {
+  return JSON.stringify({ service: config.service, review: config.review, metrics: config.metrics });
 }
 
 /** Builds the service app from a loaded configuration. Listening, signals and exit codes are the caller's. */
@@ -94,20 +101,23 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
   const store: GuardStore = instrumentStore(deps.store ?? new MemoryStore(), metrics);
   metrics.watchQueue(store);
   const overlay = deps.overlay ?? new MemoryOverlayStore();
-  const guardOptions: PriceGuardOptions = {
-    policy: config.policyInput,
+  // One guard, built from the validated configuration: the evaluate route and the demo checkout both judge with
+  // it, and a reload swaps its policy in one place (reload.ts).
+  const guard = new Guard({
+    policy: config.policy,
     store,
     ...(config.service.mode ? { mode: config.service.mode } : {}),
     limits: config.service.limits,
     storeTimeoutMs: config.service.storeTimeoutMs,
-    retryAfterSeconds: config.service.retryAfterSeconds,
     logger,
-    ...(deps.clock ? { clock: deps.clock } : {}),
     metrics,
-  };
-  // Both routes are built through resolveOptions, so options are validated exactly as for a Node shop.
-  const { guard } = resolveOptions(guardOptions);
-  const checkout = priceGuard({ ...guardOptions, style: 'respond' });
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
+  const checkout = priceGuard({
+    guard,
+    style: 'respond',
+    retryAfterSeconds: config.service.retryAfterSeconds,
+  });
   // Per-voucher series for the codes the policy declares, at 0 before the first order (issue 14).
   const declareVouchers = (policy: Policy) => {
     const { unlabelled } = metrics.usePolicy(policy);
@@ -120,20 +130,36 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
   };
   declareVouchers(guard.policy);
 
-  let source = config.source;
+  let running = config;
   const lifecycle = createLifecycle();
   const reloads = startPolicyReloads({
+    guard,
+    filePolicy: config.policy,
     overlay,
-    filePolicy: guard.policy,
-    apply: (merged) => {
-      guard.setPolicy(merged);
-      checkout.guard.setPolicy(merged);
-      declareVouchers(merged);
-    },
     logger,
     refreshMs: config.service.overlayRefreshMs,
     stopping: lifecycle.stopping,
+    onSwap: ({ next }) => declareVouchers(next),
   });
+
+  // Webhooks: delivered from the store's outbox by a worker started here, beside (not inside) the review router.
+  const webhooks =
+    config.review.webhooks.length > 0
+      ? createWebhookDelivery({
+          // Checked there: a custom store without an outbox is refused with a message that says so.
+          store: store as GuardStore & OutboxStore,
+          endpoints: config.review.webhooks.map((hook) => ({
+            url: hook.url,
+            secret: hook.secret!,
+            events: hook.events,
+          })),
+          logger,
+          metrics,
+        })
+      : undefined;
+  webhooks?.start();
+  // The outbox size gauge: absent while no webhook endpoint is configured.
+  metrics.watchOutbox(() => webhooks?.stats().pending);
 
   const app = express();
   app.disable('x-powered-by');
@@ -150,7 +176,13 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
 
   app.get(
     '/readyz',
-    readiness({ config, store, stopping: lifecycle.stopping, loaded: reloads.loaded, source: () => source }),
+    readiness({
+      config,
+      store,
+      stopping: lifecycle.stopping,
+      loaded: reloads.loaded,
+      source: () => running.source,
+    }),
   );
 
   app.get('/metrics', deps.metricsHandler ?? metrics.handler());
@@ -160,21 +192,13 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
       ? reviewRouter({
           store,
           tokens: config.review.tokens,
-          webhooks: {
-            endpoints: config.review.webhooks.map((hook) => ({
-              url: hook.url,
-              secret: hook.secret!,
-              events: hook.events,
-            })),
-          },
           logger,
           metrics,
           customRules: () => guard.policy.customRules.map((rule) => rule.id),
+          timeZone: config.review.timeZone,
           ...(deps.clock ? { clock: deps.clock } : {}),
         })
       : undefined;
-  // The outbox size gauge: absent while no webhook endpoint is configured.
-  metrics.watchOutbox(() => review?.webhooks?.stats().pending);
   if (review) {
     app.use('/review', review);
   } else {
@@ -232,7 +256,7 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
             ...rule,
             source: Object.hasOwn(currentOverlay.rules, rule.id) ? 'runtime' : 'file',
           })),
-          source,
+          source: running.source,
         };
       },
     }),
@@ -281,9 +305,26 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
     logger,
     metrics,
     review,
-    setFilePolicy(policy, newSource) {
-      if (newSource !== undefined) source = newSource;
-      reloads.setFilePolicy(policy);
+    webhooks,
+    reload(next) {
+      const outcome = reloads.reload(next, running);
+      if (!outcome.ok) {
+        logger.error(
+          { config: next.source ?? null },
+          'config reload refused: the file has no policy (or an empty one) while the running policy has floors, caps, ' +
+            'campaigns or voucher terms; the previous policy stays in force. To apply an empty policy on purpose, add ' +
+            '"confirmEmpty: true" to the file.',
+        );
+        return false;
+      }
+      if (restartOnly(next) !== restartOnly(running)) {
+        logger.warn(
+          'config reloaded: the policy is in force; changes to service, review and metrics need a restart',
+        );
+      }
+      running = next;
+      logger.info({ config: next.source ?? null, mode: guard.policy.mode }, 'config reloaded');
+      return true;
     },
     refreshOverlay: reloads.refresh,
     whenReady: () => reloads.ready,
@@ -292,7 +333,7 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
     async close() {
       lifecycle.stop();
       reloads.stop();
-      return closeService({ review, overlay, store, logger });
+      return closeService({ webhooks, overlay, store, logger });
     },
   };
 }

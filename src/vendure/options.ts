@@ -117,7 +117,7 @@ export function resolvePluginOptions(
     );
   }
   const store = guardOptions.store ?? new MemoryStore();
-  for (const method of ['getHold', 'decide', 'listHolds'] as const) {
+  for (const method of ['getHold', 'transition', 'listHolds'] as const) {
     if (typeof (store as unknown as Record<string, unknown>)[method] !== 'function') {
       throw new PriceGuardPluginOptionsError(
         `option "store" must be a store with a review queue (MemoryStore or RedisStore): its "${method}" is not a function`,

@@ -127,7 +127,6 @@ export class PriceGuardRuntime {
     this.timer = undefined;
     await this.sweeping;
     await this.chain;
-    await this.router?.close();
   }
 
   private get vendure() {

@@ -1,6 +1,6 @@
 // src/webhooks/delivery.ts
-// The webhook delivery worker over the store's outbox (claim, attempt, settle), in-process events, and the
-// module the rest of the package imports webhooks from (options, routing, retries and attempts live beside it).
+// The webhook delivery worker over the store's outbox (claim, attempt, settle), started explicitly with
+// createWebhookDelivery(); in-process review events; the module the rest of the package imports webhooks from.
 
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../ports/logger';
@@ -8,7 +8,7 @@ import type { WebhookOutcome } from '../ports/metrics';
 import type { EventOutbox, HeldOrder, OutboxDelivery } from '../ports/store';
 import type { ReviewEvent } from '../state/events';
 import { attemptDelivery, orderIdOf } from './attempt';
-import type { ResolvedWebhookOptions } from './options';
+import { type ResolvedWebhookOptions, resolveWebhookOptions, type WebhookDeliveryOptions } from './options';
 import { leaseMs, nextRetryInMs } from './retry';
 import { EndpointRoutes } from './routes';
 
@@ -16,9 +16,10 @@ export type { EventType, GuardEvent, HeldEvent, ReviewEvent, VoucherTrippedEvent
 export { DEFAULT_EVENT_TYPES, EVENT_TYPES, eventFor } from '../state/events';
 export {
   type ResolvedWebhookOptions,
-  resolveWebhookOptions,
+  type WebhookDeliveryOptions,
   type WebhookEndpoint,
   type WebhookOptions,
+  WebhookOptionsError,
 } from './options';
 export { endpointId } from './routes';
 
@@ -46,13 +47,23 @@ export interface OutboxStats {
 }
 
 /**
+ * Builds the webhook delivery worker over the store's outbox; nothing runs until `start()`. Options are checked
+ * here, once: a bad one throws a WebhookOptionsError naming it. Start it where the process starts (the service
+ * does), and `stop()` it on shutdown; the review router only records decisions, it never delivers.
+ */
+export function createWebhookDelivery(options: WebhookDeliveryOptions): WebhookDelivery {
+  return new WebhookDelivery(resolveWebhookOptions(options));
+}
+
+/**
  * The delivery worker over the store's outbox. It claims due deliveries (leased to this instance, so of several
  * instances sharing one Redis exactly one attempts each), POSTs each to its endpoint signed as Standard Webhooks
  * say, and settles it: done on a 2xx, else retried with exponential backoff and jitter until `maxAttempts`, then
  * given up (logged at error level). Delivery is at least once: an instance that dies mid-attempt leaves a lease
  * that runs out, and another instance (or this one, restarted) attempts the delivery again with the same id.
+ * The store records events only once a worker has claimed (`start()`): before, no endpoint is listening.
  */
-export class WebhookOutbox {
+export class WebhookDelivery {
   /** True when the outbox survives a restart (the Redis store). */
   readonly durable: boolean;
   private readonly endpoints: EndpointRoutes;
@@ -62,7 +73,7 @@ export class WebhookOutbox {
   private timerAt = Number.POSITIVE_INFINITY;
   private claiming = false;
   private again = false;
-  private closed = false;
+  private stopped = false;
   private failing = false;
   private lastPending = 0;
   private lastDropped: number | undefined;
@@ -70,18 +81,18 @@ export class WebhookOutbox {
   private claimed: () => void = () => {};
   private readonly counters = { delivered: 0, failedAttempts: 0, givenUp: 0 };
 
-  /**
-   * @param outbox the store's outbox (`store.outbox`), or a MemoryOutbox for a store without one.
-   * @param record counts each attempt's outcome: `delivered`, `retried` (failed, will retry) or `failed`
-   *   (failed for the last time, given up).
-   */
-  constructor(
-    private readonly options: ResolvedWebhookOptions,
-    private readonly outbox: EventOutbox,
-    private readonly logger: Logger,
-    private readonly record: (outcome: WebhookOutcome) => void = () => {},
-  ) {
-    this.durable = outbox.durable;
+  private readonly outbox: EventOutbox;
+  private readonly logger: Logger;
+  /** Counts each attempt's outcome: `delivered`, `retried` (will retry) or `failed` (the last, given up). */
+  private readonly record: (outcome: WebhookOutcome) => void;
+
+  /** Use createWebhookDelivery(), which checks the options; this takes them checked. */
+  constructor(private readonly options: ResolvedWebhookOptions) {
+    this.outbox = options.outbox;
+    this.logger = options.logger;
+    const metrics = options.metrics;
+    this.record = metrics ? (outcome) => metrics.webhook(outcome) : () => {};
+    this.durable = this.outbox.durable;
     this.endpoints = new EndpointRoutes(options.endpoints);
     this.leaseMs = leaseMs(options);
     this.firstClaim = new Promise((resolve) => {
@@ -109,6 +120,7 @@ export class WebhookOutbox {
 
   /** Starts polling; the first claim also tells the store to record events from now on. */
   start(): void {
+    if (this.stopped) return;
     this.pump();
   }
 
@@ -150,9 +162,9 @@ export class WebhookOutbox {
    * stays there: with the Redis store another instance, or this one after a restart, delivers it; with the
    * embedded store it is lost, and logged.
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await Promise.allSettled([...this.inFlight]);
@@ -168,7 +180,7 @@ export class WebhookOutbox {
   }
 
   private schedule(delayMs: number): void {
-    if (this.closed) return;
+    if (this.stopped) return;
     const at = Date.now() + delayMs;
     if (this.timer && this.timerAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
@@ -182,7 +194,7 @@ export class WebhookOutbox {
   }
 
   private pump(): void {
-    if (this.closed) return;
+    if (this.stopped) return;
     if (this.claiming) {
       this.again = true;
       return;

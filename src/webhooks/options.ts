@@ -1,8 +1,20 @@
 // src/webhooks/options.ts
-// The `webhooks` option: its endpoints and delivery knobs, their defaults, and their checks at construction.
+// The options of createWebhookDelivery(): endpoints and delivery knobs, their defaults, checked once by one schema.
 
-import { DEFAULT_EVENT_TYPES, EVENT_TYPES, type EventType } from '../state/events';
-import { webhookSecretProblem } from './signature';
+import { z } from 'zod';
+import { distinctUrls, webhookEvents, webhookUrl } from '../core/option-fields';
+import {
+  loggerOption,
+  type OptionProblem,
+  OptionsProblemError,
+  parseOptions,
+  positiveWhole,
+  withMethods,
+} from '../core/options';
+import { DEFAULT_EVENT_TYPES, type EventType, webhookSecretProblem } from '../core/webhook-contract';
+import type { Logger } from '../ports/logger';
+import type { GuardMetrics } from '../ports/metrics';
+import type { EventOutbox, OutboxStore } from '../ports/store';
 
 /** One receiver of webhooks. */
 export interface WebhookEndpoint {
@@ -11,16 +23,14 @@ export interface WebhookEndpoint {
   /** The signing secret in the Standard Webhooks format: `whsec_` and the base64 of 24 to 64 random bytes. */
   secret: string;
   /**
-   * The event types it receives: `order.held`, `order.released`, `order.cancelled`, `voucher.tripped`.
-   * Defaults to `order.released` and `order.cancelled`.
+   * The event types it receives: `order.held`, `order.released`, `order.cancelled`, `voucher.tripped`,
+   * `voucher.resumed`. Defaults to `order.released` and `order.cancelled`.
    */
   events?: EventType[];
 }
 
-/** Webhook delivery options. */
+/** Webhook delivery knobs. */
 export interface WebhookOptions {
-  /** Receivers; each gets the events it subscribes to. Defaults to none. */
-  endpoints?: WebhookEndpoint[];
   /** Delivery attempts per event and endpoint before it is given up (and logged). Defaults to 24. */
   maxAttempts?: number;
   /** Delay before the first retry, in milliseconds; doubles each retry, with jitter. Defaults to 1,000. */
@@ -36,96 +46,89 @@ export interface WebhookOptions {
   maxOutbox?: number;
   /** Deliveries in flight at once, per instance. Defaults to 8. */
   concurrency?: number;
-  /** How often the outbox is polled for events other instances recorded and retries that fell due. Defaults to 1,000. */
+  /** How often the outbox is polled for events recorded and retries that fell due. Defaults to 1,000. */
   pollIntervalMs?: number;
 }
 
-/** Validated options, with every endpoint's event types filled in. */
-export type ResolvedWebhookOptions = Required<Omit<WebhookOptions, 'endpoints'>> & {
-  endpoints: Array<Required<WebhookEndpoint>>;
-};
-
-const WEBHOOK_DEFAULTS: Required<Omit<WebhookOptions, 'endpoints'>> = {
-  maxAttempts: 24,
-  baseDelayMs: 1_000,
-  maxDelayMs: 300_000,
-  timeoutMs: 10_000,
-  maxOutbox: 100_000,
-  concurrency: 8,
-  pollIntervalMs: 1_000,
-};
-
-/**
- * Validates the `webhooks` option once, at construction: every bad value is reported through `fail` (which
- * throws) with the option's path and the fix. Returns undefined when webhooks are not configured.
- */
-export function resolveWebhookOptions(
-  options: WebhookOptions | undefined,
-  fail: (message: string) => never,
-): ResolvedWebhookOptions | undefined {
-  if (options === undefined) return undefined;
-  if (options === null || typeof options !== 'object') {
-    fail('option "webhooks" must be an object like { endpoints: [{ url, secret }] }');
-  }
-  const resolved: Record<string, unknown> = { ...WEBHOOK_DEFAULTS, endpoints: [] };
-  for (const [key, value] of Object.entries(options)) {
-    if (value === undefined) continue;
-    if (key !== 'endpoints' && !(key in WEBHOOK_DEFAULTS)) {
-      fail(
-        `unknown option "webhooks.${key}" (known: endpoints, ${Object.keys(WEBHOOK_DEFAULTS).join(', ')})`,
-      );
-    }
-    if (key !== 'endpoints' && (typeof value !== 'number' || !Number.isInteger(value) || value <= 0)) {
-      fail(`option "webhooks.${key}" must be a positive whole number, got ${JSON.stringify(value)}`);
-    }
-    resolved[key] = value;
-  }
-  const endpoints = resolved.endpoints;
-  if (!Array.isArray(endpoints)) fail('option "webhooks.endpoints" must be a list');
-  const seen = new Set<string>();
-  resolved.endpoints = (endpoints as unknown[]).map((endpoint, index) =>
-    resolveEndpoint(endpoint, `webhooks.endpoints[${index}]`, seen, fail),
-  );
-  return resolved as ResolvedWebhookOptions;
+/** Options of `createWebhookDelivery()`. */
+export interface WebhookDeliveryOptions extends WebhookOptions {
+  /**
+   * The store whose outbox holds the events: the same instance as `priceGuard({ store })` and
+   * `reviewRouter({ store })` (MemoryStore and RedisStore keep one). Required.
+   */
+  store: OutboxStore;
+  /** Receivers; each gets the events it subscribes to. Required, at least one. */
+  endpoints: WebhookEndpoint[];
+  /** Where failed and given-up deliveries are logged. Defaults to console. */
+  logger?: Logger;
+  /** Counts each attempt's outcome (`createMetrics()` fits). Defaults to none. */
+  metrics?: Required<Pick<GuardMetrics, 'webhook'>>;
 }
 
-/** One endpoint checked: an http(s) URL not seen before, a Standard Webhooks secret, known event types. */
-function resolveEndpoint(
-  endpoint: unknown,
-  path: string,
-  seen: Set<string>,
-  fail: (message: string) => never,
-): Required<WebhookEndpoint> {
-  if (endpoint === null || typeof endpoint !== 'object')
-    fail(`option "${path}" must be { url, secret, events? }`);
-  const { url, secret, events, ...rest } = endpoint as Record<string, unknown>;
-  const unknown = Object.keys(rest)[0];
-  if (unknown !== undefined) fail(`unknown option "${path}.${unknown}" (known: url, secret, events)`);
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(String(url));
-  } catch {
-    parsed = undefined;
+/** Thrown by createWebhookDelivery for a bad option; names the option and the fix. */
+export class WebhookOptionsError extends OptionsProblemError {
+  constructor(problems: readonly OptionProblem[]) {
+    super('ERR_WEBHOOK_OPTIONS', 'createWebhookDelivery', problems);
   }
-  if (typeof url !== 'string' || !parsed || !['http:', 'https:'].includes(parsed.protocol)) {
-    fail(`option "${path}.url" must be an http(s) URL, got ${JSON.stringify(url)}`);
-  }
-  if (seen.has(url)) fail(`option "${path}.url" repeats ${JSON.stringify(url)}: list each URL once`);
-  seen.add(url);
-  const problem = webhookSecretProblem(secret);
-  if (problem) fail(`option "${path}.secret" ${problem}`);
-  let types: EventType[] = [...DEFAULT_EVENT_TYPES];
-  if (events !== undefined) {
-    if (
-      !Array.isArray(events) ||
-      events.length === 0 ||
-      events.some((type) => !(EVENT_TYPES as readonly unknown[]).includes(type))
-    ) {
-      fail(
-        `option "${path}.events" must be a non-empty list of ${EVENT_TYPES.join(', ')}; got ${JSON.stringify(events)}`,
-      );
-    }
-    types = [...new Set(events as EventType[])];
-  }
-  return { url, secret: secret as string, events: types };
+}
+
+/** A Standard Webhooks secret. */
+const secret = z.string({ error: webhookSecretProblem(undefined) }).superRefine((value, context) => {
+  const problem = webhookSecretProblem(value);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
+});
+
+const endpoint = z.strictObject({
+  url: webhookUrl,
+  secret,
+  events: webhookEvents.default(() => [...DEFAULT_EVENT_TYPES]),
+});
+
+const OUTBOX_METHODS = ['publish', 'claim', 'settle', 'size'] as const;
+
+/** A store with an outbox (its `outbox` has the EventOutbox methods). */
+const outboxStore = z.custom<OutboxStore>(
+  (value) => {
+    const outbox = (value as { outbox?: unknown } | null | undefined)?.outbox as
+      | Record<string, unknown>
+      | undefined;
+    return (
+      typeof outbox === 'object' &&
+      outbox !== null &&
+      OUTBOX_METHODS.every((method) => typeof outbox[method] === 'function')
+    );
+  },
+  {
+    error:
+      'must be the store the guard holds orders in, with a webhook outbox (MemoryStore and RedisStore keep one; a custom store implements `outbox`)',
+  },
+);
+
+/** The delivery options' schema, with every default. */
+const deliverySchema = z.strictObject({
+  store: outboxStore,
+  endpoints: z
+    .array(endpoint, { error: 'must be a list of { url, secret, events? }' })
+    .min(1, { error: 'must list at least one endpoint { url, secret, events? }' })
+    .superRefine(distinctUrls),
+  maxAttempts: positiveWhole('attempts').default(24),
+  baseDelayMs: positiveWhole('milliseconds').default(1_000),
+  maxDelayMs: positiveWhole('milliseconds').default(300_000),
+  timeoutMs: positiveWhole('milliseconds').default(10_000),
+  maxOutbox: positiveWhole('deliveries').default(100_000),
+  concurrency: positiveWhole('deliveries').default(8),
+  pollIntervalMs: positiveWhole('milliseconds').default(1_000),
+  logger: loggerOption<Logger>().default(() => console),
+  metrics: withMethods<Required<Pick<GuardMetrics, 'webhook'>>>('webhook() (createMetrics() does)', [
+    'webhook',
+  ]).optional(),
+} satisfies Record<keyof WebhookDeliveryOptions, z.ZodType>);
+
+/** Validated delivery options, every default applied and every endpoint's event types filled in. */
+export type ResolvedWebhookOptions = z.output<typeof deliverySchema> & { outbox: EventOutbox };
+
+/** Checks the options of createWebhookDelivery once; throws a WebhookOptionsError naming each bad one. */
+export function resolveWebhookOptions(options: WebhookDeliveryOptions): ResolvedWebhookOptions {
+  const resolved = parseOptions(deliverySchema, options, (problems) => new WebhookOptionsError(problems));
+  return { ...resolved, outbox: resolved.store.outbox };
 }

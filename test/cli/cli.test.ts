@@ -1,7 +1,7 @@
 // test/cli/cli.test.ts
 // The command line as a user runs it: help, --version, serve --host/--port, validate-config, the demo reviewer.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPLAY_COMMAND } from '../../src/cli/replay';
@@ -57,6 +57,24 @@ describe('help and version', () => {
   it('--version and -v print the package version', async () => {
     expect(await cliRun(['--version'])).toMatchObject({ code: 0, stdout: `${VERSION}\n` });
     expect((await cliRun(['-v'])).stdout).toBe(`${VERSION}\n`);
+  });
+
+  it('names only docs pages that exist where it runs (the docs ship in the package)', async () => {
+    const help = (
+      await Promise.all(
+        [
+          ['--help'],
+          ...['serve', 'validate-config', 'preflight', 'replay'].map((name) => [name, '--help']),
+        ].map((args) => cliRun(args)),
+      )
+    )
+      .map((result) => result.stdout)
+      .join('\n');
+    // From the repository root the package is this checkout: docs/<page>.md.
+    const pages = [...help.matchAll(/(?<![\w/])docs\/[\w-]+\.md/g)].map(([page]) => page);
+    expect(new Set(pages)).toEqual(new Set(['docs/service.md', 'docs/preflight.md', 'docs/replay.md']));
+    for (const page of pages) expect(existsSync(join(ROOT, page))).toBe(true);
+    expect(help).toContain('documentation (shipped in the package): README.md and docs/*.md');
   });
 
   it('each command has its own help', async () => {
@@ -158,6 +176,52 @@ describe('validate-config', () => {
     expect(stderr).toContain('policy.customRules[0].when: no such overload: int > string at column 1');
   });
 
+  it('takes a bare policy file, the one preflight and replay take, as the policy section', async () => {
+    const result = await cliRun(['validate-config', 'examples/policy.default.yaml']);
+    expect(result.stdout).toMatch(
+      /^examples\/policy\.default\.yaml: valid \(a bare policy, read as the policy section; policy mode shadow;/,
+    );
+    expect(result.code).toBe(0);
+    // Its problems are named where they are in the file: at the top, not under policy.
+    const bad = await cliRun(['validate-config', file('bare.yaml', 'mode: strict\nflors: {}\n')]);
+    expect(bad.code).toBe(78);
+    expect(bad.stderr).toContain(`invalid ${join(dir, 'bare.yaml')}:`);
+    expect(bad.stderr).toContain('  - mode: must be "enforce" or "shadow"');
+    expect(bad.stderr).toContain('  - flors: is not a known field; did you mean "floors"?');
+  });
+
+  it('names a policy field written beside the service sections, and says to nest it', async () => {
+    const path = file('mixed.yaml', 'service:\n  port: 3000\nmode: shadow\nflors: {}\n');
+    const { code, stderr } = await cliRun(['validate-config', path]);
+    expect(code).toBe(78);
+    expect(stderr).toContain('mode: is a policy field: nest it under "policy:"');
+    expect(stderr).toContain('flors: is not a known field; did you mean the policy field "floors"?');
+  });
+
+  it('refuses what serve refuses: a webhook URL that is not http(s), a URL twice, an "other" voucher label', async () => {
+    const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    const path = file(
+      'refused.yaml',
+      [
+        'review:',
+        '  webhooks:',
+        `    - { url: "file:///etc/passwd", secret: "${secret}" }`,
+        `    - { url: "https://shop.example/hooks", secret: "${secret}" }`,
+        `    - { url: "https://shop.example/hooks", secret: "${secret}" }`,
+        'metrics:',
+        '  voucherLabels: [other]',
+      ].join('\n'),
+    );
+    const validated = await cliRun(['validate-config', path]);
+    expect(validated.code).toBe(78);
+    expect(validated.stderr).toContain('review.webhooks[0].url: must be an http(s) URL');
+    expect(validated.stderr).toContain('review.webhooks[2].url: repeats an earlier endpoint');
+    expect(validated.stderr).toContain('metrics.voucherLabels[0]: is "other"');
+    const served = await cliRun(['serve', '--config', path]);
+    expect(served.code).toBe(78);
+    expect(served.stderr).toBe(validated.stderr);
+  });
+
   it('exits 78 for a file that is missing or not YAML', async () => {
     const missing = await cliRun(['validate-config', join(dir, 'missing.yaml')]);
     expect(missing.code).toBe(78);
@@ -168,6 +232,15 @@ describe('validate-config', () => {
 });
 
 describe('serve', () => {
+  it('serves a bare policy file given as --config', async () => {
+    const path = file('shadow-policy.yaml', 'mode: shadow\nfloors:\n  TOTE: { IDR: 2000000 }\n');
+    const service = await startService(cli, { args: ['--config', path, '--port', '0'] });
+    started.push(service);
+    const listening = await service.waitForLog((line) => /listening/.test(line.msg));
+    expect(listening.mode).toBe('shadow');
+    expect(await service.stop()).toBe(0);
+  });
+
   it('listens where --host and --port say, over PORT', async () => {
     const port = await freePort();
     const service = await startService(cli, {

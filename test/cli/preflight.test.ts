@@ -4,8 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isServiceConfig } from '../../src/cli/preflight';
-import { EX_CONFIG } from '../../src/config/service';
+import { EX_CONFIG, isBarePolicy } from '../../src/config/service';
 import type { PreflightReport } from '../../src/core/preflight';
 import { type RunResult, run } from '../helpers/run';
 import { buildService } from '../helpers/service-process';
@@ -158,10 +157,13 @@ describe('preflight mistakes', () => {
   });
 
   it('tells a service configuration from a bare policy by its top-level keys', () => {
-    expect(isServiceConfig({ policy: {} })).toBe(true);
-    expect(isServiceConfig({ service: { port: 1 }, review: {} })).toBe(true);
-    expect(isServiceConfig({ floors: {}, campaigns: [] })).toBe(false);
-    expect(isServiceConfig({})).toBe(false);
-    expect(isServiceConfig([])).toBe(false);
+    expect(isBarePolicy({ policy: {} })).toBe(false);
+    expect(isBarePolicy({ service: { port: 1 }, review: {} })).toBe(false);
+    expect(isBarePolicy({ floors: {}, campaigns: [] })).toBe(true);
+    expect(isBarePolicy({ mode: 'shadow' })).toBe(true);
+    // A policy field beside a configuration section is a misplaced field, named as such, not a bare policy.
+    expect(isBarePolicy({ mode: 'shadow', service: {} })).toBe(false);
+    expect(isBarePolicy({})).toBe(false);
+    expect(isBarePolicy([])).toBe(false);
   });
 });

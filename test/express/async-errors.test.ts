@@ -30,11 +30,11 @@ function brokenQueue(): GuardStore {
     listHolds: fail,
     getHold: fail,
     claim: fail,
-    decide: fail,
+    transition: fail,
     auditTrail: fail,
     audit: fail,
-    clearVoucher: fail,
-    resetHistory: fail,
+    clearTrip: fail,
+    forgetHistory: fail,
   });
 }
 

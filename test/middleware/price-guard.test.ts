@@ -1,8 +1,11 @@
 // test/middleware/price-guard.test.ts
 // priceGuard() mounted in a real Express app: 202 holds, next() on allow, 400s, shadow, annotate, toOrder, 503.
 
+import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import request from 'supertest';
+import { parsePolicy } from '../../src/core/policy';
+import { Guard } from '../../src/engine/guard';
 import { OptionsError, type PriceGuardOptions, priceGuard } from '../../src/middleware/price-guard';
 import type { GuardStore } from '../../src/ports/store';
 import { MemoryStore } from '../../src/state/memory/store';
@@ -165,6 +168,52 @@ describe('priceGuard middleware', () => {
     expect(response.body.status).toBe('held');
   });
 
+  it.each([
+    ['text/plain', 'text/plain', JSON.stringify(MARC_JACOBS_ORDER)],
+    ['a form', 'application/x-www-form-urlencoded', 'orderId=1&total=0'],
+    ['an empty form', 'application/x-www-form-urlencoded', ''],
+  ])('answers 415 to an order sent as %s, on Express 4 as on 5', async (_name, type, body) => {
+    const app = express();
+    // A form parser too: on Express 4 it and express.json() leave `{}` behind for what they skip.
+    app.post(
+      '/checkout',
+      express.urlencoded({ extended: false }),
+      express.json(),
+      priceGuard({ logger: silent }),
+      (_req, res) => {
+        res.sendStatus(201);
+      },
+    );
+    const response = await request(app).post('/checkout').set('Content-Type', type).send(body);
+    expect({ status: response.status, body: response.body }).toEqual({
+      status: 415,
+      body: { error: 'unsupported_media_type', message: expect.stringContaining('application/json') },
+    });
+  });
+
+  it('answers 415 to a body with no content type at all', async () => {
+    const server = createShop().listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      // fetch sends a byte body with no Content-Type header at all.
+      const response = await fetch(`http://127.0.0.1:${port}/checkout`, {
+        method: 'POST',
+        body: new TextEncoder().encode(JSON.stringify(good)),
+      });
+      expect(response.status).toBe(415);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('judges a JSON {} as an order (400 naming the missing fields), not as a missing body', async () => {
+    const response = await request(createShop()).post('/checkout').send({}).expect(400);
+    expect(response.body.problems.map((problem: { path: string }) => problem.path)).toEqual(
+      expect.arrayContaining(['orderId', 'currency', 'lines', 'total']),
+    );
+  });
+
   it('passes an error to next() when express.json() is missing', async () => {
     const app = express();
     app.post('/checkout', priceGuard({ logger: silent }), (_req, res) => {
@@ -203,9 +252,125 @@ describe('priceGuard options', () => {
     ['an unknown limit', { limits: { maxLine: 5 } }, /unknown limit "limits\.maxLine"/],
     ['onHold with annotate', { style: 'annotate', onHold() {} }, /"onHold" has no effect/],
     ['a bad language', { defaultLanguage: 'fr' }, /defaultLanguage/],
+    [
+      'a store timeout of 0',
+      { storeTimeoutMs: 0 },
+      /option "storeTimeoutMs" must be a positive whole number of milliseconds, got 0/,
+    ],
+    [
+      'a fractional retry delay',
+      { retryAfterSeconds: 1.5 },
+      /option "retryAfterSeconds" must be a whole number of seconds, got 1\.5/,
+    ],
+    [
+      'a logger without error()',
+      { logger: { warn() {} } },
+      /option "logger" must implement warn\(\) and error\(\).*"error" is not a function/,
+    ],
+    [
+      'a guard of another kind',
+      { guard: {} },
+      /option "guard" must be a Guard \(new Guard\(\{ policy, store \}\)\), got \{\}/,
+    ],
+    [
+      'a guard with options that build one',
+      { guard: new Guard({ policy: parsePolicy({}) }), store: new MemoryStore(), mode: 'shadow' },
+      /option "guard" is a Guard already built, so "store", "mode" would be ignored: set them on the Guard/,
+    ],
+    ['options that are not an object', 'enforce', /options must be an object, got string/],
   ])('rejects %s at construction', (_name, options, message) => {
     expect(() => priceGuard(options as PriceGuardOptions)).toThrow(OptionsError);
     expect(() => priceGuard(options as PriceGuardOptions)).toThrow(message);
+  });
+
+  it('lists every bad option at once, each with a stable kind and its path', () => {
+    let error: OptionsError | undefined;
+    try {
+      priceGuard({ mode: 'off', style: 'block', polcy: {} } as unknown as PriceGuardOptions);
+    } catch (caught) {
+      error = caught as OptionsError;
+    }
+    expect(error).toBeInstanceOf(OptionsError);
+    expect(error?.code).toBe('ERR_PRICE_GUARD_OPTIONS');
+    expect(error?.message.split('\n')[0]).toBe('priceGuard: 2 problems with the options:');
+    expect(error?.problems.map(({ kind, option }) => `${kind} ${option}`).sort()).toEqual([
+      'invalid_option style',
+      'unknown_option polcy',
+    ]);
+  });
+
+  it("passes the policy's newer sections through unchanged: a custom rule holds, a free item passes", async () => {
+    const app = createShop({
+      style: 'annotate',
+      store: new MemoryStore(),
+      policy: {
+        customRules: [{ id: 'phone_bulk', scope: 'line', when: 'line.quantity > 3', message: 'bulk' }],
+        freeItems: { SAMPLE: { kind: 'free' } },
+        history: { anchorFollowBp: 500 },
+      },
+    });
+    const bulk = order({ orderId: 'bulk-1', lines: [{ sku: 'PHONE', quantity: 5, unitPrice: 100_000 }] });
+    const held = await request(app).post('/checkout').send(bulk).expect(201);
+    expect(held.body.guard).toMatchObject({ decision: 'hold', reasons: [{ rule: 'phone_bulk' }] });
+    const free = order({ orderId: 'free-1', lines: [line('CARD-CASE', 1_250_000), line('SAMPLE', 0)] });
+    const allowed = await request(app).post('/checkout').send(free).expect(201);
+    expect(allowed.body.guard.decision).toBe('allow');
+  });
+
+  it('takes a Guard built beforehand, shared with other routes, and judges with it', async () => {
+    const store = new MemoryStore();
+    const guard = new Guard({ policy: parsePolicy({}), store });
+    const app = express().post('/checkout', express.json(), priceGuard({ guard }), (_req, res) => {
+      res.sendStatus(201);
+    });
+    await request(app).post('/checkout').send(MARC_JACOBS_ORDER).expect(202);
+    // The same guard's store has the hold: one guard, one store, whichever route judged the order.
+    expect((await guard.check(MARC_JACOBS_ORDER)).kind).toBe('held');
+    expect((await store.listHolds({}, 10)).items.map((held) => held.orderId)).toEqual(['ord_8f2c']);
+    expect(priceGuard({ guard, logger: undefined }).guard).toBe(guard);
+  });
+
+  it('warns once at start-up when it keeps holds where nothing can review them, saying what to do', async () => {
+    const warnings: Array<{ fields: object; message: string | undefined }> = [];
+    const logger = {
+      warn: (fields: object, message?: string) => warnings.push({ fields, message }),
+      error() {},
+    };
+    const app = express().post('/checkout', express.json(), priceGuard({ logger }), (_req, res) => {
+      res.sendStatus(201);
+    });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.fields).toEqual({ store: 'memory' });
+    expect(warnings[0]!.message).toContain(
+      'pass the same one to priceGuard({ store }) and reviewRouter({ store })',
+    );
+    expect(warnings[0]!.message).toContain('RedisStore from checkout-price-guard/redis');
+    // Not per order: holding two orders says nothing more.
+    await request(app).post('/checkout').send(MARC_JACOBS_ORDER).expect(202);
+    await request(app)
+      .post('/checkout')
+      .send({ ...MARC_JACOBS_ORDER, orderId: 'ord_2' })
+      .expect(202);
+    expect(warnings).toHaveLength(1);
+  });
+
+  it.each<[string, PriceGuardOptions]>([
+    ['a store given', { store: new MemoryStore() }],
+    ['a guard given', { guard: new Guard({ policy: parsePolicy({}) }) }],
+    ['shadow mode (nothing is held)', { mode: 'shadow' }],
+    ['a shadow policy', { policy: { mode: 'shadow' } }],
+  ])('does not warn with %s', (_name, options) => {
+    const warnings: string[] = [];
+    const logger = { warn: (_fields: object, message?: string) => warnings.push(message ?? ''), error() {} };
+    // With a guard the logger is the Guard's: the middleware's own would go to console.
+    const consoleWarn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      priceGuard(options.guard ? options : { ...options, logger });
+      expect(warnings).toEqual([]);
+      expect(consoleWarn).not.toHaveBeenCalled();
+    } finally {
+      consoleWarn.mockRestore();
+    }
   });
 
   it('explains app.use(priceGuard) without the call', () => {

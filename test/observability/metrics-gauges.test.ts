@@ -25,7 +25,7 @@ describe('review queue gauges', () => {
     expect(await value(registry, 'queueOldestPendingAge')).toBe(90);
 
     if (first.kind !== 'held') throw new Error('expected a hold');
-    const decided = await store.decide({
+    const decided = await store.transition({
       orderId: first.held.orderId,
       to: 'approved',
       actor: 'alice',

@@ -56,11 +56,26 @@ let registry: LockRegistry;
 
 /** Every entry of the package's `exports` map (but its files), with names each must export at run time. */
 const ENTRIES: Record<string, string[]> = {
-  'checkout-price-guard': ['priceGuard', 'default', 'Guard', 'MemoryStore', 'OptionsError', 'parsePolicy'],
+  'checkout-price-guard': [
+    'priceGuard',
+    'default',
+    'Guard',
+    'GuardOptionsError',
+    'MemoryStore',
+    'OptionsError',
+    'parsePolicy',
+  ],
   'checkout-price-guard/redis': ['RedisStore', 'createRedisClient', 'createStoreFromEnv'],
-  'checkout-price-guard/review': ['reviewRouter', 'hashToken', 'ReviewOptionsError'],
+  'checkout-price-guard/review': ['reviewRouter', 'hashToken', 'ReviewOptionsError', 'ReviewWorkflow'],
   'checkout-price-guard/metrics': ['createMetrics', 'instrumentStore', 'METRIC_NAMES'],
-  'checkout-price-guard/webhooks': ['verifyWebhookSignature', 'signWebhook', 'ReviewEvents', 'EVENT_TYPES'],
+  'checkout-price-guard/webhooks': [
+    'verifyWebhookSignature',
+    'signWebhook',
+    'ReviewEvents',
+    'EVENT_TYPES',
+    'createWebhookDelivery',
+    'WebhookOptionsError',
+  ],
   'checkout-price-guard/service': ['createService', 'loadConfig', 'parseConfig', 'ConfigError'],
   'checkout-price-guard/preflight': ['preflight', 'formatPreflight', 'parseCatalog', 'CatalogError'],
   'checkout-price-guard/replay': ['replay', 'formatReport', 'compileMapping'],
@@ -330,6 +345,29 @@ suite('the packed tarball', () => {
     writeFileSync(config, 'service:\n  port: 8080\npolicy:\n  floors:\n    TOTE: { IDR: 2000000 }\n');
     expect(await ok(bin, ['validate-config', config], { cwd: consumer5 })).toContain(
       'valid (policy mode enforce; 1 floors',
+    );
+    // The help names the docs where npm put them, and every page it names is there.
+    const help = [
+      await ok(bin, ['--help'], { cwd: consumer5 }),
+      ...(await Promise.all(
+        ['serve', 'validate-config', 'preflight', 'replay'].map((command) =>
+          ok(bin, [command, '--help'], { cwd: consumer5 }),
+        ),
+      )),
+    ].join('\n');
+    const pages = [...help.matchAll(/node_modules\/checkout-price-guard\/docs\/[\w-]+\.md/g)].map(
+      ([page]) => page,
+    );
+    expect(new Set(pages)).toEqual(
+      new Set(
+        ['service.md', 'preflight.md', 'replay.md'].map(
+          (page) => `node_modules/checkout-price-guard/docs/${page}`,
+        ),
+      ),
+    );
+    for (const page of pages) expect(existsSync(join(consumer5, page))).toBe(true);
+    expect(help).toContain(
+      'node_modules/checkout-price-guard/README.md and node_modules/checkout-price-guard/docs/*.md',
     );
   });
 

@@ -32,7 +32,7 @@ export interface ReviewApi {
   server: Server;
   /** Checks an order that must be held and returns its hold. */
   hold(input: OrderInput): Promise<HeldOrder>;
-  /** Closes the router and the server, then destroys the store. */
+  /** Closes the server, then destroys the store. */
   close(): Promise<void>;
 }
 
@@ -53,7 +53,6 @@ export async function openReviewApi(factory: StoreFactory, clock: () => number):
       return result.held;
     },
     async close() {
-      router.close();
       await new Promise((resolve) => server.close(resolve));
       await factory.destroy();
     },

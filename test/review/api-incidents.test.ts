@@ -108,7 +108,6 @@ describe.each([
   });
 
   afterAll(async () => {
-    await router?.close();
     await new Promise((resolve) => server?.close(resolve));
     await factory.destroy();
   });

@@ -47,7 +47,6 @@ describe.each(FACTORIES)('review API on %s', (_name, factory) => {
         .set(auth('admin'))
         .send({})
         .expect(404);
-      counted.close();
 
       const metric = registry.getSingleMetric(`${DEFAULT_PREFIX}${METRIC_NAMES.reviewerActions}`);
       const { values } = await metric!.get();

@@ -42,7 +42,6 @@ describe.each(FACTORIES)('pagination over 10,000 held orders on %s', (_name, fac
   }, 120_000);
 
   afterAll(async () => {
-    router.close();
     await new Promise((resolve) => server.close(resolve));
     await factory.destroy();
   });

@@ -210,7 +210,6 @@ describeBrowser('review page in chromium: a scripted night', () => {
 
   afterAll(async () => {
     await context?.close();
-    await router?.close();
     if (server) await new Promise((resolve) => server.close(resolve));
     for (const dir of profiles) rmSync(dir, { recursive: true, force: true });
   });

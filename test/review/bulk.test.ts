@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import Redis from 'ioredis';
 import { parsePolicy } from '../../src/core/policy';
 import { Guard } from '../../src/engine/guard';
+import { ReviewWorkflow } from '../../src/engine/review';
 import type { GuardStore, HoldStatus } from '../../src/ports/store';
 import { bulkDecide } from '../../src/review/bulk';
 import { MemoryStore } from '../../src/state/memory/store';
@@ -66,7 +67,7 @@ async function seed(
     if (result.kind !== 'held') throw new Error('expected a hold');
     if (spec.pre === 'claimed') await store.claim(`o${index}`, 'someone', now);
     if (spec.pre === 'approved' || spec.pre === 'rejected') {
-      await store.decide({ orderId: `o${index}`, to: spec.pre, actor: 'earlier', note: 'before', now });
+      await store.transition({ orderId: `o${index}`, to: spec.pre, actor: 'earlier', note: 'before', now });
     }
   }
 }
@@ -96,7 +97,7 @@ describe.each(FACTORIES)('bulkDecide on %s', (_name, create) => {
             dryRun: false,
             maxOrders: 1_000,
           };
-          const result = await bulkDecide(store, base);
+          const result = await bulkDecide(new ReviewWorkflow(store), base);
           expect(result).toMatchObject({
             matched: expected.length,
             changed: expected.length,
@@ -113,7 +114,7 @@ describe.each(FACTORIES)('bulkDecide on %s', (_name, create) => {
                   : spec.pre;
             expect(held?.status).toBe(want);
           }
-          const retry = await bulkDecide(store, base);
+          const retry = await bulkDecide(new ReviewWorkflow(store), base);
           expect(retry).toMatchObject({ matched: 0, changed: 0, skipped: 0 });
         },
       ),
@@ -129,8 +130,18 @@ describe.each(FACTORIES)('bulkDecide on %s', (_name, create) => {
         const now = Date.now();
         const common = { actor: 'bulk', now, dryRun: false, maxOrders: 1_000 };
         const [approve, reject] = await Promise.all([
-          bulkDecide(store, { ...common, filter: { sku: 'SKU-A' }, to: 'approved', note: 'fine' }),
-          bulkDecide(store, { ...common, filter: { voucher: 'V1' }, to: 'rejected', note: 'leak' }),
+          bulkDecide(new ReviewWorkflow(store), {
+            ...common,
+            filter: { sku: 'SKU-A' },
+            to: 'approved',
+            note: 'fine',
+          }),
+          bulkDecide(new ReviewWorkflow(store), {
+            ...common,
+            filter: { voucher: 'V1' },
+            to: 'rejected',
+            note: 'leak',
+          }),
         ]);
         const union = specs.filter(
           (spec) =>

@@ -91,7 +91,6 @@ describe.each(stores)('custom rules in the review queue on %s', (_name, create) 
     await guard.check(order({ orderId: 'free-1', lines: [line('tote', 100_000, 100_000)] }));
   });
   afterEach(async () => {
-    router.close();
     await new Promise((resolve) => server.close(resolve));
     if (store instanceof RedisStore) await store.shutdown();
   });
@@ -168,6 +167,5 @@ describe('the rule menus without the customRules option', () => {
     app.use('/review', router);
     const response = await request(app).get('/review/api/rules').set(auth('viewer'));
     expect(response.body).toEqual({ builtIn: expect.arrayContaining(['zero_total']), custom: [] });
-    router.close();
   });
 });

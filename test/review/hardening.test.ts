@@ -78,7 +78,6 @@ describe.each(FACTORIES)('review API hardening on %s', (_name, factory) => {
   });
 
   afterAll(async () => {
-    router.close();
     await new Promise((resolve) => server.close(resolve));
   });
 

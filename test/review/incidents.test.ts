@@ -13,6 +13,7 @@ import type { MoneyAtStake } from '../../src/ports/store';
 import { hashToken } from '../../src/review/auth';
 import { type ReviewRouter, reviewRouter } from '../../src/review/router';
 import { RedisStore } from '../../src/state/redis/store';
+import { createWebhookDelivery, type WebhookDelivery } from '../../src/webhooks/delivery';
 import { line, order, orderAmounts } from '../helpers/orders';
 import { type RedisInstance, startRedis } from '../helpers/redis';
 
@@ -57,6 +58,7 @@ describe('incident view on Redis: one leaked code among other holds', () => {
   let client: Redis;
   let store: RedisStore;
   let router: ReviewRouter;
+  let webhooks: WebhookDelivery;
   let app: express.Express;
   let receiver: Server;
   const received: Array<{ type: string; orderId: string }> = [];
@@ -130,10 +132,16 @@ describe('incident view on Redis: one leaked code among other holds', () => {
       now += 60_000;
     }
 
+    webhooks = createWebhookDelivery({
+      store,
+      endpoints: [{ url: `http://127.0.0.1:${port}/hooks`, secret: SECRET }],
+      baseDelayMs: 50,
+      logger: { warn() {}, error() {} },
+    });
+    webhooks.start();
     router = reviewRouter({
       store,
       tokens: [{ name: 'dewi', role: 'reviewer', sha256: hashToken(TOKEN) }],
-      webhooks: { endpoints: [{ url: `http://127.0.0.1:${port}/hooks`, secret: SECRET }], baseDelayMs: 50 },
       rateLimit: false,
       logger: { warn() {}, error() {} },
       clock: () => now,
@@ -142,7 +150,7 @@ describe('incident view on Redis: one leaked code among other holds', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await router?.close();
+    await webhooks?.stop();
     await store?.shutdown();
     await client?.quit();
     await redis?.stop();
@@ -242,7 +250,7 @@ describe('incident view on Redis: one leaked code among other holds', () => {
     );
 
     await until(() => received.length >= 300);
-    await router.drain(10_000);
+    await webhooks.drain(10_000);
     const cancelled = new Set(
       received.filter((event) => event.type === 'order.cancelled').map((event) => event.orderId),
     );

@@ -22,11 +22,11 @@ describe('reviewRouter options', () => {
     [{ tokens: [{ name: 'vera', role: 'viewer', token: 'plain' }] }, /never the token itself/],
     [
       { tokens: [{ name: 'vera', role: 'boss', sha256: hashToken('x') }] },
-      /"tokens\[0\].role" must be one of viewer, reviewer, admin/,
+      /"tokens\[0\].role" must be "viewer", "reviewer" or "admin", got "boss"/,
     ],
     [
       { tokens: [{ name: 'vera', role: 'viewer', sha256: 'abc' }] },
-      /"tokens\[0\].sha256" must be the 64 hex digits/,
+      /"tokens\[0\].sha256" must be 64 hex digits: the SHA-256 of the token/,
     ],
     [{ tokens: [{ name: 'a b', role: 'viewer', sha256: hashToken('x') }] }, /"tokens\[0\].name" must be/],
     [

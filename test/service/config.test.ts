@@ -72,13 +72,13 @@ describe('a bad configuration file stops start-up with exit 78 and names each ba
       ],
     },
     {
-      name: 'two tokens with the same hash (refused by the review router)',
+      name: "two tokens with the same hash (the review router's own check, run by the config too)",
       file: 'tokens.yaml',
       text:
         'review:\n  tokens:\n' +
         `    - { name: ana, role: admin, sha256: ${'a'.repeat(64)} }\n` +
         `    - { name: bob, role: viewer, sha256: ${'a'.repeat(64)} }\n`,
-      expected: [/tokens\[1\]\.sha256" is used by two tokens/],
+      expected: [/review\.tokens\[1\]\.sha256: is used by two tokens/],
     },
     {
       name: 'invalid YAML',

@@ -4,6 +4,7 @@
 import { Redis } from 'ioredis';
 import { type PolicyInput, parsePolicy } from '../../src/core/policy';
 import { Guard } from '../../src/engine/guard';
+import { ReviewWorkflow } from '../../src/engine/review';
 import type { GuardStore } from '../../src/ports/store';
 import { MemoryStore } from '../../src/state/memory/store';
 import { RedisStore } from '../../src/state/redis/store';
@@ -115,7 +116,7 @@ describe.each(stores)('%s', (_name, make) => {
     expect(new Set(held)).toEqual(new Set(['held']));
     const pending = await subject.store.listHolds({ status: 'pending', sku: 'BAG' }, 10);
     for (const hold of pending.items.slice(0, 6)) {
-      const approved = await subject.store.decide({
+      const approved = await new ReviewWorkflow(subject.store).decide({
         orderId: hold.orderId,
         to: 'approved',
         actor: 'ana',
@@ -133,7 +134,7 @@ describe.each(stores)('%s', (_name, make) => {
     const guard = guardFor({});
     await sell(guard, 'LAMP', 500_000, 40, 10 * MINUTE);
     expect((await buy(guard, 'LAMP', 200_000)).kind).toBe('held');
-    await subject.store.acceptPrice('LAMP', 'IDR', 200_000, 'ana', now);
+    await new ReviewWorkflow(subject.store).acceptPrice('LAMP', 'IDR', 200_000, 'ana', now);
     expect((await buy(guard, 'LAMP', 200_000)).kind).toBe('allowed');
     expect((await buy(guard, 'LAMP', 20_000)).kind).toBe('held'); // still judged: against the accepted price
     const trail = await subject.store.auditTrail({ limit: 5 });
@@ -237,10 +238,12 @@ describe.each(stores)('%s', (_name, make) => {
       now += 1_000;
     }
     await subject.flush();
-    expect(await subject.store.extendVoucher('PROMO', now + 6 * 60 * MINUTE, 'ana', now)).toBe(true);
+    expect(
+      await new ReviewWorkflow(subject.store).extendVoucher('PROMO', now + 6 * 60 * MINUTE, 'ana', now),
+    ).toBe(true);
     now += 2 * 60 * MINUTE;
     await subject.flush();
     expect((await use()).kind).toBe('held');
-    expect(await subject.store.extendVoucher('NOT-TRIPPED', now, 'ana', now)).toBe(false);
+    expect(await new ReviewWorkflow(subject.store).extendVoucher('NOT-TRIPPED', now, 'ana', now)).toBe(false);
   });
 });

@@ -132,7 +132,7 @@ describe.each(subjects)('webhook outbox: %s', (_name, subject) => {
     });
     expect(held[0]).toMatchObject({ eventId: event.id, attempt: 1 });
 
-    const decided = await store.decide({
+    const decided = await store.transition({
       orderId: 'after',
       to: 'rejected',
       actor: 'dewi',
@@ -153,11 +153,11 @@ describe.each(subjects)('webhook outbox: %s', (_name, subject) => {
       timestamp: new Date(7).toISOString(),
     });
     // The first hold, made before recording began, never got an event; deciding it now does.
-    await store.decide({ orderId: 'before', to: 'approved', actor: 'dewi', note: '', now: 8 });
+    await store.transition({ orderId: 'before', to: 'approved', actor: 'dewi', note: '', now: 8 });
     const late = await claimAll(store.outbox, [ALL, DECISIONS]);
     expect(late.map((d) => JSON.parse(d.body).type)).toEqual(['order.released', 'order.released']);
     // A refused decision records nothing.
-    await store.decide({ orderId: 'before', to: 'rejected', actor: 'dewi', note: 'again', now: 9 });
+    await store.transition({ orderId: 'before', to: 'rejected', actor: 'dewi', note: 'again', now: 9 });
     expect(await claimAll(store.outbox, [ALL, DECISIONS])).toEqual([]);
     expect(await store.outbox.size([ALL, DECISIONS])).toBe(5); // 1 held + 2 cancelled + 2 released, leased, not settled
   });

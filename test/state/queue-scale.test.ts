@@ -118,9 +118,9 @@ describeMeasure(`review queue at ${HOLDS.toLocaleString('en-US')} holds (measure
     // The cursor's own order decided (it leaves s:pending): the page continues by binary search in its tie.
     const pending = await cursorAfter({ status: 'pending' }, 'money', 60);
     const orderId = pending.slice(pending.lastIndexOf(':') + 1);
-    expect((await store.decide({ orderId, to: 'rejected', actor: 'm', note: 'm', now: Date.now() })).ok).toBe(
-      true,
-    );
+    expect(
+      (await store.transition({ orderId, to: 'rejected', actor: 'm', note: 'm', now: Date.now() })).ok,
+    ).toBe(true);
     await timed('listHolds status=pending order=money, page 61, cursor order decided', () =>
       store.listHolds({ status: 'pending' }, 50, pending, 'money'),
     );

@@ -4,6 +4,7 @@
 import { Cluster, Redis } from 'ioredis';
 import { parsePolicy } from '../../src/core/policy';
 import { Guard } from '../../src/engine/guard';
+import { ReviewWorkflow } from '../../src/engine/review';
 import { createStoreFromEnv } from '../../src/state/from-env';
 import { createRedisClient } from '../../src/state/redis/connection';
 import { RedisStore } from '../../src/state/redis/store';
@@ -109,7 +110,7 @@ test('history, velocity, caps, holds and review work on a cluster, from two inst
   // Review side, from the other instance.
   const page = await storeB.listHolds({ status: 'pending', rule: 'voucher_budget' }, 10);
   expect(page.items).toHaveLength(5);
-  const decided = await storeB.decide({
+  const decided = await new ReviewWorkflow(storeB).decide({
     orderId: page.items[0]!.orderId,
     to: 'rejected',
     actor: 'oncall',
@@ -117,8 +118,8 @@ test('history, velocity, caps, holds and review work on a cluster, from two inst
     now: Date.now(),
   });
   expect(decided.ok).toBe(true);
-  expect(await storeA.clearVoucher('LEAK', 'oncall', Date.now())).toBe(true);
-  await storeA.resetHistory('SHOE', 'oncall', Date.now());
+  expect(await new ReviewWorkflow(storeA).clearVoucher('LEAK', 'oncall', Date.now())).toBe(true);
+  await new ReviewWorkflow(storeA).resetHistory('SHOE', 'oncall', Date.now());
   expect((await storeA.queueStats(0)).byStatus).toEqual({ pending: 8, approved: 0, rejected: 1 });
   expect((await storeA.auditTrail({ limit: 2 })).map((entry) => entry.action)).toEqual([
     'history_reset',

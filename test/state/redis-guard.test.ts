@@ -4,6 +4,7 @@
 import { Redis } from 'ioredis';
 import { type PolicyInput, parsePolicy } from '../../src/core/policy';
 import { Guard } from '../../src/engine/guard';
+import { ReviewWorkflow } from '../../src/engine/review';
 import { RedisStore } from '../../src/state/redis/store';
 import { line, order } from '../helpers/orders';
 import { type RedisInstance, startRedis } from '../helpers/redis';
@@ -110,7 +111,7 @@ test('voucher velocity trips on a burst and not on steady use', async () => {
   const otherStore = await makeStore((store as unknown as { options: { prefix: string } }).options.prefix);
   const other = guardOn(otherStore, { vouchers: { LEAKED: {} } }, () => now);
   expect((await other.check(withCode('other1', 'LEAKED'))).kind).toBe('held');
-  expect(await store.clearVoucher('LEAKED', 'oncall', now)).toBe(true);
+  expect(await new ReviewWorkflow(store).clearVoucher('LEAKED', 'oncall', now)).toBe(true);
   now += 1000;
   // The other instance sees the clear once its cached state is revalidated (voucherRefreshMs, then a flush).
   await new Promise((resolve) => setTimeout(resolve, 600));
@@ -261,8 +262,8 @@ test('decided holds are deleted after their retention, with their index entries;
     expect((await guard.check(order({ orderId, lines: [line('GONE', 1000)], total: 0 }))).kind).toBe('held');
   }
   const now = Date.now();
-  await store.decide({ orderId: 'approve', to: 'approved', actor: 'a', note: '', now });
-  await store.decide({ orderId: 'reject', to: 'rejected', actor: 'a', note: '', now });
+  await store.transition({ orderId: 'approve', to: 'approved', actor: 'a', note: '', now });
+  await store.transition({ orderId: 'reject', to: 'rejected', actor: 'a', note: '', now });
   expect(await store.sweep(now + 59_000)).toBe(0);
   expect(await store.sweep(now + 61_000)).toBe(2);
   expect(await store.getHold('approve')).toBeUndefined();

@@ -6,6 +6,7 @@ import { historyContract } from './contract/history';
 import { holdsContract } from './contract/holds';
 import { incidentsContract } from './contract/incidents';
 import { queueListsContract } from './contract/queue-lists';
+import { reviewContract } from './contract/review';
 import { type StoreFactory, storeSuite } from './contract/setup';
 import { vouchersContract } from './contract/vouchers';
 
@@ -20,4 +21,5 @@ export function storeContract(factory: () => StoreFactory): void {
   queueListsContract(suite);
   incidentsContract(suite);
   bindingsContract(suite);
+  reviewContract(suite);
 }

@@ -1,6 +1,6 @@
 // test/webhooks/delivery.test.ts
-// Webhooks from the review router: signed events reach a receiver that was down when the decision was made;
-// retries, giving up, the outbox bound and the options checks.
+// Webhooks of the review queue, delivered by a worker started on its own: signed events reach a receiver that was
+// down when the decision was made; retries, giving up, the outbox bound, the options checks, nothing without start().
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,10 +14,11 @@ import { reviewRouter } from '../../src/review/router';
 import { MemoryOutbox } from '../../src/state/memory/outbox';
 import { MemoryStore } from '../../src/state/memory/store';
 import {
+  createWebhookDelivery,
   eventFor,
   type ReviewEvent,
-  resolveWebhookOptions,
-  WebhookOutbox,
+  type WebhookDeliveryOptions,
+  WebhookOptionsError,
 } from '../../src/webhooks/delivery';
 import { generateWebhookSecret, verifyWebhookSignature } from '../../src/webhooks/signature';
 import { line, order } from '../helpers/orders';
@@ -78,15 +79,21 @@ describe('review webhooks', () => {
       store,
       metrics,
       tokens: [{ name: 'rudi', role: 'reviewer', sha256: hashToken(TOKEN) }],
-      webhooks: {
-        endpoints: [{ url: `http://127.0.0.1:${port}/hooks`, secret: SECRET }],
-        baseDelayMs: 40,
-        maxDelayMs: 160,
-        timeoutMs: 2_000,
-      },
       rateLimit: false,
       logger,
     });
+    const webhooks = createWebhookDelivery({
+      store,
+      endpoints: [{ url: `http://127.0.0.1:${port}/hooks`, secret: SECRET }],
+      baseDelayMs: 40,
+      maxDelayMs: 160,
+      timeoutMs: 2_000,
+      pollIntervalMs: 20,
+      logger,
+      metrics,
+    });
+    webhooks.start();
+    await webhooks.ready();
     const app = express().use('/review', router);
     try {
       await request(app)
@@ -95,8 +102,8 @@ describe('review webhooks', () => {
         .send({ note: 'leaked voucher' })
         .expect(200);
       // Nothing listens yet: the outbox keeps the event and retries.
-      await until(() => router.webhooks!.stats().failedAttempts >= 2);
-      expect(router.webhooks!.stats().pending).toBe(1);
+      await until(() => webhooks.stats().failedAttempts >= 2);
+      expect(webhooks.stats().pending).toBe(1);
 
       const received: Array<{ body: string; headers: Record<string, string | string[] | undefined> }> = [];
       const hooks = express();
@@ -105,7 +112,7 @@ describe('review webhooks', () => {
         res.status(204).end();
       });
       receiver = hooks.listen(port, '127.0.0.1');
-      expect(await router.webhooks!.drain(10_000)).toBe(true);
+      expect(await webhooks.drain(10_000)).toBe(true);
 
       expect(received).toHaveLength(1);
       const [delivery] = received;
@@ -126,13 +133,13 @@ describe('review webhooks', () => {
         shopperMessage: { en: MESSAGES.en.cancelled, id: MESSAGES.id.cancelled },
       });
       expect(event.id).toMatch(/^evt_[0-9a-f]{32}$/);
-      expect(router.webhooks!.stats()).toMatchObject({ pending: 0, delivered: 1, givenUp: 0 });
+      expect(webhooks.stats()).toMatchObject({ pending: 0, delivered: 1, givenUp: 0 });
       // Metrics: one rejection; every failed attempt counted as a retry, then one delivery.
       expect(metrics.actions).toEqual(['rejectedx1']);
-      const { failedAttempts } = router.webhooks!.stats();
+      const { failedAttempts } = webhooks.stats();
       expect(metrics.outcomes).toEqual([...Array(failedAttempts).fill('retried'), 'delivered']);
     } finally {
-      await router.close();
+      await webhooks.stop();
     }
   });
 
@@ -155,29 +162,34 @@ describe('review webhooks', () => {
       store,
       metrics,
       tokens: [{ name: 'rudi', role: 'reviewer', sha256: hashToken(TOKEN) }],
-      webhooks: {
-        endpoints: [{ url: `http://127.0.0.1:${port}/hooks`, secret: SECRET }],
-        baseDelayMs: 10,
-        maxDelayMs: 20,
-        maxAttempts: 3,
-      },
       rateLimit: false,
       logger,
     });
+    const webhooks = createWebhookDelivery({
+      store,
+      endpoints: [{ url: `http://127.0.0.1:${port}/hooks`, secret: SECRET }],
+      baseDelayMs: 10,
+      maxDelayMs: 20,
+      maxAttempts: 3,
+      logger,
+      metrics,
+    });
+    webhooks.start();
+    await webhooks.ready();
     try {
       await request(express().use('/review', router))
         .post('/review/api/holds/wh-2/approve')
         .set('Authorization', `Bearer ${TOKEN}`)
         .send({})
         .expect(200);
-      expect(await router.webhooks!.drain(5_000)).toBe(true);
+      expect(await webhooks.drain(5_000)).toBe(true);
       expect(calls).toBe(3);
-      expect(router.webhooks!.stats()).toMatchObject({ delivered: 0, givenUp: 1, failedAttempts: 3 });
+      expect(webhooks.stats()).toMatchObject({ delivered: 0, givenUp: 1, failedAttempts: 3 });
       expect(logs.some((message) => message.includes('gave up after 3 attempts'))).toBe(true);
       expect(metrics.outcomes).toEqual(['retried', 'retried', 'failed']);
       expect(metrics.actions).toEqual(['approvedx1']);
     } finally {
-      await router.close();
+      await webhooks.stop();
     }
   });
 
@@ -193,23 +205,20 @@ describe('review webhooks', () => {
     receiver = hooks.listen(0, '127.0.0.1');
     await new Promise((resolve) => receiver!.once('listening', resolve));
     const { port } = receiver.address() as AddressInfo;
-    const options = resolveWebhookOptions(
-      {
-        endpoints: [{ url: `http://127.0.0.1:${port}/hooks`, secret: SECRET }],
-        maxAttempts: 3,
-        baseDelayMs: 10,
-        maxDelayMs: 20,
-        timeoutMs: 5_000,
-        concurrency: 8,
-        maxOutbox: 200,
-      },
-      (message) => {
-        throw new Error(message);
-      },
-    )!;
     const memory = new MemoryOutbox();
-    const outbox = new WebhookOutbox(options, memory, logger);
+    const outbox = createWebhookDelivery({
+      store: { outbox: memory },
+      endpoints: [{ url: `http://127.0.0.1:${port}/hooks`, secret: SECRET }],
+      maxAttempts: 3,
+      baseDelayMs: 10,
+      maxDelayMs: 20,
+      timeoutMs: 5_000,
+      concurrency: 8,
+      maxOutbox: 200,
+      logger,
+    });
     outbox.start(); // the first claim turns recording on
+    await outbox.ready();
     const held = {
       orderId: 'burst',
       status: 'rejected',
@@ -224,46 +233,109 @@ describe('review webhooks', () => {
       expect(calls).toBe(200);
       expect(logs.some((message) => message.includes('outbox full'))).toBe(true);
     } finally {
-      await outbox.close();
+      await outbox.stop();
     }
   });
 
-  it('rejects bad webhook options at construction, naming the option', () => {
-    const base = {
+  it('rejects bad options at construction, naming the option and what was given', () => {
+    const base: WebhookDeliveryOptions = {
       store: new MemoryStore(),
-      tokens: [{ name: 'rudi', role: 'reviewer' as const, sha256: hashToken(TOKEN) }],
+      endpoints: [{ url: 'https://shop.example/hooks', secret: SECRET }],
     };
-    expect(() =>
-      reviewRouter({ ...base, webhooks: { endpoints: [{ url: 'ftp://x', secret: SECRET }] } }),
-    ).toThrow(/webhooks\.endpoints\[0\]\.url/);
-    expect(() =>
-      reviewRouter({ ...base, webhooks: { endpoints: [{ url: 'http://x', secret: 'short' }] } }),
-    ).toThrow(/webhooks\.endpoints\[0\]\.secret/);
-    expect(() => reviewRouter({ ...base, webhooks: { endpoints: [], retries: 3 } as never })).toThrow(
-      /webhooks\.retries/,
+    const refused = (options: Partial<WebhookDeliveryOptions> & Record<string, unknown>) => {
+      try {
+        createWebhookDelivery({ ...base, ...options } as WebhookDeliveryOptions);
+      } catch (error) {
+        expect(error).toBeInstanceOf(WebhookOptionsError);
+        expect(error).toMatchObject({ code: 'ERR_WEBHOOK_OPTIONS' });
+        return (error as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(refused({ endpoints: [{ url: 'ftp://x', secret: SECRET }] })).toBe(
+      'createWebhookDelivery: option "endpoints[0].url" must be an http(s) URL, got "ftp://x"',
     );
-    expect(() =>
-      reviewRouter({ ...base, webhooks: { endpoints: [{ url: 'http://x', secret: 'a'.repeat(40) }] } }),
-    ).toThrow(/webhooks\.endpoints\[0\]\.secret" must be a Standard Webhooks secret: "whsec_"/);
+    // file: and other schemes are refused here exactly as in the service configuration (one check).
+    expect(refused({ endpoints: [{ url: 'file:///etc/passwd', secret: SECRET }] })).toMatch(
+      /option "endpoints\[0\]\.url" must be an http\(s\) URL/,
+    );
+    expect(refused({ endpoints: [{ url: 'http://x', secret: 'short' }] })).toMatch(
+      /option "endpoints\[0\]\.secret" must be a Standard Webhooks secret: "whsec_"/,
+    );
+    expect(refused({ retries: 3 })).toMatch(/unknown option "retries"/);
+    expect(refused({ maxAtempts: 3 })).toMatch(/unknown option "maxAtempts"; did you mean "maxAttempts"\?/);
+    expect(
+      refused({ endpoints: [{ url: 'http://x', secret: SECRET, events: ['order.shipped'] as never }] }),
+    ).toMatch(/option "endpoints\[0\]\.events\[0\]" must be one of order\.held, order\.released/);
+    expect(
+      refused({
+        endpoints: [
+          { url: 'http://x/hooks', secret: SECRET },
+          { url: 'http://x/hooks', secret: SECRET },
+        ],
+      }),
+    ).toMatch(/option "endpoints\[1\]\.url" repeats an earlier endpoint/);
+    expect(refused({ pollIntervalMs: 0 })).toMatch(
+      /option "pollIntervalMs" must be a positive whole number of milliseconds, got 0/,
+    );
+    expect(refused({ endpoints: [] })).toMatch(/option "endpoints" must list at least one endpoint/);
+    expect(refused({ store: {} as never })).toMatch(
+      /option "store" must be the store the guard holds orders in/,
+    );
+  });
+
+  it('delivers nothing until started, and the review router never starts it', async () => {
+    let calls = 0;
+    const hooks = express();
+    hooks.post('/hooks', (_req, res) => {
+      calls += 1;
+      res.status(204).end();
+    });
+    receiver = hooks.listen(0, '127.0.0.1');
+    await new Promise((resolve) => receiver!.once('listening', resolve));
+    const { port } = receiver.address() as AddressInfo;
+    const store = new MemoryStore();
+    await new Guard({ policy: parsePolicy({}), store }).check(
+      order({ orderId: 'wh-3', lines: [line('MJ-TOTE', 4_700_000, 4_700_000)] }),
+    );
+    const webhooks = createWebhookDelivery({
+      store,
+      endpoints: [{ url: `http://127.0.0.1:${port}/hooks`, secret: SECRET, events: ['order.released'] }],
+      pollIntervalMs: 20,
+      logger,
+    });
+    const router = reviewRouter({
+      store,
+      tokens: [{ name: 'rudi', role: 'reviewer', sha256: hashToken(TOKEN) }],
+      rateLimit: false,
+      logger,
+    });
+    expect(router).not.toHaveProperty('webhooks');
+    // No worker has claimed: the store records no event for a decision made now.
+    await request(express().use('/review', router))
+      .post('/review/api/holds/wh-3/approve')
+      .set('Authorization', `Bearer ${TOKEN}`)
+      .send({})
+      .expect(200);
+    webhooks.start();
+    try {
+      await webhooks.ready();
+      expect(await webhooks.drain(5_000)).toBe(true);
+      expect(calls).toBe(0);
+    } finally {
+      await webhooks.stop();
+    }
+  });
+
+  it('tells a router built with the old webhooks option where webhooks went', () => {
     expect(() =>
       reviewRouter({
-        ...base,
-        webhooks: { endpoints: [{ url: 'http://x', secret: SECRET, events: ['order.shipped'] as never }] },
-      }),
-    ).toThrow(/webhooks\.endpoints\[0\]\.events" must be a non-empty list of order\.held, order\.released/);
-    expect(() =>
-      reviewRouter({
-        ...base,
-        webhooks: {
-          endpoints: [
-            { url: 'http://x/hooks', secret: SECRET },
-            { url: 'http://x/hooks', secret: SECRET },
-          ],
-        },
-      }),
-    ).toThrow(/webhooks\.endpoints\[1\]\.url" repeats/);
-    expect(() => reviewRouter({ ...base, webhooks: { endpoints: [], pollIntervalMs: 0 } })).toThrow(
-      /webhooks\.pollIntervalMs" must be a positive whole number/,
+        store: new MemoryStore(),
+        tokens: [{ name: 'rudi', role: 'reviewer', sha256: hashToken(TOKEN) }],
+        webhooks: { endpoints: [] },
+      } as never),
+    ).toThrow(
+      /option "webhooks" is no longer the review router's: deliver webhooks with createWebhookDelivery/,
     );
   });
 });

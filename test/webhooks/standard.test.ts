@@ -11,11 +11,12 @@ import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import { parsePolicy } from '../../src/core/policy';
 import { Guard } from '../../src/engine/guard';
-import type { GuardStore } from '../../src/ports/store';
+import type { GuardStore, OutboxStore } from '../../src/ports/store';
 import { hashToken } from '../../src/review/auth';
 import { reviewRouter } from '../../src/review/router';
 import { MemoryStore } from '../../src/state/memory/store';
 import { RedisStore } from '../../src/state/redis/store';
+import { createWebhookDelivery } from '../../src/webhooks/delivery';
 import { generateWebhookSecret } from '../../src/webhooks/signature';
 import { line, order } from '../helpers/orders';
 import { startRedis, stopAll } from '../helpers/redis';
@@ -58,7 +59,7 @@ afterAll(async () => {
   await stopAll();
 });
 
-const stores: Array<[string, () => Promise<GuardStore>]> = [
+const stores: Array<[string, () => Promise<GuardStore & OutboxStore>]> = [
   ['MemoryStore', async () => new MemoryStore()],
   [
     'RedisStore',
@@ -90,24 +91,27 @@ describe.each(stores)('Standard Webhooks from the %s outbox', (name, makeStore) 
     const router = reviewRouter({
       store,
       tokens: [{ name: 'dewi', role: 'reviewer', sha256: hashToken(TOKEN) }],
-      webhooks: {
-        endpoints: [
-          {
-            url: `${base}/all/${name}`,
-            secret: everything,
-            events: ['order.held', 'order.released', 'order.cancelled', 'voucher.tripped'],
-          },
-          { url: `${base}/decisions/${name}`, secret: decisions },
-        ],
-        pollIntervalMs: 50,
-      },
       rateLimit: false,
+      logger,
+    });
+    const worker = createWebhookDelivery({
+      store,
+      endpoints: [
+        {
+          url: `${base}/all/${name}`,
+          secret: everything,
+          events: ['order.held', 'order.released', 'order.cancelled', 'voucher.tripped'],
+        },
+        { url: `${base}/decisions/${name}`, secret: decisions },
+      ],
+      pollIntervalMs: 50,
       logger,
     });
     const app = express().use('/review', router);
     try {
-      // The router's first claim turns recording on.
-      await router.webhooks!.ready();
+      // The worker's first claim turns recording on.
+      worker.start();
+      await worker.ready();
       const policy = parsePolicy({ vouchers: { LEAK: { velocity: { maxPerWindow: 1 } } } });
       const guard = new Guard({ policy, store });
       const leak = (orderId: string) =>
@@ -128,7 +132,7 @@ describe.each(stores)('Standard Webhooks from the %s outbox', (name, makeStore) 
         .set('Authorization', `Bearer ${TOKEN}`)
         .send({})
         .expect(200);
-      expect(await router.drain(10_000)).toBe(true);
+      expect(await worker.drain(10_000)).toBe(true);
       await until(() => received.length >= 7);
 
       const verified = received.map((delivery) => {
@@ -168,7 +172,7 @@ describe.each(stores)('Standard Webhooks from the %s outbox', (name, makeStore) 
         new Webhook(everything).verify(other.body, other.headers as Record<string, string>),
       ).toThrow();
     } finally {
-      await router.close();
+      await worker.stop();
       await store.shutdown?.();
     }
   });
@@ -177,19 +181,16 @@ describe.each(stores)('Standard Webhooks from the %s outbox', (name, makeStore) 
     received.length = 0;
     const store = await makeStore();
     const secret = generateWebhookSecret();
-    const router = reviewRouter({
+    const worker = createWebhookDelivery({
       store,
-      tokens: [{ name: 'dewi', role: 'reviewer', sha256: hashToken(TOKEN) }],
-      webhooks: {
-        endpoints: [{ url: `${base}/resumed/${name}`, secret, events: ['voucher.resumed'] }],
-        pollIntervalMs: 50,
-      },
-      rateLimit: false,
+      endpoints: [{ url: `${base}/resumed/${name}`, secret, events: ['voucher.resumed'] }],
+      pollIntervalMs: 50,
       logger,
     });
     try {
-      // The router's first claim turns recording on.
-      await router.webhooks!.ready();
+      // The worker's first claim turns recording on.
+      worker.start();
+      await worker.ready();
       let now = T0;
       const policy = parsePolicy({
         vouchers: { LEAK: { velocity: { maxPerWindow: 1, windowSeconds: 60, resumeAfterSeconds: 600 } } },
@@ -224,7 +225,7 @@ describe.each(stores)('Standard Webhooks from the %s outbox', (name, makeStore) 
       now += 2 * MINUTE;
       await expect(use('res-5')).resolves.toBe('allowed');
 
-      expect(await router.drain(10_000)).toBe(true);
+      expect(await worker.drain(10_000)).toBe(true);
       await until(() => received.length >= 1);
       // Nothing else was sent: the endpoint subscribed to voucher.resumed only, and the code resumed once.
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -255,7 +256,7 @@ describe.each(stores)('Standard Webhooks from the %s outbox', (name, makeStore) 
         expect.objectContaining({ actor: 'guard', voucher: 'LEAK', at: resumedAt }),
       ]);
     } finally {
-      await router.close();
+      await worker.stop();
       await store.shutdown?.();
     }
   });

@@ -254,7 +254,7 @@ export class MemoryHoldQueue implements ReviewQueue {
     return { ok: true, held: next };
   }
 
-  async decide(request: DecisionRequest): Promise<TransitionResult> {
+  async transition(request: DecisionRequest): Promise<TransitionResult> {
     const held = this.holds.get(request.orderId);
     if (!held) return { ok: false, reason: 'not_found' };
     if (held.status !== 'pending') return { ok: false, reason: 'already_decided', held };

@@ -8,6 +8,7 @@ import { type Policy, parsePolicy } from '../../core/policy';
 import type {
   AuditEntry,
   BoundVerdict,
+  ConfirmedPrice,
   DecisionRequest,
   GroupList,
   GroupQuery,
@@ -26,7 +27,7 @@ import type {
   VoucherTrip,
 } from '../../ports/store';
 import { eventFor, heldEvent, resumedEvent, trippedEvent } from '../events';
-import { approvedSamples, historySamples } from '../history';
+import { historySamples, weighted } from '../history';
 import { sortTrips, tripReasons } from '../trips';
 import { MemoryHoldQueue } from './hold-queue';
 import { MemoryOutbox } from './outbox';
@@ -194,21 +195,9 @@ export class MemoryStore implements GuardStore, OutboxStore {
     return this.queue.claim(orderId, actor, now);
   }
 
-  async decide(request: DecisionRequest): Promise<TransitionResult> {
-    const result = await this.queue.decide(request);
-    if (!result.ok) return result;
-    this.outbox.record(eventFor(result.held));
-    if (request.to === 'rejected') this.release(request.orderId, result.held.order);
-    if (request.to === 'approved' && this.lastPolicy !== undefined) {
-      // A reviewer confirmed the prices a history rule held: they enter the history, weighted.
-      for (const sample of approvedSamples(result.held)) {
-        const samples = Array.from({ length: this.approvalWeight }, () => ({
-          price: sample.unitPaid,
-          at: request.now,
-        }));
-        this.history.add(sample.sku, result.held.currency, samples, this.lastPolicy, true);
-      }
-    }
+  async transition(request: DecisionRequest): Promise<TransitionResult> {
+    const result = await this.queue.transition(request);
+    if (result.ok) this.outbox.record(eventFor(result.held));
     return result;
   }
 
@@ -224,22 +213,18 @@ export class MemoryStore implements GuardStore, OutboxStore {
     return this.queue.queueStats();
   }
 
-  async clearVoucher(code: string, actor: string, now: number): Promise<boolean> {
-    if (!this.vouchers.clear(code, now)) return false;
-    await this.audit({ at: now, actor, action: 'voucher_cleared', voucher: code });
-    return true;
+  async releaseUses(held: HeldOrder): Promise<void> {
+    const seen = this.seenOrders.get(held.orderId);
+    this.vouchers.release(seen?.reserved ?? [], held.order.customerId);
+    if (seen) seen.reserved = NO_RESERVATIONS;
   }
 
-  async extendVoucher(code: string, until: number, actor: string, now: number): Promise<boolean> {
-    if (!this.vouchers.extend(code, until)) return false;
-    await this.audit({
-      at: now,
-      actor,
-      action: 'voucher_extended',
-      voucher: code,
-      note: `until ${new Date(until).toISOString()}`,
-    });
-    return true;
+  async confirmPrices(currency: string, prices: ReadonlyArray<ConfirmedPrice>, now: number): Promise<void> {
+    // Windowed by the history limits of the policy in force (the latest order's); none before the first order.
+    if (this.lastPolicy === undefined) return;
+    for (const { sku, unitPaid } of prices) {
+      this.history.add(sku, currency, weighted(unitPaid, this.approvalWeight, now), this.lastPolicy, true);
+    }
   }
 
   async voucherTrip(code: string, _now: number): Promise<VoucherTrip | undefined> {
@@ -250,14 +235,20 @@ export class MemoryStore implements GuardStore, OutboxStore {
     return sortTrips(this.vouchers.trips(this.lastPolicy ?? DEFAULT_POLICY, now));
   }
 
-  async resetHistory(sku: string, actor: string, now: number): Promise<void> {
-    this.history.reset(sku);
-    await this.audit({ at: now, actor, action: 'history_reset', sku });
+  async clearTrip(code: string, now: number): Promise<boolean> {
+    return this.vouchers.clear(code, now);
   }
 
-  async acceptPrice(sku: string, currency: string, price: number, actor: string, now: number): Promise<void> {
+  async extendTrip(code: string, until: number): Promise<boolean> {
+    return this.vouchers.extend(code, until);
+  }
+
+  async forgetHistory(sku: string): Promise<void> {
+    this.history.reset(sku);
+  }
+
+  async rebaseHistory(sku: string, currency: string, price: number, now: number): Promise<void> {
     this.history.rebase(sku, currency, price, now);
-    await this.audit({ at: now, actor, action: 'price_accepted', sku, note: `${currency} ${price}` });
   }
 
   /** Audits and announces trips and resumes. */
@@ -278,13 +269,6 @@ export class MemoryStore implements GuardStore, OutboxStore {
         });
       }
     }
-  }
-
-  /** Gives back the uses a rejected order reserved. */
-  private release(orderId: string, order: Order): void {
-    const seen = this.seenOrders.get(orderId);
-    this.vouchers.release(seen?.reserved ?? [], order.customerId);
-    if (seen) seen.reserved = NO_RESERVATIONS;
   }
 
   /** Records the verdict an order id was given, for its retries. */

@@ -394,10 +394,10 @@ export class RedisHoldQueue implements ReviewQueue {
 
   async claim(orderId: string, actor: string, now: number): Promise<TransitionResult> {
     const audit: AuditEntry = { at: now, actor, action: 'claimed', orderId };
-    return this.transition(['claim', orderId, now, actor, -1, '', '', JSON.stringify(audit)], '');
+    return this.run(['claim', orderId, now, actor, -1, '', '', JSON.stringify(audit)], '');
   }
 
-  async decide(request: DecisionRequest): Promise<TransitionResult> {
+  async transition(request: DecisionRequest): Promise<TransitionResult> {
     const audit: AuditEntry = {
       at: request.now,
       actor: request.actor,
@@ -417,7 +417,7 @@ export class RedisHoldQueue implements ReviewQueue {
         note: request.note,
       }),
     );
-    return this.transition(
+    return this.run(
       [
         'decide',
         request.orderId,
@@ -478,7 +478,7 @@ export class RedisHoldQueue implements ReviewQueue {
   }
 
   /** `event`: the decision's webhook event JSON, recorded with the decision in the same script ('' for none). */
-  private async transition(args: Array<string | number>, event: string): Promise<TransitionResult> {
+  private async run(args: Array<string | number>, event: string): Promise<TransitionResult> {
     const reply = (await this.commands.holdTransition(
       this.base,
       ...args,

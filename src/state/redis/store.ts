@@ -17,6 +17,7 @@ import { type Policy, parsePolicy } from '../../core/policy';
 import type { Logger } from '../../ports/logger';
 import type {
   AuditEntry,
+  ConfirmedPrice,
   DecisionRequest,
   GroupList,
   GroupQuery,
@@ -36,7 +37,7 @@ import type {
   VoucherTrip,
 } from '../../ports/store';
 import { resumedEvent, trippedEvent } from '../events';
-import { approvedSamples, historySamples } from '../history';
+import { historySamples, weighted } from '../history';
 import { RecentKeys } from '../lru';
 import { describeTrip, readTripRecord, sortTrips, tripReasons, tripTerms } from '../trips';
 import { type Commands, registerCommands } from './commands';
@@ -327,22 +328,8 @@ export class RedisStore implements GuardStore, OutboxStore {
     return this.queue.claim(orderId, actor, now);
   }
 
-  async decide(request: DecisionRequest): Promise<TransitionResult> {
-    const result = await this.queue.decide(request);
-    if (!result.ok) return result;
-    // A rejected order gives back the hard-capped uses it reserved.
-    if (request.to === 'rejected') await this.vouchers.release(request.orderId, result.held.vouchers);
-    if (request.to === 'approved' && this.lastPolicy !== undefined) {
-      // A reviewer confirmed the prices a history rule held: they enter the history, weighted (written behind).
-      for (const sample of approvedSamples(result.held)) {
-        const samples = Array.from({ length: this.options.approvalWeight }, () => ({
-          price: sample.unitPaid,
-          at: request.now,
-        }));
-        this.history.add(sample.sku, result.held.currency, samples, this.lastPolicy, true);
-      }
-    }
-    return result;
+  transition(request: DecisionRequest): Promise<TransitionResult> {
+    return this.queue.transition(request);
   }
 
   audit(entry: AuditEntry): Promise<void> {
@@ -357,11 +344,22 @@ export class RedisStore implements GuardStore, OutboxStore {
     return this.queue.queueStats(now);
   }
 
-  async clearVoucher(code: string, actor: string, now: number): Promise<boolean> {
-    if (!(await this.vouchers.clear(code, now))) return false;
-    await this.client.zrem(this.keys.trips, code);
-    await this.audit({ at: now, actor, action: 'voucher_cleared', voucher: code });
-    return true;
+  releaseUses(held: HeldOrder): Promise<void> {
+    return this.vouchers.release(held.orderId, held.vouchers);
+  }
+
+  async confirmPrices(currency: string, prices: ReadonlyArray<ConfirmedPrice>, now: number): Promise<void> {
+    // Windowed by the history limits of the policy in force (the latest order's); written behind.
+    if (this.lastPolicy === undefined) return;
+    for (const { sku, unitPaid } of prices) {
+      this.history.add(
+        sku,
+        currency,
+        weighted(unitPaid, this.options.approvalWeight, now),
+        this.lastPolicy,
+        true,
+      );
+    }
   }
 
   async voucherTrip(code: string, _now: number): Promise<VoucherTrip | undefined> {
@@ -412,26 +410,22 @@ export class RedisStore implements GuardStore, OutboxStore {
     return sortTrips(trips.filter((trip): trip is TrippedVoucher => trip !== undefined));
   }
 
-  async resetHistory(sku: string, actor: string, now: number): Promise<void> {
-    await this.history.reset(sku);
-    await this.audit({ at: now, actor, action: 'history_reset', sku });
-  }
-
-  async acceptPrice(sku: string, currency: string, price: number, actor: string, now: number): Promise<void> {
-    await this.history.rebase(sku, currency, price, this.lastPolicy ?? DEFAULT_POLICY, now);
-    await this.audit({ at: now, actor, action: 'price_accepted', sku, note: `${currency} ${price}` });
-  }
-
-  async extendVoucher(code: string, until: number, actor: string, now: number): Promise<boolean> {
-    if (!(await this.vouchers.extend(code, until))) return false;
-    await this.audit({
-      at: now,
-      actor,
-      action: 'voucher_extended',
-      voucher: code,
-      note: `until ${new Date(until).toISOString()}`,
-    });
+  async clearTrip(code: string, now: number): Promise<boolean> {
+    if (!(await this.vouchers.clear(code, now))) return false;
+    await this.client.zrem(this.keys.trips, code);
     return true;
+  }
+
+  extendTrip(code: string, until: number): Promise<boolean> {
+    return this.vouchers.extend(code, until);
+  }
+
+  forgetHistory(sku: string): Promise<void> {
+    return this.history.reset(sku);
+  }
+
+  rebaseHistory(sku: string, currency: string, price: number, now: number): Promise<void> {
+    return this.history.rebase(sku, currency, price, this.lastPolicy ?? DEFAULT_POLICY, now);
   }
 
   /**

@@ -64,7 +64,7 @@ export function historyContract(suite: ContractSuite): void {
     await subject.flush();
     const facts = await store.prepare(parsed({ orderId: 'p', lines: [line('SKU-B', 1)] }), policy, T0 + 10);
     expect(facts.history.get('IDR:SKU-B')).toMatchObject({ samples: 5, median: 105 });
-    await store.resetHistory('SKU-B', 'alice', T0 + 11);
+    await suite.review.resetHistory('SKU-B', 'alice', T0 + 11);
     const idr = await store.prepare(parsed({ orderId: 'q', lines: [line('SKU-B', 1)] }), policy, T0 + 12);
     const usd = await store.prepare(
       parsed({ orderId: 'r', currency: 'USD', lines: [line('SKU-B', 1)] }),
@@ -159,7 +159,7 @@ export function historyContract(suite: ContractSuite): void {
       const [held] = await sell(price, at, 1);
       expect(held!.evaluation.decision.decision).toBe('hold');
       // Approving it: a person confirmed that price, so the anchor moves to the median it makes.
-      const decided = await store.decide({
+      const decided = await suite.review.decide({
         orderId: held!.held!.orderId,
         to: 'approved',
         actor: 'ana',
@@ -174,7 +174,7 @@ export function historyContract(suite: ContractSuite): void {
       const [after] = await sell(price, at + 3 * MINUTE, 1);
       expect(after!.evaluation.decision.decision).toBe('allow');
       // accept-price sets it outright.
-      await store.acceptPrice('SKU-D', 'IDR', 2000, 'ana', at + 4 * MINUTE);
+      await suite.review.acceptPrice('SKU-D', 'IDR', 2000, 'ana', at + 4 * MINUTE);
       expect((await probe('SKU-D', at + 5 * MINUTE))?.anchor).toMatchObject({
         price: 2000,
         source: 'accepted',

@@ -99,7 +99,7 @@ export function holdsContract(suite: ContractSuite): void {
       });
       await submit(store, policy, input, T0 + index * 1000);
     }
-    await store.decide({ orderId: 'o04', to: 'approved', actor: 'a', note: 'ok', now: T0 + 99_000 });
+    await store.transition({ orderId: 'o04', to: 'approved', actor: 'a', note: 'ok', now: T0 + 99_000 });
     const all: string[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < 10; page++) {
@@ -135,7 +135,7 @@ export function holdsContract(suite: ContractSuite): void {
     const claimed = await store.claim('d1', 'alice', T0 + 1);
     expect(claimed).toMatchObject({ ok: true, held: { assignee: 'alice', version: 2, updatedAt: T0 + 1 } });
     expect(
-      await store.decide({
+      await store.transition({
         orderId: 'd1',
         to: 'approved',
         actor: 'b',
@@ -146,7 +146,7 @@ export function holdsContract(suite: ContractSuite): void {
     ).toMatchObject({ ok: false, reason: 'version_conflict', held: { version: 2 } });
     const racers = await Promise.all(
       ['approved', 'rejected', 'approved', 'rejected', 'approved'].map((to, index) =>
-        store.decide({
+        store.transition({
           orderId: 'd1',
           to: to as 'approved' | 'rejected',
           actor: `r${index}`,
@@ -163,7 +163,7 @@ export function holdsContract(suite: ContractSuite): void {
     expect(final).toMatchObject({ version: 3, status: winners[0]!.ok ? winners[0]!.held.status : '' });
     expect(final!.resolution).toMatchObject({ note: 'race', at: T0 + 3 });
     expect(
-      (await store.decide({ orderId: 'missing', to: 'approved', actor: 'a', note: '', now: T0 })).ok,
+      (await store.transition({ orderId: 'missing', to: 'approved', actor: 'a', note: '', now: T0 })).ok,
     ).toBe(false);
     const trail = await store.auditTrail({ orderId: 'd1', limit: 10 });
     expect(trail.map((entry) => entry.action)).toEqual([final!.status, 'claimed', 'held']);

@@ -188,7 +188,7 @@ export function incidentsContract(suite: ContractSuite): void {
 
     // Rejecting the ineligible ones leaves the bank's own cards, with their breakdown.
     for (const orderId of ['leak-0', 'leak-1', 'leak-2', 'leak-5']) {
-      await store.decide({ orderId, to: 'rejected', actor: 'ann', note: 'leak', now: T0 + 60_000 });
+      await suite.review.decide({ orderId, to: 'rejected', actor: 'ann', note: 'leak', now: T0 + 60_000 });
     }
     const after = byId(await store.listIncidents({ by: 'count', limit: 50 }));
     expect(after['voucher:LEAK']).toMatchObject({
@@ -197,7 +197,7 @@ export function incidentsContract(suite: ContractSuite): void {
       breakdown: { rules: { voucher_velocity: 2 }, paymentMethods: { 'CARD:BCA-GOLD': 2 } },
     });
     for (const orderId of ['leak-3', 'leak-4', 'tv-0', 'tv-1']) {
-      await store.decide({ orderId, to: 'approved', actor: 'ann', note: 'ok', now: T0 + 61_000 });
+      await suite.review.decide({ orderId, to: 'approved', actor: 'ann', note: 'ok', now: T0 + 61_000 });
     }
     const left = await store.listIncidents({ by: 'count', limit: 50 });
     expect(left.incidents.map((one) => one.id)).toEqual(['sku:SHOE', 'sku:MUG']);
@@ -223,7 +223,7 @@ export function incidentsContract(suite: ContractSuite): void {
     ]);
     // Its holds decided, the code is still tripped, and still listed.
     for (let n = 0; n < 6; n++) {
-      await store.decide({
+      await suite.review.decide({
         orderId: `leak-${n}`,
         to: 'rejected',
         actor: 'ann',
@@ -234,7 +234,7 @@ export function incidentsContract(suite: ContractSuite): void {
     expect((await store.listTrips(T0 + 20_000)).map((trip) => trip.code)).toEqual(['LEAK']);
     // Kept held by on-call: sticky until the time given.
     const until = T0 + 6 * 3_600_000;
-    expect(await store.extendVoucher('LEAK', until, 'ana', T0 + 21_000)).toBe(true);
+    expect(await suite.review.extendVoucher('LEAK', until, 'ana', T0 + 21_000)).toBe(true);
     expect(await store.listTrips(T0 + 21_000)).toEqual([
       expect.objectContaining({ code: 'LEAK', sticky: true, until }),
     ]);
@@ -254,7 +254,7 @@ export function incidentsContract(suite: ContractSuite): void {
     ]);
     const twin = await suite.context.twin?.(suite.subject);
     if (twin) expect(await twin.store.listTrips(T0 + 40_000)).toEqual(both);
-    expect(await store.clearVoucher('LEAK', 'ana', T0 + 50_000)).toBe(true);
+    expect(await suite.review.clearVoucher('LEAK', 'ana', T0 + 50_000)).toBe(true);
     expect((await store.listTrips(T0 + 50_000)).map((trip) => trip.code)).toEqual(['STUCK']);
   });
 }

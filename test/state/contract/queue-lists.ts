@@ -59,10 +59,10 @@ export function queueListsContract(suite: ContractSuite): void {
       USD: { orders: 1, listValue: 1999, discount: 1999, total: 0, exposure: 1999, overcharge: 0 },
     });
     await store.claim('m2', 'ann', T0 + 4); // a claim leaves the money at stake alone
-    await store.decide({ orderId: 'm1', to: 'rejected', actor: 'ann', note: 'glitch', now: T0 + 5 });
-    await store.decide({ orderId: 'm3', to: 'approved', actor: 'ann', note: 'ok', now: T0 + 6 });
+    await store.transition({ orderId: 'm1', to: 'rejected', actor: 'ann', note: 'glitch', now: T0 + 5 });
+    await store.transition({ orderId: 'm3', to: 'approved', actor: 'ann', note: 'ok', now: T0 + 6 });
     // A refused decision changes nothing.
-    await store.decide({ orderId: 'm3', to: 'rejected', actor: 'bob', note: 'late', now: T0 + 7 });
+    await store.transition({ orderId: 'm3', to: 'rejected', actor: 'bob', note: 'late', now: T0 + 7 });
     expect((await store.queueStats(T0)).pendingValue).toEqual({
       IDR: {
         orders: 2,
@@ -74,7 +74,7 @@ export function queueListsContract(suite: ContractSuite): void {
       },
     });
     for (const orderId of ['m2', 'm4']) {
-      await store.decide({ orderId, to: 'approved', actor: 'ann', note: 'ok', now: T0 + 8 });
+      await store.transition({ orderId, to: 'approved', actor: 'ann', note: 'ok', now: T0 + 8 });
     }
     expect((await store.queueStats(T0)).pendingValue).toEqual({});
   });
@@ -160,7 +160,7 @@ export function queueListsContract(suite: ContractSuite): void {
     // Deciding holds takes them out of their groups; a group with none left is gone.
     await store.claim('leak0', 'ann', T0 + 40_000);
     for (const orderId of ['leak0', 'leak4']) {
-      await store.decide({ orderId, to: 'rejected', actor: 'ann', note: 'leak', now: T0 + 41_000 });
+      await store.transition({ orderId, to: 'rejected', actor: 'ann', note: 'leak', now: T0 + 41_000 });
     }
     const after = await store.listGroups({ kind: 'voucher', limit: 10 });
     expect(after.groups[0]).toMatchObject({
@@ -172,7 +172,7 @@ export function queueListsContract(suite: ContractSuite): void {
       },
     });
     for (const orderId of ['leak1', 'leak2', 'leak3', 'leak5', 'usd1']) {
-      await store.decide({ orderId, to: 'approved', actor: 'ann', note: 'fine', now: T0 + 42_000 });
+      await store.transition({ orderId, to: 'approved', actor: 'ann', note: 'fine', now: T0 + 42_000 });
     }
     expect(await store.listGroups({ kind: 'voucher', limit: 10 })).toEqual({ groups: [], total: 0 });
     const skusLeft = (await store.listGroups({ kind: 'sku', limit: 10 })).groups;
@@ -243,7 +243,7 @@ export function queueListsContract(suite: ContractSuite): void {
         const last = ids[ids.length - 1];
         if (last === undefined || decided.includes(last)) return;
         decided.push(last);
-        await store.decide({ orderId: last, to: 'approved', actor: 'ann', note: 'ok', now: T0 + 99_000 });
+        await store.transition({ orderId: last, to: 'approved', actor: 'ann', note: 'ok', now: T0 + 99_000 });
       });
       const ids = pending.map((held) => held.orderId);
       expect(new Set(ids).size).toBe(ids.length);

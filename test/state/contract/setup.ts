@@ -5,6 +5,7 @@ import { evaluate } from '../../../src/core/evaluate';
 import type { Order } from '../../../src/core/order';
 import { OrderParser } from '../../../src/core/order-parser';
 import { type Policy, type PolicyInput, parsePolicy } from '../../../src/core/policy';
+import { ReviewWorkflow } from '../../../src/engine/review';
 import type { GuardStore } from '../../../src/ports/store';
 import { order } from '../../helpers/orders';
 
@@ -53,6 +54,8 @@ export interface ContractSuite {
   readonly context: StoreFactory;
   readonly subject: StoreUnderTest;
   readonly store: GuardStore;
+  /** The review workflow over that store: decisions with their consequences, audited controls. */
+  readonly review: ReviewWorkflow;
 }
 
 /** Registers the hooks that make a fresh store for each test; call it once inside the describe block per store. */
@@ -84,6 +87,9 @@ export function storeSuite(factory: () => StoreFactory): ContractSuite {
     },
     get store() {
       return store;
+    },
+    get review() {
+      return new ReviewWorkflow(store);
     },
   };
 }

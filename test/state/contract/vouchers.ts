@@ -89,7 +89,8 @@ export function vouchersContract(suite: ContractSuite): void {
     const held = await store.hold(voucherOrder('c2', 'y'), b.evaluation, policy, T0 + 3);
     expect(held.created).toBe(true);
     expect(
-      (await store.decide({ orderId: 'c2', to: 'rejected', actor: 'bob', note: 'leak', now: T0 + 4 })).ok,
+      (await suite.review.decide({ orderId: 'c2', to: 'rejected', actor: 'bob', note: 'leak', now: T0 + 4 }))
+        .ok,
     ).toBe(true);
     const d = await submit(store, policy, voucherOrder('c4', 'w'), T0 + 5);
     expect(d.facts.vouchers.get('CAP2')).toMatchObject({ uses: 2 });
@@ -126,8 +127,8 @@ export function vouchersContract(suite: ContractSuite): void {
       'hold',
     ]);
     expect(results[3]!.facts.vouchers.get('LEAK')!.trippedAt).toBe(T0 + 2000);
-    expect(await store.clearVoucher('NEVER-TRIPPED', 'alice', T0 + 5000)).toBe(false);
-    expect(await store.clearVoucher('LEAK', 'alice', T0 + 5000)).toBe(true);
+    expect(await suite.review.clearVoucher('NEVER-TRIPPED', 'alice', T0 + 5000)).toBe(false);
+    expect(await suite.review.clearVoucher('LEAK', 'alice', T0 + 5000)).toBe(true);
     const after = await submit(store, policy, voucherOrder('l9'), T0 + 6000);
     expect(after.evaluation.decision.decision).toBe('allow');
     expect(after.facts.vouchers.get('LEAK')).toMatchObject({
