@@ -22,8 +22,13 @@ const EXAMPLE = firstTypeScript('## Use it in an Express storefront');
 
 test('the example type-checks against the package entries (src/), as a storefront would write it', () => {
   const file = join(ROOT, 'test', 'docs', '__readme-example__.ts');
-  // The storefront's own function the example calls.
-  const source = `${EXAMPLE}\ndeclare function placeOrder(order: unknown): void;\nexport {};\n`;
+  // The storefront's own functions the example calls.
+  const own = [
+    'declare function placeOrder(order: unknown): void;',
+    'declare function fulfil(orderId: string): void;',
+    'declare function cancelAndRefund(orderId: string, message: { en: string; id: string }): void;',
+  ];
+  const source = `${EXAMPLE}\n${own.join('\n')}\nexport {};\n`;
   const options: ts.CompilerOptions = {
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.CommonJS,
@@ -57,4 +62,8 @@ test('the guard and the review router share one store, and it is not the in-proc
   const name = store![1]!;
   expect(EXAMPLE).toMatch(new RegExp(`priceGuard\\(\\{[^}]*\\b${name}\\b`));
   expect(EXAMPLE).toMatch(new RegExp(`reviewRouter\\(\\{ ?${name}\\b`));
+});
+
+test('the README stays a front door: about 10 kB, the reference in docs/', () => {
+  expect(Buffer.byteLength(README)).toBeLessThan(12_000);
 });
