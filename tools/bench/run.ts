@@ -58,7 +58,7 @@ function own(config: BenchConfig): Entry {
 }
 
 /**
- * `BENCH_BASELINE=DIR`: another checkout of this project, built (`npm run build`), e.g. the last release. Its
+ * `BENCH_BASELINE=DIR`: another checkout of this project, built (`npm run build:tools`), e.g. the last release. Its
  * guard and rate-limiter configurations run in the same rounds as this build's, labelled `baseline …`, so a change
  * is measured against its baseline in one run. A baseline too old to report its CPU time gets it from cpu-hook.js.
  */
@@ -66,11 +66,12 @@ function baselineEntries(): Entry[] {
   const dir = process.env.BENCH_BASELINE;
   if (!dir) return [];
   const script = [
+    join(dir, '.build', 'tools', 'bench', 'server.js'),
     join(dir, 'dist', 'tools', 'bench', 'server.js'),
     join(dir, 'dist', 'bench', 'server.js'),
   ].find((path) => existsSync(path));
   if (script === undefined)
-    throw new Error(`BENCH_BASELINE=${dir}: no built bench server in it (run npm run build there)`);
+    throw new Error(`BENCH_BASELINE=${dir}: no built bench server in it (run npm run build:tools there)`);
   const configs: BenchConfig[] = ['rate-limit-redis', 'guard-memory', 'guard-redis', 'guard-redis-held'];
   return configs.map((config) => ({
     label: `baseline ${config}`,
