@@ -20,9 +20,9 @@ import { ReviewEvents } from '../webhooks/delivery';
 import { type ReviewToken, TokenRegistry } from './auth';
 import {
   isRateLimitBudget,
+  limiterFor,
   type RateLimitBudget,
   type ReviewRateLimitOptions,
-  rateLimitBudget,
 } from './rate-limit';
 
 /** Options of `reviewRouter()`. */
@@ -110,30 +110,27 @@ const ORIGINS_MESSAGE = 'must be a list of origins like "https://ops.example.com
 /** What express-rate-limit calls on a store. */
 const STORE_OF_COUNTS = ['increment', 'decrement', 'resetKey'] as const;
 
+/** The rate limit's own options: the budget's fields, with their one default, and where it counts. */
+const rateLimitOptions = z.strictObject({
+  ...rateLimitFields,
+  // A refinement, not a custom type: the union then reports the store itself as the bad field.
+  store: z
+    .custom<NonNullable<ReviewRateLimitOptions['store']>>()
+    .refine(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        STORE_OF_COUNTS.every((method) => typeof (value as Record<string, unknown>)[method] === 'function'),
+      {
+        error:
+          'must be an express-rate-limit Store (increment, decrement, resetKey), such as new RedisRateLimitStore({ client })',
+      },
+    )
+    .optional(),
+});
+
 const rateLimitSchema = z.union(
-  [
-    z.literal(false),
-    z.custom<RateLimitBudget>(isRateLimitBudget),
-    z.strictObject({
-      ...rateLimitFields,
-      // A refinement, not a custom type: the union then reports the store itself as the bad field.
-      store: z
-        .custom<NonNullable<ReviewRateLimitOptions['store']>>()
-        .refine(
-          (value) =>
-            typeof value === 'object' &&
-            value !== null &&
-            STORE_OF_COUNTS.every(
-              (method) => typeof (value as Record<string, unknown>)[method] === 'function',
-            ),
-          {
-            error:
-              'must be an express-rate-limit Store (increment, decrement, resetKey), such as new RedisRateLimitStore({ client })',
-          },
-        )
-        .optional(),
-    }),
-  ],
+  [z.literal(false), z.custom<RateLimitBudget>(isRateLimitBudget), rateLimitOptions],
   { error: `${RATE_LIMIT_MESSAGE}, or a rateLimitBudget()` },
 );
 
@@ -194,6 +191,21 @@ const WEBHOOKS_MOVED =
   'option "webhooks" is no longer the review router\'s: deliver webhooks with createWebhookDelivery({ store, endpoints }) ' +
   'from checkout-price-guard/webhooks on the same store, and start() it with your app';
 
+/**
+ * One rate-limit budget for several routers: pass it as the `rateLimit` of each review router, or mount it in an API
+ * of yours (a request with `res.locals.reviewer` set counts by that name, any other by its address), and a token or
+ * an address draws from the one budget wherever it calls. Options as the review router's `rateLimit` (600 a minute
+ * by default); throws an OptionsProblemError naming a bad one.
+ */
+export function rateLimitBudget(options: ReviewRateLimitOptions = {}): RateLimitBudget {
+  const parsed = parseOptions(
+    rateLimitOptions,
+    options,
+    (problems) => new OptionsProblemError('ERR_REVIEW_OPTIONS', 'rateLimitBudget', problems),
+  );
+  return limiterFor(parsed);
+}
+
 /** Checks the options once; throws a ReviewOptionsError naming each bad one. */
 export function resolveOptions(options: ReviewRouterOptions): Resolved {
   if (typeof options === 'function') {
@@ -227,7 +239,7 @@ export function resolveOptions(options: ReviewRouterOptions): Resolved {
     rateLimit:
       parsed.rateLimit === false || isRateLimitBudget(parsed.rateLimit)
         ? parsed.rateLimit
-        : rateLimitBudget(parsed.rateLimit),
+        : limiterFor(parsed.rateLimit),
     metrics: { reviewAction: metrics ? metrics.reviewAction.bind(metrics) : () => {} },
   };
 }

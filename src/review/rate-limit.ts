@@ -33,12 +33,15 @@ export function isRateLimitBudget(value: unknown): value is RateLimitBudget {
 }
 
 /**
- * The limiter, after `identify` (so a valid token is limited by its name wherever it comes from, and guessing
- * tokens is limited per address). Over the limit: 429 JSON with `RateLimit` headers (draft 8).
+ * The limiter of checked options (`rateLimitBudget` checks them), mounted after `identify` (so a valid token is
+ * limited by its name wherever it comes from, and guessing tokens is limited per address). Over the limit: 429
+ * JSON with `RateLimit` headers (draft 8).
  */
-export function rateLimitBudget(
-  options: Required<Omit<ReviewRateLimitOptions, 'store'>> & Pick<ReviewRateLimitOptions, 'store'>,
-): RateLimitBudget {
+export function limiterFor(options: {
+  windowMs: number;
+  limit: number;
+  store?: Store | undefined;
+}): RateLimitBudget {
   const limiter = rateLimit({
     windowMs: options.windowMs,
     limit: options.limit,

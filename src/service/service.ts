@@ -19,7 +19,7 @@ import { type PriceGuardMiddleware, priceGuard } from '../middleware/price-guard
 import { instrumentStore } from '../observability/instrument-store';
 import { createMetrics, type PriceGuardMetrics } from '../observability/metrics';
 import type { GuardStore, OutboxStore, ShutdownReport } from '../ports/store';
-import { rateLimitBudget } from '../review/rate-limit';
+import { limiterFor } from '../review/rate-limit';
 import { type ReviewRouter, reviewRouter } from '../review/router';
 import { MemoryStore } from '../state/memory/store';
 import { applyOverlay, MemoryOverlayStore, type OverlayStore } from '../state/overlay';
@@ -195,7 +195,7 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
   app.get('/metrics', deps.metricsHandler ?? metrics.handler());
   // One budget per token and per address for the review and admin APIs together: one limiter, mounted in both.
   const rateLimit =
-    config.service.rateLimit && rateLimitBudget({ ...config.service.rateLimit, store: deps.rateLimitStore });
+    config.service.rateLimit && limiterFor({ ...config.service.rateLimit, store: deps.rateLimitStore });
   // The review API and page. It needs at least one token; without one it stays off rather than open.
   const review =
     config.review.tokens.length > 0

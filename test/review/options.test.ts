@@ -5,7 +5,7 @@ import { Script } from 'node:vm';
 import express from 'express';
 import request from 'supertest';
 import { hashToken, TokenRegistry } from '../../src/review/auth';
-import { rateLimitBudget } from '../../src/review/rate-limit';
+import { rateLimitBudget } from '../../src/review/options';
 import { type ReviewRouterOptions, reviewRouter } from '../../src/review/router';
 import { MemoryStore } from '../../src/state/memory/store';
 
@@ -142,7 +142,10 @@ describe('review API rate limit', () => {
   });
 
   it('shares one budget between routers given the same rateLimitBudget()', async () => {
-    const budget = rateLimitBudget({ windowMs: 60_000, limit: 3 });
+    expect(() => rateLimitBudget({ limit: 0 })).toThrow(
+      /^rateLimitBudget: option "limit" must be a positive whole number of requests, got 0/,
+    );
+    const budget = rateLimitBudget({ limit: 3 });
     const app = express()
       .use('/review', build({ rateLimit: budget }))
       .use('/ops/review', build({ rateLimit: budget }));
