@@ -30,7 +30,9 @@ export type { Reviewer, ReviewRole, ReviewToken } from './review/auth';
 // Review tokens are configured as SHA-256 hashes: hashToken makes one from a token.
 export { hashToken } from './review/auth';
 export type { BulkResult } from './review/bulk';
-export type { ReviewRateLimitOptions } from './review/rate-limit';
+// One limiter for several routers (the review API and an API of yours), so they draw from one budget.
+export { rateLimitBudget } from './review/options';
+export type { RateLimitBudget, ReviewRateLimitOptions } from './review/rate-limit';
 export type { ReviewRouter, ReviewRouterOptions } from './review/router';
 // Mount reviewRouter({ store, tokens }) at /review, on the same store instance as priceGuard({ store }).
 export { ReviewOptionsError, reviewRouter } from './review/router';

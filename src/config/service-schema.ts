@@ -8,6 +8,7 @@ import {
   distinctUrls,
   guardMode,
   orderLimits,
+  rateLimit,
   retryAfterSeconds,
   reviewTokens,
   storeTimeoutMs,
@@ -66,6 +67,11 @@ const serviceSection = z.strictObject({
   retryAfterSeconds,
   shutdownTimeoutMs: positiveWhole('milliseconds').default(10_000),
   overlayRefreshMs: positiveWhole('milliseconds').default(2_000),
+  /**
+   * The one rate-limit budget of the review and admin APIs together (the review router's own field and default):
+   * requests per token name, or per client address before authentication, per window; false leaves it to a proxy.
+   */
+  rateLimit,
   watchConfig: z.boolean({ error: 'must be true or false' }).default(false),
   logLevel: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {

@@ -76,6 +76,8 @@ export interface ServiceConfig {
     retryAfterSeconds: number;
     shutdownTimeoutMs: number;
     overlayRefreshMs: number;
+    /** The review and admin APIs' one budget: requests per token (per address before authentication) per window. */
+    rateLimit: { windowMs: number; limit: number } | false;
     watchConfig: boolean;
     logLevel: string;
   };
@@ -217,6 +219,7 @@ export function parseConfig(
       retryAfterSeconds: service.retryAfterSeconds,
       shutdownTimeoutMs: service.shutdownTimeoutMs,
       overlayRefreshMs: service.overlayRefreshMs,
+      rateLimit: service.rateLimit,
       watchConfig: service.watchConfig,
       logLevel: env.LOG_LEVEL || service.logLevel,
     },

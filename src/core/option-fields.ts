@@ -75,6 +75,23 @@ export const reviewTokens = z
     });
   });
 
+/**
+ * The fields of the one rate-limit budget the review and admin APIs draw from: requests per token name (per client
+ * address before authentication) per window. Defaults to 600 a minute, stated here only.
+ */
+export const rateLimitFields = {
+  windowMs: positiveWhole('milliseconds').default(60_000),
+  limit: positiveWhole('requests').default(600),
+};
+
+/** What a bad rate-limit option is told. */
+export const RATE_LIMIT_MESSAGE = 'must be { windowMs, limit } or false (to leave rate limiting to a proxy)';
+
+/** The rate-limit budget as the service configuration takes it: `{ windowMs, limit }`, or false for none. */
+export const rateLimit = z
+  .union([z.literal(false), z.strictObject(rateLimitFields)], { error: RATE_LIMIT_MESSAGE })
+  .prefault({});
+
 /** A webhook receiver's URL: http or https only (no file:, data: or other schemes), each endpoint once. */
 export const webhookUrl = z.string({ error: 'must be an http(s) URL' }).refine(
   (value) => {

@@ -2,7 +2,7 @@
 // The review router's options: one schema with their defaults and checks, run once at construction.
 
 import { z } from 'zod';
-import { reviewTokens, timeZone } from '../core/option-fields';
+import { RATE_LIMIT_MESSAGE, rateLimitFields, reviewTokens, timeZone } from '../core/option-fields';
 import {
   conflict,
   functionOption,
@@ -18,7 +18,12 @@ import type { GuardMetrics } from '../ports/metrics';
 import type { GuardStore } from '../ports/store';
 import { ReviewEvents } from '../webhooks/delivery';
 import { type ReviewToken, TokenRegistry } from './auth';
-import type { ReviewRateLimitOptions } from './rate-limit';
+import {
+  isRateLimitBudget,
+  limiterFor,
+  type RateLimitBudget,
+  type ReviewRateLimitOptions,
+} from './rate-limit';
 
 /** Options of `reviewRouter()`. */
 export interface ReviewRouterOptions {
@@ -28,8 +33,11 @@ export interface ReviewRouterOptions {
   tokens: ReviewToken[];
   /** Where in-process `released` / `cancelled` events are emitted. Defaults to a new ReviewEvents (`router.events`). */
   events?: ReviewEvents;
-  /** API rate limit per token (per IP before authentication), or `false` to leave it to a proxy. Defaults to 600 per minute. */
-  rateLimit?: ReviewRateLimitOptions | false;
+  /**
+   * API rate limit per token (per IP before authentication): its options, a budget shared with other routers
+   * (`rateLimitBudget()`), or `false` to leave it to a proxy. Defaults to 600 per minute.
+   */
+  rateLimit?: ReviewRateLimitOptions | RateLimitBudget | false;
   /** Origins besides the router's own that may send state-changing requests. Defaults to none. */
   allowedOrigins?: string[];
   /** Held orders per page when the request names no `limit`. Defaults to 50. */
@@ -99,15 +107,31 @@ const store = z.custom<GuardStore>().superRefine((value, context) => {
 const ORIGIN = /^https?:\/\/[^/]+$/;
 const ORIGINS_MESSAGE = 'must be a list of origins like "https://ops.example.com" (scheme and host, no path)';
 
+/** What express-rate-limit calls on a store. */
+const STORE_OF_COUNTS = ['increment', 'decrement', 'resetKey'] as const;
+
+/** The rate limit's own options: the budget's fields, with their one default, and where it counts. */
+const rateLimitOptions = z.strictObject({
+  ...rateLimitFields,
+  // A refinement, not a custom type: the union then reports the store itself as the bad field.
+  store: z
+    .custom<NonNullable<ReviewRateLimitOptions['store']>>()
+    .refine(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        STORE_OF_COUNTS.every((method) => typeof (value as Record<string, unknown>)[method] === 'function'),
+      {
+        error:
+          'must be an express-rate-limit Store (increment, decrement, resetKey), such as new RedisRateLimitStore({ client })',
+      },
+    )
+    .optional(),
+});
+
 const rateLimitSchema = z.union(
-  [
-    z.literal(false),
-    z.strictObject({
-      windowMs: positiveWhole('milliseconds').default(60_000),
-      limit: positiveWhole('requests').default(600),
-    }),
-  ],
-  { error: 'must be { windowMs, limit } or false' },
+  [z.literal(false), z.custom<RateLimitBudget>(isRateLimitBudget), rateLimitOptions],
+  { error: `${RATE_LIMIT_MESSAGE}, or a rateLimitBudget()` },
 );
 
 const reviewRouterShape = {
@@ -148,7 +172,8 @@ export interface Resolved {
   store: GuardStore;
   tokens: TokenRegistry;
   events: ReviewEvents;
-  rateLimit: Required<ReviewRateLimitOptions> | false;
+  /** The limiter the API mounts (its own, or one shared with other routers), or false. */
+  rateLimit: RateLimitBudget | false;
   allowedOrigins: string[];
   pageSize: number;
   maxPageSize: number;
@@ -165,6 +190,21 @@ export interface Resolved {
 const WEBHOOKS_MOVED =
   'option "webhooks" is no longer the review router\'s: deliver webhooks with createWebhookDelivery({ store, endpoints }) ' +
   'from checkout-price-guard/webhooks on the same store, and start() it with your app';
+
+/**
+ * One rate-limit budget for several routers: pass it as the `rateLimit` of each review router, or mount it in an API
+ * of yours (a request with `res.locals.reviewer` set counts by that name, any other by its address), and a token or
+ * an address draws from the one budget wherever it calls. Options as the review router's `rateLimit` (600 a minute
+ * by default); throws an OptionsProblemError naming a bad one.
+ */
+export function rateLimitBudget(options: ReviewRateLimitOptions = {}): RateLimitBudget {
+  const parsed = parseOptions(
+    rateLimitOptions,
+    options,
+    (problems) => new OptionsProblemError('ERR_REVIEW_OPTIONS', 'rateLimitBudget', problems),
+  );
+  return limiterFor(parsed);
+}
 
 /** Checks the options once; throws a ReviewOptionsError naming each bad one. */
 export function resolveOptions(options: ReviewRouterOptions): Resolved {
@@ -196,6 +236,10 @@ export function resolveOptions(options: ReviewRouterOptions): Resolved {
     ...parsed,
     tokens: new TokenRegistry(parsed.tokens),
     events: parsed.events ?? new ReviewEvents(),
+    rateLimit:
+      parsed.rateLimit === false || isRateLimitBudget(parsed.rateLimit)
+        ? parsed.rateLimit
+        : limiterFor(parsed.rateLimit),
     metrics: { reviewAction: metrics ? metrics.reviewAction.bind(metrics) : () => {} },
   };
 }

@@ -25,7 +25,6 @@ import {
   presentGroup,
   presentIncident,
 } from './queue-api';
-import { reviewRateLimit } from './rate-limit';
 import {
   bulkBody,
   decisionBody,
@@ -105,7 +104,7 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
     next();
   });
   api.use(identify(resolved.tokens));
-  if (resolved.rateLimit) api.use(reviewRateLimit(resolved.rateLimit));
+  if (resolved.rateLimit) api.use(resolved.rateLimit);
   api.use(sameOriginJson(resolved.allowedOrigins));
   api.use(express.json({ limit: '64kb' }));
 

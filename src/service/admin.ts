@@ -9,7 +9,7 @@ import { asyncRoute } from '../express/async-route';
 import { securityHeaders } from '../express/security-headers';
 import type { AdminAuditAction, GuardStore } from '../ports/store';
 import { identify, requireRole, TokenRegistry } from '../review/auth';
-import { type ReviewRateLimitOptions, reviewRateLimit } from '../review/rate-limit';
+import type { RateLimitBudget } from '../review/rate-limit';
 import { type Overlay, type OverlayStore, validateCap, validateFloor, validateSku } from '../state/overlay';
 import { catalogRoutes } from './admin-catalog';
 import { preflightRoute } from './admin-preflight';
@@ -18,7 +18,7 @@ import { validOr400 } from './admin-values';
 
 /** What the admin router needs from the service. */
 export interface AdminOptions {
-  /** Tokens allowed in; only role `admin` may use this API. */
+  /** Every configured token: only role `admin` may use this API; a viewer's or reviewer's token is told 403. */
   tokens: TokenConfig[];
   overlay: OverlayStore;
   store: GuardStore;
@@ -40,8 +40,8 @@ export interface AdminOptions {
   policy(): Policy;
   /** A proposed policy with the runtime overlay over it, as it would be in force. */
   withOverlay(policy: Policy): Policy;
-  /** Requests per token (per IP before authentication) per window, or false. Defaults to 600 a minute. */
-  rateLimit?: Required<ReviewRateLimitOptions> | false;
+  /** The service's one rate-limit budget, shared with the review API (per token, per IP before authentication), or false. */
+  rateLimit: RateLimitBudget | false;
   clock?: () => number;
 }
 
@@ -49,7 +49,6 @@ export interface AdminOptions {
 export function adminRouter(options: AdminOptions): Router {
   const { overlay, store, logger } = options;
   const clock = options.clock ?? Date.now;
-  const admins = options.tokens.filter((token) => token.role === 'admin');
   const router = Router();
 
   router.use(securityHeaders);
@@ -57,10 +56,10 @@ export function adminRouter(options: AdminOptions): Router {
     res.set('Cache-Control', 'no-store');
     next();
   });
-  // The same gate as the review API: tokens compared in constant time, wrong guesses rate-limited per address.
-  if (admins.length > 0) router.use(identify(new TokenRegistry(admins)));
-  const rateLimit = options.rateLimit ?? { windowMs: 60_000, limit: 600 };
-  if (rateLimit) router.use(reviewRateLimit(rateLimit));
+  // The same gate as the review API: every token known (a weaker role is told 403, an unknown token 401), compared
+  // in constant time, and the same budget, so wrong guesses here and there count together per address.
+  router.use(identify(new TokenRegistry(options.tokens)));
+  if (options.rateLimit) router.use(options.rateLimit);
   router.use(requireRole('admin'));
   router.use(function actor(_req, res, next) {
     res.locals.actor = (res.locals.reviewer as { name: string }).name;

@@ -22,6 +22,7 @@ import { createStoreFromEnv } from '../state/from-env';
 import { MemoryStore } from '../state/memory/store';
 import { MemoryOverlayStore, type OverlayStore, RedisOverlayStore } from '../state/overlay';
 import { createRedisClient } from '../state/redis/connection';
+import { RedisRateLimitStore } from '../state/redis/rate-limit';
 import { createLogger } from './logging';
 import { createService, type Service } from './service';
 import { clusterMetricsHandler, superviseWorkers } from './workers';
@@ -51,12 +52,15 @@ export interface RunningService {
   shutdown(signal: string): Promise<number>;
 }
 
-/** The guard's store and the overlay store for a configuration; says loudly when it runs without Redis. */
+/**
+ * The guard's store, the overlay store and where the API rate limit counts, for a configuration; says loudly when
+ * it runs without Redis.
+ */
 function createStores(
   config: ServiceConfig,
   env: NodeJS.ProcessEnv,
   logger: Logger,
-): { store: GuardStore; overlay: OverlayStore } {
+): { store: GuardStore; overlay: OverlayStore; rateLimitStore?: RedisRateLimitStore } {
   if (!config.redisUrl) {
     logger.warn(
       { store: 'memory' },
@@ -71,7 +75,9 @@ function createStores(
   client.on('error', (error: Error) =>
     logger.warn({ err: error }, 'redis connection error (runtime overlay)'),
   );
-  return { store, overlay: new RedisOverlayStore(client, config.keyPrefix) };
+  // The API rate limit counts on the same connection, so every instance draws from one budget.
+  const rateLimitStore = new RedisRateLimitStore({ client, prefix: config.keyPrefix, logger });
+  return { store, overlay: new RedisOverlayStore(client, config.keyPrefix), rateLimitStore };
 }
 
 /**
@@ -132,7 +138,7 @@ export async function runService(options: RunOptions = {}): Promise<RunningServi
   const worker = cluster.isWorker ? cluster.worker?.id : undefined;
   const root = createLogger(config.service.logLevel);
   const logger = worker === undefined ? root : root.child({ worker });
-  const { store, overlay } = createStores(config, env, logger);
+  const { store, overlay, rateLimitStore } = createStores(config, env, logger);
   const demo = withDemoToken(config);
   await store.init?.().catch((error) => logger.error({ err: error }, 'store init failed'));
   let service: Service;
@@ -148,6 +154,7 @@ export async function runService(options: RunOptions = {}): Promise<RunningServi
       store,
       overlay,
       logger,
+      ...(rateLimitStore ? { rateLimitStore } : {}),
       ...(metrics ? { metrics, metricsHandler: clusterMetricsHandler(metrics.registry) } : {}),
     });
   } catch (error) {

@@ -8,6 +8,7 @@ import express, {
   type RequestHandler,
   type Response,
 } from 'express';
+import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from '../config/service';
 import { CURRENCY_EXPONENTS, setCurrencyExponents } from '../core/currencies';
@@ -18,6 +19,7 @@ import { type PriceGuardMiddleware, priceGuard } from '../middleware/price-guard
 import { instrumentStore } from '../observability/instrument-store';
 import { createMetrics, type PriceGuardMetrics } from '../observability/metrics';
 import type { GuardStore, OutboxStore, ShutdownReport } from '../ports/store';
+import { limiterFor } from '../review/rate-limit';
 import { type ReviewRouter, reviewRouter } from '../review/router';
 import { MemoryStore } from '../state/memory/store';
 import { applyOverlay, MemoryOverlayStore, type OverlayStore } from '../state/overlay';
@@ -43,6 +45,11 @@ export interface ServiceDeps {
   metrics?: PriceGuardMetrics;
   /** Serves GET /metrics. Defaults to `metrics.handler()`; a worker of several serves every worker's metrics. */
   metricsHandler?: RequestHandler;
+  /**
+   * Where the review and admin APIs' one rate-limit budget is counted. Defaults to an in-process memory store; the
+   * server passes a RedisRateLimitStore with REDIS_URL, so every instance on that Redis shares the budget.
+   */
+  rateLimitStore?: RateLimitStore;
 }
 
 /** A built service: the app to listen with, and the handles the process needs for reloads and shutdown. */
@@ -186,6 +193,9 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
   );
 
   app.get('/metrics', deps.metricsHandler ?? metrics.handler());
+  // One budget per token and per address for the review and admin APIs together: one limiter, mounted in both.
+  const rateLimit =
+    config.service.rateLimit && limiterFor({ ...config.service.rateLimit, store: deps.rateLimitStore });
   // The review API and page. It needs at least one token; without one it stays off rather than open.
   const review =
     config.review.tokens.length > 0
@@ -196,6 +206,7 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
           metrics,
           customRules: () => guard.policy.customRules.map((rule) => rule.id),
           timeZone: config.review.timeZone,
+          rateLimit,
           ...(deps.clock ? { clock: deps.clock } : {}),
         })
       : undefined;
@@ -234,6 +245,7 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
     '/v1/admin',
     adminRouter({
       tokens: config.review.tokens,
+      rateLimit,
       overlay,
       store,
       logger,

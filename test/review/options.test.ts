@@ -5,6 +5,7 @@ import { Script } from 'node:vm';
 import express from 'express';
 import request from 'supertest';
 import { hashToken, TokenRegistry } from '../../src/review/auth';
+import { rateLimitBudget } from '../../src/review/options';
 import { type ReviewRouterOptions, reviewRouter } from '../../src/review/router';
 import { MemoryStore } from '../../src/state/memory/store';
 
@@ -36,6 +37,12 @@ describe('reviewRouter options', () => {
     [{ pageSize: 0 }, /option "pageSize" must be a positive whole number/],
     [{ pageSize: 500 }, /must not exceed "maxPageSize"/],
     [{ rateLimit: { max: 5 } }, /unknown option "rateLimit.max"/],
+    [{ rateLimit: 600 }, /option "rateLimit" must be \{ windowMs, limit \} or false/],
+    [
+      { rateLimit: { store: { increment() {} } } },
+      /option "rateLimit.store" must be an express-rate-limit Store/,
+    ],
+    [{ rateLimit: () => undefined }, /option "rateLimit"/],
     [{ allowedOrigins: ['https://ops.example.com/path'] }, /option "allowedOrigins"/],
     [{ tokenz: [] }, /unknown option "tokenz"/],
     // A custom store of an earlier contract, without the incidents or the trips.
@@ -132,5 +139,22 @@ describe('review API rate limit', () => {
       );
     }
     expect(guesses).toEqual([401, 401, 401, 429]);
+  });
+
+  it('shares one budget between routers given the same rateLimitBudget()', async () => {
+    expect(() => rateLimitBudget({ limit: 0 })).toThrow(
+      /^rateLimitBudget: option "limit" must be a positive whole number of requests, got 0/,
+    );
+    const budget = rateLimitBudget({ limit: 3 });
+    const app = express()
+      .use('/review', build({ rateLimit: budget }))
+      .use('/ops/review', build({ rateLimit: budget }));
+    const statuses: number[] = [];
+    for (const path of ['/review', '/ops/review', '/review', '/ops/review']) {
+      statuses.push(
+        (await request(app).get(`${path}/api/me`).set('Authorization', `Bearer ${TOKEN}`)).status,
+      );
+    }
+    expect(statuses).toEqual([200, 200, 200, 429]);
   });
 });

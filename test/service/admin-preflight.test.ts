@@ -108,8 +108,9 @@ test('only an admin token runs a preflight', async () => {
   const reviewer = await request(service.app)
     .post('/v1/admin/preflight')
     .set({ Authorization: `Bearer ${REVIEWER}` });
-  // The admin API knows admin tokens only: a reviewer's token is no token here.
-  expect(reviewer.status).toBe(401);
+  // A known token of a weaker role: 403, naming the role it needs.
+  expect(reviewer.status).toBe(403);
+  expect(reviewer.body.message).toMatch(/needs the admin role/);
 });
 
 test('a preflight of 20,000 SKUs gives the event loop back while it runs, and a second waits its turn', async () => {

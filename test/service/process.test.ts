@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Redis from 'ioredis';
 import type { GuardStore } from '../../src/ports/store';
 import { createStoreFromEnv } from '../../src/state/from-env';
 import { line, order } from '../helpers/orders';
@@ -240,8 +241,16 @@ describe('admin: runtime floors and caps', () => {
     const none = await http(service.url, 'GET', '/v1/admin/policy');
     expect(none.status).toBe(401);
     expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
-    expect((await admin('GET', '/policy', undefined, ANA)).status).toBe(401); // a reviewer, not an admin
+    expect((await admin('GET', '/policy', undefined, ANA)).status).toBe(403); // a reviewer, not an admin
     expect((await admin('GET', '/policy', undefined, 'wrong')).status).toBe(401);
+    // The rate limit counts in Redis, under the store's prefix: every instance draws from one budget.
+    const client = new Redis(redis.url);
+    try {
+      expect(await client.exists(`{${PREFIX}:rl:token:ana}`)).toBe(1);
+      expect(await client.pttl(`{${PREFIX}:rl:token:ana}`)).toBeGreaterThan(0);
+    } finally {
+      await client.quit();
+    }
   });
 
   test('rejects a bad floor or cap naming the field', async () => {

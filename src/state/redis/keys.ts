@@ -36,6 +36,13 @@ export class RedisKeys {
   get trips(): string {
     return `${this.queue}:trips`;
   }
+  /**
+   * The counter of one rate-limit budget key (`token:NAME` or `ip:ADDRESS`): `{P:rl:KEY}`, one slot per key, so
+   * the budget of every address and token spreads over a cluster.
+   */
+  rateLimit(key: string): string {
+    return `{${this.prefix}:rl:${key}}`;
+  }
   /** The sorted set of unknown voucher codes admitted to tracking. */
   get unknownVouchers(): string {
     return `{${this.prefix}:unknown}`;
