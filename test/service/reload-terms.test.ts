@@ -1,0 +1,151 @@
+// test/service/reload-terms.test.ts
+// A reload says what it adds, changes and removes (logged, counted), and one that removes most terms is refused:
+// the real service process on real Redis, reloaded with SIGHUP.
+
+import type { PolicyInput } from '../../src/core/policy';
+import { Harness, idrOrder } from '../adversarial/harness';
+
+const harness = new Harness();
+
+/** The running policy: a floor, a SKU cap, a campaign, a bank voucher limited to one use per customer, a price. */
+const POLICY: PolicyInput = {
+  floors: { 'MJ-TOTE-TIGER': { IDR: 3_000_000 }, SCARF: { IDR: 100_000 } },
+  discountCaps: { skus: { SHOE: 5000 } },
+  campaigns: [
+    {
+      id: 'payday',
+      startsAt: '2026-01-25T00:00:00+07:00',
+      endsAt: '2026-01-28T00:00:00+07:00',
+      skus: ['SHOE'],
+      lineDiscountCapBp: 7000,
+    },
+  ],
+  vouchers: {
+    BANKX100K: { maxUsesPerCustomer: 1, paymentMethods: ['card:bank-x*'], customerSegments: ['bank-x'] },
+  },
+  catalog: { 'MJ-TOTE-TIGER': { IDR: 4_700_000 } },
+};
+
+/** The same policy with `edit` applied to a copy. */
+const edited = (edit: (policy: PolicyInput) => void): PolicyInput => {
+  const copy = structuredClone(POLICY);
+  edit(copy);
+  return copy;
+};
+
+/** Writes `config`, sends SIGHUP, and resolves with the first log line after it that `match` accepts. */
+async function reload(config: object, match: RegExp) {
+  harness.writeConfig({ service: { storeTimeoutMs: 10_000 }, ...config });
+  const seen = harness.service.logs.length;
+  harness.service.child.kill('SIGHUP');
+  return harness.service.waitForLog(
+    (line) => harness.service.logs.indexOf(line) >= seen && match.test(line.msg),
+    20_000,
+  );
+}
+
+/** An order under the tote's floor (and above half its list price): held while the floor is in force. */
+const underFloor = () =>
+  idrOrder({ lines: [{ sku: 'MJ-TOTE-TIGER', quantity: 1, unitPrice: 4_700_000, discount: 2_000_000 }] });
+
+const terms = (name: string, labels: Record<string, string>) => harness.metric(name, labels);
+
+beforeAll(() => harness.start(POLICY), 60_000);
+afterAll(() => harness.close());
+
+test('every term series starts at 0', async () => {
+  expect(await terms('policy_reloads_total', { result: 'refused' })).toBe(0);
+  const { text } = await harness.raw('GET', '/metrics');
+  expect(text).toContain(
+    'checkout_price_guard_policy_terms_changed_total{change="removed",kind="voucher_terms"} 0',
+  );
+});
+
+test('a half-written file that lost a per-customer voucher limit is applied with the term named at warn, and counted', async () => {
+  const half = edited((policy) => {
+    delete policy.vouchers!.BANKX100K!.maxUsesPerCustomer;
+  });
+  const line = await reload({ policy: half }, /^config reload (removed|changed)/);
+  expect(line.level).toBe(40);
+  expect(line.msg).toBe('config reload removed policy terms');
+  expect(line).toMatchObject({
+    removed: 1,
+    changed: 0,
+    added: 0,
+    counts: { voucher_terms: { removed: 1 } },
+    terms: [
+      {
+        term: 'vouchers.BANKX100K.maxUsesPerCustomer',
+        kind: 'voucher_terms',
+        change: 'removed',
+        before: 1,
+      },
+    ],
+  });
+  expect(await terms('policy_terms_changed_total', { change: 'removed', kind: 'voucher_terms' })).toBe(1);
+  expect(await terms('policy_reloads_total', { result: 'applied' })).toBe(1);
+  // Put back: an addition, logged at info.
+  const back = await reload({ policy: POLICY }, /^config reload (removed|changed)/);
+  expect(back).toMatchObject({
+    level: 30,
+    msg: 'config reload changed policy terms',
+    added: 1,
+    removed: 0,
+    terms: [{ term: 'vouchers.BANKX100K.maxUsesPerCustomer', change: 'added', after: 1 }],
+  });
+  expect(await terms('policy_terms_changed_total', { change: 'added', kind: 'voucher_terms' })).toBe(1);
+}, 60_000);
+
+test('a file that removes most terms is refused at error with what it would remove; confirmRemovals applies it', async () => {
+  expect((await harness.evaluate(underFloor())).body.decision).toBe('hold');
+  // Only the scarf's floor and the catalog survive the copy: 2 of the running policy's 13 listed terms.
+  const truncated = { floors: { SCARF: { IDR: 100_000 } }, catalog: POLICY.catalog };
+  const refused = await reload({ policy: truncated }, /^config reload (refused|removed|changed)/);
+  expect(refused).toMatchObject({ level: 50, refused: 'most_terms_removed', removed: 11 });
+  expect(refused.msg).toMatch(
+    /^config reload refused: the file removes 11 of the running policy's 13 floors, caps, campaigns, voucher terms, exceptions, custom rules and catalog entries \(more than half.*"confirmRemovals: true"/,
+  );
+  expect((refused.terms as Array<{ term: string }>).map((term) => term.term)).toEqual(
+    expect.arrayContaining([
+      'floors.MJ-TOTE-TIGER.IDR',
+      'discountCaps.skus.SHOE',
+      'campaigns.payday.lineDiscountCapBp',
+      'vouchers.BANKX100K.maxUsesPerCustomer',
+    ]),
+  );
+  expect(await terms('policy_reloads_total', { result: 'refused' })).toBe(1);
+  // The running policy stays in force: the tote's floor still holds.
+  expect((await harness.evaluate(underFloor())).body.decision).toBe('hold');
+
+  const applied = await reload(
+    { policy: truncated, confirmRemovals: true },
+    /^config reload (refused|removed)/,
+  );
+  expect(applied).toMatchObject({ level: 40, msg: 'config reload removed policy terms', removed: 11 });
+  const after = (await harness.evaluate(underFloor())).body;
+  expect(after.reasons).toEqual([]);
+  expect(after.decision).toBe('allow');
+  expect(await terms('policy_terms_changed_total', { change: 'removed', kind: 'floors' })).toBe(1);
+  expect(await terms('policy_reloads_total', { result: 'applied' })).toBe(3);
+}, 60_000);
+
+test('a reload that only adds is logged at info with its terms; an invalid file is counted', async () => {
+  const line = await reload({ policy: POLICY }, /^config reload (refused|removed|changed)/);
+  expect(line).toMatchObject({
+    level: 30,
+    msg: 'config reload changed policy terms',
+    removed: 0,
+    changed: 0,
+  });
+  expect(line.added).toBe(11);
+  expect(line.counts).toEqual({
+    floors: { added: 1 },
+    caps: { added: 1 },
+    campaigns: { added: 6 },
+    voucher_terms: { added: 3 },
+  });
+  expect((await harness.evaluate(underFloor())).body.decision).toBe('hold');
+
+  await reload({ policy: { floors: { BAG: { IDR: -1 } } } }, /^config reload rejected/);
+  expect(await terms('policy_reloads_total', { result: 'invalid' })).toBe(1);
+}, 60_000);
