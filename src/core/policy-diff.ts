@@ -35,7 +35,8 @@ export const TERM_CHANGES: readonly TermChangeKind[] = Object.freeze([
 /**
  * One term that differs: its path in the policy (`vouchers.BANKX100K.maxUsesPerCustomer`,
  * `floors.MJ-TOTE-TIGER.IDR`, `campaigns.flash-1111.endsAt`), its kind, and its value before and after (absent on
- * the side that does not have it). Lists are one term; timestamps are shown as ISO 8601 strings.
+ * the side that does not have it). Lists are one term; timestamps are shown as ISO 8601 strings; a declared voucher
+ * code is a term (`vouchers.WELCOME`, value `declared`) besides its own terms.
  */
 export interface TermChange {
   term: string;
@@ -88,8 +89,8 @@ function shown(field: string, value: unknown): unknown {
 
 /**
  * Adds the leaves under `value` at `path`: nested objects are walked, lists and scalars are one term each. An
- * empty object is a term only when `keepEmpty` (an entry the file lists with nothing in it, such as a voucher code
- * declared without terms); an empty section with defaults is not.
+ * empty object is a term only when `keepEmpty` (an entry the file lists with nothing in it); an empty section with
+ * defaults is not.
  */
 function leaves(
   out: Map<string, PolicyTerm>,
@@ -160,7 +161,12 @@ export function policyTerms(policy: Policy): Map<string, PolicyTerm> {
   entries(out, 'caps', 'discountCaps.categories', policy.discountCaps.categories);
   entries(out, 'caps', 'discountCaps.skus', policy.discountCaps.skus);
   byId(out, 'campaigns', 'campaigns', policy.campaigns as unknown as Record<string, unknown>[]);
-  entries(out, 'voucher_terms', 'vouchers', policy.vouchers);
+  // A declared code is a term of its own (it is tracked and counted from the first use), then each of its terms.
+  for (const [code, terms] of Object.entries(policy.vouchers)) {
+    const path = `vouchers${segment(code)}`;
+    out.set(path, { kind: 'voucher_terms', value: 'declared' });
+    leaves(out, 'voucher_terms', path, terms, false);
+  }
   byId(out, 'exceptions', 'exceptions', policy.exceptions as unknown as Record<string, unknown>[]);
   byId(out, 'custom_rules', 'customRules', policy.customRules as unknown as Record<string, unknown>[]);
   entries(out, 'catalog', 'catalog', policy.catalog);

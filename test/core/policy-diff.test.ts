@@ -97,15 +97,22 @@ describe('diffPolicies', () => {
     expect(diff.counts.settings).toEqual({ added: 0, changed: 3, removed: 0 });
   });
 
-  it('counts a dropped voucher code by its terms, and a code declared without terms as one term', () => {
+  it('counts a dropped voucher code as declared and by its terms', () => {
     const diff = diffPolicies(running, parsePolicy({ ...inputOf(), vouchers: {} }));
     expect(diff.removed.map((change) => change.term)).toEqual([
+      'vouchers.BANKX100K',
       'vouchers.BANKX100K.paymentMethods',
       'vouchers.BANKX100K.customerSegments',
       'vouchers.BANKX100K.maxUsesPerCustomer',
       'vouchers.WELCOME',
     ]);
-    expect(diff.removed.at(-1)).toMatchObject({ before: {} });
+    expect(diff.removed.at(-1)).toMatchObject({ before: 'declared' });
+    // A code that loses its last term is still declared: one removal, nothing added.
+    const bare = diffPolicies(
+      parsePolicy({ vouchers: { BANKX: { maxUses: 5 } } }),
+      parsePolicy({ vouchers: { BANKX: {} } }),
+    );
+    expect([bare.added, bare.removed.map((change) => change.term)]).toEqual([[], ['vouchers.BANKX.maxUses']]);
   });
 
   it('refuses, by its measure, a reload that removes more than half of the listed terms', () => {

@@ -98,12 +98,12 @@ test('a half-written file that lost a per-customer voucher limit is applied with
 
 test('a file that removes most terms is refused at error with what it would remove; confirmRemovals applies it', async () => {
   expect((await harness.evaluate(underFloor())).body.decision).toBe('hold');
-  // Only the scarf's floor and the catalog survive the copy: 2 of the running policy's 13 listed terms.
+  // Only the scarf's floor and the catalog survive the copy: 2 of the running policy's 14 listed terms.
   const truncated = { floors: { SCARF: { IDR: 100_000 } }, catalog: POLICY.catalog };
   const refused = await reload({ policy: truncated }, /^config reload (refused|removed|changed)/);
-  expect(refused).toMatchObject({ level: 50, refused: 'most_terms_removed', removed: 11 });
+  expect(refused).toMatchObject({ level: 50, refused: 'most_terms_removed', removed: 12 });
   expect(refused.msg).toMatch(
-    /^config reload refused: the file removes 11 of the running policy's 13 floors, caps, campaigns, voucher terms, exceptions, custom rules and catalog entries \(more than half.*"confirmRemovals: true"/,
+    /^config reload refused: the file removes 12 of the running policy's 14 floors, caps, campaigns, voucher terms, exceptions, custom rules and catalog entries \(more than half.*"confirmRemovals: true"/,
   );
   expect((refused.terms as Array<{ term: string }>).map((term) => term.term)).toEqual(
     expect.arrayContaining([
@@ -121,7 +121,7 @@ test('a file that removes most terms is refused at error with what it would remo
     { policy: truncated, confirmRemovals: true },
     /^config reload (refused|removed)/,
   );
-  expect(applied).toMatchObject({ level: 40, msg: 'config reload removed policy terms', removed: 11 });
+  expect(applied).toMatchObject({ level: 40, msg: 'config reload removed policy terms', removed: 12 });
   const after = (await harness.evaluate(underFloor())).body;
   expect(after.reasons).toEqual([]);
   expect(after.decision).toBe('allow');
@@ -137,12 +137,12 @@ test('a reload that only adds is logged at info with its terms; an invalid file 
     removed: 0,
     changed: 0,
   });
-  expect(line.added).toBe(11);
+  expect(line.added).toBe(12);
   expect(line.counts).toEqual({
     floors: { added: 1 },
     caps: { added: 1 },
     campaigns: { added: 6 },
-    voucher_terms: { added: 3 },
+    voucher_terms: { added: 4 },
   });
   expect((await harness.evaluate(underFloor())).body.decision).toBe('hold');
 
