@@ -1,8 +1,12 @@
 // test/service/reload-terms.test.ts
 // A reload says what it adds, changes and removes (logged, counted), and one that removes most terms is refused:
-// the real service process on real Redis, reloaded with SIGHUP.
+// the real service process on real Redis, reloaded with SIGHUP; the bounds of the log line in process.
 
+import pino from 'pino';
+import { parseConfig } from '../../src/config/service';
 import type { PolicyInput } from '../../src/core/policy';
+import { createService } from '../../src/service/service';
+import { MemoryStore } from '../../src/state/memory/store';
 import { Harness, idrOrder } from '../adversarial/harness';
 
 const harness = new Harness();
@@ -149,3 +153,62 @@ test('a reload that only adds is logged at info with its terms; an invalid file 
   await reload({ policy: { floors: { BAG: { IDR: -1 } } } }, /^config reload rejected/);
   expect(await terms('policy_reloads_total', { result: 'invalid' })).toBe(1);
 }, 60_000);
+
+describe('the reload log line in process', () => {
+  /** A service whose JSON log lines are kept, on a MemoryStore. */
+  function logged(policy: PolicyInput) {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino(
+      { level: 'info' },
+      { write: (text: string) => lines.push(JSON.parse(text) as Record<string, unknown>) },
+    );
+    const config = (data: PolicyInput, extra: object = {}) =>
+      parseConfig({ policy: data, ...extra, service: { logLevel: 'silent' } }, 'terms.yaml', {});
+    const service = createService(config(policy), { logger, store: new MemoryStore() });
+    return { lines, service, config };
+  }
+
+  test('names the first 50 terms, removals first, says how many are not shown, and cuts a long value', async () => {
+    const floors = Object.fromEntries(Array.from({ length: 60 }, (_, n) => [`SKU-${n}`, { IDR: 1000 + n }]));
+    const customerIds = Array.from({ length: 100 }, (_, n) => `customer-${n}`);
+    // Running: the staff code and three of the floors; the new file drops the code and adds 57 floors.
+    const three = Object.fromEntries(Object.entries(floors).slice(0, 3));
+    const { lines, service, config } = logged({ vouchers: { STAFF: { customerIds } }, floors: three });
+    try {
+      await service.whenReady();
+      expect(service.reload(config({ floors }))).toBe(true);
+      const line = lines.find((entry) => entry.msg === 'config reload removed policy terms')!;
+      expect(line).toMatchObject({ level: 40, removed: 2, added: 57, changed: 0, termsNotShown: 9 });
+      const terms = line.terms as Array<{ term: string; change: string; before?: unknown }>;
+      expect(terms).toHaveLength(50);
+      expect(terms.slice(0, 2).map((term) => [term.term, term.change])).toEqual([
+        ['vouchers.STAFF', 'removed'],
+        ['vouchers.STAFF.customerIds', 'removed'],
+      ]);
+      expect(terms[1]!.before).toMatch(/^\["customer-0","customer-1",.*\.\.\. \(cut\)$/);
+      expect(String(terms[1]!.before).length).toBeLessThan(220);
+      expect(line.counts).toEqual({ floors: { added: 57 }, voucher_terms: { removed: 2 } });
+      // The same file again changes nothing, and says so.
+      expect(service.reload(config({ floors }))).toBe(true);
+      expect(lines.at(-1)).toMatchObject({ level: 30, msg: 'config reloaded' });
+      expect(lines.filter((entry) => entry.msg === 'config reload changed no policy term')).toHaveLength(1);
+    } finally {
+      await service.close();
+    }
+  });
+
+  test('an empty policy confirmed with confirmEmpty needs no confirmRemovals', async () => {
+    const { lines, service, config } = logged({ floors: { TOTE: { IDR: 1 } } });
+    try {
+      await service.whenReady();
+      expect(service.reload(config({}))).toBe(false);
+      expect(lines.at(-1)).toMatchObject({ level: 50, refused: 'empty_policy', removed: 1 });
+      expect(service.reload(config({}, { confirmEmpty: true }))).toBe(true);
+      expect(lines.find((entry) => entry.msg === 'config reload removed policy terms')).toMatchObject({
+        terms: [{ term: 'floors.TOTE.IDR', before: 1 }],
+      });
+    } finally {
+      await service.close();
+    }
+  });
+});
