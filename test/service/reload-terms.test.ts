@@ -66,6 +66,20 @@ test('every term series starts at 0', async () => {
 });
 
 test('a half-written file that lost a per-customer voucher limit is applied with the term named at warn, and counted', async () => {
+  // The field case: one customer's orders with the bank voucher. Under the limit, the second one is held.
+  const bankOrder = () =>
+    idrOrder({
+      customerId: 'cus-bankx-1',
+      customerSegments: ['bank-x'],
+      paymentMethod: 'card:bank-x-visa',
+      lines: [{ sku: 'SCARF', quantity: 1, unitPrice: 300_000, discount: 0 }],
+      vouchers: [{ code: 'BANKX100K', discount: 100_000 }],
+    });
+  expect((await harness.evaluate(bankOrder())).body.decision).toBe('allow');
+  expect((await harness.evaluate(bankOrder())).body).toMatchObject({
+    decision: 'hold',
+    reasons: [expect.objectContaining({ rule: 'voucher_budget' })],
+  });
   const half = edited((policy) => {
     delete policy.vouchers!.BANKX100K!.maxUsesPerCustomer;
   });
@@ -88,6 +102,8 @@ test('a half-written file that lost a per-customer voucher limit is applied with
   });
   expect(await terms('policy_terms_changed_total', { change: 'removed', kind: 'voucher_terms' })).toBe(1);
   expect(await terms('policy_reloads_total', { result: 'applied' })).toBe(1);
+  // What the warning is about: the same customer's next orders go through.
+  expect((await harness.evaluate(bankOrder())).body.decision).toBe('allow');
   // Put back: an addition, logged at info.
   const back = await reload({ policy: POLICY }, /^config reload (removed|changed)/);
   expect(back).toMatchObject({
