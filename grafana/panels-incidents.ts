@@ -1,5 +1,6 @@
 // grafana/panels-incidents.ts
-// The dashboard's lower rows: voucher incidents, then money in pending holds, exceptions, the webhook outbox, abstentions.
+// The dashboard's lower rows: voucher incidents, then money in pending holds, exceptions, the webhook outbox,
+// abstentions, custom rules and config reloads.
 
 import { RULE_IDS } from '../src/core/types';
 import {
@@ -136,6 +137,22 @@ export const incidentPanels = (): GuardPanel[] => [
       [
         `sum by (rule) (rate(${s('abstentions', CUSTOM_RULES_MATCHER)}[${RATE}])) * 60 > 0`,
         '{{rule}} could not judge',
+      ],
+    ],
+  }),
+  timeseries({
+    title: 'Config reloads: policy terms added, changed, removed (rolling 1 h)',
+    description:
+      'What config file reloads did to the policy in the last hour, by change and kind of term (floors, caps, campaigns, voucher_terms, exceptions, custom_rules, catalog, settings), and reloads that were refused (most terms removed without confirmRemovals, an empty policy without confirmEmpty) or invalid. A removal nobody planned is a hole (PriceGuardPolicyTermsRemoved): the warn log line "config reload removed policy terms" names each term. A refused or invalid reload means the file on disk is not the policy in force (PriceGuardReloadRefused).',
+    gridPos: at(0, 76, 24, 8),
+    unit: 'none',
+    min: 0,
+    bars: true,
+    queries: [
+      [`sum by (change, kind) (increase(${s('policyTermsChanged')}[1h])) > 0`, '{{change}} {{kind}}'],
+      [
+        `sum by (result) (increase(${s('policyReloads', 'result=~"refused|invalid"')}[1h])) > 0`,
+        'reload {{result}}',
       ],
     ],
   }),

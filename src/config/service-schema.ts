@@ -119,6 +119,11 @@ export const configSchema = z.strictObject({
    */
   confirmEmpty: z.boolean({ error: 'must be true or false' }).optional(),
   /**
+   * Say `true` to apply a file that removes more than half of the running policy's floors, caps, campaigns,
+   * voucher terms, exceptions, custom rules and catalog entries (such a reload is refused otherwise).
+   */
+  confirmRemovals: z.boolean({ error: 'must be true or false' }).optional(),
+  /**
    * The unit of each listed currency's amounts, when it is not the guard's default (IDR whole rupiah, USD cents):
    * `{ IDR: { exponent: 2 } }` for a shop that sends IDR in sen. Read at start.
    */

@@ -59,6 +59,8 @@ export interface ServiceConfig {
   policyEmpty: boolean;
   /** The file says an empty policy is meant (`confirmEmpty: true`). */
   confirmEmpty: boolean;
+  /** The file says removing most of the running policy's terms is meant (`confirmRemovals: true`). */
+  confirmRemovals: boolean;
   /** The policy section validated. */
   policy: Policy;
   /** Currencies whose amounts use another exponent than the guard's table (`currencies` in the file). */
@@ -204,6 +206,7 @@ export function parseConfig(
     policyEmpty:
       rawPolicy === null || typeof rawPolicy !== 'object' || Object.keys(rawPolicy as object).length === 0,
     confirmEmpty: parsed.data.confirmEmpty === true,
+    confirmRemovals: parsed.data.confirmRemovals === true,
     policy: policy.data,
     currencies: Object.fromEntries(
       Object.entries(parsed.data.currencies).map(([code, { exponent }]) => [code, exponent]),
@@ -237,7 +240,7 @@ const POLICY_KEYS = new Set(knownKeysAt(policySchema, []));
 
 /**
  * True when a document is a bare policy rather than a configuration: an object with no configuration section
- * (`policy`, `service`, `review`, `metrics`, `confirmEmpty`) and at least one policy field (`mode`, `floors`, ...).
+ * (`policy`, `service`, `review`, `metrics`, `confirmEmpty`, ...) and at least one policy field (`mode`, `floors`, ...).
  * The two sets of keys are disjoint, so a document is never both; one with neither is read as a configuration (its
  * unknown keys are named, with a "did you mean").
  */

@@ -2,7 +2,8 @@
 // The counters and histograms of createMetrics with their help texts, registered in a fixed order, and the series
 // of bounded label sets started at zero.
 
-import { FAULT_KINDS, REVIEW_ACTIONS, WEBHOOK_OUTCOMES } from './labels';
+import { TERM_CHANGES, TERM_KINDS } from '../core/policy-diff';
+import { FAULT_KINDS, RELOAD_RESULTS, REVIEW_ACTIONS, WEBHOOK_OUTCOMES } from './labels';
 import { EVALUATION_BUCKETS, METRIC_NAMES, STORE_BUCKETS } from './metric-names';
 import type { Registrar } from './registrar';
 import { STORE_OPERATIONS } from './store-operations';
@@ -116,6 +117,16 @@ export function registerCounters(registrar: Registrar, currencies: readonly stri
       "Orders on which a configured policy exception set a rule's reason aside, by rule (once per order and rule).",
       ['rule'],
     ),
+    policyReloads: counter(
+      METRIC_NAMES.policyReloads,
+      'Config file reloads, by result: applied, refused (it would drop the policy or most of its terms without confirmEmpty or confirmRemovals; the running policy stays in force) or invalid (the file failed validation).',
+      ['result'],
+    ),
+    policyTermsChanged: counter(
+      METRIC_NAMES.policyTermsChanged,
+      'Policy terms an applied config reload added, changed or removed, by change and kind of term (floors, caps, campaigns, voucher_terms, exceptions, custom_rules, catalog, settings).',
+      ['change', 'kind'],
+    ),
   };
 
   for (const decision of ['allow', 'hold']) {
@@ -136,6 +147,10 @@ export function registerCounters(registrar: Registrar, currencies: readonly stri
   for (const currency of currencies) {
     counters.heldListValue.inc(withConstants({ currency }), 0);
     counters.heldDiscount.inc(withConstants({ currency }), 0);
+  }
+  for (const result of RELOAD_RESULTS) counters.policyReloads.inc(withConstants({ result }), 0);
+  for (const change of TERM_CHANGES) {
+    for (const kind of TERM_KINDS) counters.policyTermsChanged.inc(withConstants({ change, kind }), 0);
   }
   counters.invalidOrders.inc(withConstants({}), 0);
   counters.orderIdReused.inc(withConstants({}), 0);

@@ -22,6 +22,8 @@ export const OWN_LABELS: readonly string[] = Object.freeze([
   'currency',
   'voucher',
   'amount',
+  'change',
+  'result',
 ]);
 
 // Mapped records keep these runtime lists complete when the types they mirror grow.
@@ -61,6 +63,17 @@ export const WEBHOOK_OUTCOME_SET: { [K in WebhookOutcome]: true } = {
   failed: true,
   retried: true,
 };
+
+/** What became of one config file reload: put in force, refused (the running policy stays), or invalid. */
+export type ReloadResult = 'applied' | 'refused' | 'invalid';
+/** Every reload result, as a mapped record kept complete by the build. */
+export const RELOAD_RESULT_SET: { [K in ReloadResult]: true } = {
+  applied: true,
+  refused: true,
+  invalid: true,
+};
+/** Values of the `result` label of the reload counter. */
+export const RELOAD_RESULTS = Object.freeze(Object.keys(RELOAD_RESULT_SET) as ReloadResult[]);
 
 /** Values of the `kind` label. */
 export const FAULT_KINDS = Object.freeze(Object.keys(FAULT_KIND_SET) as FaultKind[]);

@@ -57,6 +57,10 @@ export const METRIC_NAMES = Object.freeze({
   pendingValue: 'review_queue_pending_value_minor',
   /** Gauge: webhook deliveries waiting in the outbox (one per event and endpoint). */
   webhookOutbox: 'webhook_outbox_pending',
+  /** Counter {result}: config file reloads: applied, refused (the policy stays) or invalid (the file failed validation). */
+  policyReloads: 'policy_reloads_total',
+  /** Counter {change, kind}: policy terms an applied reload added, changed or removed, by kind of term. */
+  policyTermsChanged: 'policy_terms_changed_total',
 });
 
 /** Buckets of the evaluation histogram: 25 µs to 250 ms (the store timeout is 200 ms by default). */

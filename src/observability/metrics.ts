@@ -6,6 +6,7 @@ import { collectDefaultMetrics, type Registry } from 'prom-client';
 import type { Evaluation } from '../core/evaluate';
 import type { Order } from '../core/order';
 import type { Policy } from '../core/policy';
+import { TERM_CHANGES, TERM_KINDS, type TermCounts, type TermKind } from '../core/policy-diff';
 import type { Decision, RuleName } from '../core/types';
 import type { FaultKind, GuardMetrics, WebhookOutcome } from '../ports/metrics';
 import type { GuardStore } from '../ports/store';
@@ -14,7 +15,9 @@ import {
   boundedLabel,
   currencyLabel,
   FAULT_KIND_SET,
+  RELOAD_RESULT_SET,
   REVIEW_ACTION_SET,
+  type ReloadResult,
   WEBHOOK_OUTCOME_SET,
 } from './labels';
 import { type MetricsOptions, MetricsOptionsError, resolveMetricsOptions } from './metrics-options';
@@ -32,7 +35,9 @@ export {
   HOLD_STATUSES,
   OTHER,
   PENDING_AMOUNTS,
+  RELOAD_RESULTS,
   REVIEW_ACTIONS,
+  type ReloadResult,
   WEBHOOK_OUTCOMES,
 } from './labels';
 export { DEFAULT_PREFIX, EVALUATION_BUCKETS, METRIC_NAMES, STORE_BUCKETS } from './metric-names';
@@ -49,6 +54,11 @@ export interface PriceGuardMetrics extends Required<GuardMetrics> {
   reviewAction(action: string, count?: number): void;
   /** One webhook delivery attempt's outcome. */
   webhook(outcome: WebhookOutcome): void;
+  /**
+   * One config file reload and, when it was applied, the policy terms it added, changed and removed per kind (the
+   * `counts` of `diffPolicies`).
+   */
+  policyReload(result: ReloadResult, counts?: Record<TermKind, TermCounts>): void;
   /** One store call; `operation` is a GuardStore method name (anything else is counted as `other`). */
   storeCall(operation: string, seconds: number, ok: boolean): void;
   /**
@@ -180,6 +190,16 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
     },
     webhook(outcome: WebhookOutcome) {
       counters.webhookDeliveries.inc(withConstants({ outcome: boundedLabel(WEBHOOK_OUTCOME_SET, outcome) }));
+    },
+    policyReload(result: ReloadResult, counts?: Record<TermKind, TermCounts>) {
+      counters.policyReloads.inc(withConstants({ result: boundedLabel(RELOAD_RESULT_SET, result) }));
+      if (counts === undefined) return;
+      for (const kind of TERM_KINDS) {
+        for (const change of TERM_CHANGES) {
+          const value = counts[kind]?.[change] ?? 0;
+          if (value > 0) counters.policyTermsChanged.inc(withConstants({ change, kind }), amount(value));
+        }
+      }
     },
     storeCall,
     usePolicy(policy) {

@@ -1,11 +1,22 @@
 // src/service/reload.ts
-// The policy the service judges with: the file policy (swapped on a reload) with the runtime overlay polled over
-// it, put into the one Guard in one place.
+// The policy the service judges with: the file policy (swapped on a reload, which says what it adds, changes and
+// removes) with the runtime overlay polled over it, put into the one Guard in one place.
 
 import type { Logger } from 'pino';
 import type { ServiceConfig } from '../config/service';
 import type { Policy } from '../core/policy';
+import {
+  diffPolicies,
+  listedRemovals,
+  type PolicyTermsDiff,
+  removesMost,
+  TERM_KINDS,
+  type TermChange,
+  type TermCounts,
+  type TermKind,
+} from '../core/policy-diff';
 import type { Guard } from '../engine/guard';
+import type { PriceGuardMetrics } from '../observability/metrics';
 import { applyOverlay, emptyOverlay, type Overlay, type OverlayStore } from '../state/overlay';
 
 /** One change of the policy in force: before and after (file policy with the overlay over it), and why. */
@@ -30,10 +41,20 @@ export interface PolicyReloadOptions {
   stopping(): boolean;
   /** Called after every swap (a reload that changes nothing included), e.g. to declare metrics series. */
   onSwap?(swap: PolicySwap): void;
+  /** Counts each file reload and the terms it changed. Defaults to none. */
+  metrics?: Pick<PriceGuardMetrics, 'policyReload'>;
 }
 
-/** Why a reloaded configuration was not put in force. */
-export type ReloadRefusal = 'empty_policy';
+/**
+ * Why a reloaded configuration was not put in force: its policy is empty while the running one is not
+ * (`confirmEmpty`), or it removes more than half of the running policy's listed terms (`confirmRemovals`).
+ */
+export type ReloadRefusal = 'empty_policy' | 'most_terms_removed';
+
+/** Most terms one log line names; the counts cover them all. */
+export const LOGGED_TERMS = 50;
+/** Longest JSON of one value in the log; a longer one (a long list of customer ids) is cut, saying so. */
+const LOGGED_VALUE_CHARS = 200;
 
 /** The running policy: the overlay's poll, and the swap of the file policy on a reload. */
 export interface PolicyReloads {
@@ -46,10 +67,15 @@ export interface PolicyReloads {
   /** The runtime overlay last applied. */
   current(): Overlay;
   /**
-   * Puts a reloaded (validated) configuration's policy in force, the runtime overlay merged over it; refuses a
-   * file whose policy is empty while the running one is not, unless it says `confirmEmpty: true`.
+   * Puts a reloaded (validated) configuration's policy in force, the runtime overlay merged over it, and logs and
+   * counts the terms it adds, changes and removes. Refuses (logged at error, counted, the running policy stays) a
+   * file whose policy is empty while the running one is not, unless it says `confirmEmpty: true`, and a file that
+   * removes more than half of the running policy's listed terms, unless it says `confirmRemovals: true`.
    */
-  reload(next: ServiceConfig, running: ServiceConfig): { ok: true } | { ok: false; refused: ReloadRefusal };
+  reload(
+    next: ServiceConfig,
+    running: ServiceConfig,
+  ): { ok: true; diff: PolicyTermsDiff } | { ok: false; refused: ReloadRefusal; diff: PolicyTermsDiff };
   /** Stops the overlay poll. */
   stop(): void;
 }
@@ -125,15 +151,82 @@ export function startPolicyReloads(options: PolicyReloadOptions): PolicyReloads 
     loaded: () => overlayLoaded,
     current: () => currentOverlay,
     reload(next, running) {
-      if (next.policyEmpty && !running.policyEmpty && !next.confirmEmpty) {
-        return { ok: false, refused: 'empty_policy' };
+      const diff = diffPolicies(filePolicy, next.policy);
+      const config = next.source ?? null;
+      let refused: ReloadRefusal | undefined;
+      if (next.policyEmpty && !running.policyEmpty && !next.confirmEmpty) refused = 'empty_policy';
+      // An empty policy said on purpose (`confirmEmpty`) is confirmation enough for the removals it makes.
+      else if (removesMost(diff) && !next.confirmRemovals && !(next.policyEmpty && next.confirmEmpty))
+        refused = 'most_terms_removed';
+      if (refused !== undefined) {
+        options.metrics?.policyReload('refused');
+        logger.error({ config, refused, ...termsLog(diff, ['removed']) }, refusalMessage(refused, diff));
+        return { ok: false, refused, diff };
       }
       filePolicy = next.policy;
       swap('file');
-      return { ok: true };
+      options.metrics?.policyReload('applied', diff.counts);
+      const log = { config, ...termsLog(diff, ['removed', 'changed', 'added']) };
+      if (diff.removed.length > 0) logger.warn(log, 'config reload removed policy terms');
+      else if (diff.added.length + diff.changed.length > 0)
+        logger.info(log, 'config reload changed policy terms');
+      else logger.info(log, 'config reload changed no policy term');
+      return { ok: true, diff };
     },
     stop() {
       clearInterval(poll);
     },
+  };
+}
+
+/** What a refused reload logs at error, saying how to apply it on purpose. */
+function refusalMessage(refused: ReloadRefusal, diff: PolicyTermsDiff): string {
+  if (refused === 'empty_policy') {
+    return (
+      'config reload refused: the file has no policy (or an empty one) while the running policy has floors, caps, ' +
+      'campaigns or voucher terms; the previous policy stays in force. To apply an empty policy on purpose, add ' +
+      '"confirmEmpty: true" to the file.'
+    );
+  }
+  const { removed, running } = listedRemovals(diff);
+  return (
+    `config reload refused: the file removes ${removed} of the running policy's ${running} floors, caps, ` +
+    'campaigns, voucher terms, exceptions, custom rules and catalog entries (more than half: a truncated or ' +
+    'half-copied file?); the previous policy stays in force. To apply it on purpose, add ' +
+    '"confirmRemovals: true" to the file.'
+  );
+}
+
+/** A value as the log shows it: as is, or its JSON cut at LOGGED_VALUE_CHARS when longer. */
+function logged(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  const json = JSON.stringify(value);
+  return json.length <= LOGGED_VALUE_CHARS ? value : `${json.slice(0, LOGGED_VALUE_CHARS)}... (cut)`;
+}
+
+/**
+ * The fields of one reload log line: totals, the counts of each kind touched, and the first LOGGED_TERMS terms of
+ * the listed changes (removals first), each with its values before and after.
+ */
+function termsLog(diff: PolicyTermsDiff, changes: ReadonlyArray<'added' | 'changed' | 'removed'>) {
+  const counts: Partial<Record<TermKind, Partial<TermCounts>>> = {};
+  for (const kind of TERM_KINDS) {
+    const own: Partial<TermCounts> = {};
+    for (const change of changes) if (diff.counts[kind][change] > 0) own[change] = diff.counts[kind][change];
+    if (Object.keys(own).length > 0) counts[kind] = own;
+  }
+  const all: TermChange[] = changes.flatMap((change) => diff[change]);
+  const terms = all.slice(0, LOGGED_TERMS).map(({ term, kind, change, before, after }) => ({
+    term,
+    kind,
+    change,
+    ...(before === undefined ? {} : { before: logged(before) }),
+    ...(after === undefined ? {} : { after: logged(after) }),
+  }));
+  return {
+    ...Object.fromEntries(changes.map((change) => [change, diff[change].length])),
+    counts,
+    terms,
+    ...(all.length > terms.length ? { termsNotShown: all.length - terms.length } : {}),
   };
 }

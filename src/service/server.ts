@@ -175,6 +175,7 @@ export async function runService(options: RunOptions = {}): Promise<RunningServi
       return service.reload({ ...reloaded, service: { ...reloaded.service, ...overrides } });
     } catch (error) {
       const problems = error instanceof ConfigError ? error.problems : undefined;
+      service.metrics.policyReload('invalid');
       logger.error(
         { err: error instanceof ConfigError ? undefined : error, problems },
         `config reload rejected; the previous policy stays in force: ${(error as Error).message}`,

@@ -70,7 +70,8 @@ export interface Service {
   webhooks: WebhookDelivery | undefined;
   /**
    * Puts a reloaded configuration's policy in force (the runtime overlay stays merged over it); false, and
-   * logged, when it is refused (an empty policy without `confirmEmpty`). Sections other than the policy need a
+   * logged, when it is refused (an empty policy without `confirmEmpty`, or most terms removed without
+   * `confirmRemovals`). The terms it adds, changes and removes are logged and counted. Sections other than the policy need a
    * restart: a change to them is logged.
    */
   reload(next: ServiceConfig): boolean;
@@ -147,6 +148,7 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
     refreshMs: config.service.overlayRefreshMs,
     stopping: lifecycle.stopping,
     onSwap: ({ next }) => declareVouchers(next),
+    metrics,
   });
 
   // Webhooks: delivered from the store's outbox by a worker started here, beside (not inside) the review router.
@@ -320,15 +322,8 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
     webhooks,
     reload(next) {
       const outcome = reloads.reload(next, running);
-      if (!outcome.ok) {
-        logger.error(
-          { config: next.source ?? null },
-          'config reload refused: the file has no policy (or an empty one) while the running policy has floors, caps, ' +
-            'campaigns or voucher terms; the previous policy stays in force. To apply an empty policy on purpose, add ' +
-            '"confirmEmpty: true" to the file.',
-        );
-        return false;
-      }
+      // Refused (logged and counted there): the running policy stays.
+      if (!outcome.ok) return false;
       if (restartOnly(next) !== restartOnly(running)) {
         logger.warn(
           'config reloaded: the policy is in force; changes to service, review and metrics need a restart',

@@ -30,6 +30,7 @@ import { Registry } from 'prom-client';
 import { parse as parseYaml } from 'yaml';
 import { DASHBOARD_FILE, metricsIn } from '../../grafana/dashboard';
 import { type PolicyInput, parsePolicy } from '../../src/core/policy';
+import { diffPolicies } from '../../src/core/policy-diff';
 import { priceGuard } from '../../src/middleware/price-guard';
 import { instrumentStore } from '../../src/observability/instrument-store';
 import { createMetrics, DEFAULT_PREFIX, METRIC_NAMES } from '../../src/observability/metrics';
@@ -142,6 +143,8 @@ describe('prometheus/alerts.yml (static)', () => {
         'PriceGuardLatencyHigh',
         'PriceGuardMalformedOrdersSpike',
         'PriceGuardNotScraped',
+        'PriceGuardPolicyTermsRemoved',
+        'PriceGuardReloadRefused',
         'PriceGuardReviewQueueSLA',
         'PriceGuardStoreErrors',
         'PriceGuardVoucherVelocityTripped',
@@ -201,7 +204,7 @@ describeWithPrometheus('promtool', () => {
 
   it('passes `promtool check rules prometheus/alerts.yml`', async () => {
     const { stdout } = await execFileAsync('promtool', ['check', 'rules', ALERTS_FILE]);
-    expect(stdout).toMatch(/SUCCESS: 11 rules found/);
+    expect(stdout).toMatch(/SUCCESS: 13 rules found/);
   });
 
   it('passes `promtool test rules prometheus/tests/alerts.test.yml` (voucher velocity and zero-total fire)', async () => {
@@ -395,6 +398,13 @@ describeWithPrometheus('a real Prometheus scraping a real guard', () => {
     metrics.reviewAction('claimed');
     metrics.webhook('delivered');
     metrics.webhook('failed');
+    // The service's reloads report through it too: one applied (a voucher limit removed, a floor added), one refused.
+    const reloadCounts = diffPolicies(
+      parsePolicy({ vouchers: { BANKX100K: { maxUsesPerCustomer: 1 } } }),
+      parsePolicy({ vouchers: { BANKX100K: {} }, floors: { TOTE: { IDR: 1 } } }),
+    ).counts;
+    metrics.policyReload('applied', reloadCounts);
+    metrics.policyReload('refused');
     expect(statuses).toEqual({
       allowed: [201, 201, 201, 201, 201],
       excepted: [201],
