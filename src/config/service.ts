@@ -234,7 +234,7 @@ const POLICY_KEYS = new Set(knownKeysAt(policySchema, []));
 
 /**
  * True when a document is a bare policy rather than a configuration: an object with no configuration section
- * (`policy`, `service`, `review`, `metrics`, `confirmEmpty`) and at least one policy field (`mode`, `floors`, ...).
+ * (`policy`, `currencies`, `service`, `review`, `metrics`, `confirmEmpty`) and at least one policy field (`mode`, `floors`, ...).
  * The two sets of keys are disjoint, so a document is never both; one with neither is read as a configuration (its
  * unknown keys are named, with a "did you mean").
  */

@@ -34,6 +34,7 @@ export {
 } from './catalog';
 export { describeCombination, type FormatOptions, formatPreflight } from './preflight/format';
 export * from './preflight/types';
+export { parseWithin, WITHIN_MESSAGE } from './preflight/within';
 
 const BP = BigInt(BASIS_POINTS);
 
