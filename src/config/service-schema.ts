@@ -17,6 +17,7 @@ import {
   webhookUrl,
 } from '../core/option-fields';
 import { positiveWhole } from '../core/options';
+import { parseWithin, WITHIN_MESSAGE } from '../core/preflight/within';
 import { MAX_WORKERS, WORKERS_MESSAGE } from './service-workers';
 
 const bodyLimit = z.union([
@@ -43,6 +44,17 @@ const workersValue = z.union([z.number().int().min(1).max(MAX_WORKERS), z.litera
   error: WORKERS_MESSAGE,
 });
 
+/** The service's own preflight of the policy in force, run in the background. */
+const preflightSection = z.strictObject({
+  /** Run it at start, after every change of the policy in force, and every hour. Defaults to true. */
+  enabled: z.boolean({ error: 'must be true or false' }).default(true),
+  /** How far ahead it judges campaign and voucher starts, as `preflight --within` takes it. Defaults to "7d". */
+  within: z
+    .string({ error: WITHIN_MESSAGE })
+    .refine((text) => parseWithin(text) !== undefined, { error: WITHIN_MESSAGE })
+    .default('7d'),
+});
+
 const serviceSection = z.strictObject({
   /** Overridden by the HOST environment variable and `serve --host`. */
   host: z.string({ error: HOST_MESSAGE }).refine(isListenHost, { error: HOST_MESSAGE }).optional(),
@@ -67,6 +79,7 @@ const serviceSection = z.strictObject({
   shutdownTimeoutMs: positiveWhole('milliseconds').default(10_000),
   overlayRefreshMs: positiveWhole('milliseconds').default(2_000),
   watchConfig: z.boolean({ error: 'must be true or false' }).default(false),
+  preflight: preflightSection.prefault({}),
   logLevel: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',

@@ -4,6 +4,8 @@
 import { knownKeysAt } from '../core/known-keys';
 import type { OrderLimits } from '../core/order';
 import { type Policy, policySchema } from '../core/policy';
+import { PREFLIGHT_WITHIN_MS } from '../core/preflight/types';
+import { parseWithin } from '../core/preflight/within';
 import { type Problem, toProblems } from '../core/problems';
 import type { Mode } from '../core/types';
 import { DEFAULT_EVENT_TYPES, type EventType, webhookSecretProblem } from '../core/webhook-contract';
@@ -77,6 +79,11 @@ export interface ServiceConfig {
     shutdownTimeoutMs: number;
     overlayRefreshMs: number;
     watchConfig: boolean;
+    /**
+     * The background preflight of the policy in force (`service.preflight`): on unless `enabled: false`, looking
+     * `withinMs` ahead.
+     */
+    preflight: { enabled: boolean; withinMs: number };
     logLevel: string;
   };
   review: {
@@ -218,6 +225,10 @@ export function parseConfig(
       shutdownTimeoutMs: service.shutdownTimeoutMs,
       overlayRefreshMs: service.overlayRefreshMs,
       watchConfig: service.watchConfig,
+      preflight: {
+        enabled: service.preflight.enabled,
+        withinMs: parseWithin(service.preflight.within) ?? PREFLIGHT_WITHIN_MS,
+      },
       logLevel: env.LOG_LEVEL || service.logLevel,
     },
     review: { tokens: [...review.tokens, ...envTokens], timeZone: review.timeZone, webhooks },

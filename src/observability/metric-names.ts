@@ -57,6 +57,13 @@ export const METRIC_NAMES = Object.freeze({
   pendingValue: 'review_queue_pending_value_minor',
   /** Gauge: webhook deliveries waiting in the outbox (one per event and endpoint). */
   webhookOutbox: 'webhook_outbox_pending',
+  /** Gauge {severity}: problems (error, warning) the service's last preflight of the policy in force found. */
+  preflightProblems: 'preflight_problems',
+  /**
+   * Gauge: unix time (seconds) of the earliest instant ahead (a campaign or voucher start) at which the service's
+   * last preflight found an error not found now; 0 when none.
+   */
+  preflightConflictAhead: 'preflight_conflict_ahead_timestamp_seconds',
 });
 
 /** Buckets of the evaluation histogram: 25 µs to 250 ms (the store timeout is 200 ms by default). */

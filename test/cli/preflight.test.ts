@@ -224,7 +224,7 @@ describe('preflight mistakes', () => {
     const wrong = await preflight(['--config', misplaced]);
     expect(wrong.code).toBe(EX_CONFIG);
     expect(wrong.stderr).toContain(
-      'invalid configuration ' + misplaced + ':\n  - floors: is a policy field: nest it under "policy:"',
+      `invalid configuration ${misplaced}:\n  - floors: is a policy field: nest it under "policy:"`,
     );
   });
 
