@@ -142,6 +142,7 @@ describe('prometheus/alerts.yml (static)', () => {
         'PriceGuardLatencyHigh',
         'PriceGuardMalformedOrdersSpike',
         'PriceGuardNotScraped',
+        'PriceGuardPreflightConflictAhead',
         'PriceGuardReviewQueueSLA',
         'PriceGuardStoreErrors',
         'PriceGuardVoucherVelocityTripped',
@@ -201,7 +202,7 @@ describeWithPrometheus('promtool', () => {
 
   it('passes `promtool check rules prometheus/alerts.yml`', async () => {
     const { stdout } = await execFileAsync('promtool', ['check', 'rules', ALERTS_FILE]);
-    expect(stdout).toMatch(/SUCCESS: 11 rules found/);
+    expect(stdout).toMatch(/SUCCESS: 12 rules found/);
   });
 
   it('passes `promtool test rules prometheus/tests/alerts.test.yml` (voucher velocity and zero-total fire)', async () => {
