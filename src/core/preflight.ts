@@ -20,7 +20,7 @@ import {
   type WindowStart,
 } from './preflight/types';
 import { floorsFor, lineCapBp } from './rules/prices';
-import { campaignFor, isActive, type LineView } from './totals';
+import { isActive, type LineView } from './totals';
 
 export {
   type CatalogEntry,
@@ -456,18 +456,25 @@ function* judgeAt(policy: Policy, options: InstantOptions): Generator<number, In
   const active = policy.campaigns.filter(
     (campaign) => isActive(campaign, at) && (campaign.skus || campaign.categories),
   );
+  // What each active campaign covers, as sets: a campaign may name tens of thousands of SKUs, and every row asks.
+  const reach = active.map((campaign) => ({
+    campaign,
+    skus: new Set(campaign.skus ?? []),
+    categories: new Set(campaign.categories ?? []),
+  }));
+  const covers = (entry: (typeof reach)[number], row: PricedSku) =>
+    entry.skus.has(row.sku) || (row.category !== undefined && entry.categories.has(row.category));
   const covering = new Map<string, number>();
   const shadowed = new Map<string, { campaign: Campaign; winner: Campaign; skus: Set<string> }>();
   const rows: SkuPreflight[] = [];
   for (const row of pricedSkus(policy, options)) {
-    const campaign = active.length === 0 ? undefined : campaignFor(policy, row.sku, row.category, at);
+    // The first listed active campaign that covers the line, as campaignFor (totals.ts) finds it.
+    const campaign = reach.find((entry) => covers(entry, row))?.campaign;
     if (campaign !== undefined) {
       covering.set(campaign.id, (covering.get(campaign.id) ?? 0) + 1);
-      for (const other of active) {
-        const covers =
-          other.skus?.includes(row.sku) ||
-          (row.category !== undefined && other.categories?.includes(row.category));
-        if (other === campaign || !covers) continue;
+      for (const candidate of reach) {
+        const other = candidate.campaign;
+        if (other === campaign || !covers(candidate, row)) continue;
         const key = `${other.id}\n${campaign.id}`;
         const entry = shadowed.get(key) ?? { campaign: other, winner: campaign, skus: new Set<string>() };
         entry.skus.add(row.sku);
