@@ -30,6 +30,9 @@ export interface PreflightWatchOptions {
   between?: () => Promise<void>;
 }
 
+/** What the background preflight keeps of its last run: the report without its rows (one per SKU and currency). */
+export type PreflightSummary = Omit<PreflightReport, 'skus'>;
+
 /** The background preflight's handle. */
 export interface PreflightWatch {
   /**
@@ -37,8 +40,8 @@ export interface PreflightWatch {
    * arrive meanwhile make one run, of the policy in force when it starts).
    */
   request(): void;
-  /** The report of the last finished run; undefined before the first. */
-  last(): PreflightReport | undefined;
+  /** The report of the last finished run, without its rows; undefined before the first. */
+  last(): PreflightSummary | undefined;
   /** Resolves once no run is under way or asked for. */
   idle(): Promise<void>;
   /** Stops the hourly run and ends a run under way at its next step. */
@@ -46,7 +49,7 @@ export interface PreflightWatch {
 }
 
 /** Where a finding applies and when, for a log line. */
-function logFields(finding: PreflightFinding, report: PreflightReport) {
+function logFields(finding: PreflightFinding, report: PreflightSummary) {
   const first = finding.instants?.[0] ?? report.at;
   const starts = report.instants.find((instant) => instant.at === first)?.starts ?? [];
   return {
@@ -66,7 +69,7 @@ export function startPreflightWatch(options: PreflightWatchOptions): PreflightWa
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = false;
-  let latest: PreflightReport | undefined;
+  let latest: PreflightSummary | undefined;
 
   const runOnce = async () => {
     const started = clock();
@@ -77,7 +80,9 @@ export function startPreflightWatch(options: PreflightWatchOptions): PreflightWa
       () => stopped,
     );
     if (report === undefined) return;
-    latest = report;
+    // The rows are dropped: 100,000 SKUs would keep tens of megabytes alive until the next run.
+    const { skus: _rows, ...summary } = report;
+    latest = summary;
     const conflictAhead = report.conflictAhead === null ? undefined : Date.parse(report.conflictAhead);
     metrics.preflight({ errors: report.errors.length, warnings: report.warnings.length, conflictAhead });
     for (const finding of report.errors.slice(0, LOGGED_ERRORS)) {
