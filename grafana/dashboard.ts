@@ -14,6 +14,7 @@ import { DEFAULT_PREFIX } from '../src/observability/metrics';
 import { DATASOURCE, type GuardPanel, m, REVIEW_PAGE, s } from './panel-builders';
 import { incidentPanels } from './panels-incidents';
 import { overviewPanels } from './panels-overview';
+import { preflightPanels } from './panels-preflight';
 
 export {
   type GuardPanel,
@@ -50,8 +51,11 @@ export type PromAnnotation = AnnotationQuery & {
   useValueForTime: boolean;
 };
 
-/** The panels, top to bottom: the 3 a.m. summary first, then decisions, money, speed, store, queue, vouchers. */
-export const panels: GuardPanel[] = [...overviewPanels(), ...incidentPanels()];
+/**
+ * The panels, top to bottom: the 3 a.m. summary first, then decisions, money, speed, store, queue, vouchers, and
+ * the preflight of the policy in force.
+ */
+export const panels: GuardPanel[] = [...overviewPanels(), ...incidentPanels(), ...preflightPanels()];
 
 /** Marks every voucher velocity trip on the time series panels, titled with the code. */
 export const voucherTripAnnotation: PromAnnotation = {

@@ -7,9 +7,11 @@ export type {
   CatalogResult,
   PreflightCatalog,
   PreflightFinding,
+  PreflightInstant,
   PreflightOptions,
   PreflightReport,
   SkuPreflight,
+  WindowStart,
 } from './core/preflight';
 // Catalog files (declared list prices) read as the command line and the admin API read them.
 export {
@@ -17,6 +19,7 @@ export {
   catalogFromCsv,
   catalogFromJson,
   formatPreflight,
+  PREFLIGHT_WITHIN_MS,
   parseCatalog,
   preflight,
 } from './core/preflight';

@@ -10,7 +10,9 @@ import {
   formatPreflight,
   type PreflightCatalog,
   parseCatalog,
+  parseWithin,
   preflight,
+  WITHIN_MESSAGE,
 } from '../core/preflight';
 import { type CommandSpec, EX_USAGE, parseOrExit, synopsis } from './options';
 
@@ -18,8 +20,9 @@ import { type CommandSpec, EX_USAGE, parseOrExit, synopsis } from './options';
 export const PREFLIGHT_COMMAND: CommandSpec = {
   name: 'preflight',
   summary:
-    'Before promotions go live: the lowest price each SKU can be paid under the campaigns active at an instant ' +
-    'and every valid stack of voucher codes, checked against its floors and near zero, with warnings on codes ' +
+    'Before promotions go live: the lowest price each SKU can be paid under the campaigns active at an instant, ' +
+    'and at the start of every campaign and voucher window in the days after it, and every valid stack of voucher ' +
+    'codes, checked against its floors and near zero, with warnings on codes ' +
     'without limits or eligibility terms and campaigns their own caps would hold (docs/preflight.md). Exit 0 ' +
     'when there is no error, 1 on errors (on warnings too with --strict), 78 for an invalid configuration or catalog.',
   positionals: [],
@@ -41,6 +44,12 @@ export const PREFLIGHT_COMMAND: CommandSpec = {
       value: 'TIME',
       description:
         'the instant judged, ISO 8601 with a time zone, e.g. 2026-11-11T00:00:00+07:00 (default: now)',
+    },
+    within: {
+      type: 'string',
+      value: 'DURATION',
+      description:
+        'also judge the start of every campaign and voucher window this long after --at: 7d, 36h, 90m, or 0 for --at alone (default: 7d)',
     },
     json: { type: 'boolean', description: 'print the report as JSON instead of text' },
     strict: { type: 'boolean', description: 'exit 1 on warnings too' },
@@ -66,7 +75,7 @@ export function loadCatalogFile(path: string): PreflightCatalog {
 }
 
 /**
- * Runs `preflight --config FILE [--catalog FILE] [--at TIME] [--json] [--strict]` (argv without the word
+ * Runs `preflight --config FILE [--catalog FILE] [--at TIME] [--within DURATION] [--json] [--strict]` (argv without the word
  * `preflight`). Prints the report on stdout. Returns the exit code: 0 no error, 1 errors (or warnings when strict),
  * 2 bad usage, 78 an invalid configuration or catalog.
  */
@@ -92,6 +101,11 @@ export function runPreflightCli(argv: readonly string[]): number {
     }
     at = parsed.data;
   }
+  const withinText = args.values.within as string | undefined;
+  const within = withinText === undefined ? undefined : parseWithin(withinText);
+  if (withinText !== undefined && within === undefined) {
+    return usage(`--within ${WITHIN_MESSAGE}, got "${withinText}"`);
+  }
   let policy: Policy;
   let kind: string;
   let catalog: PreflightCatalog | undefined;
@@ -106,7 +120,11 @@ export function runPreflightCli(argv: readonly string[]): number {
     }
     throw error;
   }
-  const report = preflight(policy, { at, ...(catalog ? { catalog } : {}) });
+  const report = preflight(policy, {
+    at,
+    ...(catalog ? { catalog } : {}),
+    ...(within !== undefined ? { within } : {}),
+  });
   if (args.values.json === true) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stdout.write(`${configPath} (${kind})\n${formatPreflight(report)}`);
   if (!report.ok) return 1;

@@ -18,6 +18,7 @@ import {
   webhookUrl,
 } from '../core/option-fields';
 import { positiveWhole } from '../core/options';
+import { parseWithin, WITHIN_MESSAGE } from '../core/preflight/within';
 import { MAX_WORKERS, WORKERS_MESSAGE } from './service-workers';
 
 const bodyLimit = z.union([
@@ -42,6 +43,17 @@ export const HOST_MESSAGE =
   'must be an IP address or a host name, e.g. "127.0.0.1" or "0.0.0.0" (every interface)';
 const workersValue = z.union([z.number().int().min(1).max(MAX_WORKERS), z.literal('auto')], {
   error: WORKERS_MESSAGE,
+});
+
+/** The service's own preflight of the policy in force, run in the background. */
+const preflightSection = z.strictObject({
+  /** Run it at start, after every change of the policy in force, and every hour. Defaults to true. */
+  enabled: z.boolean({ error: 'must be true or false' }).default(true),
+  /** How far ahead it judges campaign and voucher starts, as `preflight --within` takes it. Defaults to "7d". */
+  within: z
+    .string({ error: WITHIN_MESSAGE })
+    .refine((text) => parseWithin(text) !== undefined, { error: WITHIN_MESSAGE })
+    .default('7d'),
 });
 
 const serviceSection = z.strictObject({
@@ -73,6 +85,7 @@ const serviceSection = z.strictObject({
    */
   rateLimit,
   watchConfig: z.boolean({ error: 'must be true or false' }).default(false),
+  preflight: preflightSection.prefault({}),
   logLevel: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',

@@ -4,6 +4,8 @@
 import { knownKeysAt } from '../core/known-keys';
 import type { OrderLimits } from '../core/order';
 import { type Policy, policySchema } from '../core/policy';
+import { PREFLIGHT_WITHIN_MS } from '../core/preflight/types';
+import { parseWithin } from '../core/preflight/within';
 import { type Problem, toProblems } from '../core/problems';
 import type { Mode } from '../core/types';
 import { DEFAULT_EVENT_TYPES, type EventType, webhookSecretProblem } from '../core/webhook-contract';
@@ -81,6 +83,11 @@ export interface ServiceConfig {
     /** The review and admin APIs' one budget: requests per token (per address before authentication) per window. */
     rateLimit: { windowMs: number; limit: number } | false;
     watchConfig: boolean;
+    /**
+     * The background preflight of the policy in force (`service.preflight`): on unless `enabled: false`, looking
+     * `withinMs` ahead.
+     */
+    preflight: { enabled: boolean; withinMs: number };
     logLevel: string;
   };
   review: {
@@ -224,6 +231,10 @@ export function parseConfig(
       overlayRefreshMs: service.overlayRefreshMs,
       rateLimit: service.rateLimit,
       watchConfig: service.watchConfig,
+      preflight: {
+        enabled: service.preflight.enabled,
+        withinMs: parseWithin(service.preflight.within) ?? PREFLIGHT_WITHIN_MS,
+      },
       logLevel: env.LOG_LEVEL || service.logLevel,
     },
     review: { tokens: [...review.tokens, ...envTokens], timeZone: review.timeZone, webhooks },
@@ -240,7 +251,7 @@ const POLICY_KEYS = new Set(knownKeysAt(policySchema, []));
 
 /**
  * True when a document is a bare policy rather than a configuration: an object with no configuration section
- * (`policy`, `service`, `review`, `metrics`, `confirmEmpty`, ...) and at least one policy field (`mode`, `floors`, ...).
+ * (`policy`, `currencies`, `service`, `review`, `metrics`, `confirmEmpty`, ...) and at least one policy field (`mode`, `floors`, ...).
  * The two sets of keys are disjoint, so a document is never both; one with neither is read as a configuration (its
  * unknown keys are named, with a "did you mean").
  */

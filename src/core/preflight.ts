@@ -6,17 +6,21 @@ import { type Campaign, historySince, type Policy, referenceListPrice } from './
 import { describeCombination } from './preflight/format';
 import { campaignLints, policyLints, voucherLints } from './preflight/lints';
 import { CodeStacker, type ExactLowest, floorPrice, SCALE, type StackableCode } from './preflight/lowest';
-import type {
-  CampaignStatus,
-  Combination,
-  FloorCheck,
-  PreflightFinding,
-  PreflightOptions,
-  PreflightReport,
-  SkuPreflight,
+import { relativeFindings } from './preflight/relative';
+import {
+  type CampaignStatus,
+  type Combination,
+  type FloorCheck,
+  PREFLIGHT_WITHIN_MS,
+  type PreflightFinding,
+  type PreflightInstant,
+  type PreflightOptions,
+  type PreflightReport,
+  type SkuPreflight,
+  type WindowStart,
 } from './preflight/types';
 import { floorsFor, lineCapBp } from './rules/prices';
-import { campaignFor, isActive, type LineView } from './totals';
+import { isActive, type LineView } from './totals';
 
 export {
   type CatalogEntry,
@@ -30,6 +34,7 @@ export {
 } from './catalog';
 export { describeCombination, type FormatOptions, formatPreflight } from './preflight/format';
 export * from './preflight/types';
+export { parseWithin, WITHIN_MESSAGE } from './preflight/within';
 
 const BP = BigInt(BASIS_POINTS);
 
@@ -46,7 +51,7 @@ interface PricedSku {
  * Every SKU and currency with a list price at `at`: a scheduled price change in force wins, then the catalog
  * option, then the policy's catalog. Sorted by SKU, then currency.
  */
-function pricedSkus(policy: Policy, options: PreflightOptions): PricedSku[] {
+function pricedSkus(policy: Policy, options: InstantOptions): PricedSku[] {
   const currencies = new Map<string, Set<string>>();
   const note = (sku: string, currency: string) => {
     const set = currencies.get(sku) ?? new Set<string>();
@@ -290,10 +295,13 @@ function floorHint(floor: FloorCheck, campaign: Campaign | undefined, lowest: Ex
 }
 
 /**
- * Preflight of a policy at an instant: for each SKU and currency with a list price (the policy's `catalog`, its
- * `priceChanges` in force, and the `catalog` option), the lowest price a unit can be paid under the campaign that
- * covers it and every valid stack of voucher codes, checked against the SKU's floors and near zero (errors); plus
- * warnings about voucher codes, campaigns, exceptions and rule modes. Pure and deterministic.
+ * Preflight of a policy at an instant and ahead of it: for each SKU and currency with a list price (the policy's
+ * `catalog`, its `priceChanges` in force, and the `catalog` option), the lowest price a unit can be paid under the
+ * campaign that covers it and every valid stack of voucher codes, checked against the SKU's floors and near zero
+ * (errors), with caps that allow a price of 0 or near it whatever the list price (errors too); plus warnings about
+ * voucher codes, campaigns, exceptions and rule modes. Judged at `at` and at the start of every campaign and
+ * voucher window within `within` after it; a finding found at several instants is reported once, naming them.
+ * Pure and deterministic.
  */
 export function preflight(policy: Policy, options: PreflightOptions): PreflightReport {
   const steps = preflightSteps(policy, options);
@@ -306,15 +314,133 @@ export function preflight(policy: Policy, options: PreflightOptions): PreflightR
 /** Rows a preflight checks between two yields of `preflightSteps`: a few milliseconds of work. */
 export const PREFLIGHT_ROWS_PER_STEP = 250;
 
+/** One instant's options: the instant and the catalog. */
+type InstantOptions = Pick<PreflightOptions, 'at' | 'catalog'>;
+
+/** What one instant's judgement gives the report. */
+interface InstantReport {
+  rows: SkuPreflight[];
+  covering: Map<string, number>;
+  stacked: Set<string>;
+  errors: PreflightFinding[];
+  warnings: PreflightFinding[];
+}
+
 /**
- * The same preflight in steps: yields the number of rows checked after every `PREFLIGHT_ROWS_PER_STEP`, and returns
- * the report. A server runs it a step at a time so that a catalog of 100,000 SKUs never stalls the checkout for
- * seconds; `preflight` runs it through.
+ * The instants a preflight judges: `at`, then each start of a campaign or voucher window in (`at`, `at` +
+ * `within`], ascending, with the windows that start then.
+ */
+export function preflightInstants(
+  policy: Policy,
+  at: number,
+  within: number,
+): Array<{ at: number; starts: WindowStart[] }> {
+  const starts = new Map<number, WindowStart[]>();
+  const note = (when: number | undefined, start: WindowStart) => {
+    if (when === undefined || when <= at || when > at + within) return;
+    starts.set(when, [...(starts.get(when) ?? []), start]);
+  };
+  for (const campaign of policy.campaigns) note(campaign.startsAt, { kind: 'campaign', id: campaign.id });
+  for (const [code, terms] of Object.entries(policy.vouchers))
+    note(terms.startsAt, { kind: 'voucher', id: code });
+  return [
+    { at, starts: [] },
+    ...[...starts.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([when, windows]) => ({ at: when, starts: windows })),
+  ];
+}
+
+/** What makes two findings the same finding, whatever the instant. */
+function findingKey(finding: PreflightFinding): string {
+  const { severity, code, sku, currency, campaign, voucher, message, observed, limit, unit } = finding;
+  return JSON.stringify([severity, code, sku, currency, campaign, voucher, message, observed, limit, unit]);
+}
+
+/**
+ * The same preflight in steps: yields the number of rows checked so far after every `PREFLIGHT_ROWS_PER_STEP` of
+ * each instant, and returns the report. A server runs it a step at a time so that a catalog of 100,000 SKUs never
+ * stalls the checkout for seconds; `preflight` runs it through.
  */
 export function* preflightSteps(
   policy: Policy,
   options: PreflightOptions,
 ): Generator<number, PreflightReport, void> {
+  const { at } = options;
+  const within = options.within ?? PREFLIGHT_WITHIN_MS;
+  if (!Number.isSafeInteger(within) || within < 0) {
+    throw new RangeError(
+      `preflight option "within" must be a whole number of milliseconds, 0 or more (0: the instant "at" only), got ${String(within)}`,
+    );
+  }
+  const catalog = options.catalog ? { catalog: options.catalog } : {};
+  const findings = new Map<string, PreflightFinding & { instants: string[] }>();
+  const atBase = new Set<string>();
+  const instants: PreflightInstant[] = [];
+  const checked = new Set<string>();
+  const stacked = new Set<string>();
+  let base: InstantReport | undefined;
+  let done = 0;
+  let conflictAhead: string | null = null;
+  for (const instant of preflightInstants(policy, at, within)) {
+    const iso = new Date(instant.at).toISOString();
+    const steps = judgeAt(policy, { at: instant.at, ...catalog });
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) yield done + step.value;
+    const judged = step.value;
+    done += judged.rows.length;
+    base ??= judged;
+    for (const campaign of policy.campaigns) if (isActive(campaign, instant.at)) checked.add(campaign.id);
+    for (const code of judged.stacked) stacked.add(code);
+    for (const finding of [...judged.errors, ...judged.warnings]) {
+      const key = findingKey(finding);
+      const known = findings.get(key);
+      if (known !== undefined) known.instants.push(iso);
+      else findings.set(key, { ...finding, instants: [iso] });
+      if (instant.at === at) atBase.add(key);
+      else if (finding.severity === 'error' && !atBase.has(key)) conflictAhead ??= iso;
+    }
+    instants.push({
+      at: iso,
+      starts: instant.starts,
+      errors: judged.errors.length,
+      warnings: judged.warnings.length,
+    });
+  }
+  const { rows, covering } = base!;
+  const all = [...findings.values()];
+  const errors = all.filter((finding) => finding.severity === 'error');
+  const warnings = all.filter((finding) => finding.severity === 'warning');
+  const campaigns: CampaignStatus[] = policy.campaigns.map((campaign) => ({
+    id: campaign.id,
+    active: isActive(campaign, at),
+    checked: checked.has(campaign.id),
+    startsAt: new Date(campaign.startsAt).toISOString(),
+    endsAt: new Date(campaign.endsAt).toISOString(),
+    rows: covering.get(campaign.id) ?? 0,
+  }));
+  return {
+    at: new Date(at).toISOString(),
+    until: new Date(at + within).toISOString(),
+    instants,
+    conflictAhead,
+    ok: errors.length === 0,
+    summary: {
+      skus: new Set(rows.map((row) => row.sku)).size,
+      rows: rows.length,
+      errors: errors.length,
+      warnings: warnings.length,
+    },
+    campaigns,
+    vouchersStacked: [...stacked].sort(),
+    skus: rows,
+    errors,
+    warnings,
+  };
+}
+
+/** Judges the policy at one instant, a step at a time. */
+function* judgeAt(policy: Policy, options: InstantOptions): Generator<number, InstantReport, void> {
   const { at } = options;
   const errors: PreflightFinding[] = [];
   const warnings: PreflightFinding[] = [];
@@ -330,18 +456,25 @@ export function* preflightSteps(
   const active = policy.campaigns.filter(
     (campaign) => isActive(campaign, at) && (campaign.skus || campaign.categories),
   );
+  // What each active campaign covers, as sets: a campaign may name tens of thousands of SKUs, and every row asks.
+  const reach = active.map((campaign) => ({
+    campaign,
+    skus: new Set(campaign.skus ?? []),
+    categories: new Set(campaign.categories ?? []),
+  }));
+  const covers = (entry: (typeof reach)[number], row: PricedSku) =>
+    entry.skus.has(row.sku) || (row.category !== undefined && entry.categories.has(row.category));
   const covering = new Map<string, number>();
   const shadowed = new Map<string, { campaign: Campaign; winner: Campaign; skus: Set<string> }>();
   const rows: SkuPreflight[] = [];
   for (const row of pricedSkus(policy, options)) {
-    const campaign = active.length === 0 ? undefined : campaignFor(policy, row.sku, row.category, at);
+    // The first listed active campaign that covers the line, as campaignFor (totals.ts) finds it.
+    const campaign = reach.find((entry) => covers(entry, row))?.campaign;
     if (campaign !== undefined) {
       covering.set(campaign.id, (covering.get(campaign.id) ?? 0) + 1);
-      for (const other of active) {
-        const covers =
-          other.skus?.includes(row.sku) ||
-          (row.category !== undefined && other.categories?.includes(row.category));
-        if (other === campaign || !covers) continue;
+      for (const candidate of reach) {
+        const other = candidate.campaign;
+        if (other === campaign || !covers(candidate, row)) continue;
         const key = `${other.id}\n${campaign.id}`;
         const entry = shadowed.get(key) ?? { campaign: other, winner: campaign, skus: new Set<string>() };
         entry.skus.add(row.sku);
@@ -354,34 +487,14 @@ export function* preflightSteps(
     if (rows.length % PREFLIGHT_ROWS_PER_STEP === 0) yield rows.length;
   }
 
+  errors.push(...relativeFindings(policy, at, rows));
   const currencies = [...new Set(rows.map((row) => row.currency))].sort();
   warnings.push(
     ...campaignLints(policy, at, rows, covering, [...shadowed.values()]),
     ...voucherLints(policy, at, currencies),
     ...policyLints(policy, at),
   );
-  const campaigns: CampaignStatus[] = policy.campaigns.map((campaign) => ({
-    id: campaign.id,
-    active: isActive(campaign, at),
-    startsAt: new Date(campaign.startsAt).toISOString(),
-    endsAt: new Date(campaign.endsAt).toISOString(),
-    rows: covering.get(campaign.id) ?? 0,
-  }));
   const stacked = new Set<string>();
   for (const currency of currencies) for (const code of stackerFor(currency).codes) stacked.add(code.code);
-  return {
-    at: new Date(at).toISOString(),
-    ok: errors.length === 0,
-    summary: {
-      skus: new Set(rows.map((row) => row.sku)).size,
-      rows: rows.length,
-      errors: errors.length,
-      warnings: warnings.length,
-    },
-    campaigns,
-    vouchersStacked: [...stacked].sort(),
-    skus: rows,
-    errors,
-    warnings,
-  };
+  return { rows, covering, stacked, errors, warnings };
 }

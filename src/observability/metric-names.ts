@@ -61,6 +61,13 @@ export const METRIC_NAMES = Object.freeze({
   policyReloads: 'policy_reloads_total',
   /** Counter {change, kind}: policy terms an applied reload added, changed or removed, by kind of term. */
   policyTermsChanged: 'policy_terms_changed_total',
+  /** Gauge {severity}: problems (error, warning) the service's last preflight of the policy in force found. */
+  preflightProblems: 'preflight_problems',
+  /**
+   * Gauge: unix time (seconds) of the earliest instant ahead (a campaign or voucher start) at which the service's
+   * last preflight found an error not found now; 0 when none.
+   */
+  preflightConflictAhead: 'preflight_conflict_ahead_timestamp_seconds',
 });
 
 /** Buckets of the evaluation histogram: 25 µs to 250 ms (the store timeout is 200 ms by default). */

@@ -21,6 +21,7 @@ import {
   WEBHOOK_OUTCOME_SET,
 } from './labels';
 import { type MetricsOptions, MetricsOptionsError, resolveMetricsOptions } from './metrics-options';
+import { type PreflightFound, registerPreflightGauges } from './preflight-gauges';
 import { amount, createRegistrar } from './registrar';
 import { createRuleLabels } from './rule-labels';
 import { registerStoreGauges } from './store-gauges';
@@ -42,6 +43,7 @@ export {
 } from './labels';
 export { DEFAULT_PREFIX, EVALUATION_BUCKETS, METRIC_NAMES, STORE_BUCKETS } from './metric-names';
 export { DEFAULT_MAX_VOUCHER_LABELS, type MetricsOptions, MetricsOptionsError } from './metrics-options';
+export { PREFLIGHT_SEVERITIES, type PreflightFound } from './preflight-gauges';
 export { declaredVoucherCodes, type VoucherLabelling } from './voucher-labels';
 
 /** The guard's metrics: the GuardMetrics the guard calls, plus what the review queue, webhooks and service call. */
@@ -80,6 +82,11 @@ export interface PriceGuardMetrics extends Required<GuardMetrics> {
   usePolicy(
     policy: Pick<Policy, 'vouchers' | 'campaigns'> & Partial<Pick<Policy, 'customRules'>>,
   ): VoucherLabelling;
+  /**
+   * What the last preflight of the policy in force found: sets the problems gauge by severity and the time of the
+   * earliest conflict ahead (0 when none).
+   */
+  preflight(found: PreflightFound): void;
   /** An Express handler serving the registry in Prometheus text format: `app.get('/metrics', metrics.handler())`. */
   handler(): RequestHandler;
 }
@@ -108,6 +115,7 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
     if (!ok) counters.storeErrors.inc(label);
   };
   const gauges = registerStoreGauges(registrar, { ...config, storeCall });
+  const preflight = registerPreflightGauges(registrar);
   // Voucher labels: voucherLabels, then the declared codes of the policy in force, up to maxVoucherLabels.
   const vouchers = createVoucherLabels(registrar, counters, config);
   // Rule labels: the built-in ids, then the custom rules of the policy in force.
@@ -206,6 +214,7 @@ export function createMetrics(options: MetricsOptions = {}): PriceGuardMetrics {
       rules.usePolicy(policy);
       return vouchers.usePolicy(policy);
     },
+    preflight,
     watchOutbox: gauges.watchOutbox,
     watchQueue: gauges.watchQueue,
     handler(): RequestHandler {

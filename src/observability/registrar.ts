@@ -15,6 +15,11 @@ export interface Registrar {
   /** A histogram with the given own label names and buckets. */
   histogram(name: string, help: string, labelNames: string[], buckets: readonly number[]): Histogram;
   /**
+   * A gauge set by the process (not read at a scrape). Every worker of `serve --workers` sets the same value from
+   * the same policy, so the cluster's sum takes it once (`aggregator: 'max'`).
+   */
+  gauge(name: string, help: string, labelNames: string[]): Gauge;
+  /**
    * A gauge read from the shared store at each scrape: every worker of `serve --workers` reports the same value,
    * so the cluster's sum takes it once (`aggregator: 'max'`).
    */
@@ -62,6 +67,18 @@ export function createRegistrar(
             labelNames: [...labelNames, ...constantNames],
             buckets: [...buckets],
             registers,
+          }),
+      ),
+    gauge: (name, help, labelNames) =>
+      register(
+        name,
+        (fullName) =>
+          new Gauge({
+            name: fullName,
+            help,
+            labelNames: [...labelNames, ...constantNames],
+            registers,
+            aggregator: 'max',
           }),
       ),
     storeGauge: (name, help, labelNames, read) =>

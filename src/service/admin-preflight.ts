@@ -8,7 +8,13 @@ import { catalogFromJson } from '../core/catalog';
 import type { Policy } from '../core/policy';
 import { PolicyError, parsePolicy } from '../core/policy';
 import { timestamp } from '../core/policy/fields';
-import { type PreflightOptions, type PreflightReport, preflightSteps } from '../core/preflight';
+import {
+  type PreflightOptions,
+  type PreflightReport,
+  parseWithin,
+  preflightSteps,
+  WITHIN_MESSAGE,
+} from '../core/preflight';
 import { type Problem, toProblems } from '../core/problems';
 import { asyncRoute } from '../express/async-route';
 import { CATALOG_BODY_LIMIT } from './admin-catalog';
@@ -25,19 +31,33 @@ export interface PreflightDeps {
 const bodySchema = z.strictObject({
   /** The instant to judge at; defaults to now. */
   at: timestamp.optional(),
+  /** How far ahead window starts are judged too, as `preflight --within` takes it ("7d", "0"); defaults to 7 days. */
+  within: z
+    .string({ error: WITHIN_MESSAGE })
+    .refine((text) => parseWithin(text) !== undefined, { error: WITHIN_MESSAGE })
+    .optional(),
   /** A policy to check instead of the one in force, in the policy file's shape. */
   policy: z.unknown().optional(),
   /** List prices besides the policy's catalog, in a catalog file's JSON shape. */
   catalog: z.unknown().optional(),
 });
 
-/** Runs a preflight a step at a time, giving the event loop back between steps. */
-async function runInSteps(policy: Policy, options: PreflightOptions): Promise<PreflightReport> {
+/**
+ * Runs a preflight a step at a time, giving the event loop back between steps (`between`, by default one turn of
+ * it), so orders are judged while it runs; `stopped` ends it early (undefined then).
+ */
+export async function runInSteps(
+  policy: Policy,
+  options: PreflightOptions,
+  between: () => Promise<void> = () => new Promise<void>((resolve) => setImmediate(resolve)),
+  stopped: () => boolean = () => false,
+): Promise<PreflightReport | undefined> {
   const steps = preflightSteps(policy, options);
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await between();
+    if (stopped()) return undefined;
   }
 }
 
@@ -50,7 +70,7 @@ function refuse(res: Response, problems: Problem[]): void {
 }
 
 /**
- * Adds `POST /preflight`: a JSON body `{ at?, policy?, catalog? }` (all optional) answers 200 with the preflight
+ * Adds `POST /preflight`: a JSON body `{ at?, within?, policy?, catalog? }` (all optional) answers 200 with the preflight
  * report (`ok` false when a price breaks a floor or is near zero). One preflight runs at a time per process; a
  * second answers 429 until the first is done.
  */
@@ -65,7 +85,7 @@ export function preflightRoute(router: Router, deps: PreflightDeps): void {
         refuse(res, toProblems(parsed.error.issues, { schema: bodySchema }));
         return;
       }
-      const { at, policy: proposed, catalog: catalogInput } = parsed.data;
+      const { at, within, policy: proposed, catalog: catalogInput } = parsed.data;
       let policy: Policy;
       try {
         policy = proposed === undefined ? deps.policy() : deps.withOverlay(parsePolicy(proposed));
@@ -80,7 +100,10 @@ export function preflightRoute(router: Router, deps: PreflightDeps): void {
         );
         return;
       }
-      const options: PreflightOptions = { at: at ?? deps.clock() };
+      const options: PreflightOptions = {
+        at: at ?? deps.clock(),
+        ...(within !== undefined ? { within: parseWithin(within)! } : {}),
+      };
       if (catalogInput !== undefined) {
         const catalog = catalogFromJson(catalogInput);
         if (!catalog.ok) {
@@ -104,7 +127,7 @@ export function preflightRoute(router: Router, deps: PreflightDeps): void {
       }
       running = true;
       try {
-        res.json(await runInSteps(policy, options));
+        res.json((await runInSteps(policy, options))!);
       } finally {
         running = false;
       }

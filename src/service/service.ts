@@ -29,6 +29,7 @@ import { amountUnit, evaluateRoute } from './evaluate';
 import { liveness, readiness, requireReady } from './health';
 import { closeService, closeWhenStopping, createLifecycle } from './lifecycle';
 import { createLogger, requestLogger } from './logging';
+import { startPreflightWatch } from './preflight-watch';
 import { startPolicyReloads } from './reload';
 
 /** What createService may be given besides the configuration; everything has a default. */
@@ -138,6 +139,17 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
   };
   declareVouchers(guard.policy);
 
+  // The policy in force, preflighted in the background at start and after every swap (preflight-watch.ts).
+  const preflights = config.service.preflight.enabled
+    ? startPreflightWatch({
+        policy: () => guard.policy,
+        logger,
+        metrics,
+        clock: deps.clock ?? Date.now,
+        withinMs: config.service.preflight.withinMs,
+      })
+    : undefined;
+
   let running = config;
   const lifecycle = createLifecycle();
   const reloads = startPolicyReloads({
@@ -147,7 +159,10 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
     logger,
     refreshMs: config.service.overlayRefreshMs,
     stopping: lifecycle.stopping,
-    onSwap: ({ next }) => declareVouchers(next),
+    onSwap: ({ next }) => {
+      declareVouchers(next);
+      preflights?.request();
+    },
     metrics,
   });
 
@@ -340,6 +355,7 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
     async close() {
       lifecycle.stop();
       reloads.stop();
+      preflights?.stop();
       return closeService({ webhooks, overlay, store, logger });
     },
   };

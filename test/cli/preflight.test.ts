@@ -92,7 +92,7 @@ describe('preflight reports', () => {
       '--at',
       '2026-11-01T00:00:00Z',
     ]);
-    expect(before.stdout).toContain('Not active then, so not checked: harbolnas-1111');
+    expect(before.stdout).toContain('Not active at any instant judged, so not checked: harbolnas-1111');
   });
 
   it('reads the policy section of a service configuration, without its secrets', async () => {
@@ -114,6 +114,58 @@ describe('preflight reports', () => {
       listPrice: 10_000,
       listPriceFrom: 'catalog',
     });
+  });
+});
+
+describe('preflight --within', () => {
+  /** A sale in 3 days whose own launch code, stacked on its prices, goes under its floor. */
+  const SALE = [
+    'catalog: { TOTE: { IDR: 1000000 } }',
+    'campaigns:',
+    '  - { id: flash, skus: [TOTE], startsAt: "2026-11-14T00:00:00+07:00", endsAt: "2026-11-15T00:00:00+07:00",',
+    '      lineDiscountCapBp: 5000, floorBp: 4500 }',
+    'vouchers:',
+    '  LAUNCH20: { startsAt: "2026-11-14T00:00:00+07:00", discount: { percentBp: 2000, max: { IDR: 200000 } },',
+    '    maxUses: 1000, maxUsesPerCustomer: 1, budget: { IDR: 100000000 } }',
+    '',
+  ].join('\n');
+  const AT = ['--at', '2026-11-11T12:00:00+07:00'];
+
+  it('judges the window starts of the next 7 days by default, and exits 1 on a conflict ahead', async () => {
+    const config = file('sale.yaml', SALE);
+    const { code, stdout } = await preflight(['--config', config, ...AT]);
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      'Judged ahead, to 2026-11-18T05:00:00.000Z: 2026-11-13T17:00:00.000Z (start of campaign flash, voucher LAUNCH20).',
+    );
+    expect(stdout.replace(/\s+/g, ' ')).toContain(
+      'below_floor: TOTE can be paid IDR 400,000 a unit in IDR (40% of its list price IDR 1,000,000) at the price of campaign flash (50% off) with LAUNCH20',
+    );
+    expect(stdout.replace(/\s+/g, ' ')).toContain(
+      'Found at 2026-11-13T17:00:00.000Z (start of campaign flash, voucher LAUNCH20).',
+    );
+    const json = JSON.parse(
+      (await preflight(['--config', config, ...AT, '--json'])).stdout,
+    ) as PreflightReport;
+    expect(json).toMatchObject({ ok: false, conflictAhead: '2026-11-13T17:00:00.000Z' });
+    expect(json.errors[0]!.instants).toEqual(['2026-11-13T17:00:00.000Z']);
+  });
+
+  it('--within 0 judges --at alone (exit 0), and a look-ahead that ends before the sale misses it', async () => {
+    const config = file('sale.yaml', SALE);
+    const now = await preflight(['--config', config, ...AT, '--within', '0']);
+    expect(now.code).toBe(0);
+    expect(now.stdout).toContain('Not active at any instant judged, so not checked: flash');
+    expect((await preflight(['--config', config, ...AT, '--within', '2d'])).code).toBe(0);
+    expect((await preflight(['--config', config, ...AT, '--within', '60h'])).code).toBe(1);
+  });
+
+  it('a bad --within exits 2 with the usage', async () => {
+    const { code, stderr } = await preflight([...LAUNCH, '--within', '7']);
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      '--within must be a duration in days, hours or minutes, such as "7d", "36h" or "90m", or "0" to judge the instant alone, got "7"',
+    );
   });
 });
 
@@ -146,7 +198,7 @@ describe('preflight mistakes', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toBe(
       'checkout-price-guard: preflight: name the policy or service configuration with --config FILE\n' +
-        'usage: checkout-price-guard preflight [--config FILE] [--catalog FILE] [--at TIME] [--json] [--strict]\n',
+        'usage: checkout-price-guard preflight [--config FILE] [--catalog FILE] [--at TIME] [--within DURATION] [--json] [--strict]\n',
     );
     const at = await preflight([...LAUNCH.slice(0, 2), '--at', '2026-12-12 10:00']);
     expect(at.code).toBe(2);
@@ -156,8 +208,30 @@ describe('preflight mistakes', () => {
     expect(typo.stderr).toContain('unknown option "--catalogue"; did you mean "--catalog"?');
   });
 
+  it('reads a service configuration with a currencies section as one, not as a bare policy', async () => {
+    const config = file(
+      'currencies.yaml',
+      'currencies: { IDR: { exponent: 2 } }\npolicy: { catalog: { TOTE: { IDR: 100000 } } }\n',
+    );
+    const { code, stdout } = await preflight(['--config', config, '--within', '0']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/ \(service configuration\)\nPreflight at .*: 1 prices of 1 SKUs \(IDR\)\./);
+    // Beside a policy field, currencies still marks a configuration: the policy field is named as misplaced.
+    const misplaced = file(
+      'misplaced.yaml',
+      'currencies: { IDR: { exponent: 2 } }\nfloors: { TOTE: { IDR: 100 } }\n',
+    );
+    const wrong = await preflight(['--config', misplaced]);
+    expect(wrong.code).toBe(EX_CONFIG);
+    expect(wrong.stderr).toContain(
+      `invalid configuration ${misplaced}:\n  - floors: is a policy field: nest it under "policy:"`,
+    );
+  });
+
   it('tells a service configuration from a bare policy by its top-level keys', () => {
     expect(isBarePolicy({ policy: {} })).toBe(false);
+    expect(isBarePolicy({ currencies: { IDR: { exponent: 2 } } })).toBe(false);
+    expect(isBarePolicy({ currencies: {}, floors: {} })).toBe(false);
     expect(isBarePolicy({ service: { port: 1 }, review: {} })).toBe(false);
     expect(isBarePolicy({ floors: {}, campaigns: [] })).toBe(true);
     expect(isBarePolicy({ mode: 'shadow' })).toBe(true);

@@ -11,8 +11,17 @@ export const FLASH = {
   endsAt: '2026-11-12T00:00:00+07:00',
 };
 
-export function check(policy: PolicyInput, at = AT, catalog?: PreflightCatalog): PreflightReport {
-  return preflight(parsePolicy(policy), { at, ...(catalog ? { catalog } : {}) });
+export function check(
+  policy: PolicyInput,
+  at = AT,
+  catalog?: PreflightCatalog,
+  within?: number,
+): PreflightReport {
+  return preflight(parsePolicy(policy), {
+    at,
+    ...(catalog ? { catalog } : {}),
+    ...(within !== undefined ? { within } : {}),
+  });
 }
 export const codes = (findings: PreflightReport['errors']) => findings.map((finding) => finding.code).sort();
 export const row = (report: PreflightReport, sku: string, currency = 'IDR') =>

@@ -24,7 +24,8 @@ describe('the report for people', () => {
     expect(text).toContain('Preflight at 2026-11-11T05:00:00.000Z: 2 prices of 2 SKUs (IDR).');
     expect(text).toContain('Campaigns active: flash (1 price). Codes stacked: none.');
     expect(text).toContain(
-      'Not active then, so not checked: xmas (2026-12-23T17:00:00.000Z to 2026-12-25T17:00:00.000Z); --at judges another instant.',
+      'Judged ahead, to 2026-11-18T05:00:00.000Z: no campaign or voucher window starts by then.\n' +
+        'Not active at any instant judged, so not checked: xmas (2026-12-23T17:00:00.000Z to 2026-12-25T17:00:00.000Z); --at or --within judges other instants.',
     );
     expect(text).toContain(
       [
@@ -36,5 +37,35 @@ describe('the report for people', () => {
     );
     expect(text).toContain('1 error:\n  free: MJ-TOTE-TIGER can be had for nothing in IDR');
     expect(text).toContain('1 error, 0 warnings.');
+  });
+});
+
+describe('the report ahead', () => {
+  it('names the window starts judged, and when a finding is found if not at every instant', () => {
+    const report = check({
+      catalog: { TOTE: { IDR: 1_000_000 } },
+      floorBp: { all: 4000 },
+      campaigns: [
+        {
+          ...FLASH,
+          id: 'flash-1212',
+          skus: ['TOTE'],
+          startsAt: '2026-11-14T00:00:00+07:00',
+          endsAt: '2026-11-15T00:00:00+07:00',
+          lineDiscountCapBp: 7000,
+          orderListCapBp: 7000,
+        },
+      ],
+    });
+    const text = formatPreflight(report);
+    expect(text).toContain(
+      'Judged ahead, to 2026-11-18T05:00:00.000Z: 2026-11-13T17:00:00.000Z (start of campaign flash-1212).',
+    );
+    expect(text).toContain('Deepest prices at 2026-11-11T05:00:00.000Z:');
+    // The error is found at the sale's start only, and says so (the text wraps at 100 characters).
+    expect(text.replace(/\s+/g, ' ')).toContain(
+      'give it floorBp or floors. Found at 2026-11-13T17:00:00.000Z (start of campaign flash-1212).',
+    );
+    expect(text).not.toContain('Not active at any instant judged');
   });
 });

@@ -194,3 +194,21 @@ describe('metrics the dashboard and the alerts name', () => {
     expect([...named].filter((name) => !present.has(name))).toEqual([]);
   });
 });
+
+describe('preflight gauges', () => {
+  it('start at 0 for both severities, then show what the last preflight found', async () => {
+    const registry = new Registry();
+    const metrics = createMetrics({ registry });
+    expect(await value(registry, 'preflightProblems', { severity: 'error' })).toBe(0);
+    expect(await value(registry, 'preflightProblems', { severity: 'warning' })).toBe(0);
+    expect(await value(registry, 'preflightConflictAhead')).toBe(0);
+    const ahead = Date.parse('2026-12-11T17:00:00Z');
+    metrics.preflight({ errors: 2, warnings: 5, conflictAhead: ahead });
+    expect(await value(registry, 'preflightProblems', { severity: 'error' })).toBe(2);
+    expect(await value(registry, 'preflightProblems', { severity: 'warning' })).toBe(5);
+    expect(await value(registry, 'preflightConflictAhead')).toBe(ahead / 1000);
+    metrics.preflight({ errors: 0, warnings: 1, conflictAhead: undefined });
+    expect(await value(registry, 'preflightProblems', { severity: 'error' })).toBe(0);
+    expect(await value(registry, 'preflightConflictAhead')).toBe(0);
+  });
+});

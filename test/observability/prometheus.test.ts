@@ -145,6 +145,7 @@ describe('prometheus/alerts.yml (static)', () => {
         'PriceGuardNotScraped',
         'PriceGuardPolicyTermsRemoved',
         'PriceGuardReloadRefused',
+        'PriceGuardPreflightConflictAhead',
         'PriceGuardReviewQueueSLA',
         'PriceGuardStoreErrors',
         'PriceGuardVoucherVelocityTripped',
@@ -204,7 +205,7 @@ describeWithPrometheus('promtool', () => {
 
   it('passes `promtool check rules prometheus/alerts.yml`', async () => {
     const { stdout } = await execFileAsync('promtool', ['check', 'rules', ALERTS_FILE]);
-    expect(stdout).toMatch(/SUCCESS: 13 rules found/);
+    expect(stdout).toMatch(/SUCCESS: 14 rules found/);
   });
 
   it('passes `promtool test rules prometheus/tests/alerts.test.yml` (voucher velocity and zero-total fire)', async () => {

@@ -101,6 +101,22 @@ test('bad bodies are refused with the field named, and nothing runs', async () =
   const badAt = await run({ at: 'tomorrow' });
   expect(badAt.status).toBe(400);
   expect(badAt.body.problems[0].path).toBe('at');
+
+  const badWithin = await run({ within: '7' });
+  expect(badWithin.status).toBe(400);
+  expect(badWithin.body.problems[0]).toMatchObject({ path: 'within' });
+});
+
+test('within says how far ahead window starts are judged; 0 judges the instant alone', async () => {
+  const sale = {
+    ...LAUNCH,
+    campaigns: LAUNCH.campaigns.filter((campaign: { id: string }) => campaign.id === 'flash-1212'),
+  };
+  const before = '2026-12-10T10:00:00+07:00';
+  const ahead = await run({ policy: sale, at: before });
+  expect(ahead.body).toMatchObject({ ok: false, conflictAhead: '2026-12-11T17:00:00.000Z' });
+  const alone = await run({ policy: sale, at: before, within: '0' });
+  expect(alone.body).toMatchObject({ ok: true, conflictAhead: null, until: '2026-12-10T03:00:00.000Z' });
 });
 
 test('only an admin token runs a preflight', async () => {

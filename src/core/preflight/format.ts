@@ -2,7 +2,7 @@
 // The preflight report for people: what was judged, the deepest prices found, every error, warnings by kind.
 
 import { formatBp, formatMoney } from '../money';
-import type { Combination, PreflightFinding, PreflightReport } from './types';
+import type { Combination, PreflightFinding, PreflightInstant, PreflightReport } from './types';
 
 /** How a combination reads in a sentence: "at the price of campaign flash (80% off) with HEMAT10 on an order of ...". */
 export function describeCombination(combination: Combination, currency: string): string {
@@ -16,6 +16,24 @@ export function describeCombination(combination: Combination, currency: string):
     words.push(`on an order of ${formatMoney(combination.minSubtotal, currency)} (the codes' minimum spend)`);
   }
   return words.join(' ');
+}
+
+/** An instant as the report names it: "2026-12-12T03:00:00.000Z (start of campaign flash-1212, voucher LAUNCH)". */
+function instantWords(instant: PreflightInstant | undefined, iso: string): string {
+  if (instant === undefined || instant.starts.length === 0) return iso;
+  return `${iso} (start of ${instant.starts.map((start) => `${start.kind} ${start.id}`).join(', ')})`;
+}
+
+/**
+ * When a finding is found, as a sentence that starts with a space: nothing when at every instant judged, else the
+ * instants by name.
+ */
+function whenWords(finding: PreflightFinding, report: PreflightReport): string {
+  const found = finding.instants ?? [report.at];
+  if (found.length === report.instants.length) return '';
+  const byAt = new Map(report.instants.map((instant) => [instant.at, instant]));
+  const named = found.map((iso) => instantWords(byAt.get(iso), iso));
+  return ` Found at ${named.join('; ')}.`;
 }
 
 /** What a finding is about, in a word: its code, campaign or SKU and currency. */
@@ -66,9 +84,18 @@ export function formatPreflight(report: PreflightReport, options: FormatOptions 
     `Campaigns active: ${active.length === 0 ? 'none' : active.map((c) => `${c.id} (${c.rows} price${c.rows === 1 ? '' : 's'})`).join(', ')}. ` +
       `Codes stacked: ${report.vouchersStacked.length === 0 ? 'none' : report.vouchersStacked.join(', ')}.`,
   );
-  if (inactive.length > 0) {
+  const ahead = report.instants.slice(1);
+  if (ahead.length > 0) {
     out.push(
-      `Not active then, so not checked: ${inactive.map((c) => `${c.id} (${c.startsAt} to ${c.endsAt})`).join(', ')}; --at judges another instant.`,
+      `Judged ahead, to ${report.until}: ${ahead.map((instant) => instantWords(instant, instant.at)).join('; ')}.`,
+    );
+  } else if (report.until !== report.at) {
+    out.push(`Judged ahead, to ${report.until}: no campaign or voucher window starts by then.`);
+  }
+  const unchecked = inactive.filter((campaign) => !campaign.checked);
+  if (unchecked.length > 0) {
+    out.push(
+      `Not active at any instant judged, so not checked: ${unchecked.map((c) => `${c.id} (${c.startsAt} to ${c.endsAt})`).join(', ')}; --at or --within judges other instants.`,
     );
   }
   if (summary.rows === 0) {
@@ -76,7 +103,7 @@ export function formatPreflight(report: PreflightReport, options: FormatOptions 
   }
   const rows = [...report.skus].sort((a, b) => a.lowestBp - b.lowestBp || a.sku.localeCompare(b.sku));
   if (rows.length > 0 && deepest > 0) {
-    out.push('', 'Deepest prices:');
+    out.push('', ahead.length > 0 ? `Deepest prices at ${report.at}:` : 'Deepest prices:');
     const table = rows
       .slice(0, deepest)
       .map((row) => [
@@ -97,7 +124,8 @@ export function formatPreflight(report: PreflightReport, options: FormatOptions 
     }
     if (rows.length > deepest) out.push(`  ... and ${rows.length - deepest} more (--json lists every price)`);
   }
-  const findingLines = (finding: PreflightFinding) => wrapped(`  ${finding.code}: `, finding.message);
+  const findingLines = (finding: PreflightFinding) =>
+    wrapped(`  ${finding.code}: `, `${finding.message}${whenWords(finding, report)}`);
   if (report.errors.length > 0) {
     out.push('', `${report.errors.length} error${report.errors.length === 1 ? '' : 's'}:`);
     for (const finding of report.errors.slice(0, errors)) out.push(...findingLines(finding));

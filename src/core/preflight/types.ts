@@ -12,9 +12,41 @@ export interface PreflightOptions {
    * over the policy's `catalog`, and a scheduled price change in force at `at` wins over both. Defaults to none.
    */
   catalog?: PreflightCatalog;
+  /**
+   * How far to look ahead of `at`, in milliseconds: the start of every campaign and voucher window in
+   * (`at`, `at` + `within`] is judged too, so a sale being prepared for next week is checked today. 0 judges `at`
+   * only. Defaults to `PREFLIGHT_WITHIN_MS` (7 days).
+   */
+  within?: number;
 }
 
-/** Findings that fail a preflight: a price under a floor, near zero, or nothing at all. */
+/** How far a preflight looks ahead by default: 7 days, in milliseconds. */
+export const PREFLIGHT_WITHIN_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** A window that starts at an instant a preflight judges. */
+export interface WindowStart {
+  kind: 'campaign' | 'voucher';
+  /** The campaign's id or the voucher's code. */
+  id: string;
+}
+
+/** One instant a preflight judged: the base instant (`at`), or the start of campaign or voucher windows. */
+export interface PreflightInstant {
+  /** ISO 8601 UTC. */
+  at: string;
+  /** The windows that start then; empty for the base instant. */
+  starts: WindowStart[];
+  /** Errors found at this instant (each may be found at others too). */
+  errors: number;
+  /** Warnings found at this instant. */
+  warnings: number;
+}
+
+/**
+ * Findings that fail a preflight: a price under a floor, near zero, or nothing at all. `free` and `near_zero` are
+ * also found without a list price, for a campaign or a stack of codes whose caps allow it whatever the price: then
+ * they name the campaign or the codes, and no SKU.
+ */
 export const PREFLIGHT_ERROR_CODES = ['below_floor', 'near_zero', 'free'] as const;
 
 /** Findings that are worth a look but do not fail a preflight (unless the caller is strict). */
@@ -71,6 +103,11 @@ export interface PreflightFinding {
   /** The limit it was compared with, in the same unit. */
   limit?: number;
   unit?: 'minor' | 'bp';
+  /**
+   * The instants (ISO 8601 UTC, ascending) at which it is found: a finding found the same at several instants is
+   * reported once. Set on every finding of a report.
+   */
+  instants?: string[];
 }
 
 /** A floor that applies to a SKU's lines, as the guard's below_floor rule sees it. */
@@ -131,8 +168,10 @@ export interface SkuPreflight {
 /** A campaign and whether it was judged. */
 export interface CampaignStatus {
   id: string;
-  /** Active at the preflight's instant: its prices were checked. */
+  /** Active at the preflight's base instant (`at`). */
   active: boolean;
+  /** Active at one of the instants judged (the base instant, or a window start ahead): its prices were checked. */
+  checked: boolean;
   startsAt: string;
   endsAt: string;
   /** SKU-currency rows whose lines it covers. */
@@ -141,23 +180,34 @@ export interface CampaignStatus {
 
 /** The whole preflight. */
 export interface PreflightReport {
-  /** The instant judged, ISO 8601 UTC. */
+  /** The base instant judged, ISO 8601 UTC. */
   at: string;
-  /** True when there is no error. */
+  /** The end of the look-ahead (`at` + `within`), ISO 8601 UTC: window starts up to it were judged. */
+  until: string;
+  /** Every instant judged, ascending: the base instant first, then each window start ahead. */
+  instants: PreflightInstant[];
+  /**
+   * The earliest instant after `at` at which an error is found that is not found at `at` (a conflict still to
+   * come), ISO 8601 UTC; null when there is none.
+   */
+  conflictAhead: string | null;
+  /** True when there is no error at any instant judged. */
   ok: boolean;
   summary: {
     /** Distinct SKUs with at least one list price. */
     skus: number;
-    /** SKU-currency rows checked. */
+    /** SKU-currency rows checked at the base instant. */
     rows: number;
     errors: number;
     warnings: number;
   };
   campaigns: CampaignStatus[];
-  /** Voucher codes usable at the instant whose discount is declared, so they were stacked. */
+  /** Voucher codes usable at an instant judged whose discount is declared, so they were stacked. */
   vouchersStacked: string[];
-  /** Every SKU-currency row, sorted by SKU then currency. */
+  /** Every SKU-currency row at the base instant, sorted by SKU then currency. */
   skus: SkuPreflight[];
+  /** Errors at any instant judged, each once, with the instants it is found at. */
   errors: PreflightFinding[];
+  /** Warnings at any instant judged, each once, with the instants it is found at. */
   warnings: PreflightFinding[];
 }
