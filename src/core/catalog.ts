@@ -577,8 +577,9 @@ export function catalogFromJson(data: unknown, options: CatalogOptions = {}): Ca
   const problems: Problem[] = [];
   const { catalog, onRow } = collect();
   const checker = new RowChecker(problems, options, onRow);
-  if (Array.isArray(data)) data.forEach((row, index) => checker.listItem(row, index));
-  else if (data === null || typeof data !== 'object') checker.problem('', OBJECT_SHAPE);
+  if (Array.isArray(data)) {
+    for (let index = 0; index < data.length; index++) checker.listItem(data[index], index);
+  } else if (data === null || typeof data !== 'object') checker.problem('', OBJECT_SHAPE);
   else
     for (const [sku, value] of Object.entries(data as Record<string, unknown>)) checker.skuEntry(sku, value);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, catalog };

@@ -143,5 +143,7 @@ test('a refused upload lists its first 100 problems and counts them all', async 
     .send(rows.join('\n'));
   expect(refused.status).toBe(400);
   expect(refused.body.problems).toHaveLength(100);
-  expect(refused.body.message).toBe('The catalog was not taken: 250 problems, the first 100 listed.');
+  expect(refused.body.message).toBe(
+    'The catalog was not taken: 250 problems, the first 100 listed. The catalog in force is unchanged.',
+  );
 });

@@ -32,6 +32,8 @@ const SCRIPT_FILES = {
   outboxSettle: 'outbox-settle-1.lua',
   outboxPublish: 'outbox-publish-1.lua',
   tripForget: 'trip-forget-1.lua',
+  catalogSwitch: 'catalog-switch-1.lua',
+  catalogRemove: 'catalog-remove-1.lua',
 } as const;
 
 /** The name of one script. */
