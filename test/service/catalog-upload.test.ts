@@ -189,7 +189,9 @@ test('a reader never sees a half-switched catalog: each read is one whole versio
       expect(catalog.prices).toBe(rows);
       // Every price of one version has the same base: a mix of two versions would show two.
       const bases = new Set<number>();
-      catalog.forEach((sku, _currency, price) => bases.add(price - Number(sku.slice(4))));
+      catalog.forEach((sku, _currency, price) => {
+        bases.add(price - Number(sku.slice(4)));
+      });
       expect(bases.size).toBe(1);
       seen.add([...bases][0]!);
       reads++;
