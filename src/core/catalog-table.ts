@@ -186,6 +186,22 @@ export class CatalogTableBuilder {
     return this.priceCount;
   }
 
+  /** SKUs added so far. */
+  get skus(): number {
+    return this.skuCount;
+  }
+
+  /** The price added for a canonical SKU in a currency, or undefined. */
+  get(sku: string, currency: string): number | undefined {
+    const entry = findSku(this.chars, this.skuStart, this.skuLength, this.slots, sku);
+    if (entry < 0) return undefined;
+    const code = CURRENCY_INDEX.get(currency);
+    for (let row = this.skuHead[entry]!; row >= 0; row = this.priceNext[row]!) {
+      if (this.priceCurrency[row] === code) return this.priceValue[row];
+    }
+    return undefined;
+  }
+
   /** The table, its arrays trimmed to their contents; the builder must not be used afterwards. */
   build(): CatalogTable {
     return new CatalogTable(

@@ -2,6 +2,7 @@
 // Catalog files: list prices from JSON or CSV (text in, prices or precise problems out; no I/O), whole or piece by
 // piece as the text arrives (CatalogReader). Preflight checks them; the admin API's catalog upload streams them.
 
+import { CatalogTableBuilder } from './catalog-table';
 import { isKnownCurrency } from './currencies';
 import { canonicalIdentifier, IDENTIFIER_LIMITS, identifierProblem } from './identifiers';
 import type { Problem } from './problems';
@@ -85,14 +86,20 @@ export interface CatalogReaderOptions extends CatalogOptions {
 const OBJECT_SHAPE =
   'must be an object of SKUs, { "SKU": { "IDR": 4700000 } }, or a list of { "sku", "currency", "listPrice" }';
 
+const listIndex = (index: number) => `[${index}]`;
+const csvLine = (line: number) => `line ${line}`;
+
 /**
  * Checks rows one at a time (a CSV line, a JSON list item, a SKU of the JSON object form) and hands each good one
  * to `onRow`, refusing a SKU priced twice in one currency or given two categories. It keeps, per SKU, only the
  * currencies seen and where (to name the first row of a repeat), never the rows.
  */
 class RowChecker {
-  /** Canonical SKU → "CUR=where\n…" of its prices so far. */
-  private readonly seen = new Map<string, string>();
+  /**
+   * Canonical SKU and currency → where its first row was (a line, or a list index), in typed arrays: a million rows
+   * leave no million strings for the garbage collector to walk while the upload runs.
+   */
+  private readonly seen = new CatalogTableBuilder();
   /** Canonical SKU → its category, for the SKUs that have one. */
   private readonly categories = new Map<string, string>();
   /** Canonical SKU → its spelling, in the JSON object form. */
@@ -108,7 +115,7 @@ class RowChecker {
 
   /** SKUs with at least one good row. */
   get skus(): number {
-    return this.seen.size + this.spelled.size;
+    return this.seen.skus + this.spelled.size;
   }
 
   problem(path: string, message: string): void {
@@ -117,15 +124,23 @@ class RowChecker {
       this.problems.push({ path, message });
   }
 
-  /** Adds one row whose fields are already checked one by one. */
-  add(where: (field?: string) => string, sku: string, currency: string, price: number, category?: string) {
+  /**
+   * Adds one row whose fields are already checked one by one. `location` is its line or list index, which
+   * `locate` names as `where()` does.
+   */
+  add(
+    where: (field?: string) => string,
+    location: number,
+    locate: (location: number) => string,
+    sku: string,
+    currency: string,
+    price: number,
+    category?: string,
+  ) {
     const key = canonicalIdentifier(sku, 'name');
-    const prices = this.seen.get(key) ?? '';
-    const at = `\n${prices}`.indexOf(`\n${currency}=`);
-    if (at >= 0) {
-      const rest = prices.slice(at + currency.length + 1);
-      const first = rest.slice(0, rest.indexOf('\n') >>> 0);
-      this.problem(where(), `repeats the ${currency} price of ${key} (first at ${first})`);
+    const first = this.seen.get(key, currency);
+    if (first !== undefined) {
+      this.problem(where(), `repeats the ${currency} price of ${key} (first at ${locate(first)})`);
       return;
     }
     let canonicalCategory = this.categories.get(key);
@@ -141,7 +156,7 @@ class RowChecker {
       canonicalCategory = canonical;
       this.categories.set(key, canonical);
     }
-    this.seen.set(key, `${prices}${currency}=${where()}\n`);
+    this.seen.add(key, currency, location);
     this.rows++;
     this.onRow({ sku: key, currency, listPrice: price, category: canonicalCategory });
   }
@@ -171,6 +186,8 @@ class RowChecker {
     if (this.problemCount > count) return;
     this.add(
       where,
+      index,
+      listIndex,
       sku as string,
       currency as string,
       listPrice as number,
@@ -428,7 +445,8 @@ export class CatalogReader {
     }
     const categoryProblem = categoryText === '' ? undefined : nameProblem(categoryText, 'the category');
     if (categoryProblem !== undefined) checker.problem(where('category'), categoryProblem);
-    if (checker.problemCount === count) checker.add(where, skuText, currencyText, price, categoryText);
+    if (checker.problemCount === count)
+      checker.add(where, line, csvLine, skuText, currencyText, price, categoryText);
   }
 
   private csvHeader(fields: string[]): void {

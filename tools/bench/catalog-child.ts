@@ -22,6 +22,15 @@ function settle(): { rss: number; heapUsed: number; arrayBuffers: number } {
 async function main(): Promise<void> {
   const [mode, ...rest] = process.argv.slice(2);
   if (mode === 'service') {
+    // BENCH_STALLS=1: every turn of the event loop longer than 40 ms, on stderr (when the checkout stood still).
+    if (process.env.BENCH_STALLS) {
+      let last = performance.now();
+      setInterval(() => {
+        const now = performance.now();
+        if (now - last > 40) console.error(`stall of ${Math.round(now - last)} ms at ${Math.round(now)} ms`);
+        last = now;
+      }, 5).unref();
+    }
     const [configPath] = rest;
     const started = performance.now();
     const running = await runService({ configPath: configPath!, host: '127.0.0.1', port: 0 });
