@@ -450,6 +450,7 @@ export class RedisOverlayStore implements OverlayStore {
     | { version: string | null; stamp: string | null; overlay: Overlay; rejected: string[] }
     | undefined;
   private reading: Promise<{ overlay: Overlay; rejected: string[] }> | undefined;
+  private nextRead: Promise<{ overlay: Overlay; rejected: string[] }> | undefined;
   /** The uploads' connection, opened by the first upload. */
   private writer: Redis | Cluster | undefined;
 
@@ -476,13 +477,23 @@ export class RedisOverlayStore implements OverlayStore {
   /**
    * Reads the overlay: the floors, caps and rules again when their version changed, the catalog again when its
    * stamp changed, else the same object as last time. Entries that do not validate are returned in `rejected`.
-   * Concurrent calls share one read.
+   * A call while a read is under way (a catalog may take seconds) waits for the next read, which starts when that
+   * one ends and is shared by every call that came meanwhile: a read asked for after a write sees the write.
    */
   async readChecked(): Promise<{ overlay: Overlay; rejected: string[] }> {
-    this.reading ??= this.readNow().finally(() => {
-      this.reading = undefined;
-    });
-    return this.reading;
+    if (this.reading === undefined) {
+      this.reading = this.readNow().finally(() => {
+        this.reading = undefined;
+      });
+      return this.reading;
+    }
+    this.nextRead ??= this.reading
+      .catch(() => undefined)
+      .then(() => {
+        this.nextRead = undefined;
+        return this.readChecked();
+      });
+    return this.nextRead;
   }
 
   private async readNow(): Promise<{ overlay: Overlay; rejected: string[] }> {

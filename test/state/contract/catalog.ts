@@ -109,4 +109,14 @@ export function catalogContract(factory: () => OverlayFactory): void {
     expect(catalog.skus).toBe(2);
     expect(catalog.listPrice('SKU-1', 'USD')).toBeUndefined();
   });
+
+  test('a read asked for after a write sees it, even while a read of a new catalog is under way', async () => {
+    await upload(store, rows(3000, 1000), true);
+    const under = store.read();
+    await store.setFloor('SKU-1', 'IDR', 500);
+    const after = await store.read();
+    expect(after.floors['SKU-1']).toEqual({ IDR: 500 });
+    expect(after.catalog.skus).toBe(3000);
+    expect((await under).catalog.skus).toBe(3000);
+  });
 }
