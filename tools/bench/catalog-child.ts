@@ -2,13 +2,21 @@
 // A process of the catalog bench: the service on a private Redis (`service`), or a 1M-SKU catalog held in memory
 // as a plain object or as the compact table (`memory-object`, `memory-table`, `memory-none`) for its RSS.
 
-import { CatalogTableBuilder } from '../../src/core/catalog-table';
+import { CatalogTable, CatalogTableBuilder } from '../../src/core/catalog-table';
 import { runService } from '../../src/service/server';
 
 /** What a child reports to the bench over IPC. */
 export type ChildReport =
   | { kind: 'ready'; port: number; readyMs: number; rss: number }
-  | { kind: 'memory'; rss: number; heapUsed: number; arrayBuffers: number; skus: number }
+  | {
+      kind: 'memory';
+      rss: number;
+      heapUsed: number;
+      arrayBuffers: number;
+      skus: number;
+      /** The compact table's typed arrays, exactly (memory-table). */
+      tableBytes?: number;
+    }
   | { kind: 'rss'; rss: number };
 
 const send = (report: ChildReport) => process.send?.(report);
@@ -60,7 +68,13 @@ async function main(): Promise<void> {
       builder.add(`SKU-${index}`, 'IDR', 50_000 + (index % 200) * 1_000);
     held = builder.build();
   }
-  send({ kind: 'memory', ...settle(), skus: held === undefined ? 0 : skus });
+  const tableBytes = held instanceof CatalogTable ? held.bytes : undefined;
+  send({
+    kind: 'memory',
+    ...settle(),
+    skus: held === undefined ? 0 : skus,
+    ...(tableBytes === undefined ? {} : { tableBytes }),
+  });
   process.exit(0);
 }
 

@@ -236,9 +236,10 @@ async function main(): Promise<void> {
       `- RSS of the service: ${mb(rssEmpty)} with no catalog, ${mb(rssFirst)} after the upload (uploading ` +
         `instance), ${mb(rssSecond)} for the second instance with the catalog loaded`,
       `- ${ROWS.toLocaleString('en')} SKUs held alone in a process (after GC): as the plain object of earlier ` +
-        `releases RSS ${mb(object.rss - none.rss)} above an empty process (heap ${mb(object.heapUsed - none.heapUsed)}); ` +
-        `as the compact table RSS ${mb(table.rss - none.rss)} (heap ${mb(table.heapUsed - none.heapUsed)}, typed ` +
-        `arrays ${mb(table.arrayBuffers - none.arrayBuffers)})`,
+        `releases, RSS ${mb(object.rss - none.rss)} above an empty process (heap ${mb(object.heapUsed - none.heapUsed)}); ` +
+        `as the compact table, ${mb(table.tableBytes ?? 0)} of typed arrays (exact; RSS ${mb(table.rss - none.rss)} ` +
+        "above an empty process, the builder's arrays included). In the service, the second instance holds the " +
+        `catalog in ${mb(rssSecond - rssEmpty)} more RSS than an instance without one.`,
       '',
     ];
     const report = lines.join('\n');
