@@ -1,11 +1,13 @@
 // test/service/admin-catalog.test.ts
-// The admin API's catalog: 100,000 declared list prices in one request, JSON or CSV, taken whole or refused whole.
+// The admin API's catalog: 100,000 declared list prices in one request, JSON or CSV, taken whole or refused whole,
+// answered 200 once in force.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { parseConfig } from '../../src/config/service';
 import { createService, type Service } from '../../src/service/service';
+import { MemoryStore } from '../../src/state/memory/store';
 import { line, order } from '../helpers/orders';
 
 const ADMIN = 'catalog-admin-token-0123456789abcdef';
@@ -146,4 +148,30 @@ test('a refused upload lists its first 100 problems and counts them all', async 
   expect(refused.body.message).toBe(
     'The catalog was not taken: 250 problems, the first 100 listed. The catalog in force is unchanged.',
   );
+});
+
+test('an upload switched in is answered 200 even when its audit fails afterwards (never a 500 once applied)', async () => {
+  const config = parseConfig({ service: { logLevel: 'silent' } }, undefined, {
+    PRICE_GUARD_ADMIN_TOKEN: ADMIN,
+  });
+  const store = new MemoryStore();
+  Object.assign(store, { audit: () => Promise.reject(new Error('audit store down')) });
+  const broken = createService(config, { store });
+  try {
+    await broken.whenReady();
+    const upload = await request(broken.app)
+      .put('/v1/admin/catalog')
+      .set(auth)
+      .set('content-type', 'text/csv')
+      .send('sku,currency,listPrice\nTOTE,IDR,4700000\n');
+    expect(upload.status).toBe(200);
+    await broken.refreshOverlay();
+    expect((await request(broken.app).get('/v1/admin/catalog').set(auth)).body).toEqual({
+      skus: 1,
+      prices: 1,
+    });
+    expect((await request(broken.app).delete('/v1/admin/catalog/tote').set(auth)).status).toBe(204);
+  } finally {
+    await broken.close();
+  }
 });
