@@ -219,7 +219,10 @@ export function catalogRoutes(router: Router, deps: CatalogDeps): void {
       }
       // Removed from here on: a failure of the audit or of the local reload is logged, not answered as an error.
       await deps.record(res, 'catalog_removed', sku, 'removed from the uploaded catalog').catch((error) => {
-        deps.logger.warn({ err: error }, 'catalog removal: in force, but the audit or the local reload failed');
+        deps.logger.warn(
+          { err: error },
+          'catalog removal: in force, but the audit or the local reload failed',
+        );
       });
       res.status(204).end();
     }),

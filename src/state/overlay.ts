@@ -242,8 +242,11 @@ function fromEntries(entries: Iterable<[string, number]>): { overlay: Overlay; r
 const floorField = (sku: string, currency: string) => JSON.stringify(['floor', sku, currency]);
 const catalogField = (sku: string, currency: string) => JSON.stringify([sku, currency]);
 
-/** A stored catalog field whose SKU needs no JSON unescaping: `["SKU","IDR"]`. */
-const PLAIN_FIELD = /^\["([^"\\\u0000-\u001f]*)","([A-Z]{3})"\]$/;
+/**
+ * A stored catalog field whose SKU needs no JSON unescaping: `["SKU","IDR"]` (a control character, which JSON
+ * escapes, is refused by validateCatalogEntry either way).
+ */
+const PLAIN_FIELD = /^\["([^"\\]*)","([A-Z]{3})"\]$/;
 
 /** Adds one stored catalog field (`["SKU","CUR"]` → price) to a table; a bad one goes to `rejected`. */
 function addCatalogField(

@@ -73,9 +73,14 @@ export function catalogContract(factory: () => OverlayFactory): void {
     expect(catalog.skus).toBe(102);
     expect(catalog.listPrice('SKU-1', 'IDR')).toBe(1001);
     expect(catalog.listPrice('SKU-1', 'USD')).toBe(7);
-    await upload(store, rows(3, 50, 'ONLY'), true);
+    await upload(
+      store,
+      [...rows(3, 50, 'ONLY'), { sku: 'QUOTE"BACK\\SLASH', currency: 'IDR', listPrice: 9 }],
+      true,
+    );
     ({ catalog } = await store.read());
-    expect(catalog.skus).toBe(3);
+    expect(catalog.skus).toBe(4);
+    expect(catalog.listPrice('QUOTE"BACK\\SLASH', 'IDR')).toBe(9);
     expect(catalog.listPrice('SKU-1', 'IDR')).toBeUndefined();
   });
 
