@@ -3,6 +3,7 @@
 // into a new catalog version that is switched in whole or not at all.
 
 import { StringDecoder } from 'node:string_decoder';
+import { createGunzip, createInflate } from 'node:zlib';
 import type { Request, Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { type CatalogFormat, CatalogReader } from '../core/catalog';
@@ -43,6 +44,19 @@ function formatOf(req: Request): CatalogFormat | undefined {
   return undefined;
 }
 
+/** Content-Encodings of an upload, each with its decoder ('identity': none). */
+const DECODERS: Record<string, (() => NodeJS.ReadWriteStream) | undefined> = {
+  gzip: createGunzip,
+  deflate: createInflate,
+};
+
+/** The body as a stream of (decompressed) bytes. */
+function bodyOf(req: Request): AsyncIterable<Buffer> {
+  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  const decoder = DECODERS[encoding];
+  return (decoder === undefined ? req : req.pipe(decoder())) as AsyncIterable<Buffer>;
+}
+
 /** Why an upload was not taken: the status and the body of the answer. */
 class Refusal extends Error {
   constructor(
@@ -61,7 +75,8 @@ async function readInto(req: Request, format: CatalogFormat, draft: CatalogDraft
   });
   const decoder = new StringDecoder('utf8');
   let bytes = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  // The limit counts decompressed bytes: a small compressed body cannot grow past it.
+  for await (const chunk of bodyOf(req)) {
     bytes += chunk.length;
     if (bytes > CATALOG_UPLOAD_LIMIT) {
       throw new Refusal(413, {
@@ -103,10 +118,12 @@ export function catalogRoutes(router: Router, deps: CatalogDeps): void {
               error: 'unsupported_media_type',
               message: `Content-Type must be application/json or text/csv, got ${JSON.stringify(req.headers['content-type'] ?? '')}`,
             })
-          : (req.headers['content-encoding'] ?? 'identity') !== 'identity'
+          : !['identity', ...Object.keys(DECODERS)].includes(
+                (req.headers['content-encoding'] ?? 'identity').toLowerCase(),
+              )
             ? new Refusal(415, {
                 error: 'unsupported_media_type',
-                message: `Content-Encoding ${JSON.stringify(req.headers['content-encoding'])} is not taken; send the catalog uncompressed`,
+                message: `Content-Encoding ${JSON.stringify(req.headers['content-encoding'])} is not taken; send gzip, deflate or identity`,
               })
             : confirm !== undefined && confirm !== 'true' && confirm !== 'false'
               ? new Refusal(400, {
@@ -155,6 +172,14 @@ export function catalogRoutes(router: Router, deps: CatalogDeps): void {
         });
         if (error instanceof Refusal) {
           res.status(error.status).json(error.body);
+          return;
+        }
+        const code = (error as { code?: unknown }).code;
+        if (typeof code === 'string' && code.startsWith('Z_')) {
+          res.status(400).json({
+            error: 'invalid_encoding',
+            message: `The body is not valid ${req.headers['content-encoding']} data (${(error as Error).message}); nothing was changed.`,
+          });
           return;
         }
         if (req.destroyed || req.readableAborted) return; // the client went away: nobody to answer

@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { parseConfig } from '../../src/config/service';
 import { createService, type Service } from '../../src/service/service';
@@ -174,4 +175,35 @@ test('an upload switched in is answered 200 even when its audit fails afterwards
   } finally {
     await broken.close();
   }
+});
+
+test('a gzip-compressed upload is taken; a body that is not gzip data is refused 400 and changes nothing', async () => {
+  const csv = 'sku,currency,listPrice\nTOTE,IDR,4700000\nCARD,IDR,1250000\n';
+  const taken = await request(service.app)
+    .put('/v1/admin/catalog')
+    .set(auth)
+    .set('content-type', 'text/csv')
+    .set('content-encoding', 'gzip')
+    .send(gzipSync(csv));
+  expect(taken.status).toBe(200);
+  expect(taken.body).toMatchObject({ skus: 2, prices: 2 });
+  const broken = await request(service.app)
+    .put('/v1/admin/catalog')
+    .set(auth)
+    .set('content-type', 'text/csv')
+    .set('content-encoding', 'gzip')
+    .send(Buffer.from(csv));
+  expect(broken.status).toBe(400);
+  expect(broken.body.error).toBe('invalid_encoding');
+  const brotli = await request(service.app)
+    .put('/v1/admin/catalog')
+    .set(auth)
+    .set('content-type', 'text/csv')
+    .set('content-encoding', 'br')
+    .send(Buffer.from(csv));
+  expect(brotli.status).toBe(415);
+  expect((await request(service.app).get('/v1/admin/catalog').set(auth)).body).toEqual({
+    skus: 2,
+    prices: 2,
+  });
 });
