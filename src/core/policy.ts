@@ -3,6 +3,7 @@
 // The sections are in ./policy/; reading a policy file is an edge concern (src/config/policy-file.ts).
 
 import { z } from 'zod';
+import type { CatalogTable } from './catalog-table';
 import { IDENTIFIER_LIMITS } from './identifiers';
 import { campaign, exception } from './policy/campaigns';
 import { type CustomRule, customRules, ruleNameProblem } from './policy/custom-rules';
@@ -92,8 +93,14 @@ export type { CustomRule, CustomRuleInput } from './policy/custom-rules';
 
 /** A policy as written in a file or passed as an option (every field optional). */
 export type PolicyInput = z.input<typeof policySchema>;
-/** A validated policy with defaults applied. */
-export type Policy = z.output<typeof policySchema>;
+/**
+ * A validated policy with defaults applied, and the catalog uploaded through the service's admin API when there
+ * is one (never in a file).
+ */
+export type Policy = z.output<typeof policySchema> & {
+  /** List prices uploaded at run time, a compact table; per SKU and currency they win over `catalog`. */
+  uploadedCatalog?: CatalogTable;
+};
 /** Terms of one configured voucher. */
 export type VoucherTerms = Policy['vouchers'][string];
 /** One planned campaign. */
@@ -183,14 +190,21 @@ function changeInForce(policy: Policy, sku: string, currency: string, now: numbe
   return found;
 }
 
-/** The declared (reference) list price of a SKU at `now`: the latest price change in force, else the catalog. */
+/**
+ * The declared (reference) list price of a SKU at `now`: the latest price change in force, else the uploaded
+ * catalog, else the policy's catalog.
+ */
 export function referenceListPrice(
   policy: Policy,
   sku: string,
   currency: string,
   now: number,
 ): number | undefined {
-  return changeInForce(policy, sku, currency, now)?.listPrice[currency] ?? policy.catalog[sku]?.[currency];
+  return (
+    changeInForce(policy, sku, currency, now)?.listPrice[currency] ??
+    policy.uploadedCatalog?.listPrice(sku, currency) ??
+    policy.catalog[sku]?.[currency]
+  );
 }
 
 /** When a SKU's price history starts over: the last scheduled price change in force at `now`, if any. */

@@ -19,6 +19,24 @@ import { type Problem, toProblems } from '../core/problems';
 import { asyncRoute } from '../express/async-route';
 import { CATALOG_BODY_LIMIT } from './admin-catalog';
 
+/**
+ * Lists the catalog uploaded at run time (a compact table the policy carries, not part of its `catalog`) in the
+ * preflight's catalog, below the prices of a catalog given in the body.
+ */
+export function withUploaded(policy: Policy, options: PreflightOptions): void {
+  const uploaded = policy.uploadedCatalog;
+  if (uploaded === undefined || uploaded.prices === 0) return;
+  const catalog = new Map(options.catalog ?? []);
+  uploaded.forEach((sku, currency, listPrice) => {
+    const entry = catalog.get(sku);
+    if (entry === undefined) catalog.set(sku, { prices: { [currency]: listPrice } });
+    else if (entry.prices[currency] === undefined) {
+      catalog.set(sku, { ...entry, prices: { ...entry.prices, [currency]: listPrice } });
+    }
+  });
+  options.catalog = catalog;
+}
+
 /** What the preflight route needs from the admin router. */
 export interface PreflightDeps {
   /** The policy in force (file and runtime overlay). */
@@ -118,6 +136,7 @@ export function preflightRoute(router: Router, deps: PreflightDeps): void {
         }
         options.catalog = catalog.catalog;
       }
+      withUploaded(policy, options);
       if (running) {
         res.set('Retry-After', '5');
         res

@@ -84,7 +84,7 @@ export function adminRouter(options: AdminOptions): Router {
   };
 
   // The catalog takes large bodies (JSON or CSV) with parsers of its own; everything else is small JSON.
-  catalogRoutes(router, { overlay, record, size: () => options.describe().catalog });
+  catalogRoutes(router, { overlay, logger, record, size: () => options.describe().catalog });
   preflightRoute(router, { policy: options.policy, withOverlay: options.withOverlay, clock });
   router.use(express.json({ limit: '16kb' }));
   ruleRoutes(router, {

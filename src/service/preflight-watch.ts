@@ -4,12 +4,20 @@
 
 import type { Logger } from 'pino';
 import type { Policy } from '../core/policy';
-import type { PreflightFinding, PreflightReport } from '../core/preflight';
+import type { PreflightFinding, PreflightOptions, PreflightReport } from '../core/preflight';
 import type { PriceGuardMetrics } from '../observability/metrics';
-import { runInSteps } from './admin-preflight';
+import { runInSteps, withUploaded } from './admin-preflight';
 
 /** How often the preflight runs again with no change of the policy: the days ahead move on. */
 export const PREFLIGHT_REFRESH_MS = 60 * 60 * 1000;
+
+/**
+ * Most prices of the uploaded catalog the background run judges with. A larger catalog (a million SKUs) would cost
+ * seconds of CPU and hundreds of megabytes per run on every worker; the run then judges the policy without it (the
+ * relative conflicts, a cap that lets a SKU be paid 0, are found without list prices) and says so once, and
+ * `POST /v1/admin/preflight` judges it with the whole catalog on request.
+ */
+export const BACKGROUND_CATALOG_LIMIT = 100_000;
 
 /** Errors logged one by one after a run; the rest are counted in the summary line. */
 const LOGGED_ERRORS = 20;
@@ -71,14 +79,21 @@ export function startPreflightWatch(options: PreflightWatchOptions): PreflightWa
   let stopped = false;
   let latest: PreflightSummary | undefined;
 
+  let toldCatalogSkipped = false;
   const runOnce = async () => {
     const started = clock();
-    const report = await runInSteps(
-      options.policy(),
-      { at: started, within: options.withinMs },
-      options.between,
-      () => stopped,
-    );
+    const policy = options.policy();
+    const preflight: PreflightOptions = { at: started, within: options.withinMs };
+    const uploaded = policy.uploadedCatalog?.prices ?? 0;
+    if (uploaded <= BACKGROUND_CATALOG_LIMIT) withUploaded(policy, preflight);
+    else if (!toldCatalogSkipped) {
+      toldCatalogSkipped = true;
+      logger.info(
+        { preflight: { uploadedPrices: uploaded, limit: BACKGROUND_CATALOG_LIMIT } },
+        `preflight of the policy in force runs without the uploaded catalog's ${uploaded} list prices (more than ${BACKGROUND_CATALOG_LIMIT}); POST /v1/admin/preflight judges with them`,
+      );
+    }
+    const report = await runInSteps(policy, preflight, options.between, () => stopped);
     if (report === undefined) return;
     // The rows are dropped: 100,000 SKUs would keep tens of megabytes alive until the next run.
     const { skus: _rows, ...summary } = report;

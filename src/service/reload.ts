@@ -113,7 +113,7 @@ export function startPolicyReloads(options: PolicyReloadOptions): PolicyReloads 
     const empty =
       Object.keys(next.floors).length +
         Object.keys(next.caps).length +
-        Object.keys(next.catalog).length +
+        next.catalog.prices +
         Object.keys(next.rules).length ===
       0;
     if (first && empty) return;
@@ -121,7 +121,7 @@ export function startPolicyReloads(options: PolicyReloadOptions): PolicyReloads 
       {
         floors: Object.keys(next.floors).length,
         caps: Object.keys(next.caps).length,
-        catalog: Object.keys(next.catalog).length,
+        catalog: next.catalog.skus,
         rules: Object.keys(next.rules).length,
       },
       'runtime floors, caps and catalog applied',

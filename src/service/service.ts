@@ -272,15 +272,11 @@ export function createService(config: ServiceConfig, deps: ServiceDeps = {}): Se
       describe: () => {
         const policy = guard.policy;
         const currentOverlay = reloads.current();
-        const catalog = Object.values(currentOverlay.catalog);
         return {
           overlay: { floors: currentOverlay.floors, caps: currentOverlay.caps, rules: currentOverlay.rules },
           floors: policy.floors,
           skuCaps: policy.discountCaps.skus,
-          catalog: {
-            skus: catalog.length,
-            prices: catalog.reduce((sum, prices) => sum + Object.keys(prices).length, 0),
-          },
+          catalog: { skus: currentOverlay.catalog.skus, prices: currentOverlay.catalog.prices },
           customRules: policy.customRules.map((rule) => ({
             ...rule,
             source: Object.hasOwn(currentOverlay.rules, rule.id) ? 'runtime' : 'file',

@@ -1,11 +1,14 @@
 // test/service/admin-catalog.test.ts
-// The admin API's catalog: 100,000 declared list prices in one request, JSON or CSV, taken whole or refused whole.
+// The admin API's catalog: 100,000 declared list prices in one request, JSON or CSV, taken whole or refused whole,
+// answered 200 once in force.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { parseConfig } from '../../src/config/service';
 import { createService, type Service } from '../../src/service/service';
+import { MemoryStore } from '../../src/state/memory/store';
 import { line, order } from '../helpers/orders';
 
 const ADMIN = 'catalog-admin-token-0123456789abcdef';
@@ -143,5 +146,64 @@ test('a refused upload lists its first 100 problems and counts them all', async 
     .send(rows.join('\n'));
   expect(refused.status).toBe(400);
   expect(refused.body.problems).toHaveLength(100);
-  expect(refused.body.message).toBe('The catalog was not taken: 250 problems, the first 100 listed.');
+  expect(refused.body.message).toBe(
+    'The catalog was not taken: 250 problems, the first 100 listed. The catalog in force is unchanged.',
+  );
+});
+
+test('an upload switched in is answered 200 even when its audit fails afterwards (never a 500 once applied)', async () => {
+  const config = parseConfig({ service: { logLevel: 'silent' } }, undefined, {
+    PRICE_GUARD_ADMIN_TOKEN: ADMIN,
+  });
+  const store = new MemoryStore();
+  Object.assign(store, { audit: () => Promise.reject(new Error('audit store down')) });
+  const broken = createService(config, { store });
+  try {
+    await broken.whenReady();
+    const upload = await request(broken.app)
+      .put('/v1/admin/catalog')
+      .set(auth)
+      .set('content-type', 'text/csv')
+      .send('sku,currency,listPrice\nTOTE,IDR,4700000\n');
+    expect(upload.status).toBe(200);
+    await broken.refreshOverlay();
+    expect((await request(broken.app).get('/v1/admin/catalog').set(auth)).body).toEqual({
+      skus: 1,
+      prices: 1,
+    });
+    expect((await request(broken.app).delete('/v1/admin/catalog/tote').set(auth)).status).toBe(204);
+  } finally {
+    await broken.close();
+  }
+});
+
+test('a gzip-compressed upload is taken; a body that is not gzip data is refused 400 and changes nothing', async () => {
+  const csv = 'sku,currency,listPrice\nTOTE,IDR,4700000\nCARD,IDR,1250000\n';
+  const taken = await request(service.app)
+    .put('/v1/admin/catalog')
+    .set(auth)
+    .set('content-type', 'text/csv')
+    .set('content-encoding', 'gzip')
+    .send(gzipSync(csv));
+  expect(taken.status).toBe(200);
+  expect(taken.body).toMatchObject({ skus: 2, prices: 2 });
+  const broken = await request(service.app)
+    .put('/v1/admin/catalog')
+    .set(auth)
+    .set('content-type', 'text/csv')
+    .set('content-encoding', 'gzip')
+    .send(Buffer.from(csv));
+  expect(broken.status).toBe(400);
+  expect(broken.body.error).toBe('invalid_encoding');
+  const brotli = await request(service.app)
+    .put('/v1/admin/catalog')
+    .set(auth)
+    .set('content-type', 'text/csv')
+    .set('content-encoding', 'br')
+    .send(Buffer.from(csv));
+  expect(brotli.status).toBe(415);
+  expect((await request(service.app).get('/v1/admin/catalog').set(auth)).body).toEqual({
+    skus: 2,
+    prices: 2,
+  });
 });

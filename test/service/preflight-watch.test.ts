@@ -7,8 +7,9 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import request from 'supertest';
 import { parseConfig } from '../../src/config/service';
-import type { PolicyInput } from '../../src/core/policy';
-import { startPreflightWatch } from '../../src/service/preflight-watch';
+import { CatalogTableBuilder } from '../../src/core/catalog-table';
+import { type Policy, type PolicyInput, parsePolicy } from '../../src/core/policy';
+import { BACKGROUND_CATALOG_LIMIT, startPreflightWatch } from '../../src/service/preflight-watch';
 import { createService, type Service } from '../../src/service/service';
 import { line, order } from '../helpers/orders';
 
@@ -211,5 +212,47 @@ test('orders are judged while a run is under way, and swaps that arrive meanwhil
     expect(watch.last()?.conflictAhead).toBe('2026-11-13T17:00:00.000Z');
   } finally {
     watch.stop();
+  }
+});
+
+test('the background run judges list prices from the uploaded catalog, and without a catalog over its limit says so', async () => {
+  // The sale's conflict needs the tote's list price, which only the uploaded catalog declares here.
+  const { catalog: _fileCatalog, ...withoutPrices } = SALE;
+  const builder = new CatalogTableBuilder();
+  builder.add('TOTE', 'IDR', 1_000_000);
+  const uploaded = builder.build();
+  const conflicts: Array<number | undefined> = [];
+  const { logger, lines } = capture();
+  const watchWith = (policy: Policy) =>
+    startPreflightWatch({
+      policy: () => policy,
+      logger,
+      metrics: { preflight: (found) => conflicts.push(found.conflictAhead) },
+      clock: () => NOW,
+      withinMs: 7 * 86_400_000,
+    });
+  const policy = { ...parsePolicy(withoutPrices), uploadedCatalog: uploaded };
+  const first = watchWith(policy);
+  try {
+    await eventually(async () => conflicts.length === 1, 'the run with the uploaded catalog');
+    expect(conflicts[0]).toBe(SALE_START);
+  } finally {
+    first.stop();
+  }
+
+  // A catalog larger than the limit is left out (the run costs no more than the policy's own), said once.
+  const huge = {
+    ...policy,
+    uploadedCatalog: { ...uploaded, prices: BACKGROUND_CATALOG_LIMIT + 1 },
+  } as Policy;
+  const second = watchWith(huge);
+  try {
+    await eventually(async () => conflicts.length === 2, 'the run without it');
+    expect(conflicts[1]).toBeUndefined();
+    expect(
+      lines.filter((one) => /without the uploaded catalog's 100001 list prices/.test(one.msg)),
+    ).toHaveLength(1);
+  } finally {
+    second.stop();
   }
 });

@@ -1,10 +1,14 @@
 // test/state/store-contract.test.ts
-// Runs the shared GuardStore contract against the MemoryStore and the RedisStore (a private redis-server).
+// Runs the shared GuardStore contract against the MemoryStore and the RedisStore (a private redis-server), and the
+// overlay's catalog versions against the MemoryOverlayStore and the RedisOverlayStore.
 
 import { Redis } from 'ioredis';
 import { MemoryStore } from '../../src/state/memory/store';
+import { MemoryOverlayStore, type OverlayStore, RedisOverlayStore } from '../../src/state/overlay';
+import { createRedisClient } from '../../src/state/redis/connection';
 import { RedisStore } from '../../src/state/redis/store';
 import { type RedisInstance, startRedis } from '../helpers/redis';
+import { catalogContract, type OverlayFactory } from './contract/catalog';
 import { type StoreFactory, storeContract } from './store-contract';
 
 const memory = (): StoreFactory => ({
@@ -51,4 +55,43 @@ describe.each([
   ['RedisStore', redis],
 ])('GuardStore contract: %s', (_name, factory) => {
   storeContract(factory);
+});
+
+const memoryOverlay = (): OverlayFactory => ({
+  async make() {
+    return new MemoryOverlayStore();
+  },
+  async twin(of) {
+    return of;
+  },
+  async close() {},
+});
+
+const redisOverlay = (): OverlayFactory => {
+  let server: RedisInstance | undefined;
+  const stores: OverlayStore[] = [];
+  const prefixes = new WeakMap<OverlayStore, string>();
+  let count = 0;
+  const open = async (prefix: string) => {
+    server ??= await startRedis();
+    const store = new RedisOverlayStore(createRedisClient(server.url, { commandTimeoutMs: 5_000 }), prefix);
+    stores.push(store);
+    prefixes.set(store, prefix);
+    return store;
+  };
+  return {
+    make: () => open(`overlay${++count}`),
+    twin: (of) => open(prefixes.get(of)!),
+    async close() {
+      await Promise.all(stores.map((store) => store.close()));
+      await server?.stop();
+    },
+  };
+};
+
+describe.each([
+  ['MemoryOverlayStore', memoryOverlay],
+  ['RedisOverlayStore', redisOverlay],
+])('Overlay store contract, the uploaded catalog: %s', (_name, factory) => {
+  catalogContract(factory);
 });

@@ -34,6 +34,8 @@ const SCRIPT_FILES = {
   tripForget: 'trip-forget-1.lua',
   rateHit: 'rate-hit-1.lua',
   rateUnhit: 'rate-unhit-1.lua',
+  catalogSwitch: 'catalog-switch-1.lua',
+  catalogRemove: 'catalog-remove-1.lua',
 } as const;
 
 /** The name of one script. */
