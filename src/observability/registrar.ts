@@ -48,6 +48,25 @@ export function createRegistrar(
     }
   };
 
+  // A gauge every worker sets (or reads) alike: the cluster reports the largest value once, not the sum.
+  const maxGauge = (
+    name: string,
+    help: string,
+    labelNames: string[],
+    collect?: (this: Gauge) => Promise<void>,
+  ) =>
+    register(
+      name,
+      (fullName) =>
+        new Gauge({
+          name: fullName,
+          help,
+          labelNames: [...labelNames, ...constantNames],
+          registers,
+          aggregator: 'max',
+          ...(collect ? { collect } : {}),
+        }),
+    );
   return {
     constantNames,
     withConstants,
@@ -69,33 +88,11 @@ export function createRegistrar(
             registers,
           }),
       ),
-    gauge: (name, help, labelNames) =>
-      register(
-        name,
-        (fullName) =>
-          new Gauge({
-            name: fullName,
-            help,
-            labelNames: [...labelNames, ...constantNames],
-            registers,
-            aggregator: 'max',
-          }),
-      ),
+    gauge: (name, help, labelNames) => maxGauge(name, help, labelNames),
     storeGauge: (name, help, labelNames, read) =>
-      register(
-        name,
-        (fullName) =>
-          new Gauge({
-            name: fullName,
-            help,
-            labelNames: [...labelNames, ...constantNames],
-            registers,
-            aggregator: 'max',
-            async collect() {
-              await read(this);
-            },
-          }),
-      ),
+      maxGauge(name, help, labelNames, async function collect(this: Gauge) {
+        await read(this);
+      }),
   };
 }
 
