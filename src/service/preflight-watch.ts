@@ -56,6 +56,18 @@ export interface PreflightWatch {
   stop(): void;
 }
 
+/** What makes an error the same from one run to the next: not its instants, which move on with the clock. */
+function findingKey(finding: PreflightFinding): string {
+  return JSON.stringify([
+    finding.code,
+    finding.sku,
+    finding.currency,
+    finding.campaign,
+    finding.voucher,
+    finding.message,
+  ]);
+}
+
 /** Where a finding applies and when, for a log line. */
 function logFields(finding: PreflightFinding, report: PreflightSummary) {
   const first = finding.instants?.[0] ?? report.at;
@@ -80,6 +92,8 @@ export function startPreflightWatch(options: PreflightWatchOptions): PreflightWa
   let latest: PreflightSummary | undefined;
 
   let toldCatalogSkipped = false;
+  /** The errors of the last run, as findingKey gives them. */
+  let loggedKeys = new Set<string>();
   const runOnce = async () => {
     const started = clock();
     const policy = options.policy();
@@ -100,13 +114,20 @@ export function startPreflightWatch(options: PreflightWatchOptions): PreflightWa
     latest = summary;
     const conflictAhead = report.conflictAhead === null ? undefined : Date.parse(report.conflictAhead);
     metrics.preflight({ errors: report.errors.length, warnings: report.warnings.length, conflictAhead });
-    for (const finding of report.errors.slice(0, LOGGED_ERRORS)) {
+    // Each error is logged when it is first found; the hourly run of an unchanged policy repeats none of them.
+    const keys = new Set(report.errors.map(findingKey));
+    const fresh = report.errors.filter((finding) => !loggedKeys.has(findingKey(finding)));
+    loggedKeys = keys;
+    for (const finding of fresh.slice(0, LOGGED_ERRORS)) {
       logger.warn({ preflight: logFields(finding, report) }, `preflight: ${finding.message}`);
     }
-    logger[report.ok ? 'info' : 'warn'](
+    const count = report.errors.length;
+    const errors = `${count} error${count === 1 ? '' : 's'}${fresh.length < count ? ` (${fresh.length} new)` : ''}`;
+    logger[fresh.length > 0 ? 'warn' : 'info'](
       {
         preflight: {
           errors: report.errors.length,
+          newErrors: fresh.length,
           warnings: report.warnings.length,
           instants: report.instants.length,
           until: report.until,
@@ -116,7 +137,7 @@ export function startPreflightWatch(options: PreflightWatchOptions): PreflightWa
       },
       report.ok
         ? `preflight of the policy in force: no error (${report.warnings.length} warnings; POST /v1/admin/preflight for the report)`
-        : `preflight of the policy in force: ${report.errors.length} errors${report.errors.length > LOGGED_ERRORS ? ` (the first ${LOGGED_ERRORS} logged)` : ''}, ${report.warnings.length} warnings${report.conflictAhead !== null ? `; the first conflict ahead starts at ${report.conflictAhead}` : ''} (POST /v1/admin/preflight for the report)`,
+        : `preflight of the policy in force: ${errors}${fresh.length > LOGGED_ERRORS ? ` (the first ${LOGGED_ERRORS} new ones logged)` : ''}, ${report.warnings.length} warnings${report.conflictAhead !== null ? `; the first conflict ahead starts at ${report.conflictAhead}` : ''} (POST /v1/admin/preflight for the report)`,
     );
   };
   const loop = async () => {

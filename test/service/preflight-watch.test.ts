@@ -256,3 +256,40 @@ test('the background run judges list prices from the uploaded catalog, and witho
     second.stop();
   }
 });
+
+test('a run that finds the same errors again logs none of them again; a new error is logged when it appears', async () => {
+  const { logger, lines } = capture();
+  let policy = parsePolicy(SALE);
+  let runs = 0;
+  const watch = startPreflightWatch({
+    policy: () => policy,
+    logger,
+    metrics: { preflight: () => runs++ },
+    clock: () => NOW,
+    withinMs: 7 * 86_400_000,
+  });
+  const errorLines = () =>
+    lines.filter((entry) => entry.msg.startsWith('preflight: ')).map((entry) => entry.msg);
+  try {
+    await eventually(async () => runs === 1, 'the first run');
+    expect(errorLines()).toHaveLength(1);
+    // The hourly run of the same policy: the error is still counted, not logged again, and the summary is info.
+    watch.request();
+    await eventually(async () => runs === 2, 'the second run');
+    expect(errorLines()).toHaveLength(1);
+    expect(lines.at(-1)).toMatchObject({ level: 30, msg: expect.stringContaining('1 error (0 new)') });
+    // A second SKU under the sale's floor: only the new error is logged.
+    policy = parsePolicy({
+      ...SALE,
+      catalog: { ...SALE.catalog, CASE: { IDR: 500_000 } },
+      campaigns: [{ ...SALE.campaigns![0]!, skus: ['TOTE', 'CASE'] }],
+    });
+    watch.request();
+    await eventually(async () => runs === 3, 'the third run');
+    expect(errorLines()).toHaveLength(2);
+    expect(errorLines()[1]).toMatch(/^preflight: CASE /);
+    expect(lines.at(-1)).toMatchObject({ level: 40, msg: expect.stringContaining('2 errors (1 new)') });
+  } finally {
+    watch.stop();
+  }
+});
