@@ -28,7 +28,9 @@ import {
   MAX_WORKERS,
   parseWorkers,
 } from './config/service';
+import { formatTermChange } from './core/policy-diff';
 import { closest } from './core/suggest';
+import { judgeReload, refusalReason } from './service/reload';
 import { serve } from './service/server';
 
 const PROGRAM = 'checkout-price-guard';
@@ -78,6 +80,13 @@ const VALIDATE_COMMAND: CommandSpec = {
     'ignore-env': {
       type: 'boolean',
       description: 'check the file alone: read no variable, so an unset webhook secret is no problem',
+    },
+    against: {
+      type: 'string',
+      value: 'RUNNING',
+      description:
+        'also list the policy terms FILE adds, changes and removes against the configuration RUNNING (the file in ' +
+        'force), and exit 1 when a reload would refuse it (most terms removed, or the policy emptied, unconfirmed)',
     },
   },
 };
@@ -182,7 +191,10 @@ async function runServe(argv: readonly string[]): Promise<number | undefined> {
   return undefined;
 }
 
-/** `validate-config FILE`: 0 and a summary when the file is valid, 78 and every problem when it is not. */
+/**
+ * `validate-config FILE [--against RUNNING]`: 0 and a summary when the file is valid, 78 and every problem when it
+ * is not; with `--against`, the terms it changes against RUNNING, and 1 when a reload would refuse it.
+ */
 function runValidate(argv: readonly string[]): number {
   const { values, positionals } = parseCommandLine(VALIDATE_COMMAND, argv);
   if (values.help) {
@@ -199,7 +211,20 @@ function runValidate(argv: readonly string[]): number {
         `${policy.campaigns.length} campaigns, ${Object.keys(policy.vouchers).length} vouchers; ` +
         `${config.review.tokens.length} review tokens, ${config.review.webhooks.length} webhooks)\n`,
     );
-    return 0;
+    const against = values.against;
+    if (typeof against !== 'string') return 0;
+    const running = loadConfig(against, process.env, { environment: values['ignore-env'] !== true });
+    const { diff, refused } = judgeReload(running, config);
+    const counted = `${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed`;
+    process.stdout.write(`against ${against}: ${counted}\n`);
+    for (const change of [...diff.removed, ...diff.changed, ...diff.added])
+      process.stdout.write(`  ${formatTermChange(change)}\n`);
+    if (refused === undefined) return 0;
+    const { reason, confirm } = refusalReason(refused, diff);
+    process.stderr.write(
+      `${PROGRAM}: a reload of ${file} over ${against} would be refused: ${reason}. If that is meant, add "${confirm}: true" to ${file}.\n`,
+    );
+    return 1;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${PROGRAM}: ${error.message}\n`);

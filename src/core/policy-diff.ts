@@ -255,3 +255,16 @@ export function removesMost(diff: PolicyTermsDiff): boolean {
   const { removed, running } = listedRemovals(diff);
   return removed * 2 > running;
 }
+
+/** A value as one line shows it: JSON, cut at 120 characters. */
+function oneLine(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length <= 120 ? json : `${json.slice(0, 117)}...`;
+}
+
+/** One term change as a line: `removed vouchers.BANKX100K.maxUsesPerCustomer (was 1)`. */
+export function formatTermChange(change: TermChange): string {
+  if (change.change === 'added') return `added ${change.term}: ${oneLine(change.after)}`;
+  if (change.change === 'removed') return `removed ${change.term} (was ${oneLine(change.before)})`;
+  return `changed ${change.term}: ${oneLine(change.before)} -> ${oneLine(change.after)}`;
+}

@@ -151,13 +151,8 @@ export function startPolicyReloads(options: PolicyReloadOptions): PolicyReloads 
     loaded: () => overlayLoaded,
     current: () => currentOverlay,
     reload(next, running) {
-      const diff = diffPolicies(filePolicy, next.policy);
+      const { diff, refused } = judgeReload({ ...running, policy: filePolicy }, next);
       const config = next.source ?? null;
-      let refused: ReloadRefusal | undefined;
-      if (next.policyEmpty && !running.policyEmpty && !next.confirmEmpty) refused = 'empty_policy';
-      // An empty policy said on purpose (`confirmEmpty`) is confirmation enough for the removals it makes.
-      else if (removesMost(diff) && !next.confirmRemovals && !(next.policyEmpty && next.confirmEmpty))
-        refused = 'most_terms_removed';
       if (refused !== undefined) {
         options.metrics?.policyReload('refused');
         logger.error({ config, refused, ...termsLog(diff, ['removed']) }, refusalMessage(refused, diff));
@@ -179,22 +174,53 @@ export function startPolicyReloads(options: PolicyReloadOptions): PolicyReloads 
   };
 }
 
-/** What a refused reload logs at error, saying how to apply it on purpose. */
-function refusalMessage(refused: ReloadRefusal, diff: PolicyTermsDiff): string {
+/** The fields of a configuration a reload is judged on. */
+export type ReloadSide = Pick<ServiceConfig, 'policy' | 'policyEmpty' | 'confirmEmpty' | 'confirmRemovals'>;
+
+/**
+ * What a reload from `running` to `next` changes, and why it would be refused: an empty policy replacing one that is
+ * not (without `confirmEmpty`), or more than half of the running policy's listed terms removed (without
+ * `confirmRemovals`). The one judgement of the service's reload and of `validate-config --against`.
+ */
+export function judgeReload(
+  running: ReloadSide,
+  next: ReloadSide,
+): { diff: PolicyTermsDiff; refused?: ReloadRefusal } {
+  const diff = diffPolicies(running.policy, next.policy);
+  if (next.policyEmpty && !running.policyEmpty && !next.confirmEmpty)
+    return { diff, refused: 'empty_policy' };
+  // An empty policy said on purpose (`confirmEmpty`) is confirmation enough for the removals it makes.
+  if (removesMost(diff) && !next.confirmRemovals && !(next.policyEmpty && next.confirmEmpty))
+    return { diff, refused: 'most_terms_removed' };
+  return { diff };
+}
+
+/** Why a reload is refused, as one clause, and the field of the file that applies it on purpose. */
+export function refusalReason(
+  refused: ReloadRefusal,
+  diff: PolicyTermsDiff,
+): { reason: string; confirm: 'confirmEmpty' | 'confirmRemovals' } {
   if (refused === 'empty_policy') {
-    return (
-      'config reload refused: the file has no policy (or an empty one) while the running policy has floors, caps, ' +
-      'campaigns or voucher terms; the previous policy stays in force. To apply an empty policy on purpose, add ' +
-      '"confirmEmpty: true" to the file.'
-    );
+    return {
+      reason:
+        'the file has no policy (or an empty one) while the running policy has floors, caps, campaigns or voucher terms',
+      confirm: 'confirmEmpty',
+    };
   }
   const { removed, running } = listedRemovals(diff);
-  return (
-    `config reload refused: the file removes ${removed} of the running policy's ${running} floors, caps, ` +
-    'campaigns, voucher terms, exceptions, custom rules and catalog entries (more than half: a truncated or ' +
-    'half-copied file?); the previous policy stays in force. To apply it on purpose, add ' +
-    '"confirmRemovals: true" to the file.'
-  );
+  return {
+    reason:
+      `the file removes ${removed} of the running policy's ${running} floors, caps, campaigns, voucher terms, ` +
+      'exceptions, custom rules and catalog entries (more than half: a truncated or half-copied file?)',
+    confirm: 'confirmRemovals',
+  };
+}
+
+/** What a refused reload logs at error, saying how to apply it on purpose. */
+function refusalMessage(refused: ReloadRefusal, diff: PolicyTermsDiff): string {
+  const { reason, confirm } = refusalReason(refused, diff);
+  const what = refused === 'empty_policy' ? 'an empty policy' : 'it';
+  return `config reload refused: ${reason}; the previous policy stays in force. To apply ${what} on purpose, add "${confirm}: true" to the file.`;
 }
 
 /** A value as the log shows it: as is, or its JSON cut at LOGGED_VALUE_CHARS when longer. */

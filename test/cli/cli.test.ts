@@ -134,6 +134,48 @@ describe('validate-config', () => {
     expect(fileOnly.code).toBe(0);
   });
 
+  it('--against RUNNING lists what the file changes and exits 1 when a reload would refuse it', async () => {
+    const running = file(
+      'running.yaml',
+      [
+        'policy:',
+        '  floors: { TOTE: { IDR: 100000 }, CASE: { IDR: 50000 }, SHOE: { IDR: 200000 } }',
+        '  vouchers:',
+        '    BANKX100K: { maxUsesPerCustomer: 1, paymentMethods: ["card:bca*"] }',
+      ].join('\n'),
+    );
+    // A half-copied file: the voucher's terms are gone.
+    const half = file(
+      'half.yaml',
+      ['policy:', '  floors: { TOTE: { IDR: 100000 }, CASE: { IDR: 50000 }, SHOE: { IDR: 200000 } }'].join(
+        '\n',
+      ),
+    );
+    const cut = await cliRun(['validate-config', '--ignore-env', half, '--against', running]);
+    expect(cut.code).toBe(0);
+    expect(cut.stdout).toContain(`against ${running}: 0 added, 0 changed, 3 removed`);
+    expect(cut.stdout).toContain('  removed vouchers.BANKX100K.maxUsesPerCustomer (was 1)');
+    // Most of it gone: a reload would refuse it, so the pipeline stops here.
+    const stub = file('stub.yaml', ['policy:', '  floors: { TOTE: { IDR: 120000 } }'].join('\n'));
+    const refused = await cliRun(['validate-config', '--ignore-env', stub, '--against', running]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('  changed floors.TOTE.IDR: 100000 -> 120000');
+    expect(refused.stderr).toContain(
+      `a reload of ${stub} over ${running} would be refused: the file removes 5 of the running policy's 6`,
+    );
+    expect(refused.stderr).toContain(`If that is meant, add "confirmRemovals: true" to ${stub}.`);
+    const confirmed = file(
+      'confirmed.yaml',
+      ['confirmRemovals: true', 'policy:', '  floors: { TOTE: { IDR: 120000 } }'].join('\n'),
+    );
+    expect((await cliRun(['validate-config', '--ignore-env', confirmed, '--against', running])).code).toBe(0);
+    // A RUNNING file that is not valid is named as such (78), like FILE.
+    const broken = file('broken.yaml', 'policy: { flors: {} }');
+    const bad = await cliRun(['validate-config', '--ignore-env', stub, '--against', broken]);
+    expect(bad.code).toBe(78);
+    expect(bad.stderr).toContain(broken);
+  });
+
   it('exits 78 listing every problem of the service sections and the policy', async () => {
     const path = file(
       'bad.yaml',
