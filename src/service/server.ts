@@ -19,9 +19,11 @@ import {
 import { createMetrics } from '../observability/metrics';
 import type { GuardStore } from '../ports/store';
 import { createStoreFromEnv } from '../state/from-env';
+import { MemoryOverlayStore } from '../state/memory/overlay';
 import { MemoryStore } from '../state/memory/store';
-import { MemoryOverlayStore, type OverlayStore, RedisOverlayStore } from '../state/overlay';
+import type { OverlayStore } from '../state/overlay';
 import { createRedisClient } from '../state/redis/connection';
+import { RedisOverlayStore } from '../state/redis/overlay';
 import { RedisRateLimitStore } from '../state/redis/rate-limit';
 import { createLogger } from './logging';
 import { createService, type Service } from './service';

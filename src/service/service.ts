@@ -21,8 +21,9 @@ import { createMetrics, type PriceGuardMetrics } from '../observability/metrics'
 import type { GuardStore, OutboxStore, ShutdownReport } from '../ports/store';
 import { limiterFor } from '../review/rate-limit';
 import { type ReviewRouter, reviewRouter } from '../review/router';
+import { MemoryOverlayStore } from '../state/memory/overlay';
 import { MemoryStore } from '../state/memory/store';
-import { applyOverlay, MemoryOverlayStore, type OverlayStore } from '../state/overlay';
+import { applyOverlay, type OverlayStore } from '../state/overlay';
 import { createWebhookDelivery, type WebhookDelivery } from '../webhooks/delivery';
 import { adminRouter } from './admin';
 import { amountUnit, evaluateRoute } from './evaluate';

@@ -12,8 +12,8 @@ import { priceGuard } from '../../src/middleware/price-guard';
 import type { GuardStore } from '../../src/ports/store';
 import { hashToken } from '../../src/review/auth';
 import { createService, type Service } from '../../src/service/service';
+import { MemoryOverlayStore } from '../../src/state/memory/overlay';
 import { MemoryStore } from '../../src/state/memory/store';
-import { MemoryOverlayStore } from '../../src/state/overlay';
 import { MARC_JACOBS_ORDER } from '../helpers/orders';
 import { buildService } from '../helpers/service-process';
 

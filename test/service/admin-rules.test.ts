@@ -7,12 +7,9 @@ import request from 'supertest';
 import { parseConfig } from '../../src/config/service';
 import { parsePolicy } from '../../src/core/policy';
 import { createService, type Service } from '../../src/service/service';
-import {
-  MemoryOverlayStore,
-  type OverlayStore,
-  RedisOverlayStore,
-  validateRule,
-} from '../../src/state/overlay';
+import { MemoryOverlayStore } from '../../src/state/memory/overlay';
+import { type OverlayStore, validateRule } from '../../src/state/overlay';
+import { RedisOverlayStore } from '../../src/state/redis/overlay';
 import { line, order } from '../helpers/orders';
 import { type RedisInstance, startRedis } from '../helpers/redis';
 

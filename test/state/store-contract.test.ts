@@ -3,9 +3,11 @@
 // overlay's catalog versions against the MemoryOverlayStore and the RedisOverlayStore.
 
 import { Redis } from 'ioredis';
+import { MemoryOverlayStore } from '../../src/state/memory/overlay';
 import { MemoryStore } from '../../src/state/memory/store';
-import { MemoryOverlayStore, type OverlayStore, RedisOverlayStore } from '../../src/state/overlay';
+import type { OverlayStore } from '../../src/state/overlay';
 import { createRedisClient } from '../../src/state/redis/connection';
+import { RedisOverlayStore } from '../../src/state/redis/overlay';
 import { RedisStore } from '../../src/state/redis/store';
 import { type RedisInstance, startRedis } from '../helpers/redis';
 import { catalogContract, type OverlayFactory } from './contract/catalog';
