@@ -220,9 +220,13 @@ function runValidate(argv: readonly string[]): number {
     for (const change of [...diff.removed, ...diff.changed, ...diff.added])
       process.stdout.write(`  ${formatTermChange(change)}\n`);
     if (refused === undefined) return 0;
-    const { reason, confirm } = refusalReason(refused, diff);
+    const { reason, confirm } = refusalReason(refused, diff, { running, next: config });
+    const how =
+      confirm === undefined
+        ? 'Restart the service with it instead.'
+        : `If that is meant, add "${confirm}: true" to ${file}.`;
     process.stderr.write(
-      `${PROGRAM}: a reload of ${file} over ${against} would be refused: ${reason}. If that is meant, add "${confirm}: true" to ${file}.\n`,
+      `${PROGRAM}: a reload of ${file} over ${against} would be refused: ${reason}. ${how}\n`,
     );
     return 1;
   } catch (error) {

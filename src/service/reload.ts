@@ -46,10 +46,11 @@ export interface PolicyReloadOptions {
 }
 
 /**
- * Why a reloaded configuration was not put in force: its policy is empty while the running one is not
- * (`confirmEmpty`), or it removes more than half of the running policy's listed terms (`confirmRemovals`).
+ * Why a reloaded configuration was not put in force: it changes the unit of amounts (`currencies`, which only a
+ * restart changes), its policy is empty while the running one is not (`confirmEmpty`), or it removes more than half
+ * of the running policy's listed terms (`confirmRemovals`).
  */
-export type ReloadRefusal = 'empty_policy' | 'most_terms_removed';
+export type ReloadRefusal = 'currencies_changed' | 'empty_policy' | 'most_terms_removed';
 
 /** Most terms one log line names; the counts cover them all. */
 export const LOGGED_TERMS = 50;
@@ -69,7 +70,8 @@ export interface PolicyReloads {
   /**
    * Puts a reloaded (validated) configuration's policy in force, the runtime overlay merged over it, and logs and
    * counts the terms it adds, changes and removes. Refuses (logged at error, counted, the running policy stays) a
-   * file whose policy is empty while the running one is not, unless it says `confirmEmpty: true`, and a file that
+   * file that changes the unit of amounts (`currencies`: a restart changes it), a file whose policy is empty while
+   * the running one is not, unless it says `confirmEmpty: true`, and a file that
    * removes more than half of the running policy's listed terms, unless it says `confirmRemovals: true`.
    */
   reload(
@@ -155,7 +157,10 @@ export function startPolicyReloads(options: PolicyReloadOptions): PolicyReloads 
       const config = next.source ?? null;
       if (refused !== undefined) {
         options.metrics?.policyReload('refused');
-        logger.error({ config, refused, ...termsLog(diff, ['removed']) }, refusalMessage(refused, diff));
+        logger.error(
+          { config, refused, ...termsLog(diff, ['removed']) },
+          refusalMessage(refused, diff, { running, next }),
+        );
         return { ok: false, refused, diff };
       }
       filePolicy = next.policy;
@@ -175,7 +180,10 @@ export function startPolicyReloads(options: PolicyReloadOptions): PolicyReloads 
 }
 
 /** The fields of a configuration a reload is judged on. */
-export type ReloadSide = Pick<ServiceConfig, 'policy' | 'policyEmpty' | 'confirmEmpty' | 'confirmRemovals'>;
+export type ReloadSide = Pick<
+  ServiceConfig,
+  'policy' | 'policyEmpty' | 'confirmEmpty' | 'confirmRemovals' | 'currencies'
+>;
 
 /**
  * What a reload from `running` to `next` changes, and why it would be refused: an empty policy replacing one that is
@@ -187,6 +195,10 @@ export function judgeReload(
   next: ReloadSide,
 ): { diff: PolicyTermsDiff; refused?: ReloadRefusal } {
   const diff = diffPolicies(running.policy, next.policy);
+  // The unit of every amount is set once, before the first order: a policy written in another unit, judged in the
+  // running one, would be off by powers of ten (and so would the history and holds already stored).
+  if (currencyChanges(running.currencies, next.currencies).length > 0)
+    return { diff, refused: 'currencies_changed' };
   if (next.policyEmpty && !running.policyEmpty && !next.confirmEmpty)
     return { diff, refused: 'empty_policy' };
   // An empty policy said on purpose (`confirmEmpty`) is confirmation enough for the removals it makes.
@@ -195,11 +207,32 @@ export function judgeReload(
   return { diff };
 }
 
-/** Why a reload is refused, as one clause, and the field of the file that applies it on purpose. */
+/** The currencies whose exponent differs between two `currencies` tables, as `IDR exponent 0 -> 2` (sorted). */
+function currencyChanges(running: Record<string, number>, next: Record<string, number>): string[] {
+  const codes = [...new Set([...Object.keys(running), ...Object.keys(next)])].sort();
+  const shown = (exponent: number | undefined) => (exponent === undefined ? 'default' : String(exponent));
+  return codes
+    .filter((code) => running[code] !== next[code])
+    .map((code) => `${code} exponent ${shown(running[code])} -> ${shown(next[code])}`);
+}
+
+/**
+ * Why a reload is refused, as one clause, and how to apply it on purpose: the field of the file that confirms it,
+ * or (for a change of unit) a restart.
+ */
 export function refusalReason(
   refused: ReloadRefusal,
   diff: PolicyTermsDiff,
-): { reason: string; confirm: 'confirmEmpty' | 'confirmRemovals' } {
+  sides: { running: Pick<ReloadSide, 'currencies'>; next: Pick<ReloadSide, 'currencies'> },
+): { reason: string; confirm?: 'confirmEmpty' | 'confirmRemovals' } {
+  if (refused === 'currencies_changed') {
+    const changes = currencyChanges(sides.running.currencies, sides.next.currencies);
+    return {
+      reason:
+        `the file changes the unit of amounts (currencies: ${changes.join(', ')}), ` +
+        'which only a restart changes: the running policy, its history and its holds are in the running unit',
+    };
+  }
   if (refused === 'empty_policy') {
     return {
       reason:
@@ -217,10 +250,18 @@ export function refusalReason(
 }
 
 /** What a refused reload logs at error, saying how to apply it on purpose. */
-function refusalMessage(refused: ReloadRefusal, diff: PolicyTermsDiff): string {
-  const { reason, confirm } = refusalReason(refused, diff);
+function refusalMessage(
+  refused: ReloadRefusal,
+  diff: PolicyTermsDiff,
+  sides: { running: Pick<ReloadSide, 'currencies'>; next: Pick<ReloadSide, 'currencies'> },
+): string {
+  const { reason, confirm } = refusalReason(refused, diff, sides);
   const what = refused === 'empty_policy' ? 'an empty policy' : 'it';
-  return `config reload refused: ${reason}; the previous policy stays in force. To apply ${what} on purpose, add "${confirm}: true" to the file.`;
+  const how =
+    confirm === undefined
+      ? 'To change the unit, restart the service with the file.'
+      : `To apply ${what} on purpose, add "${confirm}: true" to the file.`;
+  return `config reload refused: ${reason}; the previous policy stays in force. ${how}`;
 }
 
 /** A value as the log shows it: as is, or its JSON cut at LOGGED_VALUE_CHARS when longer. */

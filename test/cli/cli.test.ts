@@ -169,6 +169,17 @@ describe('validate-config', () => {
       ['confirmRemovals: true', 'policy:', '  floors: { TOTE: { IDR: 120000 } }'].join('\n'),
     );
     expect((await cliRun(['validate-config', '--ignore-env', confirmed, '--against', running])).code).toBe(0);
+    // The same terms in another unit of amounts: no field confirms it, only a restart applies it.
+    const sen = file(
+      'sen.yaml',
+      ['currencies: { IDR: { exponent: 2 } }', 'policy:', '  floors: { TOTE: { IDR: 10000000 } }'].join('\n'),
+    );
+    const unit = await cliRun(['validate-config', '--ignore-env', sen, '--against', running]);
+    expect(unit.code).toBe(1);
+    expect(unit.stderr).toContain(
+      `would be refused: the file changes the unit of amounts (currencies: IDR exponent default -> 2), which only a restart changes`,
+    );
+    expect(unit.stderr).toContain('Restart the service with it instead.');
     // A RUNNING file that is not valid is named as such (78), like FILE.
     const broken = file('broken.yaml', 'policy: { flors: {} }');
     const bad = await cliRun(['validate-config', '--ignore-env', stub, '--against', broken]);

@@ -170,6 +170,26 @@ test('a reload that only adds is logged at info with its terms; an invalid file 
   expect(await terms('policy_reloads_total', { result: 'invalid' })).toBe(1);
 }, 60_000);
 
+test('a file that changes the unit of amounts is refused: only a restart changes it', async () => {
+  const before = await terms('policy_reloads_total', { result: 'refused' });
+  // The same policy, rewritten by someone who now counts IDR in sen (ISO 4217's two digits).
+  const line = await reload(
+    { policy: POLICY, currencies: { IDR: { exponent: 2 } } },
+    /^config reload (refused|removed|changed)/,
+  );
+  expect(line).toMatchObject({ level: 50, refused: 'currencies_changed' });
+  expect(line.msg).toBe(
+    'config reload refused: the file changes the unit of amounts (currencies: IDR exponent default -> 2), which ' +
+      'only a restart changes: the running policy, its history and its holds are in the running unit; the ' +
+      'previous policy stays in force. To change the unit, restart the service with the file.',
+  );
+  expect(await terms('policy_reloads_total', { result: 'refused' })).toBe(before + 1);
+  // Amounts are still read in whole rupiah, and the running floor still holds.
+  const decision = (await harness.evaluate(underFloor())).body;
+  expect(decision.amounts).toEqual({ currency: 'IDR', exponent: 0 });
+  expect(decision.decision).toBe('hold');
+}, 60_000);
+
 describe('the reload log line in process', () => {
   /** A service whose JSON log lines are kept, on a MemoryStore. */
   function logged(policy: PolicyInput) {
