@@ -11,11 +11,12 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { type LockRegistry, startLockRegistry } from '../helpers/npm-registry';
 import { MARC_JACOBS_ORDER } from '../helpers/orders';
 import { run } from '../helpers/run';
@@ -83,10 +84,30 @@ const ENTRIES: Record<string, string[]> = {
 
 /**
  * Entries that need a platform the shop already runs, an optional peer (`checkout-price-guard/vendure` needs
- * `@vendure/core`): shipped and mapped like the others, and loaded only where that peer is installed.
+ * `@vendure/core`): shipped and mapped like the others, and loaded only where that peer is installed. `peer` is
+ * the package the entry asks for when it is absent; `imports` the optional peers the entry's code imports, which
+ * the Express 5 app gets as links to this repository's node_modules (Vendure's own dependencies are hundreds of
+ * packages: each link resolves them from where it points); `names` as in ENTRIES.
  */
-const PEER_ENTRIES: Record<string, string> = {
-  'checkout-price-guard/vendure': '@vendure/core',
+const PEER_ENTRIES: Record<string, { peer: string; imports: string[]; names: string[] }> = {
+  'checkout-price-guard/vendure': {
+    peer: '@vendure/core',
+    imports: ['@vendure/core', '@nestjs/graphql', 'graphql'],
+    names: [
+      'PriceGuardPlugin',
+      'PriceGuardOrderResolver',
+      'PriceGuardPluginOptionsError',
+      'toGuardOrder',
+      'VendureMappingError',
+      'HOLD_STATE',
+    ],
+  },
+};
+
+/** The entries an app on Vendure loads: all of them. */
+const ON_VENDURE: Record<string, string[]> = {
+  ...ENTRIES,
+  ...Object.fromEntries(Object.entries(PEER_ENTRIES).map(([entry, { names }]) => [entry, names])),
 };
 
 /**
@@ -159,19 +180,24 @@ const server = app.listen(0, '127.0.0.1', async () => {
 });
 `;
 
-/** One tsconfig for both TypeScript consumers: each file's module format follows its folder's package.json. */
-const TS_CONFIG = JSON.stringify({
-  compilerOptions: {
-    module: 'nodenext',
-    moduleResolution: 'nodenext',
-    target: 'ES2022',
-    strict: true,
-    // Our .d.ts files are checked too, against the installed @types/express and @types/node.
-    skipLibCheck: false,
-    types: ['node'],
-  },
-  include: ['ts-module/index.ts', 'ts-commonjs/index.ts'],
-});
+/**
+ * One tsconfig for `file` in both TypeScript consumers: each copy's module format follows its folder's package.json.
+ * Our .d.ts files are checked too, against the installed @types/express and @types/node; but not beside Vendure,
+ * whose own dependencies' declarations fail the check (@nestjs/graphql's name ts-morph, subscriptions-transport-ws's
+ * name ws, and Vendure installs neither): Vendure's project template sets skipLibCheck, and so does its program here.
+ */
+const tsConfig = (file: string, skipLibCheck: boolean) =>
+  JSON.stringify({
+    compilerOptions: {
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      target: 'ES2022',
+      strict: true,
+      skipLibCheck,
+      types: ['node'],
+    },
+    include: [`ts-module/${file}`, `ts-commonjs/${file}`],
+  });
 
 // The same source in an ESM and a CJS TypeScript project: default import, named imports and the option types.
 const TS_SOURCE = `
@@ -203,6 +229,42 @@ console.log(JSON.stringify({
   guard: typeof middleware.guard.check,
   router: typeof reviewRouter,
   wings: wings.every((wing) => typeof wing === 'function') && typed.length === 0 && reviewOptions.store === store,
+  rejected,
+}));
+`;
+
+// A Vendure shop's plugins list, beside the Vendure it runs: the plugin, its options and the names Vendure reads.
+const TS_VENDURE_SOURCE = `
+import { MemoryStore } from 'checkout-price-guard';
+import {
+  HOLD_STATE,
+  PriceGuardOrderResolver,
+  PriceGuardPlugin,
+  type PriceGuardPluginOptions,
+  PriceGuardPluginOptionsError,
+  type GuardStatus,
+  toGuardOrder,
+  type VendureOrderSnapshot,
+} from 'checkout-price-guard/vendure';
+import { getCompatibility, getConfigurationFunction, graphQLResolversFor, type VendureConfig } from '@vendure/core';
+
+const options: PriceGuardPluginOptions = { store: new MemoryStore(), review: false };
+const plugins: NonNullable<VendureConfig['plugins']> = [PriceGuardPlugin.init(options)];
+const status: GuardStatus = 'held';
+const snapshot: VendureOrderSnapshot | undefined = undefined;
+let rejected = '';
+try {
+  PriceGuardPlugin.init({ review: false, polcy: {} } as unknown as PriceGuardPluginOptions);
+} catch (error) {
+  if (error instanceof PriceGuardPluginOptionsError) rejected = error.code;
+}
+console.log(JSON.stringify({
+  plugin: plugins[0] === PriceGuardPlugin,
+  configuration: typeof getConfigurationFunction(PriceGuardPlugin),
+  compatibility: getCompatibility(PriceGuardPlugin),
+  resolver: graphQLResolversFor(PriceGuardPlugin, 'shop').includes(PriceGuardOrderResolver),
+  holdState: HOLD_STATE,
+  typed: typeof toGuardOrder === 'function' && status === 'held' && snapshot === undefined,
   rejected,
 }));
 `;
@@ -261,6 +323,13 @@ suite('the packed tarball', () => {
         `@types/node@${pkg.devDependencies['@types/node']}`,
       ]),
     ]);
+    // The Express 5 app is also a Vendure shop (Vendure 3 runs on Express 5): the peers the vendure entry imports
+    // are links to this repository's, not installed. The Express 4 app stays without them.
+    for (const name of Object.values(PEER_ENTRIES).flatMap((entry) => entry.imports)) {
+      const link = join(consumer5, 'node_modules', name);
+      mkdirSync(dirname(link), { recursive: true });
+      symlinkSync(join(ROOT, 'node_modules', name), link, 'dir');
+    }
   }, 300_000);
 
   afterAll(async () => {
@@ -298,7 +367,6 @@ suite('the packed tarball', () => {
     const assets = walk(join(ROOT, 'src')).filter((file) => !/\.[mc]?ts$/.test(file));
     expect(assets.length).toBeGreaterThan(10);
     for (const asset of assets) expect(shipped).toContain(`dist/${asset}`);
-    expect(shipped.some((file) => file.startsWith('grafana/provisioning/'))).toBe(true);
   });
 
   it('ships nothing that does not run: no dev tools, source maps, sources, tests, scripts or demo-only files', () => {
@@ -309,7 +377,9 @@ suite('the packed tarball', () => {
         file.endsWith('.tsbuildinfo') ||
         /^(src|test|tools|scripts)\//.test(file) ||
         /^docs\/.*\.png$/.test(file) ||
+        // The compose stack's own: its scrape config, and Grafana provisioning pointing at http://prometheus:9090.
         /^prometheus\/(tests\/|prometheus\.yml)/.test(file) ||
+        file.startsWith('grafana/provisioning/') ||
         (/\.ts$/.test(file) && !/\.d\.m?ts$/.test(file)),
     );
     expect(unwanted).toEqual([]);
@@ -372,16 +442,16 @@ suite('the packed tarball', () => {
   });
 
   it.each([
-    ['5', () => consumer5],
-    ['4', () => consumer4],
+    ['5 beside Vendure', () => consumer5, ON_VENDURE],
+    ['4 without Vendure', () => consumer4, ENTRIES],
   ])(
-    'works from CommonJS and ESM on Express %s: every entry, one copy of the code',
-    async (_major, consumer) => {
+    'works from CommonJS and ESM on Express %s: every entry it can load, one copy of the code',
+    async (_app, consumer, entries) => {
       const dir = project(join(consumer(), 'entries'), 'module', {
         'index.js': `
         import { createRequire } from 'node:module';
         const require = createRequire(import.meta.url);
-        const entries = ${JSON.stringify(ENTRIES)};
+        const entries = ${JSON.stringify(entries)};
         const out = {};
         for (const [entry, names] of Object.entries(entries)) {
           const cjs = require(entry);
@@ -400,17 +470,17 @@ suite('the packed tarball', () => {
       });
       const out = JSON.parse(await ok(process.execPath, ['index.js'], { cwd: dir }));
       const expected: Record<string, unknown> = { defaultIsPriceGuard: true };
-      for (const entry of Object.keys(ENTRIES))
+      for (const entry of Object.keys(entries))
         expected[entry] = { cjs: [], esm: [], missing: [], oneCopy: true };
       expect(out).toEqual(expected);
     },
   );
 
   it('loads a platform entry only beside its platform: without it, one line names the package to install', async () => {
-    for (const [entry, peer] of Object.entries(PEER_ENTRIES)) {
-      const cjs = await run(process.execPath, ['-e', `require('${entry}')`], { cwd: consumer5 });
+    for (const [entry, { peer }] of Object.entries(PEER_ENTRIES)) {
+      const cjs = await run(process.execPath, ['-e', `require('${entry}')`], { cwd: consumer4 });
       const esm = await run(process.execPath, ['--input-type=module', '-e', `await import('${entry}')`], {
-        cwd: consumer5,
+        cwd: consumer4,
       });
       for (const result of [cjs, esm]) {
         expect(result.code).not.toBe(0);
@@ -436,18 +506,25 @@ suite('the packed tarball', () => {
   });
 
   it.each([
-    ['5', () => consumer5],
-    ['4', () => consumer4],
+    ['5 beside Vendure', () => consumer5, { 'index.ts': TS_SOURCE, 'vendure.ts': TS_VENDURE_SOURCE }],
+    ['4 without Vendure', () => consumer4, { 'index.ts': TS_SOURCE }],
   ])(
-    'typechecks and runs in ESM and CommonJS TypeScript projects (module nodenext) on Express %s, every entry',
-    async (_major, consumer) => {
+    'typechecks and runs in ESM and CommonJS TypeScript projects (module nodenext) on Express %s, every entry it can load',
+    async (_app, consumer, sources) => {
       const root = consumer();
-      project(join(root, 'ts-module'), 'module', { 'index.ts': TS_SOURCE });
-      project(join(root, 'ts-commonjs'), 'commonjs', { 'index.ts': TS_SOURCE });
-      writeFileSync(join(root, 'tsconfig.json'), TS_CONFIG);
-      const compiled = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root });
-      expect(compiled.stdout + compiled.stderr).toBe('');
-      expect(compiled.code).toBe(0);
+      project(join(root, 'ts-module'), 'module', sources);
+      project(join(root, 'ts-commonjs'), 'commonjs', sources);
+      const configs = Object.keys(sources).map((file) => {
+        const config = `tsconfig.${file.replace(/\.ts$/, '')}.json`;
+        writeFileSync(join(root, config), tsConfig(file, file === 'vendure.ts'));
+        return config;
+      });
+      for (const compiled of await Promise.all(
+        configs.map((config) => run(process.execPath, [tsc, '-p', config], { cwd: root })),
+      )) {
+        expect(compiled.stdout + compiled.stderr).toBe('');
+        expect(compiled.code).toBe(0);
+      }
       expect(readFileSync(join(root, 'ts-module', 'index.js'), 'utf8')).toMatch(/^import /m);
       expect(readFileSync(join(root, 'ts-commonjs', 'index.js'), 'utf8')).toMatch(
         /require\("checkout-price-guard"\)/,
@@ -460,6 +537,20 @@ suite('the packed tarball', () => {
           router: 'function',
           wings: true,
           rejected: 'ERR_PRICE_GUARD_OPTIONS',
+        });
+        if (!('vendure.ts' in sources)) continue;
+        // Vendure reads the plugin's metadata, and finds the very resolver class the entry exports.
+        const vendure = JSON.parse(
+          await ok(process.execPath, ['vendure.js'], { cwd: join(root, `ts-${type}`) }),
+        );
+        expect(vendure).toEqual({
+          plugin: true,
+          configuration: 'function',
+          compatibility: '^3.0.0',
+          resolver: true,
+          holdState: 'PriceGuardHold',
+          typed: true,
+          rejected: 'ERR_PRICE_GUARD_VENDURE_OPTIONS',
         });
       }
     },
