@@ -375,7 +375,8 @@ describe('Vendure with the checkout price guard', () => {
     expect(suspicious).toMatchObject({ state: HOLD_STATE, priceGuard: { status: 'held' } });
     expect(legitimate).toMatchObject({ state: 'PaymentAuthorized', priceGuard: { status: 'allowed' } });
     expect((await customFields(suspicious.id)).priceGuardStatus).toBe('unstored');
-    expect((await review(`/holds/${suspicious.code}`)).status).toBe(500);
+    const down = await review(`/holds/${suspicious.code}`);
+    expect(down).toMatchObject({ status: 503, json: { error: 'store_unavailable' } });
 
     await redis.restart();
     const queued = await eventually(
