@@ -370,9 +370,12 @@ export function reviewRouter(options: ReviewRouterOptions): ReviewRouter {
       });
       return;
     }
+    // Everything else is the store failing (down, or not answering in time): a dependency outage, answered as the
+    // service answers one, a retryable 503.
     logger.error({ err: error, path: req.path }, 'review API: request failed');
-    res.status(500).json({
-      error: 'internal',
+    res.set('Retry-After', '5');
+    res.status(503).json({
+      error: 'store_unavailable',
       message: 'The review store failed; retrying is safe (decisions are final and idempotent).',
     });
   });

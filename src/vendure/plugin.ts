@@ -26,7 +26,7 @@ import {
   guardPlacedStrategy,
   guardStockStrategy,
 } from './processes';
-import { PriceGuardRuntime } from './runtime';
+import { type GuardStatus, PriceGuardRuntime } from './runtime';
 
 const LOG_CONTEXT = 'PriceGuardPlugin';
 
@@ -61,22 +61,26 @@ const SCHEMA = parse(`
   }
 `);
 
-/** What the shopper sees of the guard's status. */
-const SHOPPER_STATUS: Readonly<Record<string, { status: string; message?: MessageKey }>> = Object.freeze({
-  allowed: { status: 'allowed' },
-  held: { status: 'held', message: 'held' },
-  unstored: { status: 'held', message: 'held' },
-  released: { status: 'released', message: 'released' },
-  cancelling: { status: 'cancelled', message: 'cancelled' },
-  rejected: { status: 'cancelled', message: 'cancelled' },
-});
+/** What the shopper sees of the guard's status (every status: the compiler keeps this table in step). */
+const SHOPPER_STATUS: Readonly<Record<GuardStatus, { status: string; message?: MessageKey }>> = Object.freeze(
+  {
+    allowed: { status: 'allowed' },
+    held: { status: 'held', message: 'held' },
+    unstored: { status: 'held', message: 'held' },
+    unmappable: { status: 'held', message: 'held' },
+    released: { status: 'released', message: 'released' },
+    cancelling: { status: 'cancelled', message: 'cancelled' },
+    rejected: { status: 'cancelled', message: 'cancelled' },
+  },
+);
 
 /** Resolves `Order.priceGuard` in the Shop and Admin APIs. */
 export class PriceGuardOrderResolver {
   /** The order's check, with the shopper's message in the request's language. */
   priceGuard(order: Order, ctx: RequestContext): { status: string; message: string | null } | null {
     const status = order.customFields?.priceGuardStatus;
-    const shown = status ? SHOPPER_STATUS[status] : undefined;
+    const shown =
+      status && Object.hasOwn(SHOPPER_STATUS, status) ? SHOPPER_STATUS[status as GuardStatus] : undefined;
     if (!shown) return null;
     const language: Language = ctx.languageCode === LanguageCode.id ? 'id' : 'en';
     return { status: shown.status, message: shown.message ? shopperMessage(shown.message, language) : null };
@@ -91,6 +95,22 @@ ResolveField()(
 );
 Parent()(PriceGuardOrderResolver.prototype, 'priceGuard', 0);
 Ctx()(PriceGuardOrderResolver.prototype, 'priceGuard', 1);
+
+/** Each status as the admin's description of `priceGuardStatus` lists it (every status, kept in step by the compiler). */
+const STATUS_NOTES: Readonly<Record<GuardStatus, string>> = Object.freeze({
+  allowed: 'allowed',
+  held: 'held',
+  unstored: 'unstored (held, not yet in the review queue)',
+  unmappable:
+    'unmappable (held, never in the review queue: the guard cannot check its cart; cancel the order or move it on to release it)',
+  released: 'released',
+  cancelling: 'cancelling',
+  rejected: 'rejected',
+});
+const STATUS_DESCRIPTION = (() => {
+  const notes = Object.values(STATUS_NOTES);
+  return `${notes.slice(0, -1).join(', ')} or ${notes.at(-1)}`;
+})();
 
 /** Marks what the plugin added to a config, so configuring twice adds nothing twice. */
 const OURS = Symbol('checkout-price-guard');
@@ -134,9 +154,7 @@ function configure(config: RuntimeVendureConfig, runtime: PriceGuardRuntime, opt
       public: false,
       readonly: true,
       label: label('Price check'),
-      description: label(
-        'allowed, held, unstored (held, not yet in the review queue), released, cancelling or rejected',
-      ),
+      description: label(STATUS_DESCRIPTION),
     },
     {
       name: 'priceGuardDetail',
@@ -145,7 +163,9 @@ function configure(config: RuntimeVendureConfig, runtime: PriceGuardRuntime, opt
       public: false,
       readonly: true,
       label: label('Price check detail'),
-      description: label('The rules that held the order, or why it is not in the review queue yet'),
+      description: label(
+        'The rules that held the order, why it is not in the review queue, or who decided it in Vendure',
+      ),
     },
   ];
   runtime.precision = config.entityOptions.moneyStrategy?.precision ?? 2;
@@ -163,7 +183,8 @@ function configure(config: RuntimeVendureConfig, runtime: PriceGuardRuntime, opt
  * The checkout price guard in Vendure. Add `PriceGuardPlugin.init({ policyFile, store, review: { tokens } })` to
  * `plugins`. An order is checked when its payment is authorised: a suspicious one waits in `PriceGuardHold`
  * (placed, payment authorised, nothing captured or fulfilled) until on-call approves it (it goes on to
- * `PaymentAuthorized`) or rejects it (cancelled, payments voided or refunded) in the review queue.
+ * `PaymentAuthorized`) or rejects it (cancelled, payments voided or refunded) in the review queue. An order whose
+ * cart the guard cannot check waits there too, for an administrator to cancel it or move it on in Vendure.
  */
 // biome-ignore lint/complexity/noStaticOnlyClass: a Vendure plugin is a class configured through its static init()
 export class PriceGuardPlugin {

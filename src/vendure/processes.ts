@@ -2,31 +2,57 @@
 // The order, payment and fulfilment processes and the placed/stock strategies that make a hold mean what it
 // means: checked at payment, kept as a placed order, nothing captured or fulfilled until on-call decides.
 
-import type {
-  FulfillmentHandler,
-  FulfillmentProcess,
-  OrderPlacedStrategy,
-  OrderProcess,
-  OrderState,
-  PaymentMethodHandler,
-  PaymentProcess,
-  StockAllocationStrategy,
+import {
+  type FulfillmentHandler,
+  type FulfillmentProcess,
+  type OrderPlacedStrategy,
+  type OrderProcess,
+  type OrderState,
+  type PaymentMethodHandler,
+  type PaymentProcess,
+  Permission,
+  type RequestContext,
+  type StockAllocationStrategy,
 } from '@vendure/core';
-import { HOLD_STATE, type PriceGuardRuntime } from './runtime';
+import { HOLD_STATE, HOLDING_STATUSES, type PriceGuardRuntime } from './runtime';
 
 /** Why a transition out of a hold, or into fulfilment or capture, was refused. */
 const HELD =
   'checkout-price-guard: the order is held for a price check; on-call releases or cancels it in the review queue';
 
-const HOLDING = new Set(['held', 'unstored']);
+/** The same refusal for an order the review queue never gets (its cart cannot be checked): an administrator decides. */
+const HELD_UNMAPPABLE =
+  'checkout-price-guard: the order is held: the price guard cannot check its cart (priceGuardDetail says why); an administrator cancels it, or moves it on to release it, in the Admin API';
 
-const isHeld = (order: { state: string; customFields: { priceGuardStatus?: string | null } }) =>
-  order.state === HOLD_STATE || HOLDING.has(order.customFields.priceGuardStatus ?? '');
+type GuardedOrder = { state: string; customFields: { priceGuardStatus?: string | null } };
+
+const isHeld = (order: GuardedOrder) =>
+  order.state === HOLD_STATE || HOLDING_STATUSES.has(order.customFields.priceGuardStatus ?? '');
+
+const refusal = (order: GuardedOrder) =>
+  order.customFields.priceGuardStatus === 'unmappable' ? HELD_UNMAPPABLE : HELD;
+
+/** Where an administrator may move an order the guard cannot check: on (released) or cancelled. */
+const DECISIONS = new Set<string>(['PaymentAuthorized', 'PaymentSettled', 'Cancelled']);
+
+/**
+ * An administrator's decision on an unmappable order: a transition out of the hold (or out of ArrangingPayment, if
+ * it never reached the hold) asked through the Admin API by a user who may update orders. The plugin's own
+ * contexts have no user, and the shopper's are the Shop API's: neither ever moves such an order.
+ */
+function administratorDecides(ctx: RequestContext, fromState: string, toState: string): boolean {
+  return (
+    (fromState === HOLD_STATE || fromState === 'ArrangingPayment') &&
+    DECISIONS.has(toState) &&
+    ctx.apiType === 'admin' &&
+    ctx.userHasPermissions([Permission.UpdateOrder])
+  );
+}
 
 /**
  * The order process: adds the PriceGuardHold state (after ArrangingPayment, before fulfilment), checks an order on
  * its way from ArrangingPayment to PaymentAuthorized or PaymentSettled, and keeps a held order where it is until
- * the review queue decides.
+ * the review queue decides (or, for an order whose cart the guard cannot check, an administrator in Vendure).
  */
 export function guardOrderProcess(runtime: PriceGuardRuntime): OrderProcess<typeof HOLD_STATE> {
   return {
@@ -38,12 +64,16 @@ export function guardOrderProcess(runtime: PriceGuardRuntime): OrderProcess<type
     destroy: () => runtime.detach(),
     async onTransitionStart(fromState, toState, { ctx, order }) {
       const status = order.customFields.priceGuardStatus ?? '';
+      if (status === 'unmappable' && (fromState === HOLD_STATE || DECISIONS.has(toState))) {
+        // Never checked, never in the review queue: only an administrator's own decision moves it on.
+        return administratorDecides(ctx, fromState, toState) ? undefined : HELD_UNMAPPABLE;
+      }
       if (
         fromState === 'ArrangingPayment' &&
         (toState === 'PaymentAuthorized' || toState === 'PaymentSettled')
       ) {
         if (status === 'allowed' || status === 'released') return;
-        if (HOLDING.has(status)) return HELD;
+        if (HOLDING_STATUSES.has(status)) return HELD;
         const verdict = await runtime.screen(ctx, order);
         if (verdict.status === 'allowed') {
           // Saved with the order by the transition itself: no query of its own on the way of an allowed checkout.
@@ -54,25 +84,31 @@ export function guardOrderProcess(runtime: PriceGuardRuntime): OrderProcess<type
         // payment process then moves it into PriceGuardHold.
         await runtime.record(ctx, order, verdict.status, verdict.detail);
         runtime.heldNow(order.id);
-        return HELD;
+        return verdict.status === 'unmappable' ? HELD_UNMAPPABLE : HELD;
       }
       if (toState === HOLD_STATE) {
-        return HOLDING.has(status) ? undefined : 'checkout-price-guard: only the price guard holds an order';
+        return HOLDING_STATUSES.has(status)
+          ? undefined
+          : 'checkout-price-guard: only the price guard holds an order';
       }
       if (fromState === HOLD_STATE) {
         if (toState === 'Cancelled') return status === 'cancelling' ? undefined : HELD;
         return status === 'released' ? undefined : HELD;
       }
-      if (fromState === 'ArrangingPayment' && toState === 'Cancelled' && HOLDING.has(status)) return HELD;
+      if (fromState === 'ArrangingPayment' && toState === 'Cancelled' && HOLDING_STATUSES.has(status))
+        return HELD;
       return undefined;
     },
     async onTransitionEnd(fromState, toState, { ctx, order }) {
+      const status = order.customFields.priceGuardStatus;
+      // An administrator decided an order the guard could not check (onTransitionStart let nobody else): recorded
+      // as a review decision is. A cancelled one's payments are voided or refunded by the next reconciliation.
+      if (status === 'unmappable' && DECISIONS.has(toState)) {
+        await runtime.decidedInVendure(ctx, order, toState === 'Cancelled' ? 'cancelled' : 'released');
+        return;
+      }
       // Back to the cart: what was checked is no longer the order, so the next payment checks it again.
-      if (
-        toState === 'AddingItems' &&
-        fromState === 'ArrangingPayment' &&
-        order.customFields.priceGuardStatus
-      ) {
+      if (toState === 'AddingItems' && fromState === 'ArrangingPayment' && status) {
         await runtime.record(ctx, order, null, null);
       }
     },
@@ -88,8 +124,8 @@ export function guardPaymentProcess(runtime: PriceGuardRuntime): PaymentProcess<
     // Authorized -> Authorized is where a refused capture lands (see guardCapture): always refused, with the reason.
     transitions: { Authorized: { to: ['Authorized'], mergeStrategy: 'merge' } },
     async onTransitionStart(fromState, toState, { order }) {
-      if (fromState === 'Authorized' && toState === 'Authorized') return HELD;
-      if (fromState === 'Authorized' && toState === 'Settled' && isHeld(order)) return HELD;
+      if (fromState === 'Authorized' && toState === 'Authorized') return refusal(order);
+      if (fromState === 'Authorized' && toState === 'Settled' && isHeld(order)) return refusal(order);
       return undefined;
     },
     async onTransitionEnd(_fromState, toState, { ctx, order }) {
@@ -106,7 +142,7 @@ export function guardCapture(handler: PaymentMethodHandler): void {
   const capture = handler.settlePayment.bind(handler);
   handler.settlePayment = async (ctx, order, payment, args, method) =>
     isHeld(order)
-      ? { success: false, state: 'Authorized', errorMessage: HELD }
+      ? { success: false, state: 'Authorized', errorMessage: refusal(order) }
       : capture(ctx, order, payment, args, method);
 }
 
@@ -117,7 +153,8 @@ export function guardCapture(handler: PaymentMethodHandler): void {
 export function guardFulfilment(handler: FulfillmentHandler): void {
   const create = handler.createFulfillment.bind(handler);
   handler.createFulfillment = (ctx, orders, lines, args) => {
-    if (orders.some(isHeld)) throw new Error(HELD);
+    const held = orders.find(isHeld);
+    if (held) throw new Error(refusal(held));
     return create(ctx, orders, lines, args);
   };
 }
@@ -126,7 +163,8 @@ export function guardFulfilment(handler: FulfillmentHandler): void {
 export function guardFulfillmentProcess(): FulfillmentProcess<never> {
   return {
     async onTransitionStart(fromState, toState, { orders }) {
-      if (fromState === 'Created' && toState !== 'Cancelled' && orders.some(isHeld)) return HELD;
+      const held = orders.find(isHeld);
+      if (fromState === 'Created' && toState !== 'Cancelled' && held) return refusal(held);
       return undefined;
     },
   };

@@ -20,7 +20,7 @@ import type { CheckResult, Guard } from '../engine/guard';
 import type { Logger } from '../ports/logger';
 import type { GuardStore } from '../ports/store';
 import type { ReviewRouter } from '../review/router';
-import { toGuardOrder, type VendureOrderSnapshot } from './mapping';
+import { toGuardOrder, VendureMappingError, type VendureOrderSnapshot } from './mapping';
 import type { ResolvedPluginOptions } from './options';
 
 /** The order state a held order waits in: placed, payment authorised, nothing fulfilled or captured. */
@@ -30,13 +30,27 @@ export const HOLD_STATE = 'PriceGuardHold';
  * Where an order is with the guard, kept in the order's `priceGuardStatus` custom field:
  * - `allowed`: checked and let through;
  * - `held`: in the review queue, waiting for on-call;
- * - `unstored`: held in Vendure but not yet in the review queue (the store was down, or the order could not be
- *   mapped); the plugin submits it again every `reconcileIntervalMs`;
- * - `released`: approved by on-call and sent on;
- * - `cancelling`: rejected by on-call and cancelled; its payments are being voided or refunded;
+ * - `unstored`: held in Vendure but not yet in the review queue (the store was down); the plugin submits it again
+ *   every `reconcileIntervalMs`;
+ * - `unmappable`: held in Vendure, and never in the review queue: its cart cannot be represented in the order
+ *   contract (the reason is in `priceGuardDetail`). It is not checked again; a Vendure administrator cancels it or
+ *   moves it on;
+ * - `released`: approved by on-call (or released by an administrator in Vendure) and sent on;
+ * - `cancelling`: rejected by on-call (or cancelled by an administrator in Vendure); its payments are being voided
+ *   or refunded;
  * - `rejected`: cancelled, and every payment voided or refunded.
  */
-export type GuardStatus = 'allowed' | 'held' | 'unstored' | 'released' | 'cancelling' | 'rejected';
+export type GuardStatus =
+  | 'allowed'
+  | 'held'
+  | 'unstored'
+  | 'unmappable'
+  | 'released'
+  | 'cancelling'
+  | 'rejected';
+
+/** The statuses of an order the guard holds: nothing captures, fulfils or moves it on but a decision. */
+export const HOLDING_STATUSES: ReadonlySet<string> = new Set<GuardStatus>(['held', 'unstored', 'unmappable']);
 
 declare module '@vendure/core/dist/entity/custom-entity-fields' {
   interface CustomOrderFields {
@@ -53,13 +67,17 @@ declare module '@vendure/core' {
 
 /** The outcome of checking an order at payment. */
 export interface Screening {
-  status: 'allowed' | 'held' | 'unstored';
+  status: 'allowed' | 'held' | 'unstored' | 'unmappable';
   /** For on-call and the admin: the rules that fired, or what kept the order from the review queue. */
   detail: string;
 }
 
 const DETAIL_LIMIT = 2_000;
 const SWEEP_BATCH = 100;
+
+/** What an administrator reads first on an order the guard cannot check; the reason follows. */
+const UNMAPPABLE_DETAIL =
+  'Not in the review queue: the price guard cannot check this cart. An administrator decides here: cancel the order, or move it on to release it (to PaymentAuthorized, or PaymentSettled if its payment was captured). Why:';
 
 /** Says why a held order was held, in one line for the order's `priceGuardDetail`. */
 function describe(result: CheckResult): string {
@@ -69,7 +87,7 @@ function describe(result: CheckResult): string {
     case 'unavailable':
       return `held without the review store (it was unavailable: ${result.error.message}); submitted again until it is stored`;
     case 'invalid':
-      return `the mapped order was refused: ${result.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`;
+      return `${UNMAPPABLE_DETAIL} the order contract refuses the mapped order: ${result.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`;
     case 'conflict':
       return 'the order changed after it was checked under the same code; held for a person to look at';
     case 'allowed':
@@ -191,13 +209,27 @@ export class PriceGuardRuntime {
     };
   }
 
-  /** Checks an order whose payments cover it. Never throws: whatever goes wrong holds the order. */
+  /**
+   * Checks an order whose payments cover it. Never throws: whatever goes wrong holds the order. A cart the mapping
+   * cannot represent (or the order contract refuses) is `unmappable`, logged at error once here: checking it again
+   * would fail the same way, so it waits for an administrator. Any other failure is `unstored`, submitted again.
+   */
   async screen(ctx: RequestContext, order: Order): Promise<Screening> {
     let result: CheckResult;
     try {
       const input = toGuardOrder(await this.snapshot(ctx, order), { precision: this.precision });
       result = await this.guard.check(input);
     } catch (error) {
+      if (error instanceof VendureMappingError) {
+        this.logger.error(
+          { orderCode: order.code, problems: error.problems },
+          'price guard: a Vendure order cannot be checked: its cart cannot be mapped to the order contract; it waits in PriceGuardHold until an administrator cancels it or moves it on in Vendure',
+        );
+        return {
+          status: 'unmappable',
+          detail: `${UNMAPPABLE_DETAIL} ${error.message}`.slice(0, DETAIL_LIMIT),
+        };
+      }
       this.logger.error(
         { err: error, orderCode: order.code },
         'price guard: could not check a Vendure order; it is held until it can be',
@@ -205,16 +237,19 @@ export class PriceGuardRuntime {
       return { status: 'unstored', detail: (error as Error).message.slice(0, DETAIL_LIMIT) };
     }
     if (result.kind === 'allowed') return { status: 'allowed', detail: '' };
-    if (result.kind !== 'held') {
+    const status = result.kind === 'held' ? 'held' : result.kind === 'invalid' ? 'unmappable' : 'unstored';
+    if (status === 'unmappable') {
+      this.logger.error(
+        { orderCode: order.code, problems: result.kind === 'invalid' ? result.problems : undefined },
+        'price guard: a Vendure order cannot be checked: the order contract refuses its mapped cart; it waits in PriceGuardHold until an administrator cancels it or moves it on in Vendure',
+      );
+    } else if (status === 'unstored') {
       this.logger.error(
         { orderCode: order.code, kind: result.kind },
         `price guard: order held in Vendure outside the review queue: ${describe(result)}`,
       );
     }
-    return {
-      status: result.kind === 'held' ? 'held' : 'unstored',
-      detail: describe(result).slice(0, DETAIL_LIMIT),
-    };
+    return { status, detail: describe(result).slice(0, DETAIL_LIMIT) };
   }
 
   /** Records the guard's status on the order (in the caller's transaction). */
@@ -234,6 +269,28 @@ export class PriceGuardRuntime {
     });
   }
 
+  /**
+   * Records an administrator's decision, made in Vendure, on an order the guard could not check (in the transition's
+   * transaction): released, it goes on like an approved order; cancelled, it is `cancelling` until the next
+   * reconciliation has voided or refunded its payments, like a rejected one. `priceGuardDetail` keeps who decided
+   * and why the guard could not check it.
+   */
+  async decidedInVendure(
+    ctx: RequestContext,
+    order: Order,
+    decision: 'released' | 'cancelled',
+  ): Promise<void> {
+    const who = ctx.session?.user?.identifier ?? `user ${String(ctx.activeUserId)}`;
+    const why = (order.customFields.priceGuardDetail ?? '').replace(UNMAPPABLE_DETAIL, '').trim();
+    const detail = `${decision === 'released' ? 'Released' : 'Cancelled'} in Vendure by ${who}; the price guard could not check its cart: ${why}`;
+    await this.record(
+      ctx,
+      order,
+      decision === 'released' ? 'released' : 'cancelling',
+      detail.slice(0, DETAIL_LIMIT),
+    );
+  }
+
   /** Notes an order the guard has just held, for `afterPayment`. */
   heldNow(orderId: Order['id']): void {
     this.justHeld.add(String(orderId));
@@ -244,7 +301,7 @@ export class PriceGuardRuntime {
     if (!this.justHeld.delete(String(orderId))) return; // nothing held: no query on an allowed checkout's way
     const order = await this.vendure.connection.getRepository(ctx, Order).findOne({ where: { id: orderId } });
     const status = order?.customFields.priceGuardStatus;
-    if (order?.state !== 'ArrangingPayment' || (status !== 'held' && status !== 'unstored')) return;
+    if (order?.state !== 'ArrangingPayment' || !HOLDING_STATUSES.has(status ?? '')) return;
     const moved = await this.vendure.orders.transitionToState(ctx, orderId, HOLD_STATE);
     if (isGraphQlErrorResult(moved)) {
       this.logger.error(

@@ -1,5 +1,6 @@
 // test/express/async-errors.test.ts
-// A failing store or overlay answers 500 on every async route instead of hanging: Express 4 and 5 alike.
+// A failing store or overlay is answered on every async route instead of hanging (the review API's store outage a
+// retryable 503, the admin API's failed write a 500): Express 4 and 5 alike.
 
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -70,11 +71,15 @@ describe('every async route of the service passes a rejection to the error handl
     ['post', '/review/api/vouchers/CODE/clear', {}],
     ['post', '/review/api/skus/A/reset-history', {}],
   ];
-  it.each(cases)('%s %s answers 500 from the review API', async (method, path, body) => {
+  it.each(cases)('%s %s answers a retryable 503 from the review API', async (method, path, body) => {
     const call =
       method === 'get' ? request(service.app).get(path) : request(service.app).post(path).send(body);
-    const response = await call.set(auth).expect(500);
-    expect(response.body.error).toBe('internal');
+    const response = await call.set(auth).expect(503);
+    expect(response.headers['retry-after']).toBe('5');
+    expect(response.body).toEqual({
+      error: 'store_unavailable',
+      message: 'The review store failed; retrying is safe (decisions are final and idempotent).',
+    });
   });
 
   const admin: Array<[string, string, object | undefined]> = [

@@ -139,13 +139,14 @@ export async function startShop(plugins: VendureConfig['plugins']): Promise<Shop
   return { server, admin, shopper, port, ledger, tote, cardCase, guarded, stop: () => server.destroy() };
 }
 
-async function createVariant(
+/** Creates a product with one variant through the Admin API (an empty `sku` for a variant without one); returns its id. */
+export async function createVariant(
   admin: SimpleGraphQLClient,
   name: string,
   sku: string,
   price: number,
 ): Promise<string> {
-  const slug = sku.toLowerCase();
+  const slug = (sku || name).toLowerCase().replace(/[^a-z0-9]+/g, '-');
   const product = await admin.query(
     gql`mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }`,
     { input: { translations: [{ languageCode: 'en', name, slug, description: name }] } },

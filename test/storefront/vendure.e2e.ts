@@ -1,6 +1,7 @@
 // test/storefront/vendure.e2e.ts
 // End to end in a real Vendure (registry packages, SQLite): glitches configured in Vendure's own promotions are held
-// at cart completion, on-call's decisions in the review API reach Vendure's orders, and a Redis outage loses nothing.
+// at cart completion, on-call's decisions in the review API reach Vendure's orders, a cart the guard cannot check
+// waits for an administrator's decision in Vendure, and a Redis outage loses nothing.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import {
   adminOrder,
   checkout,
   createPromotion,
+  createVariant,
   eventually,
   gql,
   IDR,
@@ -345,6 +347,100 @@ describe('Vendure with the checkout price guard', () => {
     }
   });
 
+  it('a cart the guard cannot check waits in PriceGuardHold for an administrator, who cancels or releases it in Vendure', async () => {
+    // A variant added without a SKU: the guard keys prices, floors and history by SKU, so it cannot check the cart.
+    const giftWrap = await createVariant(shop.admin, 'Gift wrap', '', IDR(25_000));
+    const runtime = PriceGuardPlugin.runtime;
+    const screened = jest.spyOn(runtime, 'screen');
+    const cart = {
+      lines: [
+        [shop.cardCase, 1],
+        [giftWrap, 1],
+      ] as Array<[string, number]>,
+      method: 'bank-card' as const,
+    };
+    const toCancel = (await checkout(shop, cart)).order;
+    const toRelease = (await checkout(shop, cart)).order;
+    for (const order of [toCancel, toRelease]) {
+      expect(order).toMatchObject({
+        state: HOLD_STATE,
+        priceGuard: { status: 'held' },
+        payments: [{ state: 'Authorized' }],
+      });
+      const fields = await customFields(order.id);
+      expect(fields.priceGuardStatus).toBe('unmappable');
+      expect(fields.priceGuardDetail).toMatch(
+        /^Not in the review queue: the price guard cannot check this cart\. An administrator decides here: .*lines\[\d\]\.sku: the variant has no SKU/,
+      );
+      expect((await review(`/holds/${order.code}`)).status).toBe(404);
+    }
+
+    // The administrator finds them by their status (as docs/vendure.md shows).
+    const waiting = await shop.admin.query(
+      gql`{ orders(options: { filter: { priceGuardStatus: { eq: "unmappable" } } }) { items { id code customFields { priceGuardDetail } } } }`,
+    );
+    expect(waiting.orders.items.map((o: { code: string }) => o.code).sort()).toEqual(
+      [toCancel.code, toRelease.code].sort(),
+    );
+
+    // Not checked again, however many reconciliation passes run: the same cart would fail the same way.
+    await runtime.sweep();
+    await runtime.sweep();
+    const checks = screened.mock.calls.map(([, order]) => order.code);
+    screened.mockRestore();
+    expect(checks.filter((code) => code === toCancel.code)).toHaveLength(1);
+    expect(checks.filter((code) => code === toRelease.code)).toHaveLength(1);
+    expect((await customFields(toCancel.id)).priceGuardStatus).toBe('unmappable');
+
+    // Nothing but the administrator's decision moves it: no capture, no fulfilment.
+    const settle = await shop.admin.query(
+      gql`mutation ($id: ID!) { settlePayment(id: $id) { ... on Payment { state } ... on ErrorResult { errorCode message } } }`,
+      { id: toCancel.payments[0]!.id },
+    );
+    expect(settle.settlePayment.errorCode).toBeDefined();
+    expect((await fulfil(toCancel)).errorCode).toBeDefined();
+
+    // The administrator cancels one: cancelled in Vendure, its authorisation voided, the decision on the order.
+    const cancelled = await shop.admin.query(
+      gql`mutation ($input: CancelOrderInput!) { cancelOrder(input: $input) {
+        ... on Order { state } ... on ErrorResult { errorCode message } } }`,
+      { input: { orderId: toCancel.id, reason: 'gift wrap without a SKU', cancelShipping: true } },
+    );
+    expect(cancelled.cancelOrder).toEqual({ state: 'Cancelled' });
+    await eventually(
+      () => adminOrder(shop, toCancel.id),
+      (o) => o.payments[0]?.state === 'Cancelled' && o.priceGuard?.status === 'cancelled',
+    );
+    const rejected = await eventually(
+      () => customFields(toCancel.id),
+      (fields) => fields.priceGuardStatus === 'rejected',
+    );
+    expect(rejected.priceGuardDetail).toMatch(
+      /^Cancelled in Vendure by superadmin; the price guard could not check its cart: .*the variant has no SKU/,
+    );
+    expect(
+      shop.ledger.filter((entry) => entry.orderCode === toCancel.code).map((entry) => entry.action),
+    ).toEqual(['authorise', 'void']);
+
+    // And releases the other: on to PaymentAuthorized, then captured and fulfilled as usual.
+    const released = await shop.admin.query(
+      gql`mutation ($id: ID!) { transitionOrderToState(id: $id, state: "PaymentAuthorized") {
+        ... on Order { state } ... on OrderStateTransitionError { transitionError } } }`,
+      { id: toRelease.id },
+    );
+    expect(released.transitionOrderToState).toEqual({ state: 'PaymentAuthorized' });
+    expect((await adminOrder(shop, toRelease.id)).priceGuard?.status).toBe('released');
+    expect((await customFields(toRelease.id)).priceGuardDetail).toMatch(
+      /^Released in Vendure by superadmin; the price guard could not check its cart: /,
+    );
+    const captured = await shop.admin.query(
+      gql`mutation ($id: ID!) { settlePayment(id: $id) { ... on Payment { state } ... on ErrorResult { message } } }`,
+      { id: toRelease.payments[0]!.id },
+    );
+    expect(captured.settlePayment).toEqual({ state: 'Settled' });
+    expect(await fulfil(toRelease)).toMatchObject({ state: 'Pending' });
+  });
+
   it('a Redis outage neither lets a suspicious cart through nor loses it: held in Vendure, queued once Redis is back', async () => {
     await redis.kill();
     const glitch = await createPromotion(shop.admin, {
@@ -375,7 +471,8 @@ describe('Vendure with the checkout price guard', () => {
     expect(suspicious).toMatchObject({ state: HOLD_STATE, priceGuard: { status: 'held' } });
     expect(legitimate).toMatchObject({ state: 'PaymentAuthorized', priceGuard: { status: 'allowed' } });
     expect((await customFields(suspicious.id)).priceGuardStatus).toBe('unstored');
-    expect((await review(`/holds/${suspicious.code}`)).status).toBe(500);
+    const down = await review(`/holds/${suspicious.code}`);
+    expect(down).toMatchObject({ status: 503, json: { error: 'store_unavailable' } });
 
     await redis.restart();
     const queued = await eventually(
