@@ -121,6 +121,7 @@ export interface VelocityPolicy {
   expectedPerHour: number | undefined;
   resumeAfterSeconds: number;
   sticky: boolean;
+  scoped: boolean;
 }
 
 /** Defaults of the voucher velocity detector; docs/detection.md explains how they were chosen. */
@@ -136,6 +137,7 @@ export const DEFAULT_VELOCITY: VelocityPolicy = Object.freeze({
   expectedPerHour: undefined,
   resumeAfterSeconds: 1800,
   sticky: false,
+  scoped: true,
 });
 
 const velocities = new WeakMap<Policy, Map<string, VelocityPolicy>>();

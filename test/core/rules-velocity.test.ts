@@ -155,6 +155,94 @@ describe('voucher_velocity', () => {
   });
 });
 
+describe('voucher_velocity: a trip of the surge’s segment, or of every use (velocity.scoped)', () => {
+  const day = 23.5 * 3600;
+  const counts = (one: number, five: number, thirty: number) => [
+    { seconds: 60, count: one },
+    { seconds: 300, count: five },
+    { seconds: 900, count: thirty },
+    { seconds: 1800, count: thirty },
+  ];
+  const facts = (state: VoucherState): Facts => ({
+    history: new Map(),
+    vouchers: new Map([['CODE', state]]),
+    unavailable: new Set(),
+  });
+  /** Used alone twice an hour for a day; then 38 uses stacked with EXTRA in five minutes beside 2 alone. */
+  const surging = (extra: Partial<VoucherState> = {}): Facts =>
+    facts({
+      windows: counts(9, 40, 41),
+      baselineCount: 47,
+      baselineSeconds: day,
+      traits: [
+        { trait: 'stacked', value: '', windows: counts(1, 2, 3), baselineCount: 47 },
+        { trait: 'stacked', value: 'EXTRA', windows: counts(8, 38, 38), baselineCount: 0 },
+      ],
+      ...extra,
+    });
+  const scope = { trait: 'stacked' as const, normal: [''], surge: ['EXTRA'] };
+  const alone = order({ lines: [line('A', 500_000)], vouchers: [{ code: 'CODE', discount: 50_000 }] });
+  const stacked = order({
+    lines: [line('A', 500_000)],
+    vouchers: [
+      { code: 'CODE', discount: 50_000 },
+      { code: 'EXTRA', discount: 10_000 },
+    ],
+  });
+  const holdOf = (evaluation: ReturnType<typeof run>) =>
+    evaluation.decision.reasons.find(
+      (reason) => reason.rule === 'voucher_velocity' && reason.voucher === 'CODE',
+    );
+  const whole = { velocity: { scoped: false } };
+
+  it('trips for the surge’s segment and lets the code’s normal use through, by default', () => {
+    const trip = run(stacked, {}, surging());
+    expect(trip.effects.tripVouchers).toEqual(['CODE']);
+    expect(trip.effects.tripScopes).toEqual([{ code: 'CODE', scope }]);
+    expect(holdOf(trip)?.message).toContain('Its new uses stacked with EXTRA');
+    const normal = run(alone, {}, surging());
+    expect(normal.effects.tripVouchers).toEqual(['CODE']);
+    expect(holdOf(normal)).toBeUndefined();
+  });
+
+  it('trips for every use when the policy says scoped: false, for every code or for one', () => {
+    for (const policy of [whole, { vouchers: { CODE: whole } }]) {
+      const trip = run(alone, policy, surging());
+      expect(trip.effects.tripVouchers).toEqual(['CODE']);
+      expect(trip.effects.tripScopes).toBeUndefined();
+      expect(holdOf(trip)?.message).toContain('Its new uses are held while the surge lasts.');
+      expect(holdOf(trip)?.message).not.toContain('normal use');
+    }
+  });
+
+  it('widens a scoped trip in force to every use once the policy says scoped: false', () => {
+    const tripped = { trippedAt: NOW - 60_000, anomalousAt: NOW - 60_000, scope };
+    // Scoped: the normal use goes on.
+    expect(holdOf(run(alone, {}, surging(tripped)))).toBeUndefined();
+    // Not scoped: held, and the trip widens, while the surge lasts and after it.
+    const surge = run(alone, whole, surging(tripped));
+    expect(holdOf(surge)?.message).not.toContain('stacked with');
+    expect(surge.effects.widenVouchers).toEqual(['CODE']);
+    const calm = surging({ ...tripped, windows: counts(0, 1, 2), traits: undefined });
+    const after = run(alone, whole, calm);
+    expect(holdOf(after)?.message).toContain('are held until its rate has been normal');
+    expect(after.effects.widenVouchers).toEqual(['CODE']);
+    // A trip that resumes does not widen first.
+    const resumed = run(
+      alone,
+      whole,
+      surging({
+        ...tripped,
+        windows: counts(0, 1, 2),
+        trippedAt: NOW - 3 * 3600_000,
+        anomalousAt: NOW - 31 * 60_000,
+      }),
+    );
+    expect(resumed.effects.resumeVouchers).toEqual(['CODE']);
+    expect(resumed.effects.widenVouchers).toBeUndefined();
+  });
+});
+
 describe('poissonTail', () => {
   it('is 1 at zero, falls with k and matches known values', () => {
     expect(poissonTail(0, 3)).toBe(1);

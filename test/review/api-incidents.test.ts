@@ -1,6 +1,7 @@
 // test/review/api-incidents.test.ts
 // The incident API on both stores: incidents that partition the queue, exposure, a bulk preview with breakdown and
-// samples narrowed by rule and payment method, tripped vouchers listed with or without holds.
+// samples narrowed by rule and payment method, tripped vouchers listed with or without holds, and the segment a trip
+// scoped to the surge holds.
 
 import type { Server } from 'node:http';
 import express from 'express';
@@ -16,6 +17,7 @@ import { RedisStore } from '../../src/state/redis/store';
 import { line, order } from '../helpers/orders';
 import { type RedisInstance, startRedis } from '../helpers/redis';
 import { reviewTokens } from '../helpers/review';
+import { normalDay, stackedSegment, stackedSurge, useOf } from '../helpers/surge';
 
 const { config, auth } = reviewTokens('incidents-api');
 const T0 = Date.UTC(2026, 11, 7, 17, 0, 0);
@@ -294,5 +296,82 @@ describe.each([
     const index = typed.decision.reasons.findIndex((r: { rule: string }) => r.rule === 'voucher_ineligible');
     expect(typed.decision.reasons[index].message).toMatch(/^Voucher BANKDAY /);
     expect(typed.display.reasons[index].message).toMatch(/^Voucher bankday is only for payment by /);
+  });
+});
+
+describe.each([
+  ['MemoryStore', () => memory],
+  ['RedisStore', redis],
+])('a trip scoped to the surge, in the incident API on %s', (_name, makeFactory) => {
+  const factory = makeFactory();
+  let server: Server;
+  let trippedAt = 0;
+  let now = T0;
+
+  beforeAll(async () => {
+    const store = await factory.create();
+    const guard = new Guard({
+      policy: parsePolicy({ vouchers: { DAILY: {}, EXTRA: { velocity: { expectedPerHour: 1000 } } } }),
+      store,
+      clock: () => now,
+      storeTimeoutMs: 5_000,
+    });
+    // DAILY's normal day (alone), then a surge of it stacked with EXTRA, and its normal use going on meanwhile.
+    for (const use of [...normalDay('DAILY', T0), ...stackedSurge('DAILY', 'EXTRA', T0)]) {
+      now = use.at;
+      const result = await guard.check(use.input);
+      if (result.kind === 'held') trippedAt ||= use.at;
+      await (store as { flush?: () => Promise<void> }).flush?.();
+    }
+    now = T0 + 90_000;
+    const alone = await guard.check(useOf('alone', ['DAILY']));
+    if (alone.kind !== 'allowed') throw new Error(`the code's normal use was ${alone.kind}`);
+    const router = reviewRouter({
+      store,
+      tokens: config,
+      logger: { warn() {}, error() {} },
+      clock: () => now,
+      rateLimit: false,
+    });
+    server = express().use('/review', router).listen(0);
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+    await factory.destroy();
+  });
+
+  const get = (path: string) => request(server).get(`/review/api/${path}`).set(auth('viewer'));
+
+  it('lists the tripped code with the segment it holds, in the reason and on its own (what the trip panel shows)', async () => {
+    const response = await get('vouchers?state=tripped');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      state: 'tripped',
+      vouchers: [
+        {
+          code: 'DAILY',
+          trippedAt,
+          until: expect.any(Number),
+          sticky: false,
+          reason: expect.stringContaining(
+            `Its new uses ${stackedSegment('EXTRA')} are held while the surge lasts`,
+          ),
+          uses: expect.any(Number),
+          usesWindowSeconds: 1800,
+          segment: stackedSegment('EXTRA'),
+        },
+      ],
+    });
+  });
+
+  it('names the segment on the code’s incident, whose orders are the stacked uses only', async () => {
+    const { incidents } = (await get('incidents')).body;
+    const daily = incidents.find((one: { id: string }) => one.id === 'voucher:DAILY');
+    expect(daily.trip).toMatchObject({ code: 'DAILY', trippedAt, segment: stackedSegment('EXTRA') });
+    const held = (await get('holds?status=pending&incident=voucher:DAILY')).body.items;
+    expect(held.length).toBeGreaterThan(0);
+    expect(held.length).toBe(daily.count);
+    for (const one of held) expect(one.vouchers).toEqual(['DAILY', 'EXTRA']);
   });
 });

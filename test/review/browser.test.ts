@@ -12,12 +12,14 @@ import express from 'express';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import request from 'supertest';
 import { formatMoney } from '../../src/core/money';
+import { parsePolicy } from '../../src/core/policy';
 import { Guard } from '../../src/engine/guard';
 import type { HoldStatus } from '../../src/ports/store';
 import { hashToken } from '../../src/review/auth';
 import { type ReviewRouter, reviewRouter } from '../../src/review/router';
 import { MemoryStore } from '../../src/state/memory/store';
 import { line, order, orderAmounts } from '../helpers/orders';
+import { normalDay, stackedSegment, stackedSurge } from '../helpers/surge';
 import { HOSTILE_CUSTOMER, HOSTILE_SKU, LEAKED, night, nightPolicy } from './night-fixture';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -563,6 +565,31 @@ describeBrowser('review page in chromium: a scripted night', () => {
       note: 'IDR 249999',
     });
     await admin.close();
+  });
+
+  it('says which uses a trip scoped to the surge holds, on the trip panel and on its incident', async () => {
+    // A day of DAILY used alone, then a surge of it stacked with EXTRA (declared busy, so it does not trip itself).
+    const scoped = new Guard({
+      policy: parsePolicy({ vouchers: { DAILY: {}, EXTRA: { velocity: { expectedPerHour: 1000 } } } }),
+      store,
+      clock: () => now,
+    });
+    const t0 = now + 7 * 3_600_000;
+    for (const use of [
+      ...normalDay('DAILY', t0, 'daily'),
+      ...stackedSurge('DAILY', 'EXTRA', t0, 'stacked'),
+    ]) {
+      now = use.at;
+      await scoped.check(use.input);
+    }
+    now = t0 + 60_000;
+    const holdsOnly = `holds only: ${stackedSegment('EXTRA')}`;
+    await page.locator('body').press('t');
+    await page.locator('#trip-rows tr[data-code="DAILY"] .segment', { hasText: holdsOnly }).waitFor();
+    await page.locator('body').press('i');
+    await page
+      .locator('#incident-rows tr[data-id="voucher:DAILY"] .segment', { hasText: holdsOnly })
+      .waitFor();
   });
 
   it('ran no script from data, raised no page error and asked for nothing that is not there (no favicon 404)', () => {

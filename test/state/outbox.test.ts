@@ -19,6 +19,7 @@ import { RedisKeys } from '../../src/state/redis/keys';
 import { RedisStore } from '../../src/state/redis/store';
 import { line, order } from '../helpers/orders';
 import { type RedisInstance, startRedis, stopAll } from '../helpers/redis';
+import { burst, normalDay, stackedSegment, stackedSurge, type Use } from '../helpers/surge';
 
 type Store = GuardStore & OutboxStore;
 
@@ -241,6 +242,66 @@ describe.each(subjects)('webhook outbox: %s', (_name, subject) => {
       at: 1_800_000_000_000,
       id: eventId('voucher.tripped', 'LEAK', 1_800_000_000_000),
     });
+  });
+
+  test('voucher.tripped of a scoped trip names the segment it holds; a widening to every use is sent again', async () => {
+    const T0 = 1_800_000_000_000;
+    let now = T0;
+    guard = new Guard({
+      policy: parsePolicy({ vouchers: { DAILY: {}, EXTRA: {} } }),
+      store,
+      clock: () => now,
+    });
+    await store.outbox.claim(request([ALL]));
+    const check = async (uses: Use[]) => {
+      const kinds: string[] = [];
+      for (const use of uses) {
+        now = use.at;
+        kinds.push((await guard.check(use.input)).kind);
+        if (store instanceof RedisStore) await store.flush();
+      }
+      return kinds;
+    };
+    await check(normalDay('DAILY', T0));
+    const surge = stackedSurge('DAILY', 'EXTRA', T0);
+    const trippedAt = surge[(await check(surge)).indexOf('held')]!.at;
+    // Abusers dressed as normal use (the code alone, every two seconds): the trip widens to every use.
+    const dressed = burst('dressed', ['DAILY'], T0 + 60_000, 30, 2000);
+    const widenedAt = dressed[(await check(dressed)).indexOf('held')]!.at;
+    expect(widenedAt).toBeGreaterThan(trippedAt);
+
+    const trips: Array<Record<string, unknown>> = [];
+    await until(
+      async () => {
+        for (const delivery of await claimAll(store.outbox, [ALL])) {
+          const event = JSON.parse(delivery.body) as Record<string, unknown>;
+          // EXTRA, young, trips too (for every use): the events of DAILY are the ones in question.
+          if (event.type === 'voucher.tripped' && event.voucher === 'DAILY') trips.push(event);
+        }
+        return trips;
+      },
+      (all) => all.length >= 2,
+    );
+    expect(trips).toEqual([
+      {
+        id: eventId('voucher.tripped', 'DAILY', trippedAt),
+        timestamp: new Date(trippedAt).toISOString(),
+        at: trippedAt,
+        type: 'voucher.tripped',
+        voucher: 'DAILY',
+        trippedAt,
+        segment: { trait: 'stacked', normal: [''], surge: ['EXTRA'], description: stackedSegment('EXTRA') },
+      },
+      {
+        id: eventId('voucher.tripped', 'DAILY', widenedAt),
+        timestamp: new Date(widenedAt).toISOString(),
+        at: widenedAt,
+        type: 'voucher.tripped',
+        voucher: 'DAILY',
+        trippedAt,
+        widenedFrom: 'segment',
+      },
+    ]);
   });
 
   // The embedded store is one process's; only a shared store has several instances.

@@ -8,6 +8,7 @@ import { ReviewWorkflow } from '../../src/engine/review';
 import { RedisStore } from '../../src/state/redis/store';
 import { line, order } from '../helpers/orders';
 import { type RedisInstance, startRedis } from '../helpers/redis';
+import { normalDay, stackedSegment, useOf } from '../helpers/surge';
 
 let server: RedisInstance;
 const clients: Redis[] = [];
@@ -26,10 +27,10 @@ afterAll(async () => {
 });
 
 /** A RedisStore on the private server; `prefix` shares state between stores (instances). */
-async function makeStore(prefix: string): Promise<RedisStore> {
+async function makeStore(prefix: string, voucherRefreshMs?: number): Promise<RedisStore> {
   const client = new Redis(server.url, { commandTimeout: 2000, maxRetriesPerRequest: 1 });
   clients.push(client);
-  const store = new RedisStore({ client, prefix, flushIntervalMs: 60_000 });
+  const store = new RedisStore({ client, prefix, flushIntervalMs: 60_000, voucherRefreshMs });
   await store.init();
   stores.push(store);
   return store;
@@ -216,6 +217,88 @@ test('two instances sharing one Redis see each other’s prices and voucher coun
   expect(facts.vouchers.get('SHARED')!.windows.at(-1)!.count).toBe(12);
   // A fat finger on B is caught from the history both instances built.
   expect((await guardB.check(order({ orderId: 'fat', lines: [line('BAG', 1_000)] }))).kind).toBe('held');
+});
+
+test('two instances tripping a code at once, each for its own segment, agree on one: the first written', async () => {
+  const prefix = freshPrefix();
+  // A snapshot read at once is stale at the next flush, which re-reads it: both instances can start level.
+  const [storeA, storeB] = [await makeStore(prefix, 0), await makeStore(prefix, 0)];
+  const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
+  let now = T0;
+  // DAILY's normal use is alone; EXTRA and OTHER are declared busy, so only DAILY trips.
+  const busy = { velocity: { expectedPerHour: 1000 } };
+  const policy: PolicyInput = { vouchers: { DAILY: {}, EXTRA: busy, OTHER: busy } };
+  const [guardA, guardB] = [guardOn(storeA, policy, () => now), guardOn(storeB, policy, () => now)];
+  const trips = { id: 'ep_trips', events: ['voucher.tripped' as const] };
+  const claim = () => storeA.outbox.claim({ routes: [trips], limit: 100, leaseMs: 60_000, maxPending: 1000 });
+  await claim(); // the outbox records once a worker has claimed
+  for (const use of normalDay('DAILY', T0)) {
+    now = use.at;
+    await guardA.check(use.input);
+  }
+  now = T0;
+  expect((await guardA.check(useOf('a-alone', ['DAILY']))).kind).toBe('allowed');
+  expect((await guardB.check(useOf('b-alone', ['DAILY']))).kind).toBe('allowed');
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  await Promise.all([storeA.flush(), storeB.flush()]);
+
+  // The checkout bug, on both instances at once and unflushed: A sees DAILY stacked with EXTRA, B with OTHER.
+  let pair: Array<Awaited<ReturnType<Guard['check']>>> = [];
+  for (let index = 0; index < 12 && !pair.some((result) => result.kind === 'held'); index++) {
+    now = T0 + 1000 + index * 2000;
+    pair = await Promise.all([
+      guardA.check(useOf(`a-${index}`, ['DAILY', 'EXTRA'])),
+      guardB.check(useOf(`b-${index}`, ['DAILY', 'OTHER'])),
+    ]);
+  }
+  // Level counts, the same order: each trips the code, for the segment it saw surge.
+  const [tripA, tripB] = pair.map((result) => {
+    if (result.kind !== 'held') throw new Error(`a surge use was ${result.kind}`);
+    return result.decision.reasons.find((reason) => reason.voucher === 'DAILY')!.message;
+  });
+  expect(tripA).toContain(`Its new uses ${stackedSegment('EXTRA')} are held`);
+  expect(tripB).toContain(`Its new uses ${stackedSegment('OTHER')} are held`);
+
+  // One trip stands, with one segment, for both.
+  const [keptA, keptB] = await Promise.all([
+    storeA.voucherTrip('DAILY', now),
+    storeB.voucherTrip('DAILY', now),
+  ]);
+  expect(keptA).toEqual(keptB);
+  const winner = keptA!.scope!.surge[0]!;
+  expect(['EXTRA', 'OTHER']).toContain(winner);
+  expect(keptA).toMatchObject({ scope: { trait: 'stacked', normal: [''], surge: [winner] } });
+  const listed = await Promise.all([storeA.listTrips(now), storeB.listTrips(now)]);
+  expect(listed.map((all) => all.find((one) => one.code === 'DAILY')?.segment)).toEqual([
+    stackedSegment(winner),
+    stackedSegment(winner),
+  ]);
+  // Each instance's trip wrote its voucher.tripped before its hold (same connection): one event, the segment kept.
+  const events = (await claim()).deliveries.map((delivery) => JSON.parse(delivery.body));
+  expect(events.filter((event) => event.voucher === 'DAILY')).toEqual([
+    expect.objectContaining({
+      trippedAt: keptA!.trippedAt,
+      segment: expect.objectContaining({ surge: [winner] }),
+    }),
+  ]);
+
+  // From now on both judge by it: the code alone goes on; stacked with either code it is held, naming that segment.
+  await Promise.all([storeA.flush(), storeB.flush()]);
+  now += 1000;
+  for (const [name, guard] of [
+    ['a', guardA],
+    ['b', guardB],
+  ] as const) {
+    expect((await guard.check(useOf(`${name}-later-alone`, ['DAILY']))).kind).toBe('allowed');
+    for (const other of ['EXTRA', 'OTHER']) {
+      const held = await guard.check(useOf(`${name}-later-${other}`, ['DAILY', other]));
+      expect(held.kind).toBe('held');
+      if (held.kind !== 'held') return;
+      expect(held.decision.reasons.find((reason) => reason.voucher === 'DAILY')?.message).toContain(
+        `tripped for its uses ${stackedSegment(winner)}`,
+      );
+    }
+  }
 });
 
 test('50 concurrent submissions across 2 instances reserve exactly maxUses = 10', async () => {

@@ -111,6 +111,11 @@ export class ScenarioGenerator extends World {
     return priceDrift(this, base ?? this.normalDays());
   }
 
+  /** The same repricer walking the price up in small steps: see kinds/price-drift.ts. */
+  priceRise(base?: ScenarioOrder[]): ScenarioOrder[] {
+    return priceDrift(this, base ?? this.normalDays(), 'up');
+  }
+
   /** A popular code abused in one combination while its normal use goes on: see kinds/code-combination.ts. */
   codeCombination(base?: ScenarioOrder[]): ScenarioOrder[] {
     return codeCombination(this, base ?? this.normalDays());
@@ -126,7 +131,7 @@ export class ScenarioGenerator extends World {
    * stream of the original incidents, the general stream, and the streams of issue 23's kinds.
    */
   generate(): Record<
-    ScenarioName | 'combined' | 'general' | 'price-drift' | 'code-combination',
+    ScenarioName | 'combined' | 'general' | 'price-drift' | 'price-rise' | 'code-combination',
     ScenarioOrder[]
   > {
     const warmup = this.normalDay(DAYS.warmup, 'd1109');
@@ -145,6 +150,7 @@ export class ScenarioGenerator extends World {
       combined: [...combined, ...harbolnasAfterLeak],
       general: this.general(base),
       'price-drift': this.priceDrift(base),
+      'price-rise': this.priceRise(base),
       'code-combination': this.codeCombination(base),
     };
   }

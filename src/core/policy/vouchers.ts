@@ -38,6 +38,11 @@ export const velocity = z.strictObject({
   resumeAfterSeconds: seconds.optional(),
   /** A tripped code stays tripped until on-call clears it. Defaults to false. */
   sticky: z.boolean().optional(),
+  /**
+   * A trip holds only the surge's segment when one sets it apart from the code's normal use; false holds every use
+   * of a tripped code. Defaults to true.
+   */
+  scoped: z.boolean().optional(),
 });
 
 /** The discount a voucher gives: a fixed amount, or a percentage with a maximum. */

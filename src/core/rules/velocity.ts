@@ -191,13 +191,17 @@ export const voucherVelocity: Rule = {
         continue;
       }
       const values = traitValues(order, code);
+      // The segment the trip in force holds: none once the policy holds every use of the code (the trip widens).
+      const current = velocity.scoped ? state.scope : undefined;
+      const widenForPolicy = state.trippedAt !== undefined && state.scope !== undefined && !velocity.scoped;
       const found = planned(policy, code, now) ? undefined : surge(velocity, state, facts.traffic);
       if (found !== undefined) {
         context.effects.anomalousVouchers.push(code);
-        let scope = state.trippedAt === undefined ? undefined : state.scope;
+        let scope = state.trippedAt === undefined ? undefined : current;
+        if (widenForPolicy) widen(context.effects, code);
         if (state.trippedAt === undefined) {
           context.effects.tripVouchers.push(code);
-          scope = decideScope(velocity, state, facts.traffic, surge);
+          scope = velocity.scoped ? decideScope(velocity, state, facts.traffic, surge) : undefined;
           if (scope !== undefined) {
             context.effects.tripScopes ??= [];
             context.effects.tripScopes.push({ code, scope });
@@ -234,7 +238,8 @@ export const voucherVelocity: Rule = {
         context.effects.resumeVouchers.push(code);
         continue;
       }
-      const scope = state.scope;
+      if (widenForPolicy) widen(context.effects, code);
+      const scope = current;
       if (scope !== undefined && !inSegment(scope, values)) continue;
       const until = sticky
         ? velocity.sticky

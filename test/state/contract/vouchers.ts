@@ -176,14 +176,14 @@ export function vouchersContract(suite: ContractSuite): void {
     const policy = policyOf({ vouchers: { DAILY: {}, EXTRA: {} } });
     const MINUTE = 60_000;
     let sequence = 0;
-    const use = async (at: number, codes: string[]) => {
+    const use = async (at: number, codes: string[], judged = policy) => {
       sequence += 1;
       const input = parsed({
         orderId: `sc${sequence}`,
         lines: [line('S', 100_000)],
         vouchers: codes.map((code) => ({ code, discount: 1000 })),
       });
-      const result = await submit(store, policy, input, at);
+      const result = await submit(store, judged, input, at);
       await subject.flush();
       return result;
     };
@@ -240,6 +240,23 @@ export function vouchersContract(suite: ContractSuite): void {
       const listed = (await store.listTrips(T0 + 3 * MINUTE)).find((one) => one.code === 'DAILY');
       expect(listed).toMatchObject({ widenedAt: expect.any(Number) });
       expect(listed?.segment).toBeUndefined();
+    });
+
+    test('widens to every use at the next use once the policy says scoped: false', async () => {
+      await normalDay();
+      for (let index = 0; index < 12; index++) await use(T0 + index * 5000, ['DAILY', 'EXTRA']);
+      expect((await store.voucherTrip?.('DAILY', T0 + MINUTE))?.scope).toBeDefined();
+      const whole = policyOf({ vouchers: { DAILY: { velocity: { scoped: false } }, EXTRA: {} } });
+      const alone = await use(T0 + MINUTE, ['DAILY'], whole);
+      expect(alone.evaluation.decision.decision).toBe('hold');
+      const trip = await store.voucherTrip?.('DAILY', T0 + 2 * MINUTE);
+      expect(trip).toMatchObject({ voucher: 'DAILY', widenedAt: T0 + MINUTE });
+      expect(trip?.scope).toBeUndefined();
+      const listed = (await store.listTrips(T0 + 2 * MINUTE)).find((one) => one.code === 'DAILY');
+      expect(listed).toMatchObject({ widenedAt: T0 + MINUTE });
+      expect(listed?.segment).toBeUndefined();
+      // Held under the policy that scoped it too: the trip in force holds every use now.
+      expect((await use(T0 + 2 * MINUTE, ['DAILY'])).evaluation.decision.decision).toBe('hold');
     });
 
     test('holds every use when nothing sets the surge apart (a young code, no normal use to spare)', async () => {
