@@ -11,7 +11,7 @@ import type { OrderInput } from '../../src/core/order';
 import { parsePolicy } from '../../src/core/policy';
 import { Guard } from '../../src/engine/guard';
 import type { GuardStore } from '../../src/ports/store';
-import { type ReviewRouter, reviewRouter } from '../../src/review/router';
+import { reviewRouter } from '../../src/review/router';
 import { MemoryStore } from '../../src/state/memory/store';
 import { RedisStore } from '../../src/state/redis/store';
 import { line, order } from '../helpers/orders';
@@ -59,6 +59,18 @@ function night(): OrderInput[] {
 
 type Factory = { create(): Promise<GuardStore>; destroy(): Promise<void> };
 
+/** The review API over `store` on a free port, on the test's clock, with no rate limit. */
+function serveReview(store: GuardStore, clock: () => number): Server {
+  const router = reviewRouter({
+    store,
+    tokens: config,
+    logger: { warn() {}, error() {} },
+    clock,
+    rateLimit: false,
+  });
+  return express().use('/review', router).listen(0);
+}
+
 const memory: Factory = { create: async () => new MemoryStore(), destroy: async () => {} };
 function redis(): Factory {
   let server: RedisInstance | undefined;
@@ -86,7 +98,6 @@ describe.each([
 ])('incident API on %s', (_name, makeFactory) => {
   const factory = makeFactory();
   let store: GuardStore;
-  let router: ReviewRouter;
   let server: Server;
   let now = T0;
 
@@ -99,14 +110,7 @@ describe.each([
       if (result.kind !== 'held') throw new Error(`${input.orderId} was ${result.kind}`);
       await (store as { flush?: () => Promise<void> }).flush?.();
     }
-    router = reviewRouter({
-      store,
-      tokens: config,
-      logger: { warn() {}, error() {} },
-      clock: () => now,
-      rateLimit: false,
-    });
-    server = express().use('/review', router).listen(0);
+    server = serveReview(store, () => now);
   });
 
   afterAll(async () => {
@@ -326,14 +330,7 @@ describe.each([
     now = T0 + 90_000;
     const alone = await guard.check(useOf('alone', ['DAILY']));
     if (alone.kind !== 'allowed') throw new Error(`the code's normal use was ${alone.kind}`);
-    const router = reviewRouter({
-      store,
-      tokens: config,
-      logger: { warn() {}, error() {} },
-      clock: () => now,
-      rateLimit: false,
-    });
-    server = express().use('/review', router).listen(0);
+    server = serveReview(store, () => now);
   });
 
   afterAll(async () => {
