@@ -455,7 +455,7 @@ describeBrowser('review page in chromium: a scripted night', () => {
       'Total from these parts = IDR 10,174,000',
       'Total the order pays IDR 99,000',
       'Shortfall nobody explains IDR 10,075,000',
-      'Unpaid of the list value (at stake) IDR 10,075,000',
+      'At stake (discounts and what is left unpaid) IDR 10,075,000',
     ]);
     await expect(seriousViolations(page)).resolves.toEqual([]);
     // A code the shopper typed as "Gajian 50" is shown so in the reason and the facts.

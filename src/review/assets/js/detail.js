@@ -38,7 +38,7 @@ function amountsTable(held) {
   }
   if (held.overcharge > 0)
     amountRow(table, 'Overcharged (the shopper pays too much)', '', shown.overcharge, 'alarm');
-  amountRow(table, 'Unpaid of the list value (at stake)', '', shown.exposure, 'stake-row');
+  amountRow(table, 'At stake (discounts and what is left unpaid)', '', shown.exposure, 'stake-row');
   return table;
 }
 
