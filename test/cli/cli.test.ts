@@ -226,7 +226,9 @@ describe('validate-config', () => {
     );
     const { code, stderr } = await cliRun(['validate-config', '--ignore-env', path]);
     expect(code).toBe(78);
-    expect(stderr).toContain('policy.customRules[0].when: no such overload: int > string at column 1');
+    expect(stderr).toContain(
+      'policy.customRules[0].when: no such overload: int > string (line.quantity is an int; "3" is a string) at column 17',
+    );
   });
 
   it('takes a bare policy file, the one preflight and replay take, as the policy section', async () => {

@@ -45,14 +45,34 @@ describe('a custom rule is checked when the policy is read', () => {
       'customRules[0].when: line has no field "quantty" (did you mean "quantity"?) at column 6',
     ],
     [
-      'money compared with a string',
+      'money compared with a string, at the string',
+      { when: 'order.total > "5"' },
+      'customRules[0].when: no such overload: int > string (order.total is an int; "5" is a string) at column 15',
+    ],
+    [
+      'money compared with a string deep inside a longer expression',
       { when: 'order.total > 0 && order.total == "500"' },
-      'customRules[0].when: no such overload: int == string at column 20',
+      'customRules[0].when: no such overload: int == string (order.total is an int; "500" is a string) at column 35',
+    ],
+    [
+      'a count compared with a string in a line rule',
+      { scope: 'line' as const, when: 'line.category == "PHONES" && line.quantity >= "3"' },
+      'customRules[0].when: no such overload: int >= string (line.quantity is an int; "3" is a string) at column 47',
+    ],
+    [
+      'a price compared with a string inside a macro',
+      { when: 'order.lines.exists(l, l.unitPrice > "x")' },
+      'customRules[0].when: no such overload: int > string (l.unitPrice is an int; "x" is a string) at column 37',
+    ],
+    [
+      'two fields no operator takes together, at the operator',
+      { when: 'order.total > 0 && order.total + order.currency > 3' },
+      'customRules[0].when: no such overload: int + string (order.total is an int; order.currency is a string) at column 32',
     ],
     [
       'money multiplied by a fraction',
       { scope: 'line' as const, when: 'line.paid < line.declaredPrice * 0.3' },
-      'customRules[0].when: no such overload: int * double (amounts and counts are exact integers: compare products instead of fractions, e.g. line.paid * 100 < line.declaredPrice * 30) at column 13',
+      'customRules[0].when: no such overload: int * double (line.declaredPrice is an int; 0.3 is a double; amounts and counts are exact integers: compare products instead of fractions, e.g. line.paid * 100 < line.declaredPrice * 30) at column 34',
     ],
     [
       'an expression that is not true or false',
@@ -177,7 +197,7 @@ describe('a custom rule is checked when the policy is read', () => {
       ].join('\n'),
     );
     expect(() => loadPolicyFile(path)).toThrow(
-      `invalid ${path}:\n  - customRules[0].when: no such overload: int > string at column 1`,
+      `invalid ${path}:\n  - customRules[0].when: no such overload: int > string (line.quantity is an int; "3" is a string) at column 17`,
     );
   });
 

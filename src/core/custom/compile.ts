@@ -93,6 +93,10 @@ export function position(text: string, offset: number): string {
   return text.includes('\n') ? `at line ${line}, column ${column}` : `at column ${column}`;
 }
 
+/** The hint for a fraction where CEL has exact integers. */
+const FRACTION_HINT =
+  'amounts and counts are exact integers: compare products instead of fractions, e.g. line.paid * 100 < line.declaredPrice * 30';
+
 /** The library's error, reworded where a shop needs a better hint. */
 function explain(
   error: { code?: string; summary?: string; message: string; node?: unknown },
@@ -117,10 +121,74 @@ function explain(
     const guess = closest(unknown, names);
     return `unknown name "${unknown}": a rule reads ${names.join(', ')}${guess ? ` (did you mean "${guess}"?)` : ''}`;
   }
-  if (/\bdouble\b/.test(summary) && /\bint\b/.test(summary)) {
-    return `${summary} (amounts and counts are exact integers: compare products instead of fractions, e.g. line.paid * 100 < line.declaredPrice * 30)`;
-  }
-  return summary;
+  const notes = operands(error) ?? [];
+  if (/\bdouble\b/.test(summary) && /\bint\b/.test(summary)) notes.push(FRACTION_HINT);
+  return notes.length === 0 ? summary : `${summary} (${notes.join('; ')})`;
+}
+
+/** The two operands of the binary operator a "no such overload" is about, or undefined for any other error. */
+function binaryOperands(error: { code?: string; node?: unknown }): [CelNode, CelNode] | undefined {
+  const node = error.node as CelNode | undefined;
+  if (error.code !== 'no_such_overload' || node === undefined || !Array.isArray(node.args)) return undefined;
+  const args = node.args as unknown[];
+  const isNode = (arg: unknown): arg is CelNode =>
+    typeof arg === 'object' && arg !== null && 'op' in arg && 'checkedType' in arg;
+  const [left, right] = args;
+  return args.length === 2 && isNode(left) && isNode(right) ? [left, right] : undefined;
+}
+
+/** A value written in the expression: `"5"`, `0.3`, `-1`, `["COD"]`. */
+function isLiteral(node: CelNode): boolean {
+  if (node.op === 'value') return true;
+  if (node.op === '-_') return isLiteral(node.args as CelNode);
+  if (node.op === 'list') return (node.args as CelNode[]).every(isLiteral);
+  return false;
+}
+
+/** The operand a type error blames: the one literal when the other side is not one (its type is the context's). */
+function oddOperand([left, right]: [CelNode, CelNode]): CelNode | undefined {
+  if (isLiteral(left) === isLiteral(right)) return undefined;
+  return isLiteral(left) ? left : right;
+}
+
+/** "an int", "a string", "a list<string>". */
+function typeName(node: CelNode): string {
+  const name = (node as { checkedType?: { name?: string } }).checkedType?.name ?? 'unknown';
+  return `${/^[aeioAEIO]/.test(name) ? 'an' : 'a'} ${name}`;
+}
+
+/**
+ * What each operand of a "no such overload" is: `order.total is an int`, `"5" is a string`; a long operand is
+ * "the left side", and `null` goes without saying.
+ */
+function operands(error: { code?: string; node?: unknown }): string[] | undefined {
+  const pair = binaryOperands(error);
+  if (pair === undefined) return undefined;
+  return pair.flatMap((node, index) => {
+    const source = sourceOf(node);
+    if (source === 'null') return [];
+    const named =
+      source.length <= 40 && !source.includes('\n') ? source : `the ${index === 0 ? 'left' : 'right'} side`;
+    return [`${named} is ${typeName(node)}`];
+  });
+}
+
+/**
+ * Where a type error is: for a binary operator no overload takes, the literal whose type does not fit the other
+ * side, or else the operator itself (the library points at the start of the left operand).
+ */
+function blamed(error: { code?: string; node?: unknown }, fallback: number): number {
+  const pair = binaryOperands(error);
+  if (pair === undefined) return fallback;
+  const odd = oddOperand(pair);
+  if (odd !== undefined) return odd.range.start;
+  const [left, right] = pair;
+  // Between the operands there is only the operator, spaces, parentheses and comments.
+  const gap = left.input
+    .slice(left.range.end, right.range.start)
+    .replace(/\/\/[^\n]*/g, (comment) => ' '.repeat(comment.length));
+  const at = gap.indexOf((error.node as CelNode).op);
+  return at < 0 ? fallback : left.range.end + at;
 }
 
 /** Fields whose values are in a canonical, upper-case form, and the kind of identifier each is. */
@@ -267,7 +335,14 @@ function compileWhen(
 /** The library's error as "what is wrong at column N" (syntax and type errors carry the range they are about). */
 function located(error: unknown, text: string, scope: CustomScope): string {
   if (!(error instanceof Error)) return String(error);
-  const range = (error as { range?: { start: number } }).range;
-  const words = explain(error as Error & { code?: string; summary?: string }, scope);
-  return range === undefined ? words : `${words} ${position(text, range.start)}`;
+  const celError = error as Error & {
+    code?: string;
+    summary?: string;
+    node?: unknown;
+    range?: { start: number };
+  };
+  const words = explain(celError, scope);
+  return celError.range === undefined
+    ? words
+    : `${words} ${position(text, blamed(celError, celError.range.start))}`;
 }
