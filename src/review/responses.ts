@@ -68,21 +68,21 @@ function spellings(held: HeldOrder): Map<string, string> {
 }
 
 /**
- * A reason's message with each voucher code, the payment method and each SKU of the order written as the shopper
- * or storefront spelled it (the canonical forms stay in `reason.voucher` and `reason.sku`, for filters): "Voucher
- * tmrw100 is only for payment by CARD:BNI*; this order pays by ewallet:ovo.", not "… TMRW100 … EWALLET:OVO.".
- * Whole identifiers only: one stands after the start, a space, a quote or an opening bracket, and before the end
- * or a space (closing punctuation between), so an identifier inside a longer one, or a policy's pattern such as
- * CARD:BNI*, is never rewritten.
+ * Rewrites a reason's message with each voucher code, the payment method and each SKU of the order written as the
+ * shopper or storefront spelled it (the canonical forms stay in `reason.voucher` and `reason.sku`, for filters):
+ * "Voucher tmrw100 is only for payment by CARD:BNI*; this order pays by ewallet:ovo.", not "… TMRW100 …
+ * EWALLET:OVO.". Whole identifiers only: one stands after the start, a space, a quote or an opening bracket, and
+ * before the end or a space (closing punctuation between), so an identifier inside a longer one, or a policy's
+ * pattern such as CARD:BNI*, is never rewritten.
  */
-function asTyped(message: string, found: Map<string, string>): string {
-  if (found.size === 0) return message;
+function asTyped(found: Map<string, string>): (message: string) => string {
+  if (found.size === 0) return (message) => message;
   const alternatives = [...found.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
   const pattern = new RegExp(
     `(?<=^|[\\s"'“‘(\\[])(?:${alternatives.join('|')})(?=[)\\]"'”’.,;:!?]*(?:\\s|$))`,
     'gu',
   );
-  return message.replace(pattern, (canonical) => found.get(canonical) ?? canonical);
+  return (message) => message.replace(pattern, (canonical) => found.get(canonical) ?? canonical);
 }
 
 function escapeRegExp(text: string): string {
@@ -94,6 +94,7 @@ export function presentHold(held: HeldOrder) {
   const { currency } = held;
   const { order } = held;
   const found = spellings(held);
+  const typed = asTyped(found);
   let lineDiscounts = 0;
   for (const orderLine of order.lines) lineDiscounts += orderLine.discount;
   return {
@@ -124,9 +125,13 @@ export function presentHold(held: HeldOrder) {
         unitPrice: formatMoney(orderLine.unitPrice, currency),
         discount: formatMoney(orderLine.discount, currency),
       })),
-      vouchers: held.order.vouchers.map((voucher) => ({ discount: formatMoney(voucher.discount, currency) })),
+      vouchers: held.order.vouchers.map((voucher) => ({
+        /** The code as the shopper typed it (`code` on the voucher is the canonical form). */
+        code: spelled(voucher.entered, voucher.code),
+        discount: formatMoney(voucher.discount, currency),
+      })),
       reasons: held.decision.reasons.map((reason) => ({
-        message: asTyped(reason.message, found),
+        message: typed(reason.message),
         /** The reason's SKU as the order spells it, when it names one. */
         sku: reason.sku === undefined ? undefined : (found.get(reason.sku) ?? reason.sku),
         observed: formatValue(reason.observed, reason.unit, currency),

@@ -51,6 +51,7 @@ describe('presentHold', () => {
     // The detail: the spelling beside the canonical form the order keeps.
     expect(shown.display.paymentMethod).toBe('ewallet:ovo');
     expect(shown.display.lines.map((orderLine) => orderLine.sku)).toEqual(['mj-tote', 'SKU-MJ-TOTE']);
+    expect(shown.display.vouchers[0]!.code).toBe('gajian50');
   });
 
   it('leaves an order spelled canonically as the rules wrote it', async () => {

@@ -100,9 +100,7 @@ async function renderDetail() {
       facts,
       'Vouchers',
       held.order.vouchers
-        .map((voucher) =>
-          voucher.entered ? `${voucher.entered.replace(/\s+/g, ' ').trim()} (${voucher.code})` : voucher.code,
-        )
+        .map((voucher, index) => spelledText(held.display.vouchers[index]?.code, voucher.code))
         .join(', '),
     );
   }
