@@ -7,9 +7,10 @@ import type { Order, OrderLimits, OrderLine, OrderVoucher } from './order';
 
 /*
  * Returns exactly what the zod schema in order.ts returns for a valid order (defaults applied, identifiers
- * canonical), or undefined for anything it does not accept, in which case the caller runs the schema for the
- * precise problems. It never accepts what the schema refuses: test/core/order-fast.test.ts holds the two to the
- * same answers over random and mutated orders.
+ * canonical, the storefront's spelling of a voucher code, SKU or payment method kept only where it differs), or
+ * undefined for anything it does not accept, in which case the caller runs the schema for the precise problems.
+ * It never accepts what the schema refuses: test/core/order-fast.test.ts holds the two to the same answers over
+ * random and mutated orders.
  */
 
 /** The fields of an order, of each of its lines and of each of its vouchers (the schema's keys, in its order). */
@@ -78,10 +79,18 @@ function parseLine(value: unknown, limits: OrderLimits): OrderLine | undefined {
   const unitPrice = amount(value.unitPrice);
   const discount = value.discount === undefined ? 0 : amount(value.discount);
   if (unitPrice < 0 || discount < 0) return undefined;
-  if (value.category === undefined) return { sku, quantity, unitPrice, discount };
+  // The common SKU is already canonical (the same string back): only another spelling adds `skuEntered`.
+  const entered = value.sku as string;
+  if (value.category === undefined) {
+    return sku === entered
+      ? { sku, quantity, unitPrice, discount }
+      : { sku, quantity, unitPrice, discount, skuEntered: entered };
+  }
   const category = identifier(value.category, IDENTIFIER_LIMITS.category, 'name', false);
   if (category === undefined) return undefined;
-  return { sku, quantity, unitPrice, discount, category };
+  return sku === entered
+    ? { sku, quantity, unitPrice, discount, category }
+    : { sku, quantity, unitPrice, discount, category, skuEntered: entered };
 }
 
 function parseVoucher(value: unknown, limits: OrderLimits): OrderVoucher | undefined {
@@ -154,7 +163,7 @@ export function fastParseOrder(input: unknown, limits: OrderLimits): Order | und
   if (shipping < 0 || shippingDiscount < 0 || tax < 0 || total < 0) return undefined;
   sum += shipping + tax + total;
   if (!Number.isSafeInteger(sum)) return undefined;
-  return {
+  const order: Order = {
     orderId,
     currency,
     customerId,
@@ -167,4 +176,9 @@ export function fastParseOrder(input: unknown, limits: OrderLimits): Order | und
     tax,
     total,
   };
+  // Like a SKU: the storefront's spelling of the payment method only when it is not the canonical one.
+  if (input.paymentMethod !== undefined && paymentMethod !== input.paymentMethod) {
+    order.paymentMethodEntered = input.paymentMethod as string;
+  }
+  return order;
 }

@@ -35,10 +35,11 @@ const typeError = (message: string) => (issue: { input?: unknown }) =>
   issue.input === undefined ? 'is required' : message;
 
 /**
- * An identifier: a string without invisible characters, put in its canonical form (src/core/identifiers.ts),
- * then checked not to be empty. `allowEmpty` keeps the empty string (customerId and paymentMethod default to it).
+ * An identifier as the storefront spelled it and in its canonical form: a string without invisible characters,
+ * put in its canonical form (src/core/identifiers.ts), then checked not to be empty. `allowEmpty` keeps the empty
+ * string (customerId and paymentMethod default to it).
  */
-const identifier = (what: string, max: number, kind: IdentifierKind, allowEmpty = false) =>
+const spelledIdentifier = (what: string, max: number, kind: IdentifierKind, allowEmpty = false) =>
   z
     .string({ error: typeError(`must be a string (${what})`) })
     .max(max, { error: `must be at most ${max} characters (${what})` })
@@ -46,11 +47,15 @@ const identifier = (what: string, max: number, kind: IdentifierKind, allowEmpty 
       const problem = identifierProblem(value, kind);
       if (problem !== undefined) context.addIssue({ code: 'custom', message: problem, input: value });
     })
-    .transform((value) => canonicalIdentifier(value, kind))
-    .refine((value) => allowEmpty || value !== '', {
+    .transform((value) => ({ canonical: canonicalIdentifier(value, kind), entered: value }))
+    .refine((value) => allowEmpty || value.canonical !== '', {
       error: `must not be empty (${what})`,
       abort: true,
     });
+
+/** An identifier in its canonical form (see `spelledIdentifier`). */
+const identifier = (what: string, max: number, kind: IdentifierKind, allowEmpty = false) =>
+  spelledIdentifier(what, max, kind, allowEmpty).transform((value) => value.canonical);
 
 /** A non-negative integer amount in the currency's minor units (-0 is read as 0). */
 const amount = () =>
@@ -72,7 +77,7 @@ const amount = () =>
 export function buildSchemas(limits: OrderLimits) {
   const object = limits.strict ? z.strictObject : z.object;
   const line = object({
-    sku: identifier('the SKU', IDENTIFIER_LIMITS.sku, 'name'),
+    sku: spelledIdentifier('the SKU', IDENTIFIER_LIMITS.sku, 'name'),
     quantity: z
       .number({ error: typeError('must be a whole number of units') })
       .int({ error: 'must be a whole number of units' })
@@ -81,6 +86,11 @@ export function buildSchemas(limits: OrderLimits) {
     unitPrice: amount(),
     discount: amount().default(0),
     category: identifier('the category', IDENTIFIER_LIMITS.category, 'name').optional(),
+  }).transform(({ sku, ...rest }) => {
+    // The storefront's spelling is kept only when it differs from the canonical SKU (for the review page).
+    const canonicalLine: { sku: string; skuEntered?: string } & typeof rest = { sku: sku.canonical, ...rest };
+    if (sku.entered !== sku.canonical) canonicalLine.skuEntered = sku.entered;
+    return canonicalLine;
   });
   const voucher = object({
     code: z.string({ error: typeError('must be a string (the voucher code)') }),
@@ -109,9 +119,12 @@ export function buildSchemas(limits: OrderLimits) {
       })
       .max(32, { error: 'must have at most 32 segments' })
       .default([]),
-    paymentMethod: identifier('the payment method', IDENTIFIER_LIMITS.paymentMethod, 'name', true).default(
-      '',
-    ),
+    paymentMethod: spelledIdentifier(
+      'the payment method',
+      IDENTIFIER_LIMITS.paymentMethod,
+      'name',
+      true,
+    ).default({ canonical: '', entered: '' }),
     lines: z
       .array(line, { error: typeError('must be a list of order lines') })
       .min(1, { error: 'must have at least one line' })
@@ -126,6 +139,15 @@ export function buildSchemas(limits: OrderLimits) {
     shippingDiscount: amount().default(0),
     tax: amount().default(0),
     total: amount(),
+  }).transform((value) => {
+    // Like a line's SKU: the storefront's spelling of the payment method only when it differs (in its place).
+    const { canonical, entered } = value.paymentMethod;
+    const canonicalOrder: Omit<typeof value, 'paymentMethod'> & {
+      paymentMethod: string;
+      paymentMethodEntered?: string;
+    } = { ...value, paymentMethod: canonical };
+    if (entered !== canonical) canonicalOrder.paymentMethodEntered = entered;
+    return canonicalOrder;
   });
   return { line, voucher, order };
 }
@@ -135,9 +157,11 @@ const referenceSchemas = buildSchemas(DEFAULT_ORDER_LIMITS);
 /**
  * An order after validation, with every default applied and every identifier in its canonical form: voucher
  * codes, SKUs, categories, payment methods and segments compared case-insensitively (see identifiers.ts).
+ * `paymentMethodEntered` is the storefront's spelling of the payment method when it differs from the canonical
+ * one: shown on the review page, never compared.
  */
 export type Order = z.output<typeof referenceSchemas.order>;
-/** One line of an order. */
+/** One line of an order: `sku` canonical, `skuEntered` the storefront's spelling when it differs. */
 export type OrderLine = z.output<typeof referenceSchemas.line>;
 /** One voucher applied to an order: `code` canonical, `entered` the spelling the shopper used when it differs. */
 export type OrderVoucher = z.output<typeof referenceSchemas.voucher>;

@@ -47,22 +47,42 @@ function formatValue(
   return String(value);
 }
 
+/** An identifier as the storefront or shopper spelled it, on one line: `canonical` when it kept no other spelling. */
+function spelled(entered: string | undefined, canonical: string): string {
+  const shown = entered?.replace(/\s+/gu, ' ').trim();
+  return shown === undefined || shown === '' ? canonical : shown;
+}
+
+/** Each identifier of the order spelled otherwise than its canonical form: canonical → the spelling to show. */
+function spellings(held: HeldOrder): Map<string, string> {
+  const { order } = held;
+  const found = new Map<string, string>();
+  const add = (canonical: string, entered: string | undefined) => {
+    const shown = spelled(entered, canonical);
+    if (canonical !== '' && shown !== canonical && !found.has(canonical)) found.set(canonical, shown);
+  };
+  for (const voucher of order.vouchers) add(voucher.code, voucher.entered);
+  add(order.paymentMethod, order.paymentMethodEntered);
+  for (const orderLine of order.lines) add(orderLine.sku, orderLine.skuEntered);
+  return found;
+}
+
 /**
- * A reason's message with each voucher code the order carries written as the shopper typed it (the canonical form
- * stays in `reason.voucher`, for filters): "Voucher tmrw100 is only for…", not "Voucher TMRW100 is only for…".
+ * Rewrites a reason's message with each voucher code, the payment method and each SKU of the order written as the
+ * shopper or storefront spelled it (the canonical forms stay in `reason.voucher` and `reason.sku`, for filters):
+ * "Voucher tmrw100 is only for payment by CARD:BNI*; this order pays by ewallet:ovo.", not "… TMRW100 …
+ * EWALLET:OVO.". Whole identifiers only: one stands after the start, a space, a quote or an opening bracket, and
+ * before the end or a space (closing punctuation between), so an identifier inside a longer one, or a policy's
+ * pattern such as CARD:BNI*, is never rewritten.
  */
-function asTyped(message: string, held: HeldOrder): string {
-  let out = message;
-  for (const voucher of held.order.vouchers) {
-    if (voucher.entered === undefined || voucher.entered.trim() === '') continue;
-    // Whole codes only: a code is never replaced inside a longer identifier.
-    const pattern = new RegExp(
-      `(?<![\\p{L}\\p{N}_-])${escapeRegExp(voucher.code)}(?![\\p{L}\\p{N}_-])`,
-      'gu',
-    );
-    out = out.replace(pattern, () => voucher.entered!.replace(/\s+/gu, ' ').trim());
-  }
-  return out;
+function asTyped(found: Map<string, string>): (message: string) => string {
+  if (found.size === 0) return (message) => message;
+  const alternatives = [...found.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
+  const pattern = new RegExp(
+    `(?<=^|[\\s"'“‘(\\[])(?:${alternatives.join('|')})(?=[)\\]"'”’.,;:!?]*(?:\\s|$))`,
+    'gu',
+  );
+  return (message) => message.replace(pattern, (canonical) => found.get(canonical) ?? canonical);
 }
 
 function escapeRegExp(text: string): string {
@@ -73,6 +93,8 @@ function escapeRegExp(text: string): string {
 export function presentHold(held: HeldOrder) {
   const { currency } = held;
   const { order } = held;
+  const found = spellings(held);
+  const typed = asTyped(found);
   let lineDiscounts = 0;
   for (const orderLine of order.lines) lineDiscounts += orderLine.discount;
   return {
@@ -95,13 +117,23 @@ export function presentHold(held: HeldOrder) {
         held.listValue - held.discount + order.shipping - order.shippingDiscount + order.tax,
         currency,
       ),
+      /** The payment method as the storefront spelled it (`order.paymentMethod` is the canonical form). */
+      paymentMethod: spelled(order.paymentMethodEntered, order.paymentMethod),
       lines: held.order.lines.map((orderLine) => ({
+        /** The SKU as the storefront spelled it (`sku` on the line is the canonical form). */
+        sku: spelled(orderLine.skuEntered, orderLine.sku),
         unitPrice: formatMoney(orderLine.unitPrice, currency),
         discount: formatMoney(orderLine.discount, currency),
       })),
-      vouchers: held.order.vouchers.map((voucher) => ({ discount: formatMoney(voucher.discount, currency) })),
+      vouchers: held.order.vouchers.map((voucher) => ({
+        /** The code as the shopper typed it (`code` on the voucher is the canonical form). */
+        code: spelled(voucher.entered, voucher.code),
+        discount: formatMoney(voucher.discount, currency),
+      })),
       reasons: held.decision.reasons.map((reason) => ({
-        message: asTyped(reason.message, held),
+        message: typed(reason.message),
+        /** The reason's SKU as the order spells it, when it names one. */
+        sku: reason.sku === undefined ? undefined : (found.get(reason.sku) ?? reason.sku),
         observed: formatValue(reason.observed, reason.unit, currency),
         limit: formatValue(reason.limit, reason.unit, currency),
       })),

@@ -162,6 +162,27 @@ describe('canonical identifiers', () => {
     });
   });
 
+  it('keeps the storefront’s spelling of the payment method and of a SKU only where it differs, in both parsers', () => {
+    const input = {
+      ...valid,
+      paymentMethod: 'Card:BNI-Visa',
+      lines: [
+        { sku: ' mj-tote-tiger ', quantity: 1, unitPrice: 1000 },
+        { sku: 'MJ-TOTE', quantity: 1, unitPrice: 1000 },
+      ],
+      total: 2000,
+    };
+    for (const result of [parser.parse(input), parser.parseWithSchema(input)]) {
+      if (!result.ok) throw new Error(JSON.stringify(result.problems));
+      expect(result.order.paymentMethod).toBe('CARD:BNI-VISA');
+      expect(result.order.paymentMethodEntered).toBe('Card:BNI-Visa');
+      expect(result.order.lines[0]).toMatchObject({ sku: 'MJ-TOTE-TIGER', skuEntered: ' mj-tote-tiger ' });
+      expect(result.order.lines[1]).toEqual({ sku: 'MJ-TOTE', quantity: 1, unitPrice: 1000, discount: 0 });
+    }
+    const canonical = parser.parseWithSchema({ ...input, paymentMethod: 'CARD:BNI-VISA' });
+    expect(canonical.ok && 'paymentMethodEntered' in canonical.order).toBe(false);
+  });
+
   it.each([
     [
       'a right-to-left override in a SKU',

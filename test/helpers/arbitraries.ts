@@ -92,7 +92,7 @@ export const validOrder = fc.record(
     currency: fc.constantFrom('IDR', 'USD', 'JPY'),
     customerId: fc.stringMatching(/^[A-Za-z0-9_]{0,8}$/),
     customerSegments: fc.array(fc.constantFrom('gold', 'new', ' VIP '), { maxLength: 2 }),
-    paymentMethod: fc.constantFrom('card:uob-tmrw', 'ewallet:ovo', ''),
+    paymentMethod: fc.constantFrom('card:uob-tmrw', 'ewallet:ovo', 'CARD:BNI-VISA', ' QRIS ', 'ＱＲＩＳ', ''),
     lines: fc.array(
       fc.record(
         {

@@ -283,7 +283,7 @@ describe.each([
     expect((await request(server).get('/review/api/vouchers?state=tripped')).status).toBe(401);
   });
 
-  it('shows a held order’s amounts so the total reconciles, and the code as the shopper typed it', async () => {
+  it('shows a held order’s amounts so the total reconciles, and the code and payment method as the order spells them', async () => {
     const camera = (await get('holds/cam-0')).body.held;
     expect(camera.display).toMatchObject({
       listValue: 'IDR 7,450,000',
@@ -298,8 +298,15 @@ describe.each([
     });
     const typed = (await get('holds/bank-0')).body.held;
     const index = typed.decision.reasons.findIndex((r: { rule: string }) => r.rule === 'voucher_ineligible');
-    expect(typed.decision.reasons[index].message).toMatch(/^Voucher BANKDAY /);
-    expect(typed.display.reasons[index].message).toMatch(/^Voucher bankday is only for payment by /);
+    // The reason names the code and the payment method as the order spells them; the policy's pattern as written.
+    expect(typed.decision.reasons[index].message).toBe(
+      'Voucher BANKDAY is only for payment by CARD:MANDIRI*; this order pays by EWALLET:DANA.',
+    );
+    expect(typed.display.reasons[index].message).toBe(
+      'Voucher bankday is only for payment by CARD:MANDIRI*; this order pays by ewallet:dana.',
+    );
+    expect(typed.order.paymentMethod).toBe('EWALLET:DANA');
+    expect(typed.display.paymentMethod).toBe('ewallet:dana');
   });
 });
 

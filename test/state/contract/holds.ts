@@ -49,6 +49,38 @@ export function holdsContract(suite: ContractSuite): void {
     ]);
   });
 
+  test('a hold keeps the storefront’s spellings of the payment method, SKUs and codes through storing and claiming', async () => {
+    const policy = policyOf();
+    const input = parsed({
+      orderId: 'h-typed',
+      paymentMethod: 'Card:BNI-Visa',
+      lines: [line('tote-bag', 4_700_000, 4_700_000), line('MUG', 90_000)],
+      vouchers: [{ code: 'gajian 50', discount: 0 }],
+      total: 90_000,
+    });
+    expect(input).toMatchObject({
+      paymentMethod: 'CARD:BNI-VISA',
+      paymentMethodEntered: 'Card:BNI-Visa',
+      lines: [{ sku: 'TOTE-BAG', skuEntered: 'tote-bag' }, { sku: 'MUG' }],
+      vouchers: [{ code: 'GAJIAN50', entered: 'gajian 50' }],
+    });
+    await submit(store, policy, input, T0);
+    await suite.subject.flush();
+    const readers = [store];
+    const twin = await suite.context.twin?.(suite.subject);
+    if (twin !== undefined) readers.push(twin.store);
+    for (const reader of readers) {
+      expect((await reader.getHold('h-typed'))!.order).toEqual(input);
+      const listed = await reader.listHolds({ paymentMethod: 'CARD:BNI-VISA', sku: 'TOTE-BAG' }, 10);
+      expect(listed.items.map((held) => held.order)).toEqual([input]);
+    }
+    expect((await store.claim('h-typed', 'ana', T0 + 1)).ok).toBe(true);
+    const claimed = await store.getHold('h-typed');
+    expect(claimed!.order).toEqual(input);
+    expect(Object.keys(claimed!.order.lines[1]!)).not.toContain('skuEntered');
+    await twin?.store.shutdown?.();
+  });
+
   test('holds stored at once (a leak’s burst) are each stored once, answered to their own order, counted once', async () => {
     const policy = policyOf();
     // 150 distinct orders (more than one script call takes on Redis) and three of them again in the same burst.

@@ -76,7 +76,7 @@ async function renderDetail() {
     numbers.appendChild(el('span', 'rule', reason.rule + (reason.mode === 'shadow' ? ' (shadow)' : '')));
     if (shown.observed !== undefined) numbers.appendChild(el('span', null, `observed ${shown.observed}`));
     if (shown.limit !== undefined) numbers.appendChild(el('span', null, `limit ${shown.limit}`));
-    if (reason.sku) numbers.appendChild(el('span', 'mono', `SKU ${reason.sku}`));
+    if (reason.sku) numbers.appendChild(el('span', 'mono', `SKU ${shown.sku || reason.sku}`));
     item.appendChild(numbers);
     const offer = held.status === 'pending' ? priceOffer(held, reason, shown) : undefined;
     if (offer) item.appendChild(priceButton(offer));
@@ -88,16 +88,19 @@ async function renderDetail() {
 
   const facts = el('dl', 'facts');
   fact(facts, 'Customer', held.order.customerId || '(none given)');
-  fact(facts, 'Payment method', methodText(held.order.paymentMethod));
+  // As the storefront spelled them, with the canonical form filters and bulk actions use when it differs.
+  fact(
+    facts,
+    'Payment method',
+    spelledText(held.display.paymentMethod, held.order.paymentMethod, methodText),
+  );
   if (held.order.vouchers.length > 0) {
     // As the shopper typed them; the canonical code is what filters and bulk actions use.
     fact(
       facts,
       'Vouchers',
       held.order.vouchers
-        .map((voucher) =>
-          voucher.entered ? `${voucher.entered.replace(/\s+/g, ' ').trim()} (${voucher.code})` : voucher.code,
-        )
+        .map((voucher, index) => spelledText(held.display.vouchers[index]?.code, voucher.code))
         .join(', '),
     );
   }
@@ -124,7 +127,7 @@ async function renderDetail() {
   held.order.lines.forEach((orderLine, index) => {
     const row = el('tr');
     const shown = held.display.lines[index] || {};
-    row.appendChild(el('td', 'mono', orderLine.sku));
+    row.appendChild(el('td', 'mono', spelledText(shown.sku, orderLine.sku)));
     row.appendChild(el('td', 'num', orderLine.quantity));
     row.appendChild(el('td', 'num', shown.unitPrice));
     row.appendChild(el('td', 'num', shown.discount));
@@ -208,7 +211,9 @@ function priceOffer(held, reason, shown) {
       ? shown.observed
       : `${held.currency} ${unitPrice} (minor units)`;
   const key = `${held.orderId}:${reason.line}`;
-  return { key, sku: orderLine.sku, currency: held.currency, unitPrice, price };
+  // `sku` is canonical (the API path); `shownSku` the order's spelling, for sentences.
+  const shownSku = held.display.lines[reason.line]?.sku || orderLine.sku;
+  return { key, sku: orderLine.sku, shownSku, currency: held.currency, unitPrice, price };
 }
 
 /** Each "Accept new price" button's offer, to relabel them all when one is pressed. */
@@ -225,7 +230,7 @@ function priceButton(offer) {
 function labelPriceButton(node, offer) {
   const armed = state.accepting === offer.key;
   node.textContent = armed
-    ? `Confirm: accept ${offer.price} for ${offer.sku}`
+    ? `Confirm: accept ${offer.price} for ${offer.shownSku}`
     : `Accept new price ${offer.price}`;
   node.className = `admin-only accept-price${armed ? ' reject' : ''}`;
 }
@@ -242,7 +247,7 @@ async function acceptPrice(offer, node) {
       labelPriceButton(other, PRICE_OFFERS.get(other));
     }
     say(
-      `Press again to accept ${offer.price} as the price of ${offer.sku}: orders at it stop being held as a price change.`,
+      `Press again to accept ${offer.price} as the price of ${offer.shownSku}: orders at it stop being held as a price change.`,
       false,
       'list',
     );
@@ -256,12 +261,12 @@ async function acceptPrice(offer, node) {
       unitPrice: offer.unitPrice,
     });
     say(
-      `${offer.price} accepted as the price of ${offer.sku}: its next orders at that price are not held for it.`,
+      `${offer.price} accepted as the price of ${offer.shownSku}: its next orders at that price are not held for it.`,
       false,
       'list',
     );
   } catch (error) {
-    say(`SKU ${offer.sku}: ${error.message}`, true, 'list');
+    say(`SKU ${offer.shownSku}: ${error.message}`, true, 'list');
   }
   await refresh();
 }

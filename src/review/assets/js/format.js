@@ -106,6 +106,15 @@ function methodText(method) {
   return method === '' ? '(none given)' : method;
 }
 
+/**
+ * An identifier as the order spells it (`shown`, from the server's display), followed by its canonical form in
+ * brackets when the two differ: "card:bni-visa (CARD:BNI-VISA)". `format` turns a canonical value into text.
+ */
+function spelledText(shown, canonical, format = (value) => value) {
+  if (!shown || shown === canonical) return format(canonical);
+  return `${shown} (${format(canonical)})`;
+}
+
 /** Writes a message where the reviewer is: the status line of `pane` (the active one by default). */
 function say(message, isError, pane) {
   const target = $({ incidents: 'i-status', trips: 't-status', list: 'l-status' }[pane || state.pane]);
