@@ -49,7 +49,7 @@ const workersValue = z.union([z.number().int().min(1).max(MAX_WORKERS), z.litera
 const preflightSection = z.strictObject({
   /** Run it at start, after every change of the policy in force, and every hour. Defaults to true. */
   enabled: z.boolean({ error: 'must be true or false' }).default(true),
-  /** How far ahead it judges campaign and voucher starts, as `preflight --within` takes it. Defaults to "7d". */
+  /** How far ahead it judges campaign and voucher starts, campaign ends and price changes, as `preflight --within` takes it. Defaults to "7d". */
   within: z
     .string({ error: WITHIN_MESSAGE })
     .refine((text) => parseWithin(text) !== undefined, { error: WITHIN_MESSAGE })

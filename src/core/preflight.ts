@@ -299,8 +299,9 @@ function floorHint(floor: FloorCheck, campaign: Campaign | undefined, lowest: Ex
  * `catalog`, its `priceChanges` in force, and the `catalog` option), the lowest price a unit can be paid under the
  * campaign that covers it and every valid stack of voucher codes, checked against the SKU's floors and near zero
  * (errors), with caps that allow a price of 0 or near it whatever the list price (errors too); plus warnings about
- * voucher codes, campaigns, exceptions and rule modes. Judged at `at` and at the start of every campaign and
- * voucher window within `within` after it; a finding found at several instants is reported once, naming them.
+ * voucher codes, campaigns, exceptions and rule modes. Judged at `at` and at every instant within `within` after
+ * it that `preflightInstants` names (window starts, campaign ends, price changes); a finding found at several
+ * instants is reported once, naming them.
  * Pure and deterministic.
  */
 export function preflight(policy: Policy, options: PreflightOptions): PreflightReport {
@@ -326,29 +327,48 @@ interface InstantReport {
   warnings: PreflightFinding[];
 }
 
+/** An instant a preflight judges, with what happens then. */
+type JudgedInstant = { at: number; starts: WindowStart[]; ends?: WindowStart[]; priceChanges?: string[] };
+
 /**
- * The instants a preflight judges: `at`, then each start of a campaign or voucher window in (`at`, `at` +
- * `within`], ascending, with the windows that start then.
+ * The instants a preflight judges: `at`, then each instant in (`at`, `at` + `within`] at which the lowest price a
+ * SKU can be paid or the floor it is judged against can change, ascending, with what happens then: the start of a
+ * campaign or voucher window, the end of a campaign (its SKUs go back to their list price, or another campaign's,
+ * and to the everyday floors, while codes may still be valid), and a scheduled price change. The end of a voucher
+ * window is not one: it only takes codes away, so no price falls and no floor changes then.
  */
-export function preflightInstants(
-  policy: Policy,
-  at: number,
-  within: number,
-): Array<{ at: number; starts: WindowStart[] }> {
-  const starts = new Map<number, WindowStart[]>();
-  const note = (when: number | undefined, start: WindowStart) => {
-    if (when === undefined || when <= at || when > at + within) return;
-    starts.set(when, [...(starts.get(when) ?? []), start]);
+export function preflightInstants(policy: Policy, at: number, within: number): JudgedInstant[] {
+  const ahead = new Map<number, JudgedInstant>();
+  const instant = (when: number | undefined) => {
+    if (when === undefined || when <= at || when > at + within) return undefined;
+    let found = ahead.get(when);
+    if (found === undefined) {
+      found = { at: when, starts: [] };
+      ahead.set(when, found);
+    }
+    return found;
   };
-  for (const campaign of policy.campaigns) note(campaign.startsAt, { kind: 'campaign', id: campaign.id });
+  for (const campaign of policy.campaigns)
+    instant(campaign.startsAt)?.starts.push({ kind: 'campaign', id: campaign.id });
   for (const [code, terms] of Object.entries(policy.vouchers))
-    note(terms.startsAt, { kind: 'voucher', id: code });
-  return [
-    { at, starts: [] },
-    ...[...starts.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([when, windows]) => ({ at: when, starts: windows })),
-  ];
+    instant(terms.startsAt)?.starts.push({ kind: 'voucher', id: code });
+  for (const campaign of policy.campaigns) {
+    const end = instant(campaign.endsAt);
+    if (end === undefined) continue;
+    end.ends ??= [];
+    end.ends.push({ kind: 'campaign', id: campaign.id });
+  }
+  // A repricing may change thousands of SKUs at once: each is named once, in the order the policy lists them.
+  const changed = new Map<number, Set<string>>();
+  for (const change of policy.priceChanges) {
+    const effective = instant(change.at);
+    if (effective === undefined) continue;
+    const skus = changed.get(change.at) ?? new Set<string>();
+    skus.add(change.sku);
+    changed.set(change.at, skus);
+  }
+  for (const [when, skus] of changed) ahead.get(when)!.priceChanges = [...skus];
+  return [{ at, starts: [] }, ...[...ahead.values()].sort((a, b) => a.at - b.at)];
 }
 
 /** What makes two findings the same finding, whatever the instant. */
@@ -403,6 +423,8 @@ export function* preflightSteps(
     instants.push({
       at: iso,
       starts: instant.starts,
+      ...(instant.ends ? { ends: instant.ends } : {}),
+      ...(instant.priceChanges ? { priceChanges: instant.priceChanges } : {}),
       errors: judged.errors.length,
       warnings: judged.warnings.length,
     });

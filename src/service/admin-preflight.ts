@@ -49,7 +49,7 @@ export interface PreflightDeps {
 const bodySchema = z.strictObject({
   /** The instant to judge at; defaults to now. */
   at: timestamp.optional(),
-  /** How far ahead window starts are judged too, as `preflight --within` takes it ("7d", "0"); defaults to 7 days. */
+  /** How far ahead window starts, campaign ends and price changes are judged too, as `preflight --within` takes it ("7d", "0"); defaults to 7 days. */
   within: z
     .string({ error: WITHIN_MESSAGE })
     .refine((text) => parseWithin(text) !== undefined, { error: WITHIN_MESSAGE })

@@ -30,7 +30,7 @@ export interface PreflightWatchOptions {
   metrics: Pick<PriceGuardMetrics, 'preflight'>;
   /** Epoch milliseconds: the base instant of each run. */
   clock: () => number;
-  /** How far ahead each run judges campaign and voucher starts, in milliseconds. */
+  /** How far ahead each run judges campaign and voucher starts, campaign ends and price changes, in milliseconds. */
   withinMs: number;
   /** How often it runs again with no change of the policy. Defaults to PREFLIGHT_REFRESH_MS (1 hour). */
   refreshMs?: number;
@@ -71,7 +71,9 @@ function findingKey(finding: PreflightFinding): string {
 /** Where a finding applies and when, for a log line. */
 function logFields(finding: PreflightFinding, report: PreflightSummary) {
   const first = finding.instants?.[0] ?? report.at;
-  const starts = report.instants.find((instant) => instant.at === first)?.starts ?? [];
+  const instant = report.instants.find((candidate) => candidate.at === first);
+  const starts = instant?.starts ?? [];
+  const ends = instant?.ends ?? [];
   return {
     code: finding.code,
     ...(finding.sku !== undefined ? { sku: finding.sku, currency: finding.currency } : {}),
@@ -79,6 +81,8 @@ function logFields(finding: PreflightFinding, report: PreflightSummary) {
     ...(finding.voucher !== undefined ? { voucher: finding.voucher } : {}),
     at: first,
     ...(starts.length > 0 ? { starts: starts.map((start) => `${start.kind} ${start.id}`) } : {}),
+    ...(ends.length > 0 ? { ends: ends.map((end) => `${end.kind} ${end.id}`) } : {}),
+    ...(instant?.priceChanges !== undefined ? { priceChanges: instant.priceChanges } : {}),
     instants: finding.instants ?? [report.at],
   };
 }

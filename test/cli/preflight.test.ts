@@ -136,7 +136,7 @@ describe('preflight --within', () => {
     const { code, stdout } = await preflight(['--config', config, ...AT]);
     expect(code).toBe(1);
     expect(stdout).toContain(
-      'Judged ahead, to 2026-11-18T05:00:00.000Z: 2026-11-13T17:00:00.000Z (start of campaign flash, voucher LAUNCH20).',
+      'Judged ahead, to 2026-11-18T05:00:00.000Z: 2026-11-13T17:00:00.000Z (start of campaign flash, voucher LAUNCH20); 2026-11-14T17:00:00.000Z (end of campaign flash).',
     );
     expect(stdout.replace(/\s+/g, ' ')).toContain(
       'below_floor: TOTE can be paid IDR 400,000 a unit in IDR (40% of its list price IDR 1,000,000) at the price of campaign flash (50% off) with LAUNCH20',
@@ -158,6 +158,34 @@ describe('preflight --within', () => {
     expect(now.stdout).toContain('Not active at any instant judged, so not checked: flash');
     expect((await preflight(['--config', config, ...AT, '--within', '2d'])).code).toBe(0);
     expect((await preflight(['--config', config, ...AT, '--within', '60h'])).code).toBe(1);
+  });
+
+  it('judges a scheduled price change ahead at its time; --within 0 does not', async () => {
+    // 30% off all month is IDR 700,000, over the floor of IDR 600,000; off the IDR 800,000 of Friday, it is not.
+    const config = file(
+      'markdown.yaml',
+      [
+        'catalog: { TOTE: { IDR: 1000000 } }',
+        'floors: { TOTE: { IDR: 600000 } }',
+        'campaigns:',
+        '  - { id: season, skus: [TOTE], startsAt: "2026-11-01T00:00:00+07:00", endsAt: "2026-12-01T00:00:00+07:00",',
+        '      lineDiscountCapBp: 3000 }',
+        'priceChanges:',
+        '  - { sku: TOTE, at: "2026-11-13T12:00:00+07:00", listPrice: { IDR: 800000 } }',
+        '',
+      ].join('\n'),
+    );
+    const ahead = await preflight(['--config', config, ...AT]);
+    expect(ahead.code).toBe(1);
+    expect(ahead.stdout).toContain(
+      'Judged ahead, to 2026-11-18T05:00:00.000Z: 2026-11-13T05:00:00.000Z (price change of TOTE).',
+    );
+    expect(ahead.stdout.replace(/\s+/g, ' ')).toContain(
+      'below_floor: TOTE can be paid IDR 560,000 a unit in IDR (70% of its list price IDR 800,000)',
+    );
+    const now = await preflight(['--config', config, ...AT, '--within', '0']);
+    expect(now.code).toBe(0);
+    expect(now.stdout).toContain('0 errors');
   });
 
   it('a bad --within exits 2 with the usage', async () => {

@@ -3,7 +3,7 @@
 // that allow a price of 0 (or near it) are errors even without a list price.
 
 import { type PolicyInput, parsePolicy } from '../../src/core/policy';
-import { PREFLIGHT_WITHIN_MS, preflight, preflightSteps } from '../../src/core/preflight';
+import { formatPreflight, PREFLIGHT_WITHIN_MS, preflight, preflightSteps } from '../../src/core/preflight';
 import { AT, check, codes } from './preflight-fixtures';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -46,6 +46,14 @@ describe('looking ahead', () => {
           { kind: 'voucher', id: 'LAUNCH20' },
         ],
         errors: 2,
+        warnings: 0,
+      },
+      // The sale is over a day later: its SKUs go back to their list price, LAUNCH20 still valid on it.
+      {
+        at: '2026-11-14T17:00:00.000Z',
+        starts: [],
+        ends: [{ kind: 'campaign', id: 'flash' }],
+        errors: 0,
         warnings: 0,
       },
     ]);
@@ -93,7 +101,11 @@ describe('looking ahead', () => {
       'voucher_no_budget',
     ]);
     for (const warning of open) {
-      expect(warning.instants).toEqual(['2026-11-11T05:00:00.000Z', '2026-11-13T17:00:00.000Z']);
+      expect(warning.instants).toEqual([
+        '2026-11-11T05:00:00.000Z',
+        '2026-11-13T17:00:00.000Z',
+        '2026-11-14T17:00:00.000Z',
+      ]);
     }
     expect(report.summary.warnings).toBe(report.warnings.length);
   });
@@ -116,7 +128,7 @@ describe('looking ahead', () => {
     expect(
       report.errors.map((error) => [error.code, error.campaign ?? null, error.instants!.length]),
     ).toEqual([
-      ['free', 'now', 2],
+      ['free', 'now', 3],
       ['below_floor', 'flash', 1],
       ['below_floor', 'flash', 1],
     ]);
@@ -143,7 +155,8 @@ describe('looking ahead', () => {
     const yielded: number[] = [];
     let step = steps.next();
     for (; !step.done; step = steps.next()) yielded.push(step.value);
-    expect(yielded).toEqual([250, 500, 850, 1100]);
+    // 600 rows at each of three instants: now, the sale's start and its end.
+    expect(yielded).toEqual([250, 500, 850, 1100, 1450, 1700]);
     expect(step.value).toEqual(preflight(policy, { at: AT }));
   });
 });
@@ -264,5 +277,183 @@ describe('caps that allow a price of 0 without a list price', () => {
       ],
     });
     expect(report.errors.map((error) => [error.code, error.sku])).toEqual([['free', 'TOTE']]);
+  });
+});
+
+describe('price changes and campaign ends ahead', () => {
+  /** A season-long campaign at 30% off, active now and all week, and the SKU's everyday floor of IDR 600,000. */
+  const SEASON: PolicyInput = {
+    catalog: { TOTE: { IDR: 1_000_000 } },
+    floors: { TOTE: { IDR: 600_000 } },
+    campaigns: [
+      {
+        id: 'season',
+        startsAt: '2026-11-01T00:00:00+07:00',
+        endsAt: '2026-12-01T00:00:00+07:00',
+        skus: ['TOTE'],
+        lineDiscountCapBp: 3000,
+      },
+    ],
+  };
+  /** The list price falls to IDR 800,000 in two days: 30% off it is IDR 560,000, under the floor. */
+  const MARKDOWN: PolicyInput = {
+    ...SEASON,
+    priceChanges: [{ sku: 'TOTE', at: '2026-11-13T12:00:00+07:00', listPrice: { IDR: 800_000 } }],
+  };
+
+  it('judges a scheduled price change at its time: the campaign price under the floor is found then', () => {
+    const report = check(MARKDOWN);
+    expect(report.instants).toEqual([
+      { at: '2026-11-11T05:00:00.000Z', starts: [], errors: 0, warnings: 0 },
+      { at: '2026-11-13T05:00:00.000Z', starts: [], priceChanges: ['TOTE'], errors: 1, warnings: 0 },
+    ]);
+    expect(report.errors.map((error) => [error.code, error.sku, error.campaign, error.instants])).toEqual([
+      ['below_floor', 'TOTE', 'season', ['2026-11-13T05:00:00.000Z']],
+    ]);
+    expect(report.errors[0]!.message).toContain(
+      'TOTE can be paid IDR 560,000 a unit in IDR (70% of its list price IDR 800,000) at the price of campaign season (30% off): below its floor of IDR 600,000',
+    );
+    expect(report.conflictAhead).toBe('2026-11-13T05:00:00.000Z');
+    expect(formatPreflight(report)).toContain(
+      'Judged ahead, to 2026-11-18T05:00:00.000Z: 2026-11-13T05:00:00.000Z (price change of TOTE).',
+    );
+    // The rows are still the base instant's, at the list price in force now.
+    expect(report.skus.map((row) => [row.sku, row.listPrice, row.lowest])).toEqual([
+      ['TOTE', 1_000_000, 700_000],
+    ]);
+  });
+
+  it('a price change outside the look-ahead, or already in force, is not an instant of its own', () => {
+    const now = check(MARKDOWN, AT, undefined, 0);
+    expect(now.instants.map((instant) => instant.at)).toEqual(['2026-11-11T05:00:00.000Z']);
+    expect(now.ok).toBe(true);
+    expect(check(MARKDOWN, AT, undefined, DAY).ok).toBe(true);
+    // Judged from after the change, the new price is the one in force at the base instant.
+    const after = check(MARKDOWN, Date.parse('2026-11-14T00:00:00+07:00'), undefined, 0);
+    expect(after.errors.map((error) => [error.code, error.instants])).toEqual([
+      ['below_floor', ['2026-11-13T17:00:00.000Z']],
+    ]);
+    // A rise reports nothing new: 30% off IDR 1,200,000 keeps over the floor.
+    const rise = check({
+      ...SEASON,
+      priceChanges: [{ sku: 'TOTE', at: '2026-11-13T12:00:00+07:00', listPrice: { IDR: 1_200_000 } }],
+    });
+    expect(rise.instants.map((instant) => instant.priceChanges ?? [])).toEqual([[], ['TOTE']]);
+    expect(rise.ok).toBe(true);
+    expect(rise.errors).toEqual([]);
+  });
+
+  /**
+   * A sale with a relaxed floor of its own, ending tomorrow, and a code valid all month that is kept off sale prices:
+   * after the sale the code alone takes the SKU to 80% of its list price, under the everyday floor of 85%.
+   */
+  const SALE: PolicyInput = {
+    catalog: { TOTE: { IDR: 1_000_000 } },
+    floorBp: { all: 8500 },
+    campaigns: [
+      {
+        id: 'sale',
+        startsAt: '2026-11-10T00:00:00+07:00',
+        endsAt: '2026-11-12T00:00:00+07:00',
+        skus: ['TOTE'],
+        lineDiscountCapBp: 5000,
+        floorBp: 4000,
+      },
+    ],
+    vouchers: {
+      MONTH20: {
+        endsAt: '2026-12-01T00:00:00+07:00',
+        withCampaigns: false,
+        discount: { percentBp: 2000, max: { IDR: 300_000 } },
+        maxUses: 1000,
+        maxUsesPerCustomer: 1,
+        budget: { IDR: 100_000_000 },
+      },
+    },
+  };
+
+  it('judges the end of a campaign: a code that outlives it, alone on the list price, under the everyday floor', () => {
+    const report = check(SALE);
+    expect(report.instants).toEqual([
+      { at: '2026-11-11T05:00:00.000Z', starts: [], errors: 0, warnings: 0 },
+      {
+        at: '2026-11-11T17:00:00.000Z',
+        starts: [],
+        ends: [{ kind: 'campaign', id: 'sale' }],
+        errors: 1,
+        warnings: 0,
+      },
+    ]);
+    expect(
+      report.errors.map((error) => [error.code, error.sku, error.campaign ?? null, error.instants]),
+    ).toEqual([['below_floor', 'TOTE', null, ['2026-11-11T17:00:00.000Z']]]);
+    expect(report.errors[0]!.message).toContain(
+      'TOTE can be paid IDR 800,000 a unit in IDR (80% of its list price IDR 1,000,000) at its list price with MONTH20: below the global floor of 85%',
+    );
+    expect(report.conflictAhead).toBe('2026-11-11T17:00:00.000Z');
+    expect(formatPreflight(report).replace(/\s+/g, ' ')).toContain(
+      'Found at 2026-11-11T17:00:00.000Z (end of campaign sale).',
+    );
+    // During the sale its own floor of 40% applies: half price is fine.
+    expect(check(SALE, AT, undefined, 0).ok).toBe(true);
+  });
+
+  it('judges the code alone near zero after the campaign, at the end instant, outside the campaign', () => {
+    const report = check({
+      ...SALE,
+      floorBp: {},
+      vouchers: { BIG: { ...SALE.vouchers!.MONTH20!, discount: { amount: { IDR: 960_000 } } } },
+    });
+    // Kept off sale prices, the code is already near zero on the list price during the sale, under the sale's
+    // floor; once the sale is over, the same price is found again, on a line outside any campaign.
+    expect(report.errors.map((error) => [error.code, error.campaign ?? null, error.instants])).toEqual([
+      ['below_floor', 'sale', ['2026-11-11T05:00:00.000Z']],
+      ['near_zero', 'sale', ['2026-11-11T05:00:00.000Z']],
+      ['near_zero', null, ['2026-11-11T17:00:00.000Z']],
+    ]);
+    expect(report.errors[2]!.message).toBe(
+      'TOTE can be paid IDR 40,000 a unit in IDR (4% of its list price IDR 1,000,000) at its list price with BIG: near zero, under 5% of its list price (nearZeroTotal.fractionBp).',
+    );
+  });
+
+  it('a voucher window ending is not an instant: it only takes codes away', () => {
+    const report = check({
+      ...SALE,
+      campaigns: [],
+      floorBp: {},
+      vouchers: { MONTH20: { ...SALE.vouchers!.MONTH20!, endsAt: '2026-11-13T00:00:00+07:00' } },
+    });
+    expect(report.instants.map((instant) => instant.at)).toEqual(['2026-11-11T05:00:00.000Z']);
+    expect(formatPreflight(report)).toContain(
+      'Judged ahead, to 2026-11-18T05:00:00.000Z: no campaign or voucher window starts, no campaign ends and no price changes by then.',
+    );
+  });
+
+  it('names what happens at an instant once, however many changes the policy schedules then', () => {
+    const at = '2026-11-12T00:00:00+07:00';
+    const report = check({
+      ...SALE,
+      catalog: { TOTE: { IDR: 1_000_000 }, CUP: { IDR: 100_000 } },
+      campaigns: [
+        ...SALE.campaigns!,
+        { ...SALE.campaigns![0]!, id: 'next', startsAt: at, endsAt: '2026-11-20T00:00:00+07:00' },
+      ],
+      priceChanges: [
+        { sku: 'TOTE', at, listPrice: { IDR: 1_000_000 } },
+        { sku: 'CUP', at, listPrice: { IDR: 100_000 } },
+        { sku: 'TOTE', at, listPrice: { IDR: 1_000_000 } },
+      ],
+    });
+    expect(report.instants.slice(1)).toMatchObject([
+      {
+        at: '2026-11-11T17:00:00.000Z',
+        starts: [{ kind: 'campaign', id: 'next' }],
+        ends: [{ kind: 'campaign', id: 'sale' }],
+        priceChanges: ['TOTE', 'CUP'],
+      },
+    ]);
+    expect(formatPreflight(report)).toContain(
+      '2026-11-11T17:00:00.000Z (start of campaign next; end of campaign sale; price change of TOTE, CUP).',
+    );
   });
 });

@@ -1,12 +1,13 @@
 // test/core/preflight-report.test.ts
 // formatPreflight: the text report for people, with what was judged, the deepest prices, errors and warnings.
 
+import type { PolicyInput } from '../../src/core/policy';
 import { formatPreflight } from '../../src/core/preflight';
-import { check, FLASH } from './preflight-fixtures';
+import { AT, check, FLASH } from './preflight-fixtures';
 
 describe('the report for people', () => {
   it('says what was judged, shows the deepest prices, every error and the warnings by kind', () => {
-    const report = check({
+    const policy: PolicyInput = {
       catalog: { 'MJ-TOTE-TIGER': { IDR: 4_700_000 }, CUP: { IDR: 50_000 } },
       campaigns: [
         { ...FLASH, skus: ['MJ-TOTE-TIGER'], lineDiscountCapBp: 10_000, orderListCapBp: 10_000 },
@@ -19,12 +20,14 @@ describe('the report for people', () => {
           lineDiscountCapBp: 5000,
         },
       ],
-    });
+    };
+    // Six hours ahead: flash ends in twelve.
+    const report = check(policy, AT, undefined, 6 * 60 * 60 * 1000);
     const text = formatPreflight(report);
     expect(text).toContain('Preflight at 2026-11-11T05:00:00.000Z: 2 prices of 2 SKUs (IDR).');
     expect(text).toContain('Campaigns active: flash (1 price). Codes stacked: none.');
     expect(text).toContain(
-      'Judged ahead, to 2026-11-18T05:00:00.000Z: no campaign or voucher window starts by then.\n' +
+      'Judged ahead, to 2026-11-11T11:00:00.000Z: no campaign or voucher window starts, no campaign ends and no price changes by then.\n' +
         'Not active at any instant judged, so not checked: xmas (2026-12-23T17:00:00.000Z to 2026-12-25T17:00:00.000Z); --at or --within judges other instants.',
     );
     expect(text).toContain(
@@ -37,6 +40,10 @@ describe('the report for people', () => {
     );
     expect(text).toContain('1 error:\n  free: MJ-TOTE-TIGER can be had for nothing in IDR');
     expect(text).toContain('1 error, 0 warnings.');
+    // A week ahead, the end of flash is judged too.
+    expect(formatPreflight(check(policy))).toContain(
+      'Judged ahead, to 2026-11-18T05:00:00.000Z: 2026-11-11T17:00:00.000Z (end of campaign flash).',
+    );
   });
 });
 
@@ -59,7 +66,7 @@ describe('the report ahead', () => {
     });
     const text = formatPreflight(report);
     expect(text).toContain(
-      'Judged ahead, to 2026-11-18T05:00:00.000Z: 2026-11-13T17:00:00.000Z (start of campaign flash-1212).',
+      'Judged ahead, to 2026-11-18T05:00:00.000Z: 2026-11-13T17:00:00.000Z (start of campaign flash-1212); 2026-11-14T17:00:00.000Z (end of campaign flash-1212).',
     );
     expect(text).toContain('Deepest prices at 2026-11-11T05:00:00.000Z:');
     // The error is found at the sale's start only, and says so (the text wraps at 100 characters).

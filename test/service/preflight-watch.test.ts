@@ -118,6 +118,37 @@ test('after start, the gauges show the conflict 3 days ahead, and each error is 
   });
 });
 
+test('a scheduled price change ahead that takes a campaign price under its floor is a conflict at its time', async () => {
+  // TOTE at 30% off all month, its floor IDR 600,000: fine at IDR 1,000,000, not once it is marked down to 800,000.
+  const change = Date.parse('2026-11-13T12:00:00+07:00');
+  const markdown: PolicyInput = {
+    ...CLEAN,
+    floors: { TOTE: { IDR: 600_000 } },
+    campaigns: [
+      {
+        id: 'season',
+        startsAt: '2026-11-01T00:00:00+07:00',
+        endsAt: '2026-12-01T00:00:00+07:00',
+        skus: ['TOTE'],
+        lineDiscountCapBp: 3000,
+      },
+    ],
+    priceChanges: [{ sku: 'TOTE', at: '2026-11-13T12:00:00+07:00', listPrice: { IDR: 800_000 } }],
+  };
+  const { logger, lines } = capture();
+  service = createService(config(markdown), { logger, clock: () => NOW });
+  await service.whenReady();
+  await eventually(
+    async () => (await sample(service!, 'preflight_conflict_ahead_timestamp_seconds')) === change / 1000,
+    'the conflict ahead',
+  );
+  expect(
+    lines.find((entry) => entry.msg.startsWith('preflight: TOTE can be paid IDR 560,000')),
+  ).toMatchObject({
+    preflight: { code: 'below_floor', sku: 'TOTE', at: '2026-11-13T05:00:00.000Z', priceChanges: ['TOTE'] },
+  });
+});
+
 test('after a reload, the gauges show the conflict the new policy brings, and lose it on the next', async () => {
   service = createService(config(CLEAN), { clock: () => NOW });
   await service.whenReady();

@@ -18,10 +18,26 @@ export function describeCombination(combination: Combination, currency: string):
   return words.join(' ');
 }
 
+/**
+ * What happens at an instant, as the report names it: "start of campaign flash-1212, voucher LAUNCH", "end of
+ * campaign flash-1111", "price change of TOTE, CUP"; several joined by "; ". Empty for the base instant.
+ */
+function instantEvents(instant: Pick<PreflightInstant, 'starts' | 'ends' | 'priceChanges'>): string {
+  const windows = (list: PreflightInstant['starts']) =>
+    list.map((window) => `${window.kind} ${window.id}`).join(', ');
+  const events: string[] = [];
+  if (instant.starts.length > 0) events.push(`start of ${windows(instant.starts)}`);
+  if (instant.ends !== undefined && instant.ends.length > 0) events.push(`end of ${windows(instant.ends)}`);
+  if (instant.priceChanges !== undefined && instant.priceChanges.length > 0) {
+    events.push(`price change of ${instant.priceChanges.join(', ')}`);
+  }
+  return events.join('; ');
+}
+
 /** An instant as the report names it: "2026-12-12T03:00:00.000Z (start of campaign flash-1212, voucher LAUNCH)". */
 function instantWords(instant: PreflightInstant | undefined, iso: string): string {
-  if (instant === undefined || instant.starts.length === 0) return iso;
-  return `${iso} (start of ${instant.starts.map((start) => `${start.kind} ${start.id}`).join(', ')})`;
+  const events = instant === undefined ? '' : instantEvents(instant);
+  return events === '' ? iso : `${iso} (${events})`;
 }
 
 /**
@@ -90,7 +106,9 @@ export function formatPreflight(report: PreflightReport, options: FormatOptions 
       `Judged ahead, to ${report.until}: ${ahead.map((instant) => instantWords(instant, instant.at)).join('; ')}.`,
     );
   } else if (report.until !== report.at) {
-    out.push(`Judged ahead, to ${report.until}: no campaign or voucher window starts by then.`);
+    out.push(
+      `Judged ahead, to ${report.until}: no campaign or voucher window starts, no campaign ends and no price changes by then.`,
+    );
   }
   const unchecked = inactive.filter((campaign) => !campaign.checked);
   if (unchecked.length > 0) {

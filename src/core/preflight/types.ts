@@ -30,12 +30,19 @@ export interface WindowStart {
   id: string;
 }
 
-/** One instant a preflight judged: the base instant (`at`), or the start of campaign or voucher windows. */
+/**
+ * One instant a preflight judged: the base instant (`at`), the start of campaign or voucher windows, the end of
+ * campaigns, or scheduled price changes.
+ */
 export interface PreflightInstant {
   /** ISO 8601 UTC. */
   at: string;
   /** The windows that start then; empty for the base instant. */
   starts: WindowStart[];
+  /** The campaigns that end then (judged as over: their SKUs at their list price or another campaign's); absent when none. */
+  ends?: WindowStart[];
+  /** The SKUs whose scheduled price change (`priceChanges`) takes effect then; absent when none. */
+  priceChanges?: string[];
   /** Errors found at this instant (each may be found at others too). */
   errors: number;
   /** Warnings found at this instant. */
@@ -182,9 +189,9 @@ export interface CampaignStatus {
 export interface PreflightReport {
   /** The base instant judged, ISO 8601 UTC. */
   at: string;
-  /** The end of the look-ahead (`at` + `within`), ISO 8601 UTC: window starts up to it were judged. */
+  /** The end of the look-ahead (`at` + `within`), ISO 8601 UTC: instants up to it were judged. */
   until: string;
-  /** Every instant judged, ascending: the base instant first, then each window start ahead. */
+  /** Every instant judged, ascending: the base instant first, then each window start, campaign end or price change ahead. */
   instants: PreflightInstant[];
   /**
    * The earliest instant after `at` at which an error is found that is not found at `at` (a conflict still to
