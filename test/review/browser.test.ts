@@ -482,7 +482,7 @@ describeBrowser('review page in chromium: a scripted night', () => {
     await page.locator('#at-stake', { hasText: stats.display.pendingValue.IDR.exposure }).waitFor();
   });
 
-  it('on a phone: cards with labelled amounts and one action, the order over the list on tap, no key hints', async () => {
+  it('on a phone: cards with labelled amounts and one action, the order over the list on tap, no key hints, axe on both', async () => {
     const phoneContext = await launchChromium(freshProfile(), {
       viewport: { width: 390, height: 844 },
       isMobile: true,
@@ -517,6 +517,7 @@ describeBrowser('review page in chromium: a scripted night', () => {
     await detail.locator('h2', { hasText: orderId! }).waitFor();
     const box = (await detail.boundingBox())!;
     expect(box).toMatchObject({ x: 0, y: 0, width: 390, height: 844 });
+    await expect(seriousViolations(phone)).resolves.toEqual([]);
     await detail.locator('button.back').tap();
     await detail.waitFor({ state: 'hidden' });
     await phoneContext.close();
