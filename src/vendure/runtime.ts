@@ -221,14 +221,13 @@ export class PriceGuardRuntime {
       result = await this.guard.check(input);
     } catch (error) {
       if (error instanceof VendureMappingError) {
-        this.logger.error(
-          { orderCode: order.code, problems: error.problems },
-          'price guard: a Vendure order cannot be checked: its cart cannot be mapped to the order contract; it waits in PriceGuardHold until an administrator cancels it or moves it on in Vendure',
+        const detail = `${UNMAPPABLE_DETAIL} ${error.message}`;
+        return this.unmappable(
+          order,
+          error.problems,
+          'its cart cannot be mapped to the order contract',
+          detail,
         );
-        return {
-          status: 'unmappable',
-          detail: `${UNMAPPABLE_DETAIL} ${error.message}`.slice(0, DETAIL_LIMIT),
-        };
       }
       this.logger.error(
         { err: error, orderCode: order.code },
@@ -237,19 +236,29 @@ export class PriceGuardRuntime {
       return { status: 'unstored', detail: (error as Error).message.slice(0, DETAIL_LIMIT) };
     }
     if (result.kind === 'allowed') return { status: 'allowed', detail: '' };
-    const status = result.kind === 'held' ? 'held' : result.kind === 'invalid' ? 'unmappable' : 'unstored';
-    if (status === 'unmappable') {
-      this.logger.error(
-        { orderCode: order.code, problems: result.kind === 'invalid' ? result.problems : undefined },
-        'price guard: a Vendure order cannot be checked: the order contract refuses its mapped cart; it waits in PriceGuardHold until an administrator cancels it or moves it on in Vendure',
-      );
-    } else if (status === 'unstored') {
-      this.logger.error(
-        { orderCode: order.code, kind: result.kind },
-        `price guard: order held in Vendure outside the review queue: ${describe(result)}`,
+    if (result.kind === 'held') return { status: 'held', detail: describe(result).slice(0, DETAIL_LIMIT) };
+    if (result.kind === 'invalid') {
+      return this.unmappable(
+        order,
+        result.problems,
+        'the order contract refuses its mapped cart',
+        describe(result),
       );
     }
-    return { status, detail: describe(result).slice(0, DETAIL_LIMIT) };
+    this.logger.error(
+      { orderCode: order.code, kind: result.kind },
+      `price guard: order held in Vendure outside the review queue: ${describe(result)}`,
+    );
+    return { status: 'unstored', detail: describe(result).slice(0, DETAIL_LIMIT) };
+  }
+
+  /** An order the guard cannot check (`what` says why): logged at error once, left to an administrator. */
+  private unmappable(order: Order, problems: unknown, what: string, detail: string): Screening {
+    this.logger.error(
+      { orderCode: order.code, problems },
+      `price guard: a Vendure order cannot be checked: ${what}; it waits in PriceGuardHold until an administrator cancels it or moves it on in Vendure`,
+    );
+    return { status: 'unmappable', detail: detail.slice(0, DETAIL_LIMIT) };
   }
 
   /** Records the guard's status on the order (in the caller's transaction). */
